@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.hearth-installed
+
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: run test install bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# torch first: the CPU wheel. Without it sentence-transformers pulls a multi-GB CUDA build.
+# A user with a GPU installs their own torch build before this (see README).
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install "torch==2.13.0" || $(PIP) install "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
+	$(PIP) install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/hearth-desktop || $(VENV)/bin/hearth chat
+
+test: install
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+bench: install
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

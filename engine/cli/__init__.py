@@ -1,0 +1,1 @@
+"""The `hearth` command line. Each sub-module registers its own sub-commands."""

@@ -1,0 +1,144 @@
+"""Settings: one TOML file, validated, with defaults for everything.
+
+A missing file means defaults. A corrupt file is never fatal: :func:`load_config` keeps the
+broken file as ``config.toml.bak``, returns defaults, and reports a :class:`ConfigError`
+naming the file and the line so the CLI and the app can tell the person.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import ConfigError
+from engine.fsutil import atomic_write_text
+from engine.paths import Paths, get_paths
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SYSTEM_PROMPT = "You are Hearth, a helpful assistant running privately on this computer."
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSettings(_Section):
+    default: str = "smollm2-135m-instruct-q4_1"
+    n_ctx: int = Field(4096, ge=256, le=1_048_576)
+    n_threads: int = Field(0, ge=0, description="0 = one per physical core")
+    n_gpu_layers: int | Literal["auto"] = "auto"
+    n_batch: int = Field(512, ge=16)
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    max_tokens: int = Field(512, ge=1)
+    seed: int = -1
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    chat_template: str | None = Field(None, description="Jinja override; None = from the GGUF")
+    remote_url: str | None = Field(None, description="OpenAI-compatible server instead of a local child")
+
+
+class DocumentSettings(_Section):
+    embedding_model: str = "all-MiniLM-L6-v2"
+    chunk_tokens: int = Field(200, ge=32, le=2048)
+    chunk_overlap: int = Field(40, ge=0, le=512)
+    top_k: int = Field(5, ge=1, le=50)
+    hybrid: bool = True
+    rerank: bool = False
+    reranker_model: str | None = None
+    ignore_globs: list[str] = Field(default_factory=lambda: ["*.tmp", "*.lock", "~$*"])
+    parse_timeout_s: float = Field(60.0, gt=0)
+    parse_memory_mb: int = Field(1024, ge=64)
+    chroma_url: str | None = Field(None, description="Chroma server instead of the embedded store")
+
+
+class CloudPrices(_Section):
+    input_per_mtok: float = Field(0.15, ge=0)
+    output_per_mtok: float = Field(0.60, ge=0)
+
+
+class CloudSettings(_Section):
+    mode: Literal["off", "ask", "auto"] = "off"
+    provider: Literal["openai", "anthropic"] = "openai"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    send_history: bool = True
+    prices: CloudPrices = Field(default_factory=CloudPrices)
+
+
+class PrivacySettings(_Section):
+    sensitive_terms: list[str] = Field(default_factory=list)
+    use_ner: bool = True
+    judge: bool = False
+
+
+class AppearanceSettings(_Section):
+    theme: Literal["system", "light", "dark"] = "system"
+    welcomed: bool = False
+
+
+class Config(_Section):
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    cloud: CloudSettings = Field(default_factory=CloudSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    appearance: AppearanceSettings = Field(default_factory=AppearanceSettings)
+
+
+@dataclass
+class LoadedConfig:
+    config: Config
+    path: Path
+    problem: ConfigError | None = None
+    backup: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _describe_validation(path: Path, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{key}: {err['msg']}")
+    return f"Settings file {path} has invalid values: " + "; ".join(parts)
+
+
+def load_config(paths: Paths | None = None) -> LoadedConfig:
+    """Read and validate the settings file; never raises for a bad file (see module doc)."""
+    paths = paths or get_paths()
+    path = paths.config_file
+    if not path.exists():
+        return LoadedConfig(Config(), path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return LoadedConfig(Config.model_validate(raw), path)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)".
+        problem = ConfigError(f"Settings file {path} is not valid TOML: {exc}.",
+                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
+    except UnicodeDecodeError:
+        problem = ConfigError(f"Settings file {path} is not UTF-8 text.",
+                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
+    except ValidationError as exc:
+        problem = ConfigError(_describe_validation(path, exc),
+                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
+    backup = path.with_name(path.name + ".bak")
+    shutil.copy2(path, backup)
+    log.warning("config problem: %s", problem.message)
+    return LoadedConfig(Config(), path, problem=problem, backup=backup)
+
+
+def save_config(config: Config, paths: Paths | None = None) -> Path:
+    """Write settings atomically: a crash mid-write leaves the previous file readable."""
+    paths = paths or get_paths()
+    data = config.model_dump(mode="json", exclude_none=True)
+    atomic_write_text(paths.config_file, tomli_w.dumps(data))
+    return paths.config_file

@@ -1,0 +1,90 @@
+"""The one place Hearth opens network connections.
+
+Privacy rule: with cloud escalation off, the app opens no connection except the ones the user
+asked for (a model download or a hub search). Everything that talks to the network gets its
+client from here, so the rule can be read in one file and tested in one place.
+
+* :func:`enforce_offline_defaults` runs at start-up (CLI and app): every library we embed is
+  told to stay offline and send no telemetry.
+* :func:`hub_access` lifts the hub's offline switch only for the duration of a download or search
+  the user started.
+* :func:`openai_client` / :func:`anthropic_client` build the cloud SDK clients (called only by the
+  cloud provider code, after the privacy router allowed the message).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from typing import Any, Iterator
+
+# Set before the libraries are imported: several read these at import time.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",  # chromadb
+    "DO_NOT_TRACK": "1",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",  # presidio/tldextract would fetch a suffix list
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+_hub_lock = threading.Lock()
+_hub_users = 0
+
+
+def enforce_offline_defaults() -> None:
+    """Make every embedded library offline and telemetry-free unless the user overrode it."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _set_hub_offline(offline: bool) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1" if offline else "0"
+    try:  # huggingface_hub caches the flag at import time
+        from huggingface_hub import constants
+    except ImportError:
+        return
+    constants.HF_HUB_OFFLINE = offline
+
+
+@contextlib.contextmanager
+def hub_access() -> Iterator[None]:
+    """Allow the model hub for a download or search the user asked for, then close it again.
+
+    Re-entrant across threads: the hub stays reachable while any user-started transfer runs.
+    If the user set ``HF_HUB_OFFLINE=1`` themselves *and* asked for hub work, their request wins
+    only through the explicit ``hub_access`` call sites (download, search).
+    """
+    global _hub_users
+    with _hub_lock:
+        _hub_users += 1
+        _set_hub_offline(False)
+    try:
+        yield
+    finally:
+        with _hub_lock:
+            _hub_users -= 1
+            if _hub_users == 0:
+                _set_hub_offline(True)
+
+
+def hub_endpoint() -> str:
+    """The hub base URL (``HF_ENDPOINT`` points it at a mirror or a test server)."""
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def openai_client(*, api_key: str, base_url: str | None, timeout_s: float, max_retries: int) -> Any:
+    """The official OpenAI SDK client (any OpenAI-compatible endpoint via ``base_url``)."""
+    import openai
+
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
+
+
+def anthropic_client(*, api_key: str, base_url: str | None, timeout_s: float, max_retries: int) -> Any:
+    """The official Anthropic SDK client."""
+    import anthropic
+
+    return anthropic.Anthropic(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
