@@ -1,0 +1,1 @@
+"""Local models: catalog, hardware fit, downloads, the registry of installed files."""
