@@ -1,0 +1,1 @@
+"""Loopback servers and guards shared by the test suite."""
