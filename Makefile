@@ -15,9 +15,10 @@ $(PY):
 	$(PIP) install --upgrade pip
 
 # torch first: the CPU wheel. Without it sentence-transformers pulls a multi-GB CUDA build.
-# A user with a GPU installs their own torch build before this (see README).
+# A user with a GPU installs their own torch build instead: make run TORCH_SPEC="torch==X.Y"
+TORCH_SPEC ?= torch==2.13.0
 $(STAMP): pyproject.toml | $(PY)
-	$(PIP) install "torch==2.13.0" || $(PIP) install "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
+	$(PIP) install "$(TORCH_SPEC)"
 	$(PIP) install -e ".[dev]"
 	touch $(STAMP)
 
