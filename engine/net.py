@@ -76,6 +76,17 @@ def hub_endpoint() -> str:
     return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
 
+def hub_http_client() -> Any:
+    """HTTP client for hub file transfers (model downloads with Range resume).
+
+    It is huggingface_hub's own shared session, so proxies, auth and its offline switch apply
+    exactly as for the hub client's calls: outside :func:`hub_access` every request is refused.
+    """
+    from huggingface_hub.utils import get_session
+
+    return get_session()
+
+
 def openai_client(*, api_key: str, base_url: str | None, timeout_s: float, max_retries: int) -> Any:
     """The official OpenAI SDK client (any OpenAI-compatible endpoint via ``base_url``)."""
     import openai
