@@ -1,0 +1,447 @@
+"""One turn of the assistant, end to end: retrieve → route → generate → persist.
+
+``Assistant.turn(...)`` is a generator of :mod:`engine.events`: ``Routed`` → (``Citations``) →
+``Token``* → ``Done`` | ``Failed``. It never raises into the consumer's loop: every error becomes
+a ``Failed`` event carrying the :class:`HearthError`'s message, hint and kind. The user's message
+is saved before anything else happens, so a failure never loses what they typed; a partial
+answer (cancelled, crashed model, dropped connection) is saved with its status.
+
+Privacy rules enforced here (see DESIGN.md): with cloud mode off no provider is ever built;
+retrieved document chunks never leave the machine (only the routed question, and redacted
+history if allowed); every outbound request is audited *before* it is sent and a failed audit
+write keeps the turn local; a turn kept local for sensitivity taints the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
+from engine.errors import Cancelled, CloudError, HearthError, IndexError_
+from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
+from engine.prompting import (grounding_budget, history_dicts, nothing_found_reply, outbound_preview,
+                              text_counter, title_from)
+
+if TYPE_CHECKING:
+    from engine.config import Config
+
+log = logging.getLogger(__name__)
+
+Confirm = Callable[[Routed], bool]
+
+
+@dataclass
+class _Plan:
+    """What this turn will do, decided before any text is generated."""
+
+    route: str = "local"
+    reasons: list[str] = field(default_factory=list)
+    decision: Any = None                 # the router's RouteDecision for redacted/cloud routes
+    outbound: list[dict] = field(default_factory=list)
+    kept_local_for_privacy: bool = False
+
+
+def _failed(exc: BaseException) -> Failed:
+    if isinstance(exc, CloudError):
+        return Failed(exc.message, exc.hint or "You can answer this question locally instead "
+                      "(regenerate it with “answer locally”, or `--cloud off` on the command line).",
+                      kind="CloudError")
+    if isinstance(exc, HearthError):
+        return Failed(exc.message, exc.hint, kind=type(exc).__name__)
+    log.exception("unexpected error in a turn")
+    return Failed(f"Something went wrong inside Hearth: {type(exc).__name__}: {exc}",
+                  "Your message was saved. The details are in the log file.", kind="InternalError")
+
+
+class Assistant:
+    """Answers questions in a conversation (see module doc).
+
+    ``cloud`` is a provider (``stream``/``cancel``/``name``/``model``) or a zero-argument factory
+    returning one; it is only touched when the router allowed a message out. ``audit`` and
+    ``usage`` default to the logs under the state dir.
+    """
+
+    def __init__(self, config: "Config", chats: ChatStore, host: Any, docs: Any = None,
+                 router: Any = None, cloud: Any = None, *, audit: Any = None, usage: Any = None) -> None:
+        self.config = config
+        self.chats = chats
+        self.host = host
+        self.docs = docs
+        self.router = router
+        self._cloud = cloud
+        self._audit = audit
+        self._usage = usage
+        self._cancel = threading.Event()
+        self._active_provider: Any = None
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def turn(self, chat_id: int, text: str, *, collection: str | None = None,
+             cloud_mode: str | None = None, answer_locally: bool = False,
+             confirm: Confirm | None = None) -> Iterator[TurnEvent]:
+        """Ask ``text`` in conversation ``chat_id``; iterate the result for events."""
+        self._cancel.clear()  # here, not in the generator: a cancel() right after turn() counts
+        return self._guard(self._turn(chat_id, text), collection, cloud_mode, answer_locally, confirm)
+
+    def regenerate(self, chat_id: int, **options: Any) -> Iterator[TurnEvent]:
+        """Replace the last answer: drop everything after the last question and ask it again."""
+        self._cancel.clear()
+
+        def start() -> tuple[Chat, Message]:
+            chat = self.chats.get(chat_id)
+            users = [m for m in self.chats.messages(chat_id) if m.role == "user"]
+            if not users:
+                raise HearthError("This conversation has no question to answer again.")
+            self.chats.delete_messages_after(chat_id, users[-1].id)
+            return chat, users[-1]
+
+        return self._guard(start, **self._options(options))
+
+    def edit_and_resend(self, chat_id: int, message_id: int, text: str, **options: Any) -> Iterator[TurnEvent]:
+        """Change one of the user's questions, forget everything after it, and ask it again."""
+        self._cancel.clear()
+
+        def start() -> tuple[Chat, Message]:
+            chat = self.chats.get(chat_id)
+            msg = self.chats.get_message(message_id)
+            if msg.chat_id != chat_id or msg.role != "user":
+                raise HearthError("Only your own questions in this conversation can be edited.")
+            if not text.strip():
+                raise HearthError("The edited question is empty.", "Type the question you want to ask.")
+            self.chats.delete_messages_after(chat_id, message_id)
+            return chat, self.chats.update_message(message_id, content=text.strip())
+
+        return self._guard(start, **self._options(options))
+
+    def cancel(self) -> None:
+        """Stop the running generation (thread-safe); the partial answer is kept, marked cancelled."""
+        self._cancel.set()
+        try:
+            self.host.cancel()
+        except Exception:  # cancelling must never fail the caller (e.g. the UI thread)
+            log.debug("host cancel failed", exc_info=True)
+        provider = self._active_provider
+        if provider is not None:
+            try:
+                provider.cancel()
+            except Exception:
+                log.debug("provider cancel failed", exc_info=True)
+
+    # -- the turn ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _options(options: dict[str, Any]) -> dict[str, Any]:
+        allowed = {"collection", "cloud_mode", "answer_locally", "confirm"}
+        unknown = set(options) - allowed
+        if unknown:
+            raise TypeError(f"unexpected options {sorted(unknown)}")
+        return options
+
+    def _turn(self, chat_id: int, text: str) -> Callable[[], tuple[Chat, Message]]:
+        def start() -> tuple[Chat, Message]:
+            if not text.strip():
+                raise HearthError("There is no question to answer.", "Type a question first.")
+            chat = self.chats.get(chat_id)
+            msg = self.chats.add_message(chat_id, "user", text.strip())
+            if chat.title == DEFAULT_TITLE and chat.message_count == 0:
+                chat = self.chats.rename(chat_id, title_from(text) or DEFAULT_TITLE)
+            return chat, msg
+
+        return start
+
+    def _guard(self, start: Callable[[], tuple[Chat, Message]], collection: str | None = None,
+               cloud_mode: str | None = None, answer_locally: bool = False,
+               confirm: Confirm | None = None) -> Iterator[TurnEvent]:
+        """Run a turn; every error becomes one final ``Failed`` event."""
+        try:
+            chat, question = start()
+            yield from self._answer(chat, question, collection, cloud_mode, answer_locally, confirm)
+        except GeneratorExit:
+            raise
+        except Exception as exc:
+            yield _failed(exc)
+        finally:
+            self._active_provider = None
+
+    def _answer(self, chat: Chat, question: Message, collection: str | None, cloud_mode: str | None,
+                answer_locally: bool, confirm: Confirm | None) -> Iterator[TurnEvent]:
+        earlier = [m for m in self.chats.messages(chat.id) if m.id < question.id]
+        history = history_dicts(earlier)
+
+        # 1. Retrieve: the question is answered from the documents, which stay on this machine.
+        user_content, citations, nothing_relevant = question.content, [], False
+        if collection:
+            user_content, citations, nothing_relevant = self._ground(collection, question.content)
+
+        # 2. Route.
+        plan = self._plan(chat, question.content, history, bool(citations) or bool(collection),
+                          cloud_mode, answer_locally)
+        if plan.route != "local":
+            proposed = self._routed(plan)
+            if (cloud_mode or self.config.cloud.mode) == "ask":
+                ok = False
+                if confirm is not None:
+                    ok = bool(confirm(proposed))
+                if not ok:
+                    why = ("You chose to answer this one locally." if confirm is not None
+                           else "Nothing was sent: sending needs your confirmation.")
+                    plan = _Plan(reasons=[why])
+        if plan.kept_local_for_privacy and not chat.tainted:
+            self.chats.set_tainted(chat.id)
+
+        # 3. Generate.
+        if plan.route == "local":
+            yield from self._local(chat, question, history, user_content, plan, collection,
+                                   citations, nothing_relevant)
+        else:
+            yield self._routed(plan)
+            if collection:
+                yield Citations(citations, nothing_relevant)
+            yield from self._remote(chat, plan)
+
+    # -- retrieval and routing ---------------------------------------------------------------------
+
+    def _ground(self, collection: str, question: str) -> tuple[str, list[Citation], bool]:
+        if self.docs is None:
+            raise IndexError_("Documents are not available in this session.",
+                              "Start Hearth with document support, or ask without documents.")
+        from engine.docs.grounding import build_grounded_prompt
+
+        hits = self.docs.search(collection, question, self.config.documents.top_k)
+        self._ensure_loaded()
+        count = text_counter(self.host.count_tokens)
+        n_ctx = self._n_ctx()
+        budget = grounding_budget(n_ctx, self.config.model.max_tokens, count(self.config.model.system_prompt))
+        grounded = build_grounded_prompt(question, hits, budget, count)
+        cites = [h.citation() for h in grounded.used_hits]
+        return grounded.user_content, cites, bool(grounded.nothing_relevant)
+
+    def _plan(self, chat: Chat, text: str, history: list[dict], private_context: bool,
+              cloud_mode: str | None, answer_locally: bool) -> _Plan:
+        mode = cloud_mode or self.config.cloud.mode
+        if mode not in ("off", "ask", "auto"):
+            raise HearthError(f"Unknown cloud mode '{mode}'.", "Use off, ask or auto.")
+        if answer_locally:
+            return _Plan(reasons=["You asked for a local answer."])
+        if mode == "off":
+            return _Plan(reasons=["Cloud escalation is off."])
+        if self.router is None:
+            return _Plan(reasons=["The privacy router is not available, so nothing leaves this computer."])
+        try:
+            decision = self.router.route(text, history=history, retrieved_private=private_context,
+                                         tainted=chat.tainted, user_terms=self.config.privacy.sensitive_terms)
+        except Exception:  # the router fails closed itself; this is the belt to its braces
+            log.exception("router failed; keeping the turn local")
+            return _Plan(reasons=["The privacy check failed, so this stays on your computer."],
+                         kept_local_for_privacy=True)
+        reasons = list(getattr(decision, "reasons", []) or [])
+        if decision.route == "local":
+            return _Plan(reasons=reasons or ["Kept on this computer."], kept_local_for_privacy=True)
+        outbound = []
+        if self.config.cloud.send_history:
+            outbound += self._outbound_history(decision, history)
+        outbound.append({"role": "user", "content": decision.outbound})
+        return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound)
+
+    @staticmethod
+    def _outbound_history(decision: Any, history: list[dict]) -> list[dict]:
+        """Earlier turns as the router redacted them; none if the router gave no redacted form."""
+        redacted = getattr(decision, "outbound_history", None)
+        if not redacted:
+            return []  # never fall back to the raw history: it may hold what the router removed
+        return [dict(m) for m in redacted]
+
+    def _routed(self, plan: _Plan, truncated: int = 0) -> Routed:
+        if plan.route == "local":
+            return Routed("local", plan.reasons, truncated_turns=truncated)
+        d = plan.decision
+        types = sorted({getattr(r, "type", None) or getattr(r, "kind", None) or str(r)
+                        for r in (getattr(d, "redactions", None) or [])})
+        return Routed(plan.route, plan.reasons, provider=self.config.cloud.provider,
+                      outbound_text=outbound_preview(plan.outbound), redactions=types)
+
+    # -- local generation --------------------------------------------------------------------------
+
+    def _ensure_loaded(self) -> None:
+        if getattr(self.host, "info", None) is None:
+            self.host.load()
+
+    def _n_ctx(self) -> int:
+        info = getattr(self.host, "info", None)
+        return getattr(info, "n_ctx", None) or self.config.model.n_ctx
+
+    def _local(self, chat: Chat, question: Message, history: list[dict], user_content: str, plan: _Plan,
+               collection: str | None, citations: list[Citation], nothing_relevant: bool) -> Iterator[TurnEvent]:
+        if collection and nothing_relevant:
+            yield self._routed(plan)
+            yield Citations([], True)
+            reply = nothing_found_reply(collection)
+            yield Token(reply)
+            msg = self.chats.add_message(chat.id, "assistant", reply)
+            yield Done(reply, msg.id, backend="none")
+            return
+        self._ensure_loaded()
+        fit = self.host.fit_messages(self.config.model.system_prompt, history, user_content)
+        yield self._routed(plan, truncated=fit.dropped_turns)
+        if collection:
+            yield Citations(citations, False)
+        pieces: list[str] = []
+        try:
+            status = yield from self._pump(self.host.stream_chat(fit.messages), pieces, None)
+        except GeneratorExit:  # the consumer walked away mid-answer: keep what was said
+            self._save_partial(chat, pieces, citations, "cancelled")
+            raise
+        except HearthError:
+            self._save_partial(chat, pieces, citations, "failed")
+            raise
+        stats = getattr(self.host, "last_stats", None)
+        if stats is not None and getattr(stats, "cancelled", False):
+            status = "cancelled"
+        tokens = getattr(stats, "tokens", 0) or 0
+        tps = float(getattr(stats, "tokens_per_s", 0.0) or 0.0)
+        answer = "".join(pieces)
+        msg = self.chats.add_message(chat.id, "assistant", answer, citations=citations, tokens=tokens,
+                                     tokens_per_s=tps, status=status)
+        self._record_usage("local", self._model_id(), getattr(stats, "prompt_tokens", 0) or 0, tokens)
+        yield Done(answer, msg.id, tokens=tokens, tokens_per_s=tps,
+                   ttft_s=float(getattr(stats, "ttft_s", 0.0) or 0.0),
+                   backend=getattr(getattr(self.host, "info", None), "backend", "CPU"),
+                   cancelled=status == "cancelled")
+
+    def _pump(self, stream: Iterator[str], pieces: list[str], restorer: Any) -> Iterator[TurnEvent]:
+        """Relay text pieces as Token events until the stream ends or the user cancels.
+
+        Returns the message status. If the consumer abandons the generator mid-answer, the
+        generation is stopped (never left running in the model process)."""
+        status = "complete"
+        try:
+            for piece in stream:
+                if self._cancel.is_set():
+                    status = "cancelled"
+                    break
+                out = restorer.feed(piece) if restorer is not None else piece
+                if out:
+                    pieces.append(out)
+                    yield Token(out)
+            if restorer is not None:
+                tail = restorer.flush()
+                if tail:
+                    pieces.append(tail)
+                    yield Token(tail)
+        except Cancelled:
+            status = "cancelled"
+        except GeneratorExit:
+            self.cancel()
+            raise
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    log.debug("closing the stream failed", exc_info=True)
+        if self._cancel.is_set():
+            status = "cancelled"
+        return status
+
+    def _save_partial(self, chat: Chat, pieces: list[str], citations: list[Citation], status: str,
+                      **meta: Any) -> None:
+        if pieces:
+            try:
+                self.chats.add_message(chat.id, "assistant", "".join(pieces), citations=citations,
+                                       status=status, **meta)  # type: ignore[arg-type]
+            except HearthError:
+                log.warning("could not save a partial answer", exc_info=True)
+
+    def _model_id(self) -> str:
+        model = getattr(self.host, "model", None)
+        return getattr(model, "id", None) or self.config.model.default
+
+    # -- cloud generation --------------------------------------------------------------------------
+
+    def _provider(self) -> Any:
+        cloud = self._cloud
+        if cloud is None:
+            from engine.cloud.providers import make_provider
+
+            cloud = make_provider(self.config.cloud)
+        elif not hasattr(cloud, "stream") and callable(cloud):
+            cloud = cloud()
+        return cloud
+
+    def _remote(self, chat: Chat, plan: _Plan) -> Iterator[TurnEvent]:
+        provider = self._provider()
+        name = getattr(provider, "name", self.config.cloud.provider)
+        model = getattr(provider, "model", self.config.cloud.model)
+        preview = outbound_preview(plan.outbound)
+        # Audit first: if the record cannot be written, nothing is sent.
+        self._audit_outbound(name, model, plan)
+        self._active_provider = provider
+        pieces: list[str] = []
+        started = time.perf_counter()
+        first: list[float] = []
+        restorer = plan.decision.restorer()
+
+        def timed(stream: Iterator[str]) -> Iterator[str]:
+            for piece in stream:
+                if not first:
+                    first.append(time.perf_counter())
+                yield piece
+
+        meta = dict(route=plan.route, provider=name, outbound_text=preview)
+        try:
+            status = yield from self._pump(timed(provider.stream(plan.outbound)), pieces, restorer)
+        except GeneratorExit:
+            self._save_partial(chat, pieces, [], "cancelled", **meta)
+            raise
+        except HearthError:
+            self._save_partial(chat, pieces, [], "failed", **meta)
+            raise
+        finally:
+            self._active_provider = None
+        answer = "".join(pieces)
+        end = time.perf_counter()
+        in_tok, out_tok = self._cloud_tokens(provider, preview, answer)
+        decode_s = end - first[0] if first else 0.0
+        tps = out_tok / decode_s if decode_s > 0 else 0.0
+        msg = self.chats.add_message(chat.id, "assistant", answer, tokens=out_tok, tokens_per_s=tps,
+                                     status=status, **meta)  # type: ignore[arg-type]
+        self._record_usage(name, model, in_tok, out_tok)
+        yield Done(answer, msg.id, tokens=out_tok, tokens_per_s=tps,
+                   ttft_s=(first[0] - started) if first else 0.0, backend=f"cloud:{name}",
+                   cancelled=status == "cancelled")
+
+    @staticmethod
+    def _cloud_tokens(provider: Any, sent: str, answer: str) -> tuple[int, int]:
+        usage = getattr(provider, "last_usage", None)
+        if usage:
+            try:
+                return int(usage[0]), int(usage[1])
+            except (TypeError, ValueError, IndexError):
+                pass
+        return max(1, len(sent) // 4), max(1, len(answer) // 4)  # rough, for cost estimates only
+
+    def _audit_outbound(self, provider: str, model: str, plan: _Plan) -> None:
+        if self._audit is None:
+            from engine.cloud.audit import AuditLog
+
+            self._audit = AuditLog()
+        d = plan.decision
+        self._audit.append(provider=provider, model=model, sent=outbound_preview(plan.outbound),
+                           redactions=self._routed(plan).redactions, reasons=plan.reasons)
+
+    def _record_usage(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> None:
+        # Usage figures are nice to have: a failure to count must never fail an answer.
+        try:
+            if self._usage is None:
+                from engine.cloud.usage import UsageLog
+
+                self._usage = UsageLog()
+            self._usage.record(provider=provider, model=model, input_tokens=input_tokens,
+                               output_tokens=output_tokens)
+        except Exception:
+            log.debug("usage not recorded", exc_info=True)
