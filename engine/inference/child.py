@@ -1,0 +1,232 @@
+"""The model process: one ``llama_cpp.Llama``, answering requests that arrive over a pipe.
+
+Runs only inside the child started by :class:`engine.inference.host.ModelHost` (multiprocessing
+*spawn* context), so ``llama_cpp`` is imported here and never in the caller. Messages are small
+tuples (see ``host.py`` for the protocol). Generation checks a shared cancel event between
+tokens and between prompt chunks, so a cancel lands within one token's time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import time
+from collections import deque
+from typing import Any
+
+# A plain ChatML template, used only when the GGUF carries none and no override was given.
+FALLBACK_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"
+    " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+GPU_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "Vulkan", "SYCL", "OpenCL", "CANN", "MUSA", "Kompute")
+PREFILL_CHUNK = 128  # prompt tokens evaluated between two cancel checks
+
+
+def detect_backend(system_info: str, gpu_offload: bool, n_gpu_layers: int) -> str:
+    """Name the compute backend from llama.cpp's system-info line ("CPU : AVX2 = 1 | …")."""
+    if gpu_offload and n_gpu_layers != 0:
+        for name in GPU_BACKENDS:
+            if f"{name} :" in system_info or f"{name}:" in system_info:
+                return name
+        return "GPU"
+    return "CPU"
+
+
+def effective_gpu_layers(requested: int | str) -> int:
+    """"auto" here means: the model manager had no opinion, so offload all if this build can."""
+    import llama_cpp
+
+    if requested == "auto":
+        return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    return int(requested) if llama_cpp.llama_supports_gpu_offload() else 0
+
+
+class _Worker:
+    """Owns the Llama object and its chat formatter; one request at a time."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        import llama_cpp
+        from llama_cpp import llama_chat_format
+
+        self._lc = llama_cpp
+        layers = effective_gpu_layers(spec["n_gpu_layers"])
+        self.llm = llama_cpp.Llama(
+            model_path=str(spec["model_path"]),
+            n_ctx=spec["n_ctx"],
+            n_threads=spec["n_threads"],
+            n_threads_batch=spec["n_threads"],
+            n_batch=spec["n_batch"],
+            n_gpu_layers=layers,
+            seed=self._seed(spec["seed"]),
+            verbose=False,
+        )
+        meta = self.llm.metadata
+        template, source = spec.get("chat_template"), spec.get("chat_template_source", "settings")
+        if not template:
+            template, source = meta.get("tokenizer.chat_template"), "gguf"
+        if not template:
+            template, source = FALLBACK_TEMPLATE, "fallback"
+        model = self.llm._model
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()
+        try:
+            self.formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=model.token_get_text(eos) if eos != -1 else "",
+                bos_token=model.token_get_text(bos) if bos != -1 else "",
+            )
+        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+            raise ValueError(f"the chat template (from {source}) is not valid: {exc}") from exc
+        self.template_source = source
+        self.vocab = model.vocab
+        n_layer = llama_cpp.llama_model_n_layer(model.model)
+        offload = bool(llama_cpp.llama_supports_gpu_offload())
+        gpu_layers = 0 if not offload else (n_layer + 1 if layers < 0 else min(layers, n_layer + 1))
+        self.info = {
+            "backend": detect_backend(llama_cpp.llama_print_system_info().decode("utf-8", "replace"),
+                                      offload, gpu_layers),
+            "n_ctx": self.llm.n_ctx(),
+            "n_gpu_layers": gpu_layers,
+            "n_threads": spec["n_threads"],
+            "chat_template_source": source,
+            "pid": os.getpid(),
+        }
+
+    def _seed(self, seed: int | None) -> int:
+        return self._lc.LLAMA_DEFAULT_SEED if seed is None or seed < 0 else int(seed)
+
+    def tokens_for(self, messages: list[dict]) -> list[int]:
+        # Whole-prompt rendering and tokenising, exactly as llama-cpp-python's own chat handler
+        # does (special=True, no extra BOS): earlier turns render identically turn after turn, so
+        # the tokens of a follow-up prompt start with the tokens already in the KV cache.
+        prompt = self.formatter(messages=messages).prompt
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def prefill(self, tokens: list[int], cancel: Any) -> int | None:
+        """Evaluate the part of ``tokens`` not already in the KV cache; return how many were evaluated.
+
+        Same prefix rule as ``Llama.generate`` (keep the longest common prefix, re-evaluate at least
+        one token so fresh logits exist), but in chunks with a cancel check between them. Afterwards
+        ``generate(tokens)`` finds the whole prompt cached and samples at once. None = cancelled.
+        """
+        llm = self.llm
+        keep = llm.longest_token_prefix(llm._input_ids.tolist(), tokens) if llm.n_tokens else 0
+        keep = min(keep, len(tokens) - 1)
+        if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            llm.n_tokens = keep
+        else:
+            llm.reset()
+            keep = 0
+        for start in range(keep, len(tokens), PREFILL_CHUNK):
+            if cancel.is_set():
+                llm.reset()  # a partial prompt in the cache would confuse the next prefix match
+                return None
+            llm.eval(tokens[start:start + PREFILL_CHUNK])
+        return len(tokens) - keep
+
+    def chat(self, conn: Any, cancel: Any, messages: list[dict], params: dict[str, Any]) -> None:
+        llm, lc = self.llm, self._lc
+        tokens = self.tokens_for(messages)
+        n_ctx = llm.n_ctx()
+        if len(tokens) >= n_ctx:
+            conn.send(("error", "overflow", f"The conversation is {len(tokens)} tokens long; the model's "
+                                            f"context window holds {n_ctx}."))
+            return
+        stats = {"prompt_tokens": len(tokens), "prompt_eval_tokens": 0, "tokens": 0,
+                 "finish_reason": "cancelled", "cancelled": True}
+        evaluated = self.prefill(tokens, cancel)
+        if evaluated is None:
+            conn.send(("done", stats))
+            return
+        stats["prompt_eval_tokens"] = evaluated
+        llm.set_seed(self._seed(params.get("seed")))
+        max_tokens = int(params["max_tokens"])
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        finish = "length"
+        gen = llm.generate(tokens, temp=float(params["temperature"]), top_p=float(params["top_p"]),
+                           top_k=int(params.get("top_k", 40)), min_p=float(params.get("min_p", 0.05)),
+                           repeat_penalty=float(params.get("repeat_penalty", 1.0)))
+        n = 0
+        try:
+            for tok in gen:
+                if lc.llama_vocab_is_eog(self.vocab, tok):
+                    finish = "stop"
+                    break
+                n += 1
+                text = decoder.decode(llm.detokenize([tok]))
+                if text:
+                    conn.send(("piece", text))
+                if cancel.is_set():
+                    finish = "cancelled"
+                    break
+                if n >= max_tokens:
+                    break
+                if llm.n_tokens >= n_ctx:  # the next token would not fit the window
+                    finish = "context"
+                    break
+        finally:
+            gen.close()
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            conn.send(("piece", tail))
+        stats.update(tokens=n, finish_reason=finish, cancelled=finish == "cancelled")
+        conn.send(("done", stats))
+
+
+def child_main(conn: Any, cancel: Any, spec: dict[str, Any]) -> None:
+    """Entry point of the model process: load, report, then serve until told to quit."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    t0 = time.perf_counter()
+    layers = 0
+    try:
+        _install_log_capture()
+        layers = effective_gpu_layers(spec["n_gpu_layers"])
+        worker = _Worker(spec)
+    except Exception as exc:  # noqa: BLE001 - every load failure goes back to the parent as text
+        conn.send(("error", "load", str(exc), list(_LOG_LINES), layers))
+        return
+    info = dict(worker.info, load_s=time.perf_counter() - t0)
+    conn.send(("ready", info))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent went away
+        kind = request[0]
+        try:
+            if kind == "chat":
+                worker.chat(conn, cancel, request[1], request[2])
+            elif kind == "count":
+                conn.send(("count", len(worker.tokens_for(request[1]))))
+            elif kind == "quit":
+                worker.llm.close()
+                conn.send(("bye",))
+                return
+            else:
+                conn.send(("error", "protocol", f"unknown request {kind!r}"))
+        except (BrokenPipeError, EOFError):
+            return
+        except Exception as exc:  # noqa: BLE001 - a bad request must not kill the model process
+            conn.send(("error", type(exc).__name__, str(exc)))
+
+
+_LOG_LINES: deque[str] = deque(maxlen=8)  # llama.cpp's last warning/error lines
+_LOG_CALLBACK: Any = None
+
+
+def _install_log_capture() -> None:
+    """Keep llama.cpp's last warning/error lines (instead of printing them) so a failed load can say why."""
+    global _LOG_CALLBACK
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def capture(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
+        if level in (2, 3) and text:
+            line = text.decode("utf-8", "replace").strip()
+            if line:
+                _LOG_LINES.append(line)
+
+    _LOG_CALLBACK = capture  # keep a reference: C holds only a raw pointer
+    llama_cpp.llama_log_set(capture, ctypes.c_void_p(0))
