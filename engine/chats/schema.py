@@ -18,7 +18,7 @@ def _v1_base(conn: sqlite3.Connection) -> None:
     # The first shipped layout: conversations and their messages, nothing else.
     conn.execute("""
         CREATE TABLE conversations (
-            id       INTEGER PRIMARY KEY,
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids never reused: the UI and exports refer to them
             title    TEXT NOT NULL,
             created  REAL NOT NULL,
             updated  REAL NOT NULL,
@@ -27,7 +27,7 @@ def _v1_base(conn: sqlite3.Connection) -> None:
         )""")
     conn.execute("""
         CREATE TABLE messages (
-            id       INTEGER PRIMARY KEY,
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids never reused: the UI and exports refer to them
             chat_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
             role     TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
             content  TEXT NOT NULL,
