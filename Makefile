@@ -35,3 +35,12 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Installable app: a PyInstaller one-folder build in dist/hearth (see packaging/README.md).
+.PHONY: package package-smoke
+package: install
+	$(PIP) install -e ".[package]"
+	packaging/build.sh
+
+package-smoke:
+	packaging/smoke.sh dist/hearth
