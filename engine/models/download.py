@@ -1,0 +1,375 @@
+"""Verified, resumable model downloads from the hub.
+
+Why not plain ``hf_hub_download``: the installed huggingface_hub (2.x) writes each download to a
+process-unique temp file and deletes it on failure, so an interrupted or cancelled download
+restarts from zero after a restart. We keep the hub client for what it is good at — metadata
+(commit, size, LFS sha256), auth headers, proxies and the offline switch (its own HTTP session,
+via :func:`engine.net.hub_http_client`) — and move the bytes ourselves with HTTP Range requests
+on the file's resolve URL, into a partial file that survives cancel, crash and restart.
+
+Lifecycle of one pull::
+
+    metadata (HEAD) → disk-space check → GET Range: bytes=<have>- → append + hash
+      → sha256 vs catalog/hub → atomic rename into <models>/<owner>__<name>/<file> → manifest
+
+Partial files live in ``<models>/.partial/<sha256>.part`` with a JSON sidecar naming what they
+are; a file that fails verification is moved to ``<models>/.quarantine/`` and never registered.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal
+
+from engine.errors import Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, StorageError
+from engine.fsutil import atomic_write_text
+from engine.models import hub
+from engine.models.catalog import CatalogEntry
+from engine.models.registry import InstalledModel, ModelRecord, add_record, models_dir, records, slug
+from engine.models.storage import HASH_BLOCK, ensure_space, human_bytes
+from engine.net import hub_access, hub_http_client
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+READ_TIMEOUT_S = 30.0
+
+
+class _Hasher:
+    """sha256 of the bytes on disk, fed as they are written (so verifying costs no re-read)."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def reset(self) -> None:
+        self._h = hashlib.sha256()
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: bytes on disk (including resumed ones), rate and ETA of this session."""
+
+    downloaded: int
+    total: int
+    rate_bps: float
+    eta_s: float | None
+    resumed_from: int = 0
+    phase: Literal["download", "verify", "done"] = "download"
+
+    @property
+    def fraction(self) -> float:
+        return self.downloaded / self.total if self.total else 0.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class HubFileRef:
+    """What to download: a catalog entry or any hub file (then unverified by the catalog)."""
+
+    model_id: str
+    repo: str
+    file: str
+    revision: str | None = None     # commit to pin; None = "main", resolved and recorded
+    sha256: str | None = None       # expected hash; None = trust the hub's LFS sha256
+    size: int | None = None
+    catalog_id: str | None = None
+
+    @classmethod
+    def from_entry(cls, entry: CatalogEntry) -> "HubFileRef":
+        return cls(entry.id, entry.repo, entry.file, entry.pinned_revision, entry.expected_sha256,
+                   entry.exact_size, entry.id)
+
+    @classmethod
+    def from_hub(cls, repo: str, file: str, revision: str | None = None) -> "HubFileRef":
+        return cls(slug(Path(file).stem), repo, file, revision)
+
+
+@dataclass
+class PullResult:
+    model: InstalledModel
+    bytes_fetched: int      # body bytes received over the network in this call
+    resumed_from: int       # bytes already on disk when this call started
+    already_installed: bool = False
+
+
+class Downloader:
+    """Download models into the store. Thread-safe to use one instance per pull."""
+
+    def __init__(self, *, token: str | bool | None = None, retries: int = 2, retry_wait_s: float = 1.0,
+                 progress_interval_s: float = 0.1) -> None:
+        self.token = token
+        self.retries = retries
+        self.retry_wait_s = retry_wait_s
+        self.progress_interval_s = progress_interval_s
+
+    # -- public ----------------------------------------------------------------------------
+    def pull(self, target: CatalogEntry | HubFileRef, *, progress: ProgressCallback | None = None,
+             cancel: threading.Event | None = None) -> InstalledModel:
+        return self.pull_detailed(target, progress=progress, cancel=cancel).model
+
+    def pull_detailed(self, target: CatalogEntry | HubFileRef, *, progress: ProgressCallback | None = None,
+                      cancel: threading.Event | None = None) -> PullResult:
+        ref = HubFileRef.from_entry(target) if isinstance(target, CatalogEntry) else target
+        cancel = cancel or threading.Event()
+        done = self._already_installed(ref)
+        if done is not None:  # no network at all for a model we already have
+            return PullResult(done, 0, 0, already_installed=True)
+        with hub_access():
+            remote = hub.file_metadata(ref.repo, ref.file, ref.revision, token=self.token)
+            expected = self._expected_hash(ref, remote)
+            total = remote.size or ref.size
+            if total is None:
+                raise DownloadError(f"The hub did not say how big {ref.file} is.", "Try again later.")
+            part, sidecar = self._partial_paths(expected)
+            have = self._resume_point(part, sidecar, ref, remote, expected, total)
+            ensure_space(models_dir(), total - have, f"{ref.file} ({human_bytes(total)})")
+            hasher = self._hash_existing(part, have, cancel)
+            fetched = self._transfer(remote, part, have, total, hasher, progress, cancel)
+        return PullResult(self._finish(ref, remote, part, sidecar, expected, hasher, total, progress),
+                          fetched, have)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _already_installed(self, ref: HubFileRef) -> InstalledModel | None:
+        for r in records():
+            if (r.repo == ref.repo and r.file == ref.file and r.present and r.verified
+                    and (ref.revision is None or r.revision == ref.revision)
+                    and (ref.sha256 is None or r.sha256 == ref.sha256)):
+                return r.to_installed()
+        return None
+
+    def _expected_hash(self, ref: HubFileRef, remote: hub.RemoteFile) -> str:
+        if ref.sha256 and remote.sha256 and ref.sha256 != remote.sha256:
+            raise ChecksumMismatch(
+                f"The hub reports sha256 {remote.sha256[:12]}… for {ref.file} at {remote.commit[:12]}, "
+                f"but the catalog pins {ref.sha256[:12]}…; nothing was downloaded.",
+                "The catalog entry or the hub is wrong; do not use this file until that is resolved.")
+        if ref.size and remote.size and ref.size != remote.size:
+            raise ChecksumMismatch(
+                f"The hub reports {remote.size:,} bytes for {ref.file} but the catalog says {ref.size:,}; "
+                "nothing was downloaded.", "The catalog entry or the hub is wrong.")
+        expected = ref.sha256 or remote.sha256
+        if not expected:
+            raise DownloadError(f"The hub did not report a checksum for {ref.file}, so it cannot be verified.",
+                                "Hearth only installs files it can verify; pick a file stored with Git LFS.")
+        return expected
+
+    def _partial_paths(self, sha256: str) -> tuple[Path, Path]:
+        d = models_dir() / ".partial"
+        d.mkdir(parents=True, exist_ok=True)
+        return d / f"{sha256}.part", d / f"{sha256}.json"
+
+    def _resume_point(self, part: Path, sidecar: Path, ref: HubFileRef, remote: hub.RemoteFile,
+                      expected: str, total: int) -> int:
+        """Bytes we can keep from an earlier attempt (0 = start fresh)."""
+        meta = {"repo": ref.repo, "file": ref.file, "sha256": expected, "size": total}
+        keep = 0
+        if part.exists() and sidecar.exists():
+            try:
+                old = json.loads(sidecar.read_text(encoding="utf-8"))
+            except ValueError:
+                old = {}
+            have = part.stat().st_size
+            if all(old.get(k) == v for k, v in meta.items()) and have <= total:
+                keep = have
+        if keep == 0:
+            part.unlink(missing_ok=True)
+        atomic_write_text(sidecar, json.dumps({**meta, "commit": remote.commit}))
+        if keep:
+            log.info("resuming %s at %d of %d bytes", ref.file, keep, total)
+        return keep
+
+    def _hash_existing(self, part: Path, have: int, cancel: threading.Event) -> "_Hasher":
+        hasher = _Hasher()
+        if have:
+            with part.open("rb") as fh:
+                left = have
+                while left:
+                    if cancel.is_set():
+                        raise Cancelled("Download cancelled; the partial file is kept for next time.")
+                    block = fh.read(min(HASH_BLOCK, left))
+                    if not block:
+                        break
+                    hasher.update(block)
+                    left -= len(block)
+        return hasher
+
+    def _transfer(self, remote: hub.RemoteFile, part: Path, have: int, total: int, hasher: "_Hasher",
+                  progress: ProgressCallback | None, cancel: threading.Event) -> int:
+        """GET the missing bytes with Range, retrying dropped connections; returns bytes received."""
+        import httpx2
+
+        start_have, fetched, attempt = have, 0, 0
+        t0 = time.monotonic()
+        last_report = 0.0
+
+        def report(force: bool = False) -> None:
+            nonlocal last_report
+            now = time.monotonic()
+            if progress is None or (not force and now - last_report < self.progress_interval_s):
+                return
+            last_report = now
+            elapsed = max(now - t0, 1e-6)
+            rate = fetched / elapsed
+            eta = (total - have) / rate if rate > 0 else None
+            progress(Progress(have, total, rate, eta, start_have))
+
+        report(force=True)
+        while have < total:
+            if cancel.is_set():
+                raise self._cancelled(have, total)
+            try:
+                got, have, restarted = self._get_range(remote, part, have, total, hasher, cancel, report)
+                fetched += got
+                if restarted:
+                    start_have = 0
+            except Cancelled:
+                raise
+            except (httpx2.TransportError, httpx2.StreamError) as exc:
+                attempt += 1
+                have = part.stat().st_size if part.exists() else 0
+                if attempt > self.retries:
+                    raise DownloadError(
+                        f"The connection to the hub dropped after {human_bytes(have)} of {human_bytes(total)} "
+                        f"of {remote.file} ({type(exc).__name__}).",
+                        "The partial file is kept: run the same pull again to resume where it stopped.") from exc
+                log.warning("download of %s interrupted (%s); resuming at %d (attempt %d)",
+                            remote.file, exc, have, attempt)
+                if cancel.wait(self.retry_wait_s * attempt):
+                    raise self._cancelled(have, total) from exc
+        report(force=True)
+        return fetched
+
+    def _get_range(self, remote: hub.RemoteFile, part: Path, have: int, total: int, hasher: "_Hasher",
+                   cancel: threading.Event, report: Callable[[], None]) -> tuple[int, int, bool]:
+        """One GET from ``have``; returns (bytes received, bytes on disk, restarted-from-zero)."""
+        from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
+
+        headers = build_hf_headers(token=self.token)
+        headers["Accept-Encoding"] = "identity"  # byte offsets must be offsets into the file itself
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        got, restarted = 0, False
+        with hub_http_client().stream("GET", remote.url, headers=headers, timeout=READ_TIMEOUT_S) as resp:
+            if resp.status_code == 416 and have == total:
+                return 0, have, False
+            try:
+                hf_raise_for_status(resp)
+            except Exception as exc:  # noqa: BLE001
+                raise hub.map_hub_error(exc, f"{remote.repo}/{remote.file}") from exc
+            if have and resp.status_code == 200:  # server ignored Range: start over, honestly
+                log.warning("server ignored the Range request for %s; restarting from zero", remote.file)
+                have, restarted = 0, True
+                hasher.reset()
+            elif have and not resp.headers.get("Content-Range", "").startswith(f"bytes {have}-"):
+                raise DownloadError(f"The hub answered a resume request for {remote.file} with the wrong range.",
+                                    "Delete the partial download with `hearth models pull --restart` and retry.")
+            mode = "r+b" if have else "wb"
+            if not part.exists():
+                mode = "wb"
+            try:
+                with part.open(mode) as fh:
+                    fh.seek(have)
+                    fh.truncate()
+                    for chunk in resp.iter_bytes(CHUNK):
+                        if cancel.is_set():
+                            fh.flush()
+                            raise self._cancelled(have, total)
+                        if have + len(chunk) > total:
+                            raise DownloadError(f"The hub sent more bytes than {remote.file} should have.",
+                                                "Try again; if it repeats, the hub's file is not the expected one.")
+                        fh.write(chunk)
+                        hasher.update(chunk)
+                        have += len(chunk)
+                        got += len(chunk)
+                        report()
+            except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    raise DiskFull(f"The disk filled up while downloading {remote.file} "
+                                   f"({human_bytes(have)} of {human_bytes(total)} kept).",
+                                   "Free some space, then run the same pull again to resume.") from exc
+                raise StorageError(f"Could not write the download {part}: {exc.strerror}.",
+                                   "Check the models folder's permissions.") from exc
+        return got, have, restarted
+
+    def _cancelled(self, have: int, total: int) -> Cancelled:
+        return Cancelled(f"Download cancelled at {human_bytes(have)} of {human_bytes(total)}.",
+                         "The partial file is kept: pull again to resume.")
+
+    def _finish(self, ref: HubFileRef, remote: hub.RemoteFile, part: Path, sidecar: Path, expected: str,
+                hasher: "_Hasher", total: int, progress: ProgressCallback | None) -> InstalledModel:
+        if progress:
+            progress(Progress(total, total, 0.0, 0.0, phase="verify"))
+        actual = hasher.hexdigest()
+        if actual != expected:
+            bad = self._quarantine(part, ref.file)
+            sidecar.unlink(missing_ok=True)
+            raise ChecksumMismatch(
+                f"{ref.file} failed verification: its sha256 is {actual[:16]}…, expected {expected[:16]}…. "
+                f"The file was quarantined at {bad} and not installed.",
+                "Pull again to download a fresh copy; if it fails again, the source is serving a bad file.")
+        final = models_dir() / ref.repo.replace("/", "__") / ref.file
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with part.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, final)
+        except OSError as exc:
+            raise StorageError(f"Could not move the verified download into {final}: {exc.strerror}.",
+                               "The verified file is kept in the .partial folder; pull again to retry.") from exc
+        sidecar.unlink(missing_ok=True)
+        model = add_record(ModelRecord(
+            id=ref.model_id, path=str(final), source=f"hub:{ref.repo}@{remote.commit}", sha256=actual,
+            verified=True, size_bytes=total, repo=ref.repo, revision=remote.commit, file=ref.file,
+            link="download", catalog_id=ref.catalog_id))
+        if progress:
+            progress(Progress(total, total, 0.0, 0.0, phase="done"))
+        log.info("installed %s (%d bytes, sha256 %s)", model.id, total, actual)
+        return model
+
+    def _quarantine(self, part: Path, name: str) -> Path:
+        qdir = models_dir() / ".quarantine"
+        qdir.mkdir(parents=True, exist_ok=True)
+        bad = qdir / f"{name}.{time.strftime('%Y%m%d-%H%M%S')}.bad"
+        os.replace(part, bad)
+        return bad
+
+
+def partial_downloads() -> list[tuple[Path, dict]]:
+    """Partial downloads on disk, with their sidecars (for `hearth models list` and cleanup)."""
+    d = models_dir() / ".partial"
+    out = []
+    for sidecar in sorted(d.glob("*.json")) if d.exists() else []:
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        part = sidecar.with_suffix(".part")
+        if part.exists():
+            out.append((part, {**meta, "have": part.stat().st_size}))
+    return out
+
+
+def discard_partial(sha256: str) -> None:
+    d = models_dir() / ".partial"
+    (d / f"{sha256}.part").unlink(missing_ok=True)
+    (d / f"{sha256}.json").unlink(missing_ok=True)
+
+
+__all__ = ["Downloader", "HubFileRef", "Progress", "PullResult", "partial_downloads", "discard_partial",
+           "HearthError"]
