@@ -1,0 +1,67 @@
+"""Dialogs that make cloud traffic visible: the ask-mode preview and the 'what was sent' view."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget)
+
+
+def redaction_summary(redactions: list[str] | None) -> str:
+    if redactions is None:
+        return "The list of replaced details for this earlier answer is in the audit log (Settings → Privacy)."
+    if not redactions:
+        return "Nothing needed hiding: no personal or sensitive details were found."
+    counts = Counter(redactions)
+    parts = [f"{kind.lower().replace('_', ' ')}" + (f" ×{n}" if n > 1 else "") for kind, n in sorted(counts.items())]
+    return ("Replaced with placeholders before sending (the real values never leave this computer "
+            "and are put back into the answer here): " + ", ".join(parts) + ".")
+
+
+class _OutboundBase(QDialog):
+    def __init__(self, title: str, intro: str, text: str, redactions: list[str] | None, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(560, 420)
+        lay = QVBoxLayout(self)
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        lay.addWidget(self.intro)
+        lay.addWidget(QLabel("<b>Exact text that leaves this computer:</b>"))
+        self.outbound = QPlainTextEdit(text)
+        self.outbound.setReadOnly(True)
+        lay.addWidget(self.outbound, 1)
+        self.redactions = QLabel(redaction_summary(redactions))
+        self.redactions.setWordWrap(True)
+        self.redactions.setObjectName("Muted")
+        lay.addWidget(self.redactions)
+        self.buttons = QDialogButtonBox()
+        lay.addWidget(self.buttons)
+
+
+class CloudPreviewDialog(_OutboundBase):
+    """Ask mode: shows the outbound text and redactions; Send accepts, 'Keep it local' rejects."""
+
+    def __init__(self, routed: Any, parent: QWidget | None = None) -> None:
+        provider = routed.provider or "the cloud"
+        reasons = "; ".join(routed.reasons) if routed.reasons else ""
+        intro = (f"Hearth would like to send this question to <b>{provider}</b> for a better answer. "
+                 "Your documents are not sent. Check the text below, then choose." +
+                 (f"<br><span>Why it may go out: {reasons}</span>" if reasons else ""))
+        super().__init__(f"Send to {provider}?", intro, routed.outbound_text or "", list(routed.redactions), parent)
+        self.send_btn = self.buttons.addButton(f"Send to {provider}", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.local_btn = self.buttons.addButton("Keep it local", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.local_btn.setDefault(True)  # Enter keeps things private
+
+
+class OutboundViewDialog(_OutboundBase):
+    """For a cloud answer already given: what was sent, and which details were replaced."""
+
+    def __init__(self, provider: str, text: str, redactions: list[str] | None, parent: QWidget | None = None) -> None:
+        super().__init__("What was sent", f"This answer came from <b>{provider}</b>. This is everything it received.",
+                         text, redactions, parent)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)

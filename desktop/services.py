@@ -1,0 +1,224 @@
+"""The app's handle on the engine: every engine call runs on a worker thread.
+
+Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
+
+* ``model``  — owns the ModelHost (its child process) and the Assistant; runs turns.
+* ``store``  — conversation list operations on the shared ChatStore (it serialises with a lock).
+* ``docs``   — the one writer of the document index (DocumentService): add, reindex, remove.
+* ``hub``    — model downloads, imports and deletes.
+
+Engine modules are imported inside the jobs, never at import of this module, so the window is
+on screen before torch, llama_cpp or chromadb are loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.tasks import Job, Runner
+from engine.config import Config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConfirmRequest:
+    """Sent from the model thread in ``ask`` mode; the UI answers through ``answer``."""
+    routed: Any                       # engine.events.Routed
+    _event: threading.Event
+    _box: dict
+
+    def answer(self, ok: bool) -> None:
+        self._box["ok"] = ok
+        self._event.set()
+
+
+class EngineServices(QObject):
+    model_state = Signal(str, object)   # ("loading"|"ready"|"error", LoadInfo | HearthError | None)
+    store_ready = Signal(object)        # ChatStore | HearthError
+
+    def __init__(self, config: Config, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.model = Runner("model", self)
+        self.store = Runner("store", self)
+        self.docs_runner = Runner("docs", self)
+        self.hub = Runner("hub", self)
+        self.chats: Any = None            # ChatStore once open
+        self.host: Any = None             # ModelHost once loaded
+        self.assistant: Any = None
+        self.load_info: Any = None
+        self._docs: Any = None
+        self._docs_lock = threading.Lock()
+        self._store_f: Future = Future()
+        self.state = "idle"
+        self._turn_job: Job | None = None
+
+    # -- start-up ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.store.submit(self._open_store, on_done=self._store_opened, on_error=self._store_failed)
+        self.load_model()
+
+    def _open_store(self, job: Job) -> Any:
+        try:
+            from engine.chats import ChatStore
+            store = ChatStore()
+        except BaseException as exc:
+            self._store_f.set_exception(exc)
+            raise
+        self._store_f.set_result(store)
+        return store
+
+    def _store_opened(self, store: Any) -> None:
+        self.chats = store
+        self.store_ready.emit(store)
+
+    def _store_failed(self, err: Any) -> None:
+        self.store_ready.emit(err)
+
+    def load_model(self) -> None:
+        """(Re)load the default model on the model thread; emits ``model_state``."""
+        self.state = "loading"
+        self.model_state.emit("loading", None)
+        cfg = self.config.model_copy(deep=True)
+        self.model.submit(lambda job: self._load(cfg), on_done=self._loaded, on_error=self._load_failed)
+
+    def _load(self, cfg: Config) -> Any:
+        from engine.inference import ModelHost
+        from engine.models.registry import resolve_model
+
+        if self.host is not None:
+            try:
+                self.host.unload()
+            except Exception:  # noqa: BLE001 - a dead child is fine to drop
+                log.exception("unloading the previous model failed")
+            self.host = None
+            self.assistant = None
+        model = resolve_model(cfg.model.default)
+        host = ModelHost(model, cfg.model)
+        info = host.load()
+        self.host = host
+        store = self._store_f.result(timeout=60)
+        self.assistant = self._make_assistant(cfg, store, host)
+        return info
+
+    def _make_assistant(self, cfg: Config, store: Any, host: Any) -> Any:
+        from engine.assistant import Assistant
+
+        router = cloud = None
+        try:
+            from engine.privacy import PrivacyRouter
+            router = PrivacyRouter(cfg.privacy)
+        except ImportError:
+            log.info("privacy router not available; answers stay local")
+        docs = self.documents()
+        return Assistant(cfg, store, host, docs=docs, router=router, cloud=cloud)
+
+    def rebuild_assistant(self) -> None:
+        """Settings other than the model's changed: new router/cloud settings, same loaded model."""
+        cfg = self.config.model_copy(deep=True)
+
+        def job_fn(job: Job) -> None:
+            if self.host is not None:
+                self.assistant = self._make_assistant(cfg, self._store_f.result(timeout=60), self.host)
+
+        self.model.submit(job_fn)
+
+    def _loaded(self, info: Any) -> None:
+        self.load_info = info
+        self.state = "ready"
+        self.model_state.emit("ready", info)
+
+    def _load_failed(self, err: Any) -> None:
+        self.state = "error"
+        self.model_state.emit("error", err)
+
+    # -- documents ------------------------------------------------------------------------
+    def documents(self) -> Any:
+        """The shared DocumentService, created on first use (from a worker thread)."""
+        with self._docs_lock:
+            if self._docs is None:
+                try:
+                    from engine.docs import DocumentService
+                except ImportError:
+                    return None
+                from engine.paths import get_paths
+                self._docs = DocumentService(get_paths(), self.config.documents)
+            return self._docs
+
+    # -- turns ------------------------------------------------------------------------------
+    def run_turn(self, start: Callable[[Any, Callable[[Any], bool]], Any], *, on_event: Callable[[Any], None],
+                 on_done: Callable[[Any], None], on_error: Callable[[Any], None]) -> Job:
+        """Run ``start(assistant, confirm)`` (returns an iterator of TurnEvents) on the model thread.
+
+        Each event reaches ``on_event`` on the UI thread. ``confirm`` blocks the model thread
+        until the UI answers a :class:`ConfirmRequest` (ask mode) or the turn is stopped.
+        """
+        def job_fn(job: Job) -> None:
+            def confirm(routed: Any) -> bool:
+                ev, box = threading.Event(), {}
+                job.report(ConfirmRequest(routed, ev, box))
+                while not ev.wait(0.05):
+                    if job.cancelled.is_set():
+                        return False
+                return bool(box.get("ok"))
+
+            if self.assistant is None:
+                from engine.errors import ModelError
+                raise ModelError("The model is not loaded.", "Wait for it to load, or pick another model in Settings.")
+            for event in start(self.assistant, confirm):
+                job.report(event)
+                if job.cancelled.is_set():
+                    self._cancel_assistant()
+
+        job = self.model.submit(job_fn, on_done=on_done, on_error=on_error, on_progress=on_event)
+        self._turn_job = job
+        return job
+
+    def stop_turn(self) -> None:
+        """Stop the running answer (thread-safe; the engine ends the stream within ~100 ms)."""
+        if self._turn_job is not None:
+            self._turn_job.cancel()
+        self._cancel_assistant()
+
+    def _cancel_assistant(self) -> None:
+        if self.assistant is not None:
+            try:
+                self.assistant.cancel()
+            except Exception:  # noqa: BLE001
+                log.exception("cancel failed")
+
+    # -- store helpers ----------------------------------------------------------------------
+    def with_store(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
+                   on_error: Callable[[Any], None] | None = None) -> Job:
+        """Run ``fn(chat_store)`` on the store thread."""
+        return self.store.submit(lambda job: fn(self._store_f.result(timeout=60)), on_done=on_done, on_error=on_error)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 15_000) -> None:
+        """Cancel work, stop the model child, close the database; blocks up to ``timeout_ms``."""
+        self.stop_turn()
+        for r in (self.model, self.hub, self.docs_runner, self.store):
+            r.cancel_all()
+
+        def _close(job: Job) -> None:
+            if self.host is not None:
+                self.host.unload()
+                self.host = None
+
+        self.model.submit(_close)
+        for r in (self.model, self.hub, self.docs_runner):
+            r.stop(timeout_ms, cancel=False)
+
+        def _close_store(job: Job) -> None:
+            if self.chats is not None:
+                self.chats.close()
+
+        self.store.submit(_close_store)
+        self.store.stop(timeout_ms, cancel=False)
