@@ -123,6 +123,16 @@ def test_child_python_process_attempts_are_logged(listener, tmp_path: Path) -> N
     env = child_env({"PATH": "/usr/bin:/bin"}, tmp_path / "site", log)
     code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5).close()"
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
-    events = read_child_log(log)
-    assert [e["event"] for e in events if e["event"] == "socket.connect"] == ["socket.connect"]
-    assert str(port) in events[-1]["address"]
+    started, attempts = read_child_log(log)
+    assert len(started) == 1
+    assert [e["event"] for e in attempts if e["event"] == "socket.connect"] == ["socket.connect"]
+    assert str(port) in attempts[-1]["address"]
+
+
+def test_binds_on_all_interfaces_are_recorded_loopback_binds_are_not() -> None:
+    with NetGuard() as guard:
+        for host in ("127.0.0.1", "0.0.0.0"):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind((host, 0))
+    binds = [a for a in guard.attempts if a.event == "socket.bind"]
+    assert len(binds) == 1 and "0.0.0.0" in binds[0].address

@@ -3,8 +3,9 @@
 Uses a PEP 578 audit hook (``sys.addaudithook``): CPython raises ``socket.connect``,
 ``socket.getaddrinfo``, ... audit events from the C socket module itself, so *every* library
 that goes through Python's socket module is seen — httpx, urllib, requests, huggingface_hub,
-posthog, grpc-over-Python — whatever thread it runs in. AF_UNIX sockets (local IPC, D-Bus) are
-not network and are ignored.
+posthog, grpc-over-Python — whatever thread it runs in. AF_UNIX sockets (local IPC, D-Bus) and
+binds to a loopback address (nothing can reach them from outside) are ignored; a *connect* to
+loopback is still recorded.
 
 What it cannot see: native code that calls the C library directly (llama.cpp, chromadb's Rust
 core) and other processes. The network-namespace end-to-end test covers those; for child Python
@@ -72,6 +73,11 @@ def _where() -> str:
     return "".join(traceback.format_list(frames[-4:]))
 
 
+def _is_loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) and address else address
+    return isinstance(host, str) and (host in ("::1", "localhost") or host.startswith("127."))
+
+
 def _hook(event: str, args: tuple) -> None:
     if not _active or event not in WATCHED or getattr(_busy, "on", False):
         return
@@ -81,6 +87,8 @@ def _hook(event: str, args: tuple) -> None:
             sock, address = args[0], args[1]
             if address is None or getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
                 return
+            if event == "socket.bind" and _is_loopback(address):
+                return  # a local-only socket (e.g. urllib3's IPv6 probe binds ::1): not network
             family = _family_name(sock)
         else:
             address = args[0] if event != "socket.getaddrinfo" else (args[0], args[1])
@@ -158,6 +166,14 @@ import json as _json, os as _os, socket as _socket, sys as _sys
 _LOG = {log!r}
 _WATCHED = {watched!r}
 
+def _netguard_log(record):
+    line = _json.dumps(dict(record, pid=_os.getpid(), argv=_sys.argv[:3])) + "\n"
+    fd = _os.open(_LOG, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT, 0o600)
+    try:
+        _os.write(fd, line.encode())
+    finally:
+        _os.close(fd)
+
 def _netguard_hook(event, args):
     if event not in _WATCHED:
         return
@@ -165,17 +181,16 @@ def _netguard_hook(event, args):
         sock, address = args[0], args[1]
         if address is None or getattr(sock, "family", None) == getattr(_socket, "AF_UNIX", None):
             return
+        host = address[0] if isinstance(address, tuple) and address else address
+        if event == "socket.bind" and isinstance(host, str) and (host in ("::1", "localhost")
+                                                               or host.startswith("127.")):
+            return
     else:
         address = args[0] if event != "socket.getaddrinfo" else (args[0], args[1])
-    line = _json.dumps({{"pid": _os.getpid(), "argv": _sys.argv[:3], "event": event,
-                        "address": repr(address)}}) + "\n"
-    fd = _os.open(_LOG, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT, 0o600)
-    try:
-        _os.write(fd, line.encode())
-    finally:
-        _os.close(fd)
+    _netguard_log({{"event": event, "address": repr(address)}})
 
 _sys.addaudithook(_netguard_hook)
+_netguard_log({{"event": "start"}})  # proves this process ran with the recorder
 '''
 
 
@@ -189,7 +204,9 @@ def child_env(env: dict[str, str], workdir: Path, log_path: Path) -> dict[str, s
     return out
 
 
-def read_child_log(log_path: Path) -> list[dict[str, Any]]:
+def read_child_log(log_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(processes that started with the recorder, network attempts they made)."""
     if not log_path.exists():
-        return []
-    return [json.loads(ln) for ln in log_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return [], []
+    records = [json.loads(ln) for ln in log_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return ([r for r in records if r["event"] == "start"], [r for r in records if r["event"] != "start"])
