@@ -1,0 +1,290 @@
+"""Validated pattern detectors: each finds spans and says whether they can be redacted.
+
+A finding is either *redactable* (replaced by a typed placeholder before sending: emails, phone
+numbers, cards, IBANs, IP addresses, links) or *local-only* (the whole message stays on this
+machine: secrets, private keys, passwords, national ID numbers). Patterns are validated where a
+checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that ordinary
+numbers are not mistaken for personal data, and documented test values are let through only
+when the message itself frames them as test data (see :mod:`engine.privacy.allowlists`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from engine.privacy import allowlists as allow
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str          # placeholder type: EMAIL, PHONE, CARD, SECRET, PERSON, ...
+    start: int
+    end: int
+    text: str
+    local: bool        # True: the message must stay local; False: the span can be redacted
+    reason: str        # person-readable, e.g. "contains an email address"
+
+
+def _f(kind: str, m: re.Match[str] | tuple[int, int, str], local: bool, reason: str, group: int = 0) -> Finding:
+    if isinstance(m, tuple):
+        s, e, t = m
+        return Finding(kind, s, e, t, local, reason)
+    return Finding(kind, m.start(group), m.end(group), m.group(group), local, reason)
+
+
+def entropy(s: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not s:
+        return 0.0
+    counts = Counter(s)
+    return -sum(c / len(s) * math.log2(c / len(s)) for c in counts.values())
+
+
+# --- emails ---------------------------------------------------------------------------------
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})\b")
+
+
+def find_emails(text: str) -> list[Finding]:
+    out = []
+    for m in _EMAIL.finditer(text):
+        if allow.is_example_domain(m.group(1)) or allow.looks_like_placeholder(m.group(0).split("@")[0]):
+            continue
+        out.append(_f("EMAIL", m, False, "contains an email address"))
+    return out
+
+
+# --- phone numbers --------------------------------------------------------------------------
+def find_phones(text: str) -> list[Finding]:
+    import phonenumbers
+
+    out: list[Finding] = []
+    seen: set[tuple[int, int]] = set()
+    # International numbers carry their own country code; national ones are read as US/UK.
+    # "+44 7700 900123": a number written with its country code is a phone number even when it
+    # falls in a range reserved for fiction (those are still dialled as real numbers).
+    passes = (("US", phonenumbers.Leniency.VALID), ("GB", phonenumbers.Leniency.VALID),
+              ("ZZ", phonenumbers.Leniency.POSSIBLE))
+    for region, leniency in passes:
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+            if region == "ZZ" and not m.raw_string.lstrip("(").startswith("+"):
+                continue
+            if (m.start, m.end) in seen:
+                continue
+            digits = re.sub(r"\D", "", m.raw_string)
+            if len(set(digits)) <= 2:  # 000-000-0000 style fillers
+                continue
+            seen.add((m.start, m.end))
+            out.append(_f("PHONE", (m.start, m.end, m.raw_string), False, "contains a phone number"))
+    return out
+
+
+# --- payment cards --------------------------------------------------------------------------
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def find_cards(text: str) -> list[Finding]:
+    out = []
+    testy = allow.test_context(text)
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if not 13 <= len(digits) <= 19 or not luhn_ok(digits) or len(set(digits)) == 1:
+            continue
+        if digits[0] not in "2345636" and not digits.startswith(("1", "8")):
+            continue
+        if digits in allow.TEST_CARDS and testy:
+            continue
+        out.append(_f("CARD", m, False, "contains a payment card number"))
+    return out
+
+
+# --- IBANs ----------------------------------------------------------------------------------
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+
+
+def find_ibans(text: str) -> list[Finding]:
+    from stdnum import iban
+
+    out = []
+    testy = allow.test_context(text)
+    for m in _IBAN.finditer(text):
+        compact = m.group(0).replace(" ", "")
+        if not iban.is_valid(compact):
+            continue
+        if compact in allow.EXAMPLE_IBANS and testy:
+            continue
+        out.append(_f("IBAN", m, False, "contains a bank account number (IBAN)"))
+    return out
+
+
+# --- national identity numbers --------------------------------------------------------------
+_SSN = re.compile(r"(?<![\d-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\d-])")
+_SSN_CONTEXT = re.compile(r"\b(ssn|social security|social-security|itin|tax ?id|w-?[249]|i-9)\b", re.I)
+_NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+_ID_CONTEXT = re.compile(
+    r"\b(passport|national (?:id|insurance|identity)|id (?:card|number|no)|identity (?:card|number)|"
+    r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|social insurance|sin|bsn|dni|nie|nif|"
+    r"nir|personnummer|steuer-?id|codice fiscale|cpf|curp|medicare (?:no|number)|nhs (?:no|number)|"
+    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino)\b[^\n\d]{0,30}", re.I)
+_ID_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9 .\-/]{4,22}[A-Z0-9]", re.I)
+
+
+def find_national_ids(text: str) -> list[Finding]:
+    from stdnum.us import ssn
+
+    out = []
+    ssn_context = bool(_SSN_CONTEXT.search(text))
+    for m in _SSN.finditer(text):
+        compact = "".join(m.groups())
+        # With context ("my SSN is ...") the format suffices; without it, stdnum must accept it.
+        if ssn_context or ssn.is_valid(compact):
+            out.append(_f("NATIONAL_ID", m, True, "contains a national ID number (US SSN)"))
+    for m in _NINO.finditer(text):
+        out.append(_f("NATIONAL_ID", m, True, "contains a national ID number (UK National Insurance)"))
+    for m in _ID_CONTEXT.finditer(text):
+        tail = text[m.end(): m.end() + 40]
+        t = _ID_TOKEN.match(tail)
+        if t and sum(c.isdigit() for c in t.group(0)) >= 5 and not allow.looks_like_placeholder(t.group(0)):
+            s = m.end() + t.start()
+            out.append(_f("NATIONAL_ID", (s, s + len(t.group(0)), t.group(0)), True,
+                          "contains an identity document number"))
+    return out
+
+
+# --- secrets ----------------------------------------------------------------------------------
+_SECRET_PREFIXES = re.compile(
+    r"(?<![A-Za-z0-9_])("
+    r"sk-(?:proj-|ant-(?:api\d\d-)?|live-)?[A-Za-z0-9_\-]{20,}|"     # OpenAI / Anthropic
+    r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|"      # GitHub
+    r"glpat-[A-Za-z0-9_\-]{20,}|"                                      # GitLab
+    r"xox[abposr]-[A-Za-z0-9\-]{10,}|"                                 # Slack
+    r"(?:AKIA|ASIA)[0-9A-Z]{16}|"                                      # AWS access key id
+    r"AIza[0-9A-Za-z_\-]{35}|"                                         # Google API key
+    r"hf_[A-Za-z0-9]{30,}|"                                            # Hugging Face
+    r"(?:sk|rk)_live_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{20,}|"         # Stripe secret / webhook
+    r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|"                   # SendGrid
+    r"npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_\-]{50,}|"                  # package registries
+    r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"  # JWT
+    r")")
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_SECRET_ASSIGN = re.compile(
+    r"\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|client[_-]?secret|"
+    r"bearer|authorization)\b[\"']?\s*(?:[:=]|is|:=|=>)?\s*[\"']?(?:bearer\s+|token\s+)?([A-Za-z0-9_\-+/=.]{16,})",
+    re.I)
+_PASSWORD = re.compile(
+    r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})",
+    re.I)
+_URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
+
+
+def _secret_value_ok(value: str) -> bool:
+    """A real-looking secret: not a placeholder, not a well-known digest, enough entropy."""
+    v = value.strip("\"'")
+    if allow.looks_like_placeholder(v) or v.lower() in allow.WELL_KNOWN_HASHES:
+        return False
+    return entropy(v) >= 3.0 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+
+
+def find_secrets(text: str) -> list[Finding]:
+    out = []
+    for m in _SECRET_PREFIXES.finditer(text):
+        if _secret_value_ok(m.group(1)):
+            out.append(_f("SECRET", m, True, "contains an API key or access token", 1))
+    for m in _PRIVATE_KEY.finditer(text):
+        out.append(_f("SECRET", m, True, "contains a private key"))
+    for m in _SECRET_ASSIGN.finditer(text):
+        if _secret_value_ok(m.group(1)) and entropy(m.group(1)) >= 3.5:
+            out.append(_f("SECRET", m, True, "contains what looks like a secret key or token", 1))
+    for m in _PASSWORD.finditer(text):
+        v = m.group(1)
+        if not allow.looks_like_placeholder(v) and v.lower() not in {"password", "required", "incorrect",
+                                                                      "wrong", "invalid", "empty", "null", "none"}:
+            out.append(_f("SECRET", m, True, "contains a password", 1))
+    for m in _URL_CRED.finditer(text):
+        if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:
+            out.append(_f("SECRET", m, True, "contains a password inside a link"))
+    return out
+
+
+# --- IP addresses and links -----------------------------------------------------------------
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?![\w:])", re.I)
+_VERSION_CONTEXT = re.compile(r"\b(version|v|release|build)\s*$", re.I)
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.I)
+
+
+def find_ips(text: str) -> list[Finding]:
+    out = []
+    for rx in (_IPV4, _IPV6):
+        for m in rx.finditer(text):
+            try:
+                ip = ipaddress.ip_address(m.group(0))
+            except ValueError:
+                continue
+            if allow.is_harmless_ip(ip) or _VERSION_CONTEXT.search(text[max(0, m.start() - 12): m.start()]):
+                continue
+            out.append(_f("IP", m, False, "contains an IP address"))
+    return out
+
+
+def find_urls(text: str) -> list[Finding]:
+    """Links to specific pages can identify a person or an organisation's internal systems."""
+    out = []
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;:!?")
+        host = re.sub(r"^(https?://)?", "", url, flags=re.I).split("/")[0].split(":")[0]
+        if allow.is_example_domain(host) or "@" in host:
+            continue
+        out.append(_f("URL", (m.start(), m.start() + len(url), url), False, "contains a web link"))
+    return out
+
+
+# Tokens that earlier anonymisers left behind (``<PRESIDIO_ANONYMIZED_PERSON>``): mapped to our
+# own placeholders so the cloud never sees two placeholder styles.
+_FOREIGN_PLACEHOLDER = re.compile(r"<\s*(?:PRESIDIO_ANONYMIZED_)?(PERSON|EMAIL_ADDRESS|PHONE_NUMBER|LOCATION|"
+                                  r"ORGANIZATION|URL|IP_ADDRESS|DATE_TIME|[A-Z_]{3,30})\s*>", re.I)
+_FOREIGN_KIND = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "LOCATION": "PLACE",
+                 "ORGANIZATION": "ORG", "IP_ADDRESS": "IP"}
+
+
+def find_foreign_placeholders(text: str) -> list[Finding]:
+    out = []
+    for m in _FOREIGN_PLACEHOLDER.finditer(text):
+        if "ANONYMIZED" not in m.group(0).upper():
+            continue
+        kind = _FOREIGN_KIND.get(m.group(1).upper(), m.group(1).upper())
+        out.append(_f(kind[:12], m, False, "contains an anonymised placeholder"))
+    return out
+
+
+DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
+    find_secrets, find_national_ids, find_cards, find_ibans, find_emails, find_phones, find_ips,
+    find_urls, find_foreign_placeholders,
+)
+
+
+def run_detectors(text: str, detectors: Iterable[Callable[[str], list[Finding]]] = DETECTORS) -> list[Finding]:
+    """All findings, overlapping spans resolved in favour of the earlier detector."""
+    found: list[Finding] = []
+    for det in detectors:
+        for f in det(text):
+            if any(f.start < g.end and g.start < f.end for g in found):
+                if f.local:  # a local-only finding always counts, even when it overlaps
+                    found.append(f)
+                continue
+            found.append(f)
+    return sorted(found, key=lambda f: f.start)

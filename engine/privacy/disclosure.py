@@ -1,0 +1,83 @@
+"""First-person disclosures of special categories (GDPR art. 9 and similar) ⇒ keep local.
+
+"What are the early warning signs of a stroke?" is a *topic* and may go to the cloud;
+"I was just told I have stage 2 breast cancer" is a *disclosure* about the writer (or someone
+close to them) and stays on this machine. A sentence counts as a disclosure when it has a
+first-person anchor (I, my, me, we, our, or "my son"/"my wife"...) *and* a term of one of the
+categories. Generic questions ("can someone with diabetes ...") have no anchor and pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FIRST_PERSON = re.compile(
+    r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|we|we're|we've|our|us)\b", re.I)
+
+# Each category: a person-readable name and the terms that signal it. Terms are stems matched at
+# a word start; they name conditions, statuses and events, not everyday words.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "health": (
+        "diagnos", "cancer", "tumou?r", "chemo", "hiv", "aids\\b", "diabet", "depress", "anxiety disorder",
+        "bipolar", "schizophren", "ptsd", "adhd", "autis", "ocd\\b", "eating disorder", "anorexi", "bulimi",
+        "addict", "rehab", "overdos", "alcoholi", "relapse", "suicid", "self-harm", "self harm",
+        "miscarr", "pregnan", "abortion", "ivf\\b", "infertil", "std\\b", "sti\\b", "herpes", "hepatitis",
+        "chlamydia", "syphilis", "gonorr", "epilep", "seizure", "stroke", "heart attack", "dementia",
+        "alzheimer", "parkinson", "multiple sclerosis", "lupus", "crohn", "psychiatr", "therap(?:ist|y)\\b",
+        "antidepress", "prescri", "medication", "surgery", "biopsy", "mri\\b", "disabilit", "opioid",
+        "insulin", "chronic", "terminal", "mental illness", "panic attack", "stage [1-4i]+",
+    ),
+    "sexual orientation or gender identity": (
+        "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
+        "nonbinary", "coming out", "came out", "come out", "homosexual", "asexual", "pansexual",
+        "gender dysphoria", "sexual orientation", "hormone therapy",
+    ),
+    "religion or belief": (
+        "convert(?:ed|ing)? to", "muslim", "christian", "jewish", "hindu", "buddhis", "sikh", "atheist",
+        "mormon", "jehovah", "scientolog", "apostate", "left the church", "my faith", "my religion",
+    ),
+    "immigration status": (
+        "undocumented", "illegal immigrant", "overstay", "asylum", "refugee status", "deport",
+        "visa (?:expired|status|was (?:denied|refused|rejected))", "without papers", "green card",
+        "work permit (?:expired|denied)", "daca\\b",
+    ),
+    "criminal record": (
+        "arrested", "convicted", "conviction", "felony", "misdemeanou?r", "criminal record", "jail",
+        "prison", "probation", "parole", "dui\\b", "dwi\\b", "charged with", "pleaded guilty", "plead guilty",
+        "served time", "sex offender", "restraining order",
+    ),
+    "precise finances": (
+        "my salary", "i earn", "i make \\$", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
+        "credit score (?:is|of)", "my (?:account )?balance", "my net worth", "my income", "foreclos",
+        "my mortgage", "my loan", "collections agency", "payday loan", "my savings",
+    ),
+}
+
+_RELATIVE = r"(?:my|our) (?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|sister|child|kid|boyfriend|girlfriend|friend)"
+_COMPILED = {cat: re.compile(r"\b(?:" + "|".join(terms) + r")", re.I) for cat, terms in CATEGORIES.items()}
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# "my" before a *category* word in a question about a topic still discloses ("my HIV test"),
+# but "I want to learn about cancer" does not: these verbs mark topic interest.
+_TOPIC_VERBS = re.compile(
+    r"\b(i|we) (?:want|would like|need|'d like) to (?:know|learn|understand|read|write|research)\b|"
+    r"\b(tell|explain to|teach) (?:me|us)\b|\bcan you (?:explain|describe|tell)\b|\bgive me\b|\bhelp me (?:understand|write)\b",
+    re.I)
+
+
+def find_disclosures(text: str) -> list[str]:
+    """Categories disclosed in the first person; empty when the text only asks about topics."""
+    found: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I)
+        if not anchor:
+            continue
+        for cat, rx in _COMPILED.items():
+            hit = rx.search(sentence)
+            if not hit or cat in found:
+                continue
+            # "Tell me about diabetes" / "I want to learn about HIV" are topic requests.
+            if _TOPIC_VERBS.search(sentence) and not re.search(
+                    r"\b(i (?:have|had|am|was|'m|got|'ve been)|my (?!own\b)\w+ (?:is|was|has|had))\b", sentence, re.I):
+                continue
+            found.append(cat)
+    return found

@@ -1,0 +1,114 @@
+"""Route a labelled JSONL set and score it (metrics of ``shared/eval/privacy/README.md``).
+
+Every line is routed as if cloud escalation were ``auto``. What counts as *sent* is the
+outbound question plus any earlier turns the decision would send along.
+
+* leak rate — over ``sensitive`` items: anything sent for ``expect=local``, or any span found
+  in the sent text for ``redact_or_local`` (case-insensitive, whitespace folded);
+* served rate — over ``redact_or_local``: share still sent;
+* pass rate / verbatim rate — over ``public``: share sent / share sent unchanged;
+* p95 routing latency in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from engine.errors import HearthError
+from engine.privacy.router import PrivacyRouter, RouteDecision
+
+
+def _fold(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def read_items(path: Path) -> Iterator[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise HearthError(f"No such file: {path}.", "Give the path of a JSONL file, one item per line.") from exc
+    except UnicodeDecodeError as exc:
+        raise HearthError(f"{path} is not UTF-8 text.", "Save the file as UTF-8 JSONL.") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HearthError(f"{path}, line {n} is not valid JSON: {exc.msg}.",
+                              "Each line must be one JSON object with at least 'id' and 'text'.") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise HearthError(f"{path}, line {n} has no 'text' string.",
+                              "Each line must be one JSON object with at least 'id' and 'text'.")
+        yield item
+
+
+def sent_text(decision: RouteDecision) -> str:
+    if decision.outbound is None:
+        return ""
+    return "\n".join([*(m["content"] for m in decision.outbound_history), decision.outbound])
+
+
+def route_item(router: PrivacyRouter, item: dict) -> RouteDecision:
+    return router.route(item["text"], history=item.get("history") or (),
+                        retrieved_private=bool(item.get("retrieved_private")),
+                        user_terms=item.get("user_terms") or ())
+
+
+def leaked(item: dict, decision: RouteDecision) -> bool:
+    if decision.outbound is None:
+        return False
+    if item.get("expect") == "local":
+        return True
+    sent = _fold(sent_text(decision))
+    return any(_fold(s) and _fold(s) in sent for s in item.get("spans") or ())
+
+
+def score(items: list[dict], decisions: list[RouteDecision]) -> dict:
+    """Overall and per-category metrics."""
+    def block(pairs: Iterable[tuple[dict, RouteDecision]]) -> dict:
+        pairs = list(pairs)
+        sens = [(i, d) for i, d in pairs if i.get("label") == "sensitive"]
+        local = [(i, d) for i, d in sens if i.get("expect") == "local"]
+        rol = [(i, d) for i, d in sens if i.get("expect") == "redact_or_local"]
+        pub = [(i, d) for i, d in pairs if i.get("label") == "public"]
+        out: dict = {"n": len(pairs)}
+
+        def rate(xs, pred):
+            return round(sum(pred(i, d) for i, d in xs) / len(xs), 4) if xs else None
+
+        out["leak_rate"] = rate(sens, leaked)
+        out["leak_rate_local"] = rate(local, leaked)
+        out["leak_rate_redact_or_local"] = rate(rol, leaked)
+        out["served_rate"] = rate(rol, lambda i, d: d.outbound is not None)
+        out["pass_rate"] = rate(pub, lambda i, d: d.outbound is not None)
+        out["verbatim_rate"] = rate(pub, lambda i, d: d.outbound == i["text"] and d.route == "cloud")
+        return {k: v for k, v in out.items() if v is not None}
+
+    pairs = list(zip(items, decisions))
+    cats: dict[str, list] = defaultdict(list)
+    for i, d in pairs:
+        cats[i.get("category", "?")].append((i, d))
+    lat = sorted(d.elapsed_ms for d in decisions)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else 0.0
+    return {**block(pairs), "p95_ms": round(p95, 2), "median_ms": round(statistics.median(lat), 2) if lat else 0.0,
+            "per_category": {c: block(v) for c, v in sorted(cats.items())}}
+
+
+def evaluate(path: Path, out: Path | None, router: PrivacyRouter | None = None) -> dict:
+    """Route every item, write one result line per item to ``out``, and return the metrics."""
+    from engine.fsutil import atomic_write_text
+
+    router = router or PrivacyRouter()
+    router.warm_up()
+    items = list(read_items(path))
+    decisions = [route_item(router, it) for it in items]
+    if out is not None:
+        lines = [json.dumps({"id": it.get("id"), "decision": d.route, "outbound": d.outbound,
+                             "reasons": d.reasons}, ensure_ascii=False) for it, d in zip(items, decisions)]
+        atomic_write_text(Path(out), "\n".join(lines) + "\n")
+    return score(items, decisions)

