@@ -138,7 +138,7 @@ def collect_paths(paths: Paths, report: Report) -> None:
 # --------------------------------------------------------------------------- hardware
 
 def probe_hardware() -> dict[str, Any]:
-    """Cores, RAM and GPUs; adds the model manager's own probe when it is installed."""
+    """Cores, RAM and NVIDIA GPUs, without touching llama.cpp (see probe_llama for that)."""
     data: dict[str, Any] = {"os": platform.platform(), "machine": platform.machine(),
                             "cpu_logical": os.cpu_count()}
     try:
@@ -151,17 +151,21 @@ def probe_hardware() -> dict[str, Any]:
     except Exception:
         pass
     data["gpus"] = _nvml_gpus()
+    return data
+
+
+def _model_manager_hardware() -> dict[str, Any] | None:
+    """The model manager's probe (it may import llama_cpp, so it runs in the probe child)."""
     try:
-        from engine.models.hardware import probe  # model manager; optional here
+        from engine.models.hardware import probe
     except ImportError:
-        return data
+        return None
     try:
         hw = probe()
         raw = asdict(hw) if hasattr(hw, "__dataclass_fields__") else dict(vars(hw))
-        data["model_manager"] = json.loads(json.dumps(raw, default=str))
-    except Exception as exc:  # a broken probe must not break doctor
-        data["model_manager"] = {"error": f"{type(exc).__name__}: {exc}"}
-    return data
+        return json.loads(json.dumps(raw, default=str))
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _nvml_gpus() -> list[dict[str, Any]]:
@@ -212,6 +216,9 @@ def llama_probe_main() -> None:
         out["devices"] = _ggml_devices(ctypes, lib_dir)
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
+    hw = _model_manager_hardware()
+    if hw is not None:
+        out["hardware"] = hw
     print(json.dumps(out))
 
 
@@ -346,12 +353,15 @@ def _check_config(paths: Paths, report: Report) -> Any:
 
 
 def _check_models(report: Report) -> None:
-    from engine.starter import starter_embedder_path
+    from engine.models import registry
+    from engine.starter import starter_embedder_path, starter_model_path
 
     try:
-        from engine.models.registry import installed_models
-
-        models = installed_models()
+        starter_model_path()
+    except HearthError as exc:
+        report.problem("error", exc.message, exc.hint or "Reinstall Hearth.")
+    try:
+        models = registry.installed_models()
     except HearthError as exc:
         report.problem("error", exc.message, exc.hint or "Reinstall Hearth.")
         models = []
@@ -364,12 +374,19 @@ def _check_models(report: Report) -> None:
         except OSError as exc:
             entry["error"] = exc.strerror
             report.problem("error", f"Model '{m.id}' cannot be read: {m.path} ({exc.strerror}).",
-                           f"Remove it with 'hearth models remove {m.id}' and download it again.")
+                           f"Remove it with 'hearth models rm {m.id}' and download or import it again.")
         else:
             if not entry["gguf_header_ok"]:
                 report.problem("error", f"Model '{m.id}' is not a GGUF file or is corrupt: {m.path}.",
-                               f"Remove it with 'hearth models remove {m.id}' and download it again.")
+                               f"Remove it with 'hearth models rm {m.id}' and download or import it again.")
         report.models.append(entry)
+    # Registered models whose file disappeared (deleted by hand, unmounted drive).
+    records = getattr(registry, "records", None)
+    for rec in (records() if records else []):
+        if not Path(rec.path).is_file():
+            report.problem("warning", f"Model '{rec.id}' is registered but its file is gone: {rec.path}.",
+                           f"Download it again with 'hearth models pull {rec.id}', "
+                           f"or forget it with 'hearth models rm {rec.id}'.")
     try:
         report.paths["starter_embedder"] = {"path": str(starter_embedder_path()), "exists": True}
     except HearthError as exc:
@@ -435,6 +452,8 @@ def run_checks(paths: Paths | None = None, *, llama: bool = True, llama_timeout_
                        "Please report this; Hearth itself may still work.")
     if llama:
         report.llama = probe_llama(llama_timeout_s)
+        if "hardware" in report.llama:
+            report.hardware["model_manager"] = report.llama.pop("hardware")
         if "error" in report.llama:
             report.problem("error", f"llama.cpp does not work: {report.llama['error']}.",
                            "Reinstall llama-cpp-python (see the GPU notes in packaging/README.md "
@@ -463,6 +482,12 @@ def format_report(report: Report) -> str:
               f"  {'ram':<22} {_gb(hw.get('ram_total_bytes'))} total, {_gb(hw.get('ram_available_bytes'))} available"]
     for gpu in hw.get("gpus") or []:
         lines.append(f"  {'gpu':<22} {gpu.get('name')} ({_gb(gpu.get('vram_total_bytes'))})")
+    mm = hw.get("model_manager") or {}
+    if not hw.get("gpus"):
+        for gpu in mm.get("gpus") or []:
+            lines.append(f"  {'gpu':<22} {gpu.get('name')} [{gpu.get('backend')}] ({_gb(gpu.get('vram_total'))})")
+    if mm.get("cpu_features"):
+        lines.append(f"  {'cpu features':<22} {', '.join(mm['cpu_features'])}")
     ll = report.llama
     lines += ["", "llama.cpp"]
     if ll.get("skipped"):

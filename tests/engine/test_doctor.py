@@ -99,7 +99,7 @@ def test_truncated_or_foreign_model_file_is_reported(tmp_path: Path, monkeypatch
     text = _problem_texts(report)
     assert "Model 'broken' is not a GGUF file or is corrupt" in text
     assert "Model 'gone' cannot be read" in text
-    assert "hearth models remove gone" in text
+    assert "hearth models rm gone" in text
     assert bad.read_bytes() == b"<html>not a model</html>"  # never deletes the user's file
 
 
@@ -198,3 +198,18 @@ def test_a_failing_check_is_reported_not_raised(monkeypatch) -> None:
     report = doctor.run_checks(llama=False)
     assert any("hardware check failed" in p.what and "probe exploded" in p.what for p in report.problems)
     assert report.versions["hearth"] == engine.__version__  # the other checks still ran
+
+
+def test_registered_model_whose_file_is_gone(hearth_home: Path, starter_gguf: Path, capsys) -> None:
+    """A model imported through the real CLI, then deleted by hand, is named with a fix."""
+    assert main(["models", "import", str(starter_gguf), "--link", "hardlink", "--id", "mine"]) == 0
+    capsys.readouterr()
+    assert main(["doctor", "--skip-llama", "--json"]) == 0
+    mine = next(m for m in json.loads(capsys.readouterr().out)["models"] if m["id"] == "mine")
+    assert Path(mine["path"]).is_relative_to(hearth_home)  # never the starter package's own file
+    Path(mine["path"]).unlink()
+    main(["doctor", "--skip-llama", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    gone = [p for p in data["problems"] if "'mine' is registered but its file is gone" in p["what"]]
+    assert gone and "hearth models pull mine" in gone[0]["fix"] and "hearth models rm mine" in gone[0]["fix"]
+    assert starter_gguf.is_file()
