@@ -275,7 +275,7 @@ def read_gguf(path: Path | str) -> GGUFInfo:
             alignment = 32
         data_start = (fh.tell() + alignment - 1) // alignment * alignment
     data_end = data_start + max(((t.offset + (t.n_bytes or 0)) for t in tensors), default=0)
-    if data_end > size:
+    if tensors and data_end > size:
         missing = data_end - size
         raise ModelLoadError(
             f"The model file {path.name} is truncated: {missing:,} bytes of weights are missing "

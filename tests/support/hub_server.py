@@ -19,7 +19,8 @@ Served endpoints:
 Knobs (attributes, change them any time): ``drop_after`` (bytes, then the socket is closed),
 ``stall_after`` (bytes, then the response hangs until :meth:`release`), ``corrupt`` (serve
 content with one byte flipped while metadata still reports the true sha256), ``rate_bps``
-(throttle), ``missing`` (set of ``(repo, file)`` answered 404). Every request is recorded in
+(throttle), ``ignore_range`` (answer 200 with the whole file, as some proxies do), ``missing``
+(set of ``(repo, file)`` answered 404). Every request is recorded in
 ``requests`` (method, path, range header, status, body bytes).
 """
 
@@ -92,6 +93,7 @@ class LoopbackHub:
         self.stall_after: int | None = None
         self.corrupt = False
         self.rate_bps: float | None = None
+        self.ignore_range = False
         self.missing: set[tuple[str, str]] = set()
         self.requests: list[RequestRecord] = []
         self._release = threading.Event()
@@ -302,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
         start, end = 0, f.size - 1
         status = 200
         range_header = self.headers.get("Range")
-        if range_header and range_header.startswith("bytes="):
+        if range_header and range_header.startswith("bytes=") and not self.hub.ignore_range:
             first, _, last = range_header[6:].partition("-")
             start = int(first) if first else 0
             end = min(int(last), f.size - 1) if last else f.size - 1
