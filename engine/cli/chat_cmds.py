@@ -46,7 +46,7 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
                      cloud_mode: str) -> "Assistant":
     """The services one session needs; cloud parts only when cloud mode is not off."""
     from engine.assistant import Assistant
-    from engine.inference import ModelHost
+    from engine.inference.host import ModelHost
     from engine.models.registry import resolve_model
 
     host = ModelHost(resolve_model(model_id or cfg.model.default), cfg.model)
@@ -84,6 +84,28 @@ def _ctrl_c_cancels(assistant: "Assistant") -> Iterator[list[bool]]:
         yield pressed
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _load_model(assistant: "Assistant") -> Any:
+    """Load (or restart) the model with Ctrl-C ignored, so the model process inherits that.
+
+    A terminal's Ctrl-C goes to the whole foreground process group, model process included;
+    a child started while SIGINT is ignored keeps ignoring it (the disposition survives exec),
+    so Ctrl-C reaches only this process, which turns it into a cancel."""
+    from engine.errors import ModelCrashed
+
+    host = assistant.host
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if on_main else None
+    try:
+        try:
+            return host.load()
+        except ModelCrashed as exc:  # it died while idle: say so, then start a fresh one
+            print(f"hearth: note: {exc.message} Restarting it.", file=sys.stderr)
+            return host.load()
+    finally:
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _confirm_on_terminal(routed: "Routed") -> bool:
@@ -156,6 +178,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         chat = chats.get(args.chat) if args.chat else None
         assistant = _build_assistant(cfg, chats, args.model or (chat.model if chat else None), args.docs, mode)
         try:
+            _load_model(assistant)  # before creating a chat: a model that cannot load leaves none behind
             if chat is None:
                 chat = chats.create(model=args.model or cfg.model.default)
             events = assistant.turn(chat.id, args.question, collection=args.docs, cloud_mode=mode,
@@ -180,7 +203,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
               "Ctrl-C stops an answer.", file=sys.stderr)
         try:
             print("Loading the model…", file=sys.stderr)
-            info = assistant.host.load()
+            info = _load_model(assistant)
             print(f"Ready ({getattr(info, 'backend', 'CPU')}, context {getattr(info, 'n_ctx', '?')} tokens).",
                   file=sys.stderr)
             if chat is not None:
@@ -203,7 +226,9 @@ def _cmd_chat(args: argparse.Namespace) -> int:
                     continue
                 if chat is None:
                     chat = chats.create(model=model_id)
+                _load_model(assistant)  # no-op while the model process is alive
                 sys.stdout.write("hearth> ")
+                sys.stdout.flush()
                 events = assistant.turn(chat.id, text, collection=args.docs, cloud_mode=mode,
                                         confirm=_confirm_on_terminal if mode == "ask" else None)
                 _render_turn(events, assistant, show_stats=True)
