@@ -223,7 +223,7 @@ def _install_log_capture() -> None:
 
     @llama_cpp.llama_log_callback
     def capture(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
-        if level in (2, 3) and text:
+        if level in (3, 4) and text:  # ggml: 3 = WARN, 4 = ERROR
             line = text.decode("utf-8", "replace").strip()
             if line:
                 _LOG_LINES.append(line)

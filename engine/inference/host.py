@@ -94,14 +94,16 @@ def check_gguf_file(path: Path) -> None:
 
 
 def _load_reason(message: str, log_lines: list[str]) -> str:
-    """The most useful line llama.cpp logged about a failed load, else the exception text."""
-    for line in reversed(log_lines):
-        if "error loading model:" in line:
-            return line.split("error loading model:", 1)[1].strip()
-    for line in reversed(log_lines):
-        if "error" in line.lower() or "failed" in line.lower():
-            return line
-    return message
+    """The specific lines llama.cpp logged about a failed load (minus the generic ones), else the exception."""
+    specific = []
+    for line in log_lines:
+        text = line.split(": ", 1)[1] if ": " in line and " " not in line.split(": ", 1)[0] else line
+        low = text.lower()
+        if "failed to load model" in low or "error loading model" in low and "failed to load" in low:
+            continue
+        if text not in specific:
+            specific.append(text.removeprefix("error loading model: "))
+    return "; ".join(specific[-3:]) if specific else message
 
 
 def _kill(proc: Any) -> None:
@@ -301,7 +303,7 @@ class ModelHost:
                 last = i == len(ladder) - 1
                 if failure.gpu_layers == 0 or last:
                     raise ModelLoadError(
-                        f"Could not load the model file {path.name}: {failure.reason}.",
+                        f"Could not load the model file {path}: {failure.reason}.",
                         "The file may be incomplete or damaged: download it again, or choose another "
                         "model. If the computer is short of memory, lower the context size (n_ctx).",
                     ) from None
@@ -445,7 +447,7 @@ class _LoadFailed(Exception):
 
 def _describe_exit(code: int | None) -> str:
     if code is None:
-        return "it stopped responding"
+        return "it ended without an exit status"
     if code < 0:
         return _SIGNALS.get(-code, f"it was ended by signal {-code}")
     return f"it exited with code {code}"
