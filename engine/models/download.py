@@ -218,23 +218,23 @@ class Downloader:
         t0 = time.monotonic()
         last_report = 0.0
 
-        def report(force: bool = False) -> None:
+        def report(on_disk: int, received: int, force: bool = False) -> None:
             nonlocal last_report
             now = time.monotonic()
             if progress is None or (not force and now - last_report < self.progress_interval_s):
                 return
             last_report = now
-            elapsed = max(now - t0, 1e-6)
-            rate = fetched / elapsed
-            eta = (total - have) / rate if rate > 0 else None
-            progress(Progress(have, total, rate, eta, start_have))
+            rate = received / max(now - t0, 1e-6)
+            eta = (total - on_disk) / rate if rate > 0 else None
+            progress(Progress(on_disk, total, rate, eta, start_have))
 
-        report(force=True)
+        report(have, 0, force=True)
         while have < total:
             if cancel.is_set():
                 raise self._cancelled(have, total)
             try:
-                got, have, restarted = self._get_range(remote, part, have, total, hasher, cancel, report)
+                got, have, restarted = self._get_range(
+                    remote, part, have, total, hasher, cancel, lambda on_disk, got: report(on_disk, fetched + got))
                 fetched += got
                 if restarted:
                     start_have = 0
@@ -252,11 +252,11 @@ class Downloader:
                             remote.file, exc, have, attempt)
                 if cancel.wait(self.retry_wait_s * attempt):
                     raise self._cancelled(have, total) from exc
-        report(force=True)
+        report(have, fetched, force=True)
         return fetched
 
     def _get_range(self, remote: hub.RemoteFile, part: Path, have: int, total: int, hasher: "_Hasher",
-                   cancel: threading.Event, report: Callable[[], None]) -> tuple[int, int, bool]:
+                   cancel: threading.Event, report: Callable[[int, int], None]) -> tuple[int, int, bool]:
         """One GET from ``have``; returns (bytes received, bytes on disk, restarted-from-zero)."""
         from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
@@ -297,7 +297,7 @@ class Downloader:
                         hasher.update(chunk)
                         have += len(chunk)
                         got += len(chunk)
-                        report()
+                        report(have, got)
             except OSError as exc:
                 if exc.errno == errno.ENOSPC:
                     raise DiskFull(f"The disk filled up while downloading {remote.file} "

@@ -347,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
                 n = min(_CHUNK, length - sent)
                 if drop is not None:
                     n = min(n, drop - sent)
-                if stall is not None and sent < stall:
+                if stall is not None:
                     n = min(n, stall - sent)
                 if n <= 0:
                     if drop is not None and sent >= drop:
