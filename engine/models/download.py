@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from engine.errors import Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, StorageError
+from engine.errors import (Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, ModelLoadError,
+                           StorageError)
 from engine.fsutil import atomic_write_text
 from engine.models import hub
 from engine.models.catalog import CatalogEntry
+from engine.models.gguf_meta import read_gguf
 from engine.models.registry import InstalledModel, ModelRecord, add_record, models_dir, records, slug
 from engine.models.storage import HASH_BLOCK, ensure_space, human_bytes
 from engine.net import hub_access, hub_http_client
@@ -323,6 +325,13 @@ class Downloader:
                 f"{ref.file} failed verification: its sha256 is {actual[:16]}…, expected {expected[:16]}…. "
                 f"The file was quarantined at {bad} and not installed.",
                 "Pull again to download a fresh copy; if it fails again, the source is serving a bad file.")
+        try:  # the hub's file may be exactly what it claims and still not be a model
+            read_gguf(part)
+        except ModelLoadError as exc:
+            bad = self._quarantine(part, ref.file)
+            sidecar.unlink(missing_ok=True)
+            raise ModelLoadError(f"{ref.file} downloaded intact but is not a usable GGUF model: {exc.message} "
+                                 f"It was quarantined at {bad}.", "Pick another file from the repo.") from exc
         final = models_dir() / ref.repo.replace("/", "__") / ref.file
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
