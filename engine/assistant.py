@@ -258,9 +258,7 @@ class Assistant:
     def _routed(self, plan: _Plan, truncated: int = 0) -> Routed:
         if plan.route == "local":
             return Routed("local", plan.reasons, truncated_turns=truncated)
-        d = plan.decision
-        types = sorted({getattr(r, "type", None) or getattr(r, "kind", None) or str(r)
-                        for r in (getattr(d, "redactions", None) or [])})
+        types = sorted({str(r) for r in (getattr(plan.decision, "redactions", None) or [])})
         return Routed(plan.route, plan.reasons, provider=self.config.cloud.provider,
                       outbound_text=outbound_preview(plan.outbound), redactions=types)
 
@@ -430,18 +428,18 @@ class Assistant:
             from engine.cloud.audit import AuditLog
 
             self._audit = AuditLog()
-        d = plan.decision
-        self._audit.append(provider=provider, model=model, sent=outbound_preview(plan.outbound),
-                           redactions=self._routed(plan).redactions, reasons=plan.reasons)
+        self._audit.append(provider=provider, model=model, text=plan.outbound[-1]["content"],
+                           history=plan.outbound[:-1], redactions=self._routed(plan).redactions,
+                           reasons=plan.reasons, route=plan.route)
 
     def _record_usage(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> None:
         # Usage figures are nice to have: a failure to count must never fail an answer.
         try:
             if self._usage is None:
-                from engine.cloud.usage import UsageLog
+                from engine.cloud.usage import UsageStore
 
-                self._usage = UsageLog()
-            self._usage.record(provider=provider, model=model, input_tokens=input_tokens,
-                               output_tokens=output_tokens)
+                self._usage = UsageStore()
+            self._usage.record(provider=provider, model=model, kind="local" if provider == "local" else "cloud",
+                               input_tokens=input_tokens, output_tokens=output_tokens)
         except Exception:
             log.debug("usage not recorded", exc_info=True)

@@ -51,8 +51,8 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
 
     host = ModelHost(resolve_model(model_id or cfg.model.default), cfg.model)
     docs = None
-    if collection:
-        from engine.docs import DocumentService
+    if collection or cloud_mode != "off":
+        from engine.docs.service import DocumentService  # light: opens the manifest only
         from engine.paths import get_paths
 
         docs = DocumentService(get_paths(), cfg.documents)
@@ -60,7 +60,8 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
     if cloud_mode != "off":
         from engine.privacy import PrivacyRouter
 
-        router = PrivacyRouter(cfg.privacy)
+        # Pasted text that repeats an indexed private document stays local too.
+        router = PrivacyRouter(cfg.privacy, private_text_check=docs.matches_indexed_text)
     return Assistant(cfg, chats, host, docs=docs, router=router)
 
 

@@ -64,6 +64,11 @@ def test_turn_streams_and_persists(assistant: Assistant, chats: ChatStore) -> No
     assert (answer.id, answer.role, answer.content, answer.route) == (done.message_id, "assistant", done.text, "local")
     assert answer.tokens == done.tokens and answer.status == "complete"
     assert chats.get(chat.id).title == "What is the capital of France?"
+    # local answers are counted too (what they would have cost in the cloud is the saving)
+    from engine.cloud.usage import UsageStore
+
+    (row,) = UsageStore().report(Config().cloud.prices)
+    assert (row.kind, row.requests, row.output_tokens) == ("local", 1, done.tokens) and row.saving > 0
 
 
 def test_follow_up_sees_history(assistant: Assistant, chats: ChatStore, host: ModelHost) -> None:
