@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 _FIRST_PERSON = re.compile(
-    r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|we|we're|we've|our|us)\b", re.I)
+    r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|we|we're|we've|our|(?-i:us))\b", re.I)  # not "US"
 
 # Each category: a person-readable name and the terms that signal it. Terms are stems matched at
 # a word start; they name conditions, statuses and events, not everyday words.

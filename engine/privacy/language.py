@@ -19,16 +19,27 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _stopwords() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    import importlib
+    import importlib.util
+    from pathlib import Path
 
-    from spacy.lang.en.stop_words import STOP_WORDS as en
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("spaCy is not installed")
+    lang_dir = Path(next(iter(spec.submodule_search_locations))) / "lang"
 
-    english = frozenset(w.lower() for w in en)
+    def load(code: str):
+        # Load just the word-list file: importing spacy.lang.<code> builds a whole tokenizer.
+        s = importlib.util.spec_from_file_location(f"_hearth_stop_{code}", lang_dir / code / "stop_words.py")
+        mod = importlib.util.module_from_spec(s)
+        s.loader.exec_module(mod)
+        return mod
+
+    english = frozenset(w.lower() for w in load("en").STOP_WORDS)
     others: dict[str, frozenset[str]] = {}
     for code in _OTHER_LANGS:
         try:
-            mod = importlib.import_module(f"spacy.lang.{code}.stop_words")
-        except ImportError:
+            mod = load(code)
+        except Exception:  # a missing or unusual list only narrows what is recognised
             continue
         # Words that are also English stop words (a, in, me, ...) vote for nobody.
         others[code] = frozenset(w.lower() for w in mod.STOP_WORDS) - english

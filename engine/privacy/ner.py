@@ -91,9 +91,15 @@ _PERSONAL = re.compile(
     re.I)
 
 
+# "How do I ...", "Can I ...": a generic how-to framing, not the writer talking about themselves.
+_GENERIC_I = re.compile(r"\b(?:how|what|where|when|why|which)\s+(?:do|can|should|would|could|might)\s+i\b|"
+                        r"^\s*(?:can|could|should|do|may|shall)\s+i\b|\b(?:tell|give|show|teach|help)\s+me\b",
+                        re.I | re.M)
+
+
 def personal_context(text: str) -> bool:
     """True for correspondence, CVs and first-person accounts of one's own work or life."""
-    return bool(_PERSONAL.search(text))
+    return bool(_PERSONAL.search(_GENERIC_I.sub(" ", text)))
 
 
 def _zipf(word: str) -> float:
@@ -215,18 +221,20 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
     out: list[Finding] = []
+    kept: list[tuple[int, int]] = []  # public entities left in place: never redacted piecemeal
     for kind, s, e, surface in candidates:
         public = is_public_entity(surface) or (kind == "GROUP")
         if public and not (personal and kind in ("PLACE", "GROUP", "ORG")):
+            kept.append((s, e))
             continue
         if any(s < f.end and f.start < e for f in out):
             continue
         out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
-    out += _unknown_words(doc, [*skip, *((f.start, f.end) for f in out)])
+    out += _unknown_words(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
     if out or (skip and personal):
         # Once a message is known to carry private names, recall matters more than keeping
         # its wording: also redact the rarer capitalised words and codes around them.
-        out += _rare_capitalised(doc, [*skip, *((f.start, f.end) for f in out)])
+        out += _rare_capitalised(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
         extra = [(k, s, e, t) for k, s, e, t in candidates if k in ("PLACE", "GROUP", "ORG")]
         for kind, s, e, surface in extra:
             if not any(s < f.end and f.start < e for f in out) and not any(s < b and a < e for a, b in skip):

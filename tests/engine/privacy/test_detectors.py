@@ -1,0 +1,134 @@
+"""Each validated detector: true positives, and the hard negatives it must let through."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.privacy import detectors as d
+
+
+def kinds(findings):
+    return [f.kind for f in findings]
+
+
+# --- emails -----------------------------------------------------------------------------------
+def test_email_found_with_exact_span():
+    text = "write to r.delacroix@fastmail.fm today"
+    [f] = d.find_emails(text)
+    assert (f.kind, f.text, f.local) == ("EMAIL", "r.delacroix@fastmail.fm", False)
+    assert text[f.start:f.end] == f.text
+
+
+@pytest.mark.parametrize("text", ["mail alice@example.com", "bob@mail.example.org", "x@host.test",
+                                  "use your_name@company.com as the format"])
+def test_email_reserved_domains_and_placeholders_pass(text):
+    assert d.find_emails(text) == []
+
+
+# --- phones -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["call +44 20 7946 0958 now", "ring (415) 555-2671 after 5", "+1 202 555 0147",
+                                  "cc +44 7700 900123 please"])
+def test_phone_numbers_found(text):
+    assert kinds(d.find_phones(text)) == ["PHONE"]
+
+
+@pytest.mark.parametrize("text", ["the year 2023 had 365 days", "order 1234567", "(123) 456-7891 is not a real number",
+                                  "version 10.2.3", "000-000-0000"])
+def test_non_phone_numbers_pass(text):
+    assert d.find_phones(text) == []
+
+
+# --- cards --------------------------------------------------------------------------------------
+def test_luhn():
+    assert d.luhn_ok("4716108999716531")
+    assert not d.luhn_ok("4716108999716532")
+
+
+def test_real_card_found_even_if_documented_without_test_context():
+    assert kinds(d.find_cards("Refund didn't arrive on card 5500 0000 0000 0004 - is that normal?")) == ["CARD"]
+    assert kinds(d.find_cards("my card 4716-1089-9971-6531 was stolen")) == ["CARD"]
+
+
+@pytest.mark.parametrize("text", [
+    "Use 4242 4242 4242 4242 as a test value for the Luhn check",
+    "Stripe test card 4000056655665556 fails in sandbox",
+    "invoice 1234 5678 9012 3456",  # fails Luhn
+    "tracking 0000000000000000",
+])
+def test_card_hard_negatives(text):
+    assert d.find_cards(text) == []
+
+
+# --- IBAN ---------------------------------------------------------------------------------------
+def test_iban_validated_by_mod97():
+    assert kinds(d.find_ibans("the IBAN in row 3 is GB33 BUKB 2020 1555 5555 55, why rejected?")) == ["IBAN"]
+    assert d.find_ibans("GB33 BUKB 2020 1555 5555 56") == []  # check digits wrong
+
+
+def test_iban_example_in_docs_context_passes():
+    assert d.find_ibans("Explain the sample IBAN DE89 3704 0044 0532 0130 00 from the documentation") == []
+
+
+# --- national IDs -------------------------------------------------------------------------------
+def test_ssn_with_context_is_local_even_if_advertising_number():
+    found = d.find_national_ids("My SSN is 078-05-1120? no wait, it's 219-09-9999.")
+    assert kinds(found) == ["NATIONAL_ID", "NATIONAL_ID"] and all(f.local for f in found)
+
+
+def test_valid_ssn_without_context_and_dates_without():
+    assert kinds(d.find_national_ids("number 536-22-8726 on the form")) == ["NATIONAL_ID"]
+    assert d.find_national_ids("meeting on 2023-10-27 at 10:30") == []
+
+
+def test_uk_ni_and_passport_with_context():
+    assert kinds(d.find_national_ids("my NI number is QQ 12 34 56 C")) == ["NATIONAL_ID"]
+    assert kinds(d.find_national_ids("passport number: X1234567 expires soon")) == ["NATIONAL_ID"]
+    assert d.find_national_ids("what is a passport number used for?") == []
+
+
+# --- secrets ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "headers={'Authorization': 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a'}",
+    "OPENAI_API_KEY=sk-proj-4fG7hJ2kL9mN3pQ8rS1tU6vW0xY5zA2bC",
+    "aws key AKIAQ3EGT5LK7XN2PD4W here",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+    "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "the wifi password is Tr0ub4dor&3",
+    "postgres://admin:s3cretPW9@db.internal:5432/app",
+    "api_key = 'f8Kq2Lx9Vb7Nm4Zt1Ws6Yp3Rc'",
+])
+def test_secrets_are_local(text):
+    found = d.find_secrets(text)
+    assert found and all(f.local and f.kind == "SECRET" for f in found)
+
+
+@pytest.mark.parametrize("text", [
+    "client = OpenAI(api_key='sk-...xxxx')",
+    "export OPENAI_API_KEY=YOUR_API_KEY",
+    "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\n-----END PUBLIC KEY-----",
+    "-----BEGIN CERTIFICATE-----",
+    "token = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # sha256 of ""
+    "Explain how JWTs are structured (header, payload, signature).",
+    "the password is required; enter password: ********",
+    "postgres://user:<password>@localhost/db",
+])
+def test_secret_hard_negatives(text):
+    assert d.find_secrets(text) == []
+
+
+# --- IPs and links ------------------------------------------------------------------------------
+def test_public_ip_found_documentation_and_private_pass():
+    assert kinds(d.find_ips("server at 8.8.4.4 is down")) == ["IP"]
+    for text in ("docs use 192.0.2.10", "router 192.168.1.1", "localhost 127.0.0.1", "2001:db8::1 is doc",
+                 "upgrade to version 1.2.3.4"):
+        assert d.find_ips(text) == [], text
+
+
+def test_links_redactable_except_example_domains():
+    assert kinds(d.find_urls("see https://intranet.acme-corp.com/hr/payroll?id=77")) == ["URL"]
+    assert d.find_urls("see https://example.com/docs") == []
+
+
+def test_run_detectors_prefers_local_findings_on_overlap():
+    found = d.run_detectors("creds: https://bob:Hunter2pw9@git.acme.io/repo")
+    assert any(f.local for f in found)
