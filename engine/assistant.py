@@ -190,7 +190,9 @@ class Assistant:
                     why = ("You chose to answer this one locally." if confirm is not None
                            else "Nothing was sent: sending needs your confirmation.")
                     plan = _Plan(reasons=[why])
-        if plan.kept_local_for_privacy and not chat.tainted:
+        # A turn kept local for privacy, or answered from private documents (whatever the cloud
+        # mode is now), makes the conversation local-only: its history now holds private content.
+        if (plan.kept_local_for_privacy or citations) and not chat.tainted:
             self.chats.set_tainted(chat.id)
 
         # 3. Generate.

@@ -237,3 +237,64 @@ def test_cloud_off_never_consults_router_or_provider(host: ModelHost, chats: Cha
     events = list(a.turn(chat.id, "Hi again", cloud_mode="auto", answer_locally=True))
     assert isinstance(events[-1], Done) and touched == []
     assert events[0].reasons == ["You asked for a local answer."]
+
+
+# -- routing with the real PrivacyRouter (no NER, to stay fast) ------------------------------------
+
+class _Tripwire:
+    """A provider factory that records (and refuses) being asked to build a cloud client."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        raise AssertionError("a cloud provider was built")
+
+
+def _router():
+    from engine.config import PrivacySettings
+    from engine.privacy import PrivacyRouter
+
+    return PrivacyRouter(PrivacySettings(use_ner=False))
+
+
+def test_ask_mode_declined_answers_locally_and_sends_nothing(host: ModelHost, chats: ChatStore) -> None:
+    from engine.paths import get_paths
+
+    trip = _Tripwire()
+    a = Assistant(Config(model=_settings()), chats, host, router=_router(), cloud=trip)
+    chat = chats.create()
+    asked: list[Routed] = []
+
+    def decline(proposed: Routed) -> bool:
+        asked.append(proposed)
+        return False
+
+    events = list(a.turn(chat.id, "How do rainbows form?", cloud_mode="ask", confirm=decline))
+    (proposed,) = asked
+    assert proposed.route == "cloud" and proposed.outbound_text == "How do rainbows form?"
+    assert proposed.provider == "openai"
+    assert isinstance(events[0], Routed) and events[0].route == "local"
+    assert events[0].reasons == ["You chose to answer this one locally."]
+    assert isinstance(events[-1], Done) and events[-1].backend == "CPU"
+    assert trip.calls == 0 and not get_paths().audit_log.exists()
+    assert not chats.get(chat.id).tainted  # declining is not a sensitivity signal
+    # ask mode without anyone to confirm never sends
+    events = list(a.turn(chat.id, "Why is the sky blue?", cloud_mode="ask"))
+    assert events[0].route == "local" and "confirmation" in events[0].reasons[0] and trip.calls == 0
+
+
+def test_sensitive_turn_stays_local_and_taints_the_chat(host: ModelHost, chats: ChatStore) -> None:
+    trip = _Tripwire()
+    a = Assistant(Config(model=_settings()), chats, host, router=_router(), cloud=trip)
+    chat = chats.create()
+    events = list(a.turn(chat.id, "I was diagnosed with HIV last year, what should I eat?", cloud_mode="auto"))
+    assert events[0].route == "local" and events[0].outbound_text is None
+    assert any("health" in r for r in events[0].reasons), events[0].reasons
+    assert isinstance(events[-1], Done) and trip.calls == 0
+    assert chats.get(chat.id).tainted
+    # from now on even a harmless question in this conversation stays local
+    events = list(a.turn(chat.id, "How do rainbows form?", cloud_mode="auto"))
+    assert events[0].route == "local" and "already contains sensitive" in events[0].reasons[0]
+    assert trip.calls == 0
