@@ -88,10 +88,11 @@ def test_privacy_router_decides_locally(child_log: Path) -> None:
 
     with NetGuard() as guard:
         router = PrivacyRouter(load_config().config.privacy)
-        private = router.route("My email is jane.doe@example.org, draft a complaint to my landlord.")
+        private = router.route("My email is jane.doe@fastmail.com, draft a complaint to my landlord.")
         public = router.route("What is the boiling point of water at sea level?")
     guard.assert_none()
     assert private.route in ("local", "redacted") and private.reasons
+    assert "jane.doe@fastmail.com" not in (private.outbound or "")
     assert public.route in ("local", "redacted", "cloud")
 
 
