@@ -43,6 +43,7 @@ class _Plan:
     decision: Any = None                 # the router's RouteDecision for redacted/cloud routes
     outbound: list[dict] = field(default_factory=list)
     kept_local_for_privacy: bool = False
+    mode: str = "off"                    # the cloud mode in effect for this turn
 
 
 def _failed(exc: BaseException) -> Failed:
@@ -247,7 +248,7 @@ class Assistant:
         if self.config.cloud.send_history:
             outbound += self._outbound_history(decision, history)
         outbound.append({"role": "user", "content": decision.outbound})
-        return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound)
+        return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound, mode=mode)
 
     @staticmethod
     def _outbound_history(decision: Any, history: list[dict]) -> list[dict]:
@@ -363,18 +364,19 @@ class Assistant:
 
     # -- cloud generation --------------------------------------------------------------------------
 
-    def _provider(self) -> Any:
+    def _provider(self, mode: str) -> Any:
         cloud = self._cloud
         if cloud is None:
             from engine.cloud.providers import make_provider
 
-            cloud = make_provider(self.config.cloud)
+            # the per-turn mode (e.g. `hearth ask --cloud auto`) may differ from the settings
+            cloud = make_provider(self.config.cloud.model_copy(update={"mode": mode}))
         elif not hasattr(cloud, "stream") and callable(cloud):
             cloud = cloud()
         return cloud
 
     def _remote(self, chat: Chat, plan: _Plan) -> Iterator[TurnEvent]:
-        provider = self._provider()
+        provider = self._provider(plan.mode)
         name = getattr(provider, "name", self.config.cloud.provider)
         model = getattr(provider, "model", self.config.cloud.model)
         preview = outbound_preview(plan.outbound)

@@ -1,0 +1,147 @@
+"""Assistant turns that go to the cloud: the real router, the real OpenAI SDK provider, and a real
+OpenAI-compatible server (llama_cpp.server with SmolLM2) on loopback behind a recording proxy.
+The assertions are on what the server *received*."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.assistant import Assistant
+from engine.chats import ChatStore
+from engine.cloud.audit import AuditLog
+from engine.cloud.providers import make_provider
+from engine.cloud.usage import UsageStore
+from engine.config import CloudSettings, Config, ModelSettings, PrivacySettings
+from engine.events import Done, Failed, Routed, Token
+from engine.inference.host import ModelHost
+from engine.models.registry import InstalledModel
+from engine.privacy import PrivacyRouter
+from tests.support.openai_server import LlamaServer, RecordingProxy
+
+pytestmark = pytest.mark.slow
+
+EMAIL = "jane.doe@gmail.com"
+
+
+@pytest.fixture(scope="module")
+def proxy(starter_gguf: Path):
+    with LlamaServer(starter_gguf) as upstream, RecordingProxy(upstream.url) as rec:
+        yield rec
+
+
+@pytest.fixture(scope="module")
+def host(starter_gguf: Path):
+    settings = ModelSettings(n_ctx=1024, n_threads=1, n_gpu_layers=0, temperature=0.0, max_tokens=12)
+    h = ModelHost(InstalledModel("smollm2", starter_gguf, "starter"), settings)
+    yield h  # loaded only by the tests that fall back to a local answer
+    h.unload()
+
+
+@pytest.fixture
+def chats():
+    s = ChatStore()
+    yield s
+    s.close()
+
+
+def _assistant(proxy: RecordingProxy, host: ModelHost, chats: ChatStore, **cloud) -> Assistant:
+    cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=proxy.url + "/v1",
+                                                         max_retries=0, timeout_s=120, **cloud))
+    proxy.received.clear()
+    proxy.fail.clear()
+    # keys={}: no key stored; an OpenAI-compatible base_url needs none (see make_provider)
+    return Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
+                     cloud=lambda: make_provider(cfg.cloud.model_copy(update={"mode": "auto"}), keys={}))
+
+
+def _sent(proxy: RecordingProxy) -> list[list[dict]]:
+    return [r.body["messages"] for r in proxy.received if r.body and "messages" in r.body]
+
+
+def test_redacted_question_goes_out_without_the_email(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    question = f"Please write a short greeting to {EMAIL} about lunch."
+    events = list(a.turn(chat.id, question))
+    routed = events[0]
+    assert isinstance(routed, Routed) and routed.route == "redacted" and routed.redactions == ["EMAIL"]
+    assert routed.outbound_text == "Please write a short greeting to [EMAIL_1] about lunch."
+    done = events[-1]
+    assert isinstance(done, Done), done
+    assert done.backend == "cloud:openai" and done.text == "".join(e.text for e in events if isinstance(e, Token))
+    assert "[EMAIL_1]" not in done.text  # placeholders the model echoes are restored locally
+
+    (sent,) = _sent(proxy)
+    assert sent == [{"role": "user", "content": routed.outbound_text}]
+    assert all(EMAIL not in json.dumps(r.body) for r in proxy.received)
+
+    answer = chats.messages(chat.id)[-1]
+    assert (answer.route, answer.provider, answer.outbound_text, answer.content) == (
+        "redacted", "openai", routed.outbound_text, done.text)
+    (entry,) = AuditLog().entries()
+    assert entry["text"] == routed.outbound_text and entry["redactions"] == ["EMAIL"] and entry["route"] == "redacted"
+    assert AuditLog().verify().ok
+    rows = UsageStore().report(Config().cloud.prices)
+    assert [(r.kind, r.provider, r.requests) for r in rows] == [("cloud", "openai", 1)] and rows[0].cost > 0
+    assert not chats.get(chat.id).tainted
+
+
+def test_history_is_sent_only_when_allowed(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    list(a.turn(chat.id, "How do rainbows form?"))
+    list(a.turn(chat.id, "And why is the sky blue?"))
+    first, second = _sent(proxy)
+    assert first == [{"role": "user", "content": "How do rainbows form?"}]
+    earlier_answer = chats.messages(chat.id)[1].content
+    assert second == [{"role": "user", "content": "How do rainbows form?"},
+                      {"role": "assistant", "content": earlier_answer},
+                      {"role": "user", "content": "And why is the sky blue?"}]
+
+    a = _assistant(proxy, host, chats, send_history=False)
+    list(a.turn(chat.id, "What makes snow white?"))
+    assert _sent(proxy) == [[{"role": "user", "content": "What makes snow white?"}]]
+
+
+def test_ask_mode_sends_exactly_what_was_previewed(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    previews: list[Routed] = []
+    events = list(a.turn(chat.id, "Name three planets.", cloud_mode="ask",
+                         confirm=lambda r: previews.append(r) or True))
+    (preview,) = previews
+    assert isinstance(events[-1], Done) and events[0].route == "cloud"
+    assert _sent(proxy) == [[{"role": "user", "content": preview.outbound_text}]]
+    assert [e["text"] for e in AuditLog().entries()] == [preview.outbound_text]
+
+
+def test_cloud_error_fails_cleanly_then_answers_locally(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    proxy.fail.extend([500])
+    events = list(a.turn(chat.id, "How far away is the Moon?"))
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.kind == "CloudError", failed
+    assert "server error" in failed.message and "locally" in (failed.hint or "")
+    assert [m.role for m in chats.messages(chat.id)] == ["user"]  # the question is kept
+    assert len(AuditLog().entries()) == 1  # the attempt was recorded before it was made
+
+    n_requests = len(proxy.received)
+    events = list(a.regenerate(chat.id, answer_locally=True))
+    assert events[0].route == "local" and isinstance(events[-1], Done) and events[-1].backend == "CPU"
+    assert len(proxy.received) == n_requests  # nothing more went out
+    msgs = chats.messages(chat.id)
+    assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].route == "local"
+
+
+def test_documents_turn_never_reaches_the_cloud(proxy, host, chats) -> None:
+    """With a collection attached the router keeps the turn local (retrieved chunks never leave)."""
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    events = list(a.turn(chat.id, "What do my notes say?", collection="notes"))
+    # no document service in this session: a clear failure, and nothing was sent
+    assert isinstance(events[-1], Failed) and events[-1].kind == "IndexError_"
+    assert proxy.received == [] and not AuditLog().path.exists()
