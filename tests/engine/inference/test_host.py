@@ -24,7 +24,7 @@ N_CTX = 512
 
 @pytest.fixture(scope="module")
 def host(starter_gguf: Path):
-    h = ModelHost(model_for(starter_gguf), ModelSettings(n_ctx=N_CTX, seed=7, temperature=0.0, max_tokens=64))
+    h = ModelHost(model_for(starter_gguf), ModelSettings(n_ctx=N_CTX, n_threads=1, seed=7, temperature=0.0, max_tokens=64))
     h.load()
     yield h
     h.unload()

@@ -17,7 +17,7 @@ from engine.inference import host as host_mod
 from engine.inference.child import detect_backend
 from tests.engine.inference.helpers import model_children, model_for
 
-SETTINGS = ModelSettings(n_ctx=256, max_tokens=8)
+SETTINGS = ModelSettings(n_ctx=256, n_threads=1, max_tokens=8)  # one thread: robust on a busy machine
 
 
 def _load_error(path: Path, **kw) -> ModelLoadError:
@@ -132,7 +132,7 @@ def test_engine_never_imports_llama_cpp_in_the_caller(starter_gguf: Path, tmp_pa
         from engine.models.registry import InstalledModel
         if __name__ == "__main__":
             m = InstalledModel("t", Path({str(starter_gguf)!r}), "test")
-            with ModelHost(m, ModelSettings(n_ctx=256)) as h:
+            with ModelHost(m, ModelSettings(n_ctx=256, n_threads=1)) as h:
                 "".join(h.stream_chat([{{"role": "user", "content": "Hi"}}], max_tokens=2))
             print(sorted(k for k in sys.modules if k.startswith(("llama_cpp", "numpy", "jinja2"))))
     """)

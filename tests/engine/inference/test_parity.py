@@ -25,12 +25,12 @@ CONVERSATION = [
 @pytest.mark.slow
 def test_greedy_answer_matches_llama_cpp_chat_completion(starter_gguf: Path) -> None:
     llama_cpp = pytest.importorskip("llama_cpp")
-    raw = llama_cpp.Llama(str(starter_gguf), n_ctx=512, n_threads=2, verbose=False)
+    raw = llama_cpp.Llama(str(starter_gguf), n_ctx=512, n_threads=1, n_threads_batch=1, verbose=False)
     try:
         expected = raw.create_chat_completion(CONVERSATION, temperature=0.0, max_tokens=48)
     finally:
         raw.close()
-    with ModelHost(model_for(starter_gguf), ModelSettings(n_ctx=512, n_threads=2)) as host:
+    with ModelHost(model_for(starter_gguf), ModelSettings(n_ctx=512, n_threads=1)) as host:
         got = "".join(host.stream_chat(CONVERSATION, temperature=0.0, max_tokens=48))
         stats = host.last_stats
     assert got == expected["choices"][0]["message"]["content"]
