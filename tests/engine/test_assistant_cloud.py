@@ -145,3 +145,21 @@ def test_documents_turn_never_reaches_the_cloud(proxy, host, chats) -> None:
     # no document service in this session: a clear failure, and nothing was sent
     assert isinstance(events[-1], Failed) and events[-1].kind == "IndexError_"
     assert proxy.received == [] and not AuditLog().path.exists()
+
+
+def test_cancel_during_a_cloud_answer_keeps_the_partial(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    seen: list[str] = []
+    events = []
+    for ev in a.turn(chat.id, "Write a long story about a brave knight and a dragon."):
+        events.append(ev)
+        if isinstance(ev, Token):
+            seen.append(ev.text)
+            if len(seen) == 2:
+                a.cancel()
+    done = events[-1]
+    assert isinstance(done, Done) and done.cancelled, done
+    assert done.text == "".join(seen) and len(seen) < 50
+    saved = chats.messages(chat.id)[-1]
+    assert (saved.status, saved.route, saved.content) == ("cancelled", "cloud", done.text)

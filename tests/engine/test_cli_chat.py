@@ -183,3 +183,19 @@ def test_ctrl_c_cancels_the_answer_not_the_session(hearth_home: Path, starter_gg
         assert [m.role for m in msgs] == ["user", "assistant", "user", "assistant"]
         assert msgs[1].status == "cancelled" and msgs[1].content
         assert msgs[3].status == "complete" and msgs[3].content
+
+
+def test_ask_cloud_ask_shows_the_preview_and_no_keeps_it_local(hearth_home: Path, starter_gguf: Path) -> None:
+    _write_config(hearth_home)
+    with open(hearth_home / "config.toml", "a", encoding="utf-8") as fh:
+        fh.write("[privacy]\nuse_ner = false\n")
+    r = _run("ask", "How do rainbows form?", "--cloud", "ask", "--model", str(starter_gguf), "--stats",
+             stdin="n\n")
+    assert r.returncode == 0, r.stderr
+    assert "Exact text that would be sent" in r.stderr and "How do rainbows form?" in r.stderr
+    assert "Send this? [y/N]" in r.stderr and r.stdout.strip()
+    assert "CPU" in r.stderr and "cloud:" not in r.stderr
+    assert not (hearth_home / "data" / "audit.jsonl").exists()  # nothing went out
+    with ChatStore() as s:
+        (chat,) = s.list()
+        assert [m.route for m in s.messages(chat.id)] == ["local", "local"]
