@@ -14,8 +14,7 @@ the caller passes the router's outbound text, never retrieved document chunks.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator, NamedTuple, Protocol
 
 from engine import net
 from engine.errors import CloudAuthError, CloudError, CloudRateLimited, CloudUnavailable
@@ -23,8 +22,9 @@ from engine.errors import CloudAuthError, CloudError, CloudRateLimited, CloudUna
 LOCAL_HINT = "You can answer this one locally instead (the local model keeps everything on this computer)."
 
 
-@dataclass
-class Usage:
+class Usage(NamedTuple):
+    """Tokens of the last request; a tuple so ``(input, output) = provider.last_usage`` works."""
+
     input_tokens: int = 0
     output_tokens: int = 0
 

@@ -58,7 +58,7 @@ class AnthropicServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                server.received.append(Received(self.path, dict(self.headers), body))
+                server.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if not self.path.startswith("/v1/messages"):
                     return self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
                 if server.fail:

@@ -106,7 +106,7 @@ class RecordingProxy:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                proxy.received.append(Received(self.command, self.path, dict(self.headers), body))
+                proxy.received.append(Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if proxy.fail:
                     status = proxy.fail.pop(0)
                     data = json.dumps({"error": {"message": f"test failure {status}", "type": "test",
