@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import codecs
 import os
+import signal
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 # A plain ChatML template, used only when the GGUF carries none and no override was given.
@@ -33,24 +35,37 @@ def detect_backend(system_info: str, gpu_offload: bool, n_gpu_layers: int) -> st
     return "CPU"
 
 
-def effective_gpu_layers(requested: int | str) -> int:
-    """"auto" here means: the model manager had no opinion, so offload all if this build can."""
+def effective_gpu_layers(requested: int | str, path: str, n_ctx: int, notes: list[str]) -> int:
+    """GPU layers to load with: 0 on a CPU-only build; ``"auto"`` asks the model manager's estimate.
+
+    Resolved here, in the model process, because estimating may probe the GPU through llama.cpp,
+    which the calling process must never import.
+    """
     import llama_cpp
 
-    if requested == "auto":
-        return -1 if llama_cpp.llama_supports_gpu_offload() else 0
-    return int(requested) if llama_cpp.llama_supports_gpu_offload() else 0
+    if not llama_cpp.llama_supports_gpu_offload():
+        return 0
+    if requested != "auto":
+        return int(requested)
+    try:
+        from engine.models.fit import auto_gpu_layers  # owned by the model manager
+    except ImportError:
+        return -1
+    try:
+        return int(auto_gpu_layers(Path(path), n_ctx))
+    except Exception as exc:  # noqa: BLE001 - an estimate failing must not block loading
+        notes.append(f"Could not estimate how many layers fit the GPU ({exc}); offloading all of them.")
+        return -1
 
 
 class _Worker:
     """Owns the Llama object and its chat formatter; one request at a time."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], layers: int) -> None:
         import llama_cpp
         from llama_cpp import llama_chat_format
 
         self._lc = llama_cpp
-        layers = effective_gpu_layers(spec["n_gpu_layers"])
         self.llm = llama_cpp.Llama(
             model_path=str(spec["model_path"]),
             n_ctx=spec["n_ctx"],
@@ -177,15 +192,19 @@ def child_main(conn: Any, cancel: Any, spec: dict[str, Any]) -> None:
     """Entry point of the model process: load, report, then serve until told to quit."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    layers = 0
+    # The parent cancels answers; a terminal's Ctrl-C (sent to the whole process group) must not
+    # kill the model mid-answer.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    layers, notes = 0, []
     try:
         _install_log_capture()
-        layers = effective_gpu_layers(spec["n_gpu_layers"])
-        worker = _Worker(spec)
+        layers = effective_gpu_layers(spec["n_gpu_layers"], spec["model_path"], spec["n_ctx"], notes)
+        conn.send(("loading", layers))  # so the parent knows what was tried even if we die now
+        worker = _Worker(spec, layers)
     except Exception as exc:  # noqa: BLE001 - every load failure goes back to the parent as text
         conn.send(("error", "load", str(exc), list(_LOG_LINES), layers))
         return
-    info = dict(worker.info, load_s=time.perf_counter() - t0)
+    info = dict(worker.info, load_s=time.perf_counter() - t0, notes=notes)
     conn.send(("ready", info))
     while True:
         try:

@@ -45,33 +45,12 @@ _SIGNALS = {9: "it was killed (SIGKILL), often because the system ran out of mem
             11: "it crashed (segmentation fault)", 6: "it aborted (SIGABRT)", 15: "it was terminated"}
 
 
-def gpu_layer_ladder(requested: int | str) -> list[int | str]:
-    """Layer counts to try, in order: as asked, then half, then CPU only."""
-    if requested == "auto" or requested == -1:
-        return [requested, 0]
-    n = int(requested)
-    ladder: list[int | str] = [n]
-    if n > 1:
-        ladder.append(n // 2)
-    if n > 0:
-        ladder.append(0)
-    return ladder
-
-
-def resolve_gpu_layers(setting: int | str, path: Path, n_ctx: int, notes: list[str]) -> int | str:
-    """Turn ``"auto"`` into a layer count via the model manager's fit estimate, if it has one."""
-    if setting != "auto":
-        return int(setting)
-    try:
-        from engine.models.fit import auto_gpu_layers  # optional: owned by the model manager
-    except ImportError:
-        return "auto"  # the child decides: all layers if the build can offload, else CPU
-    try:
-        return int(auto_gpu_layers(path, n_ctx))
-    except Exception as exc:  # noqa: BLE001 - an estimate failing must not block loading
-        log.warning("auto_gpu_layers failed: %s", exc)
-        notes.append(f"Could not estimate how many layers fit the GPU ({exc}); letting llama.cpp decide.")
-        return "auto"
+def fallback_after(failed_layers: int | str) -> list[int]:
+    """GPU layer counts to retry with after a load with ``failed_layers`` failed: half, then CPU."""
+    if failed_layers == "auto" or int(failed_layers) < 0:
+        return [0]  # "all layers" of unknown count: straight to CPU
+    n = int(failed_layers)
+    return [n // 2, 0] if n > 1 else ([0] if n == 1 else [])
 
 
 def check_gguf_file(path: Path) -> None:
@@ -294,31 +273,34 @@ class ModelHost:
         notes = self._pending_notes
         self._pending_notes = []
         threads = self.settings.n_threads or _physical_cores()
-        ladder = gpu_layer_ladder(resolve_gpu_layers(self.settings.n_gpu_layers, path, self.settings.n_ctx, notes))
+        layers: int | str = self.settings.n_gpu_layers
+        retries: list[int] | None = None
         t0 = time.perf_counter()
-        for i, layers in enumerate(ladder):
+        while True:
             try:
                 info = self._spawn(self._spec(layers, threads))
+                break
             except _LoadFailed as failure:
-                last = i == len(ladder) - 1
-                if failure.gpu_layers == 0 or last:
+                if retries is None:  # "as planned, then half, then CPU" (see DESIGN: auto layers)
+                    retries = fallback_after(failure.gpu_layers)
+                if failure.gpu_layers == 0 or not retries:
                     raise ModelLoadError(
                         f"Could not load the model file {path}: {failure.reason}.",
                         "The file may be incomplete or damaged: download it again, or choose another "
                         "model. If the computer is short of memory, lower the context size (n_ctx).",
                     ) from None
-                nxt = ladder[i + 1]
-                notes.append(f"Loading with {failure.gpu_layers} GPU layers failed ({failure.reason}); "
-                             f"retried with {nxt if nxt else 'no'} GPU layers.")
+                layers = retries.pop(0)
+                shown = "all" if failure.gpu_layers in (-1, "auto") else failure.gpu_layers
+                notes.append(f"Loading with {shown} GPU layers failed ({failure.reason}); "
+                             f"retried with {layers or 'no'} GPU layers.")
                 log.warning(notes[-1])
-                continue
-            self._info = LoadInfo(backend=info["backend"], n_ctx=info["n_ctx"], n_gpu_layers=info["n_gpu_layers"],
-                                  load_s=time.perf_counter() - t0, model_path=path, n_threads=info["n_threads"],
-                                  chat_template_source=info["chat_template_source"], notes=notes)
-            log.info("model %s loaded: backend=%s n_ctx=%d gpu_layers=%d in %.1fs", self.model.id,
-                     self._info.backend, self._info.n_ctx, self._info.n_gpu_layers, self._info.load_s)
-            return self._info
-        raise AssertionError("unreachable")
+        notes.extend(info.get("notes", []))
+        self._info = LoadInfo(backend=info["backend"], n_ctx=info["n_ctx"], n_gpu_layers=info["n_gpu_layers"],
+                              load_s=time.perf_counter() - t0, model_path=path, n_threads=info["n_threads"],
+                              chat_template_source=info["chat_template_source"], notes=notes)
+        log.info("model %s loaded: backend=%s n_ctx=%d gpu_layers=%d in %.1fs", self.model.id,
+                 self._info.backend, self._info.n_ctx, self._info.n_gpu_layers, self._info.load_s)
+        return self._info
 
     def _spawn(self, spec: dict[str, Any]) -> dict[str, Any]:
         parent_conn, child_conn = self._mp.Pipe(duplex=True)
@@ -328,18 +310,25 @@ class ModelHost:
         child_conn.close()  # so the parent sees EOF as soon as the child dies
         self._proc, self._conn = proc, parent_conn
         self._finalizer = weakref.finalize(self, _kill, proc)
+        layers = spec["n_gpu_layers"]  # until the child says what it resolved them to
+        deadline = time.monotonic() + self.load_timeout_s
         try:
-            msg = self._recv(timeout=self.load_timeout_s, during_load=True)
+            while True:
+                msg = self._recv(timeout=max(0.0, deadline - time.monotonic()), during_load=True)
+                if msg[0] != "loading":
+                    break
+                layers = msg[1]
         except _LoadFailed as failure:
             self._stop_child()
-            failure.gpu_layers = spec["n_gpu_layers"]
+            if not failure.timed_out:  # a hang is not a memory problem: no retry with fewer layers
+                failure.gpu_layers = layers
             raise
         if msg[0] == "ready":
             return msg[1]
         self._stop_child()
         if msg[0] == "error" and msg[1] == "load":
             raise _LoadFailed(_load_reason(msg[2], msg[3]), msg[4])
-        raise _LoadFailed(f"unexpected reply {msg[0]!r} from the model process", spec["n_gpu_layers"])
+        raise _LoadFailed(f"unexpected reply {msg[0]!r} from the model process", layers)
 
     def _send(self, msg: tuple) -> None:
         try:
@@ -361,7 +350,8 @@ class ModelHost:
                 if proc.is_alive():
                     if deadline is not None and time.monotonic() > deadline:
                         if during_load:
-                            raise _LoadFailed(f"loading took longer than {timeout:.0f} s", 0)
+                            raise _LoadFailed(f"loading took longer than {self.load_timeout_s:.0f} s", 0,
+                                              timed_out=True)
                         raise ModelError("The model process stopped responding.", CRASH_HINT)
                     continue
             proc.join(1)
@@ -439,10 +429,11 @@ class _HostLock:
 
 
 class _LoadFailed(Exception):
-    def __init__(self, reason: str, gpu_layers: int | str) -> None:
+    def __init__(self, reason: str, gpu_layers: int | str, *, timed_out: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.gpu_layers = gpu_layers
+        self.timed_out = timed_out
 
 
 def _describe_exit(code: int | None) -> str:

@@ -214,3 +214,16 @@ def test_death_between_requests_is_reported_once_then_recovers(host: ModelHost) 
         host.count_tokens(LONG_PROMPT)
     assert host.count_tokens(LONG_PROMPT) > 5
     assert host.pid != pid
+
+
+def test_ctrl_c_in_the_terminal_does_not_kill_the_model(host: ModelHost) -> None:
+    # A terminal's Ctrl-C reaches the whole process group; cancelling is the parent's job.
+    host.load()
+    pid = host.pid
+    pieces = []
+    for piece in host.stream_chat(LONG_PROMPT, max_tokens=40):
+        if not pieces:
+            os.kill(pid, signal.SIGINT)
+        pieces.append(piece)
+    assert host.pid == pid and host.loaded
+    assert host.last_stats.tokens == 40 and not host.last_stats.cancelled

@@ -14,7 +14,7 @@ from engine.config import ModelSettings
 from engine.errors import ModelLoadError
 from engine.inference import ModelHost
 from engine.inference import host as host_mod
-from engine.inference.child import detect_backend
+from engine.inference.child import detect_backend, effective_gpu_layers
 from tests.engine.inference.helpers import model_children, model_for
 
 SETTINGS = ModelSettings(n_ctx=256, n_threads=1, max_tokens=8)  # one thread: robust on a busy machine
@@ -145,29 +145,35 @@ def test_engine_never_imports_llama_cpp_in_the_caller(starter_gguf: Path, tmp_pa
 
 # ----- GPU layer policy (no GPU here: the ladder is driven through a fake _spawn) -------------
 
-def test_gpu_layer_ladder() -> None:
-    assert host_mod.gpu_layer_ladder(32) == [32, 16, 0]
-    assert host_mod.gpu_layer_ladder(1) == [1, 0]
-    assert host_mod.gpu_layer_ladder(0) == [0]
-    assert host_mod.gpu_layer_ladder(-1) == [-1, 0]
-    assert host_mod.gpu_layer_ladder("auto") == ["auto", 0]
+def test_fallback_after_a_failed_gpu_load() -> None:
+    assert host_mod.fallback_after(32) == [16, 0]
+    assert host_mod.fallback_after(1) == [0]
+    assert host_mod.fallback_after(0) == []
+    assert host_mod.fallback_after(-1) == [0]
 
 
 def test_auto_layers_come_from_the_model_manager(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    llama_cpp = pytest.importorskip("llama_cpp")
     calls = []
     fake = types.ModuleType("engine.models.fit")
     fake.auto_gpu_layers = lambda path, n_ctx: calls.append((path, n_ctx)) or 20
     monkeypatch.setitem(sys.modules, "engine.models.fit", fake)
-    assert host_mod.resolve_gpu_layers("auto", tmp_path / "m.gguf", 2048, []) == 20
+    notes: list[str] = []
+    path = str(tmp_path / "m.gguf")
+    # This build has no GPU offload: whatever was asked, the model loads on the CPU.
+    assert not llama_cpp.llama_supports_gpu_offload()
+    assert effective_gpu_layers("auto", path, 2048, notes) == 0 and calls == []
+    # Pretend the build can offload (no GPU here) to drive the "auto" decision.
+    monkeypatch.setattr(llama_cpp, "llama_supports_gpu_offload", lambda: True)
+    assert effective_gpu_layers("auto", path, 2048, notes) == 20
     assert calls == [(tmp_path / "m.gguf", 2048)]
-    assert host_mod.resolve_gpu_layers(7, tmp_path / "m.gguf", 2048, []) == 7
+    assert effective_gpu_layers(7, path, 2048, notes) == 7
 
     def broken(path, n_ctx):
         raise RuntimeError("no idea")
 
     fake.auto_gpu_layers = broken
-    notes: list[str] = []
-    assert host_mod.resolve_gpu_layers("auto", tmp_path / "m.gguf", 2048, notes) == "auto"
+    assert effective_gpu_layers("auto", path, 2048, notes) == -1
     assert notes and "no idea" in notes[0]
 
 
@@ -189,6 +195,22 @@ def test_out_of_memory_with_gpu_layers_retries_with_fewer(monkeypatch: pytest.Mo
     assert info.n_gpu_layers == 0 and len(info.notes) == 2
     assert "24 GPU layers failed" in info.notes[0] and "out of memory" in info.notes[0]
     assert "retried with no GPU layers" in info.notes[1]
+
+
+def test_failed_auto_offload_goes_straight_to_cpu(monkeypatch: pytest.MonkeyPatch, starter_gguf: Path) -> None:
+    tried = []
+
+    def fake_spawn(self, spec):
+        tried.append(spec["n_gpu_layers"])
+        if spec["n_gpu_layers"] != 0:
+            raise host_mod._LoadFailed("the model process stopped while loading", -1)
+        return {"backend": "CPU", "n_ctx": spec["n_ctx"], "n_gpu_layers": 0, "n_threads": 1,
+                "chat_template_source": "gguf", "notes": ["from the child"]}
+
+    monkeypatch.setattr(ModelHost, "_spawn", fake_spawn)
+    info = ModelHost(model_for(starter_gguf), SETTINGS).load()  # n_gpu_layers defaults to "auto"
+    assert tried == ["auto", 0]
+    assert "Loading with all GPU layers failed" in info.notes[0] and info.notes[1] == "from the child"
 
 
 def test_backend_detection_from_system_info() -> None:
