@@ -93,7 +93,7 @@ class CodeBlock(QFrame):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.code())
         self.copy_btn.setText("Copied")
-        QTimer.singleShot(1200, lambda: self.copy_btn.setText("Copy"))
+        QTimer.singleShot(1200, self.copy_btn, lambda: self.copy_btn.setText("Copy"))
 
 
 class Prose(QLabel):
@@ -270,7 +270,7 @@ class MessageWidget(QFrame):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.msg.content)
         self.copy_btn.setText("Copied")
-        QTimer.singleShot(1200, lambda: self.copy_btn.setText("Copy"))
+        QTimer.singleShot(1200, self.copy_btn, lambda: self.copy_btn.setText("Copy"))
 
 
 class ChatView(QScrollArea):

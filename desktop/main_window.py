@@ -33,6 +33,7 @@ class MainWindow(QMainWindow):
     chats_loaded = Signal()           # the conversation list was refreshed
     messages_loaded = Signal()        # the current conversation was (re)loaded
     confirm_shown = Signal(object)    # the cloud preview dialog opened (ask mode)
+    tokens_painted = Signal(int)      # a batch of streamed text was painted (length so far)
 
     def __init__(self, loaded: LoadedConfig, services: EngineServices | None = None) -> None:
         super().__init__()
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
             self.backend_label.setText(f"{getattr(info, 'backend', 'CPU')}{layers}")
             self.context_label.setText(f"context 0 / {getattr(info, 'n_ctx', self.config.model.n_ctx)}")
             self.composer.set_ready(True)
+            self.refresh_collections()
             for note in getattr(info, "notes", []) or []:
                 self.statusBar().showMessage(note, 8000)
         else:
@@ -217,8 +219,10 @@ class MainWindow(QMainWindow):
         chat = self.sidebar.model.chat(chat_id)
         box = QMessageBox(QMessageBox.Icon.Question, "Delete conversation",
                           f"Delete “{chat.title if chat else chat_id}” and all its messages? This cannot be undone.",
-                          QMessageBox.StandardButton.Delete | QMessageBox.StandardButton.Cancel, self)
-        box.finished.connect(lambda r: r == QMessageBox.StandardButton.Delete and self.delete_chat(chat_id))
+                          QMessageBox.StandardButton.Cancel, self)
+        delete_btn = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.buttonClicked.connect(lambda b: b == delete_btn and self.delete_chat(chat_id))
+        box.delete_button = delete_btn
         box.open()
         self._delete_box = box
 
@@ -360,6 +364,8 @@ class MainWindow(QMainWindow):
         self._flush_timer.stop()
         if self._pending and self._streaming is not None:
             self._streaming.set_text(self._streaming.msg.content + "".join(self._pending))
+            self._pending = []
+            self.tokens_painted.emit(len(self._streaming.msg.content))
         self._pending = []
 
     def _turn_done(self, _result: Any) -> None:
@@ -455,6 +461,8 @@ class MainWindow(QMainWindow):
         if w is None:
             w = make()
             self._windows[key] = w
+        elif hasattr(w, "refresh"):
+            w.refresh()
         w.show()
         w.raise_()
         w.activateWindow()
@@ -470,15 +478,37 @@ class MainWindow(QMainWindow):
 
     def open_documents(self) -> QWidget:
         from desktop.documents_window import DocumentsWindow
-        w = self._window("documents", lambda: DocumentsWindow(self.services, self))
-        w.collections_changed.connect(self.composer.set_collections)  # type: ignore[attr-defined]
-        return w
+
+        def make() -> QWidget:
+            w = DocumentsWindow(self.services, self)
+            w.collections_changed.connect(self.composer.set_collections)
+            return w
+
+        return self._window("documents", make)
+
+    def refresh_collections(self) -> None:
+        """Fill the collection picker (needs the document service: runs on the docs thread)."""
+        def job(_j: Any) -> list[str]:
+            docs = self.services.documents()
+            return [c.name for c in docs.collections()] if docs is not None else []
+
+        self.services.docs_runner.submit(job, on_done=self.composer.set_collections,
+                                         on_error=lambda e: log.warning("collections: %s", e))
 
     def open_models(self) -> QWidget:
         from desktop.models_window import ModelsWindow
-        w = self._window("models", lambda: ModelsWindow(self.services, self))
-        w.default_changed.connect(lambda _id: self.apply_config(self.config))  # type: ignore[attr-defined]
-        return w
+
+        def make() -> QWidget:
+            w = ModelsWindow(self.services, self)
+            w.default_changed.connect(self._default_model_changed)
+            return w
+
+        return self._window("models", make)
+
+    def _default_model_changed(self, model_id: str) -> None:
+        cfg = self.config.model_copy(deep=True)
+        cfg.model.default = model_id
+        self.apply_config(cfg)
 
     def apply_config(self, cfg: Config) -> None:
         """Settings changed: re-theme, update indicators, reload the model if its settings changed."""

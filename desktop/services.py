@@ -5,7 +5,8 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 * ``model``  — owns the ModelHost (its child process) and the Assistant; runs turns.
 * ``store``  — conversation list operations on the shared ChatStore (it serialises with a lock).
 * ``docs``   — the one writer of the document index (DocumentService): add, reindex, remove.
-* ``hub``    — model downloads, imports and deletes.
+* ``hub``    — model catalog, imports, deletes, keyring and audit reads (short jobs).
+* ``download`` — one model download at a time (cancel keeps the partial file for resume).
 
 Engine modules are imported inside the jobs, never at import of this module, so the window is
 on screen before torch, llama_cpp or chromadb are loaded.
@@ -50,6 +51,7 @@ class EngineServices(QObject):
         self.store = Runner("store", self)
         self.docs_runner = Runner("docs", self)
         self.hub = Runner("hub", self)
+        self.download = Runner("download", self)
         self.chats: Any = None            # ChatStore once open
         self.host: Any = None             # ModelHost once loaded
         self.assistant: Any = None
@@ -145,7 +147,7 @@ class EngineServices(QObject):
         with self._docs_lock:
             if self._docs is None:
                 try:
-                    from engine.docs import DocumentService
+                    from engine.docs.service import DocumentService
                 except ImportError:
                     return None
                 from engine.paths import get_paths
@@ -204,7 +206,7 @@ class EngineServices(QObject):
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel work, stop the model child, close the database; blocks up to ``timeout_ms``."""
         self.stop_turn()
-        for r in (self.model, self.hub, self.docs_runner, self.store):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.store):
             r.cancel_all()
 
         def _close(job: Job) -> None:
@@ -213,7 +215,7 @@ class EngineServices(QObject):
                 self.host = None
 
         self.model.submit(_close)
-        for r in (self.model, self.hub, self.docs_runner):
+        for r in (self.model, self.hub, self.download, self.docs_runner):
             r.stop(timeout_ms, cancel=False)
 
         def _close_store(job: Job) -> None:

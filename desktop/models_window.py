@@ -1,0 +1,395 @@
+"""Model manager: catalog with fit badges, downloads (pause = cancel and keep, resume), installed
+models with disk use, delete, import a .gguf, set the default.
+
+Catalog, hardware probe and fit plans are computed on the ``hub`` thread; a download runs on
+the ``download`` thread and reports throttled progress (the engine reports every 0.1 s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListView, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from desktop.item_models import ROW_ROLE, RowListModel
+
+FIT_BADGE = {"gpu": "✔ runs on the GPU", "partial": "◐ part GPU, part CPU", "cpu": "✔ runs on the CPU",
+             "too_large": "✖ too large for this computer"}
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    entry: Any                # CatalogEntry
+    verdict: str              # gpu | partial | cpu | too_large
+    fit_text: str
+    installed: bool
+    partial_bytes: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+
+@dataclass(frozen=True)
+class InstalledRow:
+    id: str
+    path: str
+    source: str
+    size: int
+    is_default: bool = False
+
+
+def _catalog_text(r: CatalogRow) -> str:
+    state = "installed" if r.installed else (f"paused at {_human(r.partial_bytes)}" if r.partial_bytes else
+                                             _human(r.entry.size_estimate))
+    return f"{r.entry.name}   ·   {FIT_BADGE.get(r.verdict, r.verdict)}   ·   {state}"
+
+
+def _installed_text(r: InstalledRow) -> str:
+    star = "★ " if r.is_default else ""
+    return f"{star}{r.id}   ·   {_human(r.size)}   ·   {r.source.split(':')[0]}"
+
+
+class ModelsWindow(QWidget):
+    default_changed = Signal(str)
+    refreshed = Signal()
+    download_finished = Signal(object)   # InstalledModel | HearthError
+    import_finished = Signal(object)
+
+    def __init__(self, services: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.services = services
+        self.setWindowTitle("Models — Hearth")
+        self.resize(900, 600)
+        self._download: Any = None
+        self._downloading_id: str | None = None
+        self.catalog = RowListModel(_catalog_text, lambda r: r.id, self)
+        self.installed = RowListModel(_installed_text, lambda r: r.id, self)
+        lay = QVBoxLayout(self)
+        self.hardware = QLabel("Checking this computer…")
+        self.hardware.setObjectName("Muted")
+        lay.addWidget(self.hardware)
+        split = QSplitter(Qt.Orientation.Vertical)
+
+        cat_box = QGroupBox("Catalog")
+        cl = QHBoxLayout(cat_box)
+        self.catalog_view = QListView()
+        self.catalog_view.setModel(self.catalog)
+        self.catalog_view.selectionModel().currentChanged.connect(lambda *_: self._show_entry())
+        cl.addWidget(self.catalog_view, 3)
+        detail = QVBoxLayout()
+        self.entry_title = QLabel("Pick a model")
+        self.entry_title.setStyleSheet("font-weight: 600;")
+        self.entry_text = QLabel()
+        self.entry_text.setWordWrap(True)
+        self.fit_label = QLabel()
+        self.fit_label.setWordWrap(True)
+        detail.addWidget(self.entry_title)
+        detail.addWidget(self.entry_text)
+        detail.addWidget(self.fit_label)
+        detail.addStretch(1)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("Muted")
+        detail.addWidget(self.progress)
+        detail.addWidget(self.progress_label)
+        row = QHBoxLayout()
+        self.download_btn = QPushButton("Download")
+        self.download_btn.setObjectName("PrimaryButton")
+        self.download_btn.clicked.connect(self.download_selected)
+        self.pause_btn = QPushButton("Pause")
+        self.pause_btn.setToolTip("Stop the download and keep what arrived; Resume continues from there")
+        self.pause_btn.clicked.connect(self.pause)
+        self.discard_btn = QPushButton("Discard partial")
+        self.discard_btn.clicked.connect(self.discard_partial)
+        for b in (self.download_btn, self.pause_btn, self.discard_btn):
+            row.addWidget(b)
+        detail.addLayout(row)
+        cl.addLayout(detail, 2)
+        split.addWidget(cat_box)
+
+        inst_box = QGroupBox("Installed on this computer")
+        il = QVBoxLayout(inst_box)
+        self.installed_view = QListView()
+        self.installed_view.setModel(self.installed)
+        self.installed_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        il.addWidget(self.installed_view, 1)
+        irow = QHBoxLayout()
+        self.default_btn = QPushButton("Use as default")
+        self.default_btn.clicked.connect(self.set_default_selected)
+        self.delete_btn = QPushButton("Delete")
+        self.delete_btn.clicked.connect(self.confirm_delete)
+        self.import_btn = QPushButton("Import .gguf…")
+        self.import_btn.clicked.connect(self._pick_import)
+        irow.addWidget(self.default_btn)
+        irow.addWidget(self.delete_btn)
+        irow.addStretch(1)
+        irow.addWidget(self.import_btn)
+        il.addLayout(irow)
+        self.disk = QLabel()
+        self.disk.setObjectName("Muted")
+        il.addWidget(self.disk)
+        split.addWidget(inst_box)
+        lay.addWidget(split, 1)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self._update_buttons()
+        self.refresh()
+
+    # -- data -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        n_ctx = self.services.config.model.n_ctx
+        default = self.services.config.model.default
+
+        def job(_j: Any) -> tuple[str, list[CatalogRow], list[InstalledRow]]:
+            from engine.models.catalog import load_catalog
+            from engine.models.download import partial_downloads
+            from engine.models.fit import plan_entry
+            from engine.models.hardware import probe
+            from engine.models.registry import installed_models, record_for
+
+            hw = probe()
+            gpu = hw.best_gpu
+            hw_text = (f"This computer: {hw.cpu_physical} CPU cores, {_human(hw.ram_available)} of "
+                       f"{_human(hw.ram_total)} memory free, " +
+                       (f"GPU {gpu.name}" if gpu else "no GPU Hearth can use") + f" · fit figures for a {n_ctx}-token context")
+            inst = installed_models()
+            have_catalog_ids = set()
+            irows = []
+            for m in inst:
+                rec = record_for(m.id)
+                if rec is not None and rec.catalog_id:
+                    have_catalog_ids.add(rec.catalog_id)
+                have_catalog_ids.add(m.id)
+                size = Path(m.path).stat().st_size if Path(m.path).exists() else 0
+                irows.append(InstalledRow(m.id, str(m.path), m.source, size, m.id == default))
+            partial = {meta.get("sha256"): meta.get("have", 0) for _p, meta in partial_downloads()}
+            crows = []
+            for e in load_catalog():
+                local = next((Path(m.path) for m in inst if m.id == e.id), None)
+                p = plan_entry(e, hw, n_ctx, local)
+                crows.append(CatalogRow(e, p.verdict, p.describe(), e.id in have_catalog_ids,
+                                        partial.get(e.expected_sha256, 0) if e.expected_sha256 else 0))
+            return hw_text, crows, irows
+
+        def done(result: tuple[str, list[CatalogRow], list[InstalledRow]]) -> None:
+            hw_text, crows, irows = result
+            cur_c = self._selected_catalog_id()
+            cur_i = self._selected_installed_id()
+            self.hardware.setText(hw_text)
+            self.catalog.set_rows(crows)
+            self.installed.set_rows(irows)
+            for view, model, key in ((self.catalog_view, self.catalog, cur_c), (self.installed_view, self.installed, cur_i)):
+                i = model.find(key) if key else -1
+                if i >= 0:
+                    view.setCurrentIndex(model.index(i))
+            self.disk.setText(f"Models use {_human(sum(r.size for r in irows if r.source != 'starter'))} "
+                              "of disk (the starter model ships with Hearth).")
+            self._show_entry()
+            self.refreshed.emit()
+
+        self.services.hub.submit(job, on_done=done, on_error=self._error)
+
+    def _selected_catalog(self) -> CatalogRow | None:
+        idx = self.catalog_view.currentIndex()
+        return idx.data(ROW_ROLE) if idx.isValid() else None
+
+    def _selected_catalog_id(self) -> str | None:
+        r = self._selected_catalog()
+        return r.id if r else None
+
+    def _selected_installed(self) -> InstalledRow | None:
+        idx = self.installed_view.currentIndex()
+        return idx.data(ROW_ROLE) if idx.isValid() else None
+
+    def _selected_installed_id(self) -> str | None:
+        r = self._selected_installed()
+        return r.id if r else None
+
+    def select_catalog(self, model_id: str) -> None:
+        i = self.catalog.find(model_id)
+        if i >= 0:
+            self.catalog_view.setCurrentIndex(self.catalog.index(i))
+
+    def select_installed(self, model_id: str) -> None:
+        i = self.installed.find(model_id)
+        if i >= 0:
+            self.installed_view.setCurrentIndex(self.installed.index(i))
+
+    def _show_entry(self) -> None:
+        r = self._selected_catalog()
+        if r is None:
+            self.entry_title.setText("Pick a model")
+            self.entry_text.setText("")
+            self.fit_label.setText("")
+        else:
+            e = r.entry
+            self.entry_title.setText(f"{e.name}  ({e.quant}, {_human(e.size_estimate)})")
+            self.entry_text.setText(f"{e.description}\n\nLicence: {e.license}. From {e.repo}.")
+            self.fit_label.setText(f"On this computer: {FIT_BADGE.get(r.verdict, r.verdict)} — {r.fit_text}.")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        r = self._selected_catalog()
+        busy = self._download is not None
+        self.download_btn.setEnabled(r is not None and not r.installed and not busy)
+        self.download_btn.setText("Resume" if r is not None and r.partial_bytes else "Download")
+        self.pause_btn.setVisible(busy)
+        self.discard_btn.setVisible(r is not None and bool(r.partial_bytes) and not busy)
+        inst = self._selected_installed()
+        self.default_btn.setEnabled(inst is not None and not inst.is_default)
+        self.delete_btn.setEnabled(inst is not None and inst.source != "starter")
+
+    # -- downloads --------------------------------------------------------------------------
+    def download_selected(self) -> None:
+        r = self._selected_catalog()
+        if r is None or self._download is not None:
+            return
+        entry = r.entry
+
+        def job(j: Any) -> Any:
+            from engine.models.download import Downloader
+            return Downloader().pull(entry, progress=j.report, cancel=j.cancelled)
+
+        self._downloading_id = entry.id
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.progress_label.setText(f"Connecting to download {entry.name}…")
+        self.status.setText("")
+        self._download = self.services.download.submit(job, on_done=self._downloaded, on_error=self._download_failed,
+                                                       on_progress=self._progress)
+        self._update_buttons()
+
+    def pause(self) -> None:
+        if self._download is not None:
+            self._download.cancel()
+            self.progress_label.setText("Pausing…")
+
+    def _progress(self, p: Any) -> None:
+        self.progress.setValue(int(p.fraction * 1000))
+        if p.phase == "verify":
+            self.progress_label.setText("Checking the file's fingerprint (sha256)…")
+            return
+        eta = f", {p.eta_s:.0f} s left" if p.eta_s else ""
+        resumed = f" (resumed at {_human(p.resumed_from)})" if p.resumed_from else ""
+        self.progress_label.setText(f"{_human(p.downloaded)} of {_human(p.total)} at {_human(p.rate_bps)}/s{eta}{resumed}")
+
+    def _downloaded(self, model: Any) -> None:
+        self._download = None
+        self.progress.setVisible(False)
+        self.progress_label.setText("")
+        self.status.setText(f"{model.id} is installed and verified. Select it below and choose "
+                            "“Use as default” to chat with it.")
+        self.refresh()
+        self.download_finished.emit(model)
+
+    def _download_failed(self, err: Any) -> None:
+        self._download = None
+        self.progress.setVisible(False)
+        self.progress_label.setText("")
+        self._error(err)
+        self.refresh()
+        self.download_finished.emit(err)
+
+    def discard_partial(self) -> None:
+        r = self._selected_catalog()
+        if r is None or not r.entry.expected_sha256:
+            return
+        sha = r.entry.expected_sha256
+
+        def job(_j: Any) -> None:
+            from engine.models.download import discard_partial
+            discard_partial(sha)
+
+        self.services.hub.submit(job, on_done=lambda _r: self.refresh(), on_error=self._error)
+
+    # -- installed --------------------------------------------------------------------------
+    def set_default_selected(self) -> None:
+        r = self._selected_installed()
+        if r is None:
+            return
+        cfg = self.services.config.model_copy(deep=True)
+        cfg.model.default = r.id
+        from engine.config import save_config
+        try:
+            save_config(cfg)
+        except Exception as exc:  # noqa: BLE001
+            self._error(exc)
+            return
+        self.status.setText(f"{r.id} is now the default model; loading it…")
+        self.default_changed.emit(r.id)
+        self.services.config = cfg
+        self.refresh()
+
+    def confirm_delete(self) -> None:
+        r = self._selected_installed()
+        if r is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete model",
+                          f"Delete {r.id} ({_human(r.size)}) from this computer?",
+                          QMessageBox.StandardButton.Cancel, self)
+        btn = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.buttonClicked.connect(lambda b: b == btn and self.delete(r.id))
+        box.delete_button = btn
+        box.open()
+        self._delete_box = box
+
+    def delete(self, model_id: str) -> None:
+        if model_id == self.services.config.model.default:
+            self.status.setText("This model is in use. Pick another default first, then delete it.")
+            return
+
+        def job(_j: Any) -> int:
+            from engine.models.registry import remove_model
+            return remove_model(model_id)
+
+        self.services.hub.submit(job, on_done=lambda freed: (self.status.setText(f"Deleted {model_id}; freed {_human(freed)}."),
+                                                             self.refresh()),
+                                 on_error=self._error)
+
+    def _pick_import(self) -> None:
+        dlg = QFileDialog(self, "Import a GGUF model", "", "GGUF models (*.gguf)")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.fileSelected.connect(self.import_file)
+        dlg.open()
+        self._dialog = dlg
+
+    def import_file(self, path: str) -> None:
+        self.status.setText(f"Importing {Path(path).name}… (copying and checking the file)")
+        self.import_btn.setEnabled(False)
+
+        def job(j: Any) -> Any:
+            from engine.models.importer import import_gguf
+            return import_gguf(path, cancel=j.cancelled)[0]
+
+        def done(model: Any) -> None:
+            self.import_btn.setEnabled(True)
+            self.status.setText(f"Imported {model.id}.")
+            self.refresh()
+            self.import_finished.emit(model)
+
+        def failed(err: Any) -> None:
+            self.import_btn.setEnabled(True)
+            self._error(err)
+            self.import_finished.emit(err)
+
+        self.services.hub.submit(job, on_done=done, on_error=failed)
+
+    def _error(self, err: Any) -> None:
+        self.status.setText(err.user_text() if hasattr(err, "user_text") else str(err))
+        self._update_buttons()

@@ -1,0 +1,306 @@
+"""Settings: model, documents, privacy and appearance, saved with ``engine.config.save_config``.
+
+Values are validated by the engine's own settings model before saving; a rejected value is
+shown next to the Save button and nothing is written. Keys go to the OS keyring through
+``engine.cloud.keys`` on a worker thread, never into the settings file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from engine.config import Config
+
+log = logging.getLogger(__name__)
+
+MODE_TEXT = {
+    "off": "Off — every answer is written on this computer. Nothing is ever sent to a cloud service.",
+    "ask": "Ask — when a question looks safe to share, Hearth shows you exactly what it would send "
+           "(with personal details replaced) and waits for your OK. Sensitive questions and anything "
+           "about your documents always stay here.",
+    "auto": "Auto — questions that look safe to share go to the cloud service without asking; "
+            "sensitive ones, and anything about your documents, stay on this computer. Every message "
+            "sent is recorded in the audit log.",
+}
+
+
+def _spin(lo: int, hi: int, value: int, special: str | None = None) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    if special:
+        s.setSpecialValueText(special)
+    return s
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object)      # the new Config
+
+    def __init__(self, config: Config, services: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(620, 560)
+        self.config = config
+        self.services = services
+        lay = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._model_tab(config), "Model")
+        self.tabs.addTab(self._docs_tab(config), "Documents")
+        self.tabs.addTab(self._privacy_tab(config), "Privacy")
+        self.tabs.addTab(self._appearance_tab(config), "Appearance")
+        lay.addWidget(self.tabs, 1)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setVisible(False)
+        lay.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+
+    # -- tabs -------------------------------------------------------------------------------
+    def _model_tab(self, c: Config) -> QWidget:
+        m = c.model
+        w = QWidget()
+        f = QFormLayout(w)
+        self.model_default = QComboBox()
+        self.model_default.setEditable(True)
+        self.model_default.addItem(m.default)
+        f.addRow("Model", self.model_default)
+        self._fill_models(m.default)
+        self.n_ctx = _spin(256, 1_048_576, m.n_ctx)
+        self.n_ctx.setSingleStep(1024)
+        f.addRow("Context size (tokens)", self.n_ctx)
+        self.n_threads = _spin(0, 256, m.n_threads, "Automatic")
+        f.addRow("CPU threads", self.n_threads)
+        gpu = QHBoxLayout()
+        self.gpu_auto = QCheckBox("Automatic")
+        self.gpu_layers = _spin(0, 999, m.n_gpu_layers if isinstance(m.n_gpu_layers, int) else 0)
+        self.gpu_auto.toggled.connect(lambda on: self.gpu_layers.setEnabled(not on))
+        self.gpu_auto.setChecked(m.n_gpu_layers == "auto")
+        self.gpu_layers.setEnabled(m.n_gpu_layers != "auto")
+        gpu.addWidget(self.gpu_auto)
+        gpu.addWidget(self.gpu_layers)
+        f.addRow("GPU layers", gpu)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(m.temperature)
+        f.addRow("Temperature", self.temperature)
+        self.max_tokens = _spin(1, 1_000_000, m.max_tokens)
+        f.addRow("Longest answer (tokens)", self.max_tokens)
+        self.system_prompt = QPlainTextEdit(m.system_prompt)
+        self.system_prompt.setMaximumHeight(110)
+        f.addRow("System prompt", self.system_prompt)
+        return w
+
+    def _fill_models(self, current: str) -> None:
+        if self.services is None:
+            return
+
+        def done(ids: list[str]) -> None:
+            self.model_default.clear()
+            for i in ids:
+                self.model_default.addItem(i)
+            if current not in ids:
+                self.model_default.addItem(current)
+            self.model_default.setCurrentText(current)
+
+        def job(_job: Any) -> list[str]:
+            from engine.models.registry import installed_models
+            return [m.id for m in installed_models()]
+
+        self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("model list: %s", e))
+
+    def _docs_tab(self, c: Config) -> QWidget:
+        d = c.documents
+        w = QWidget()
+        f = QFormLayout(w)
+        self.embedding_model = QLineEdit(d.embedding_model)
+        f.addRow("Embedding model", self.embedding_model)
+        self.chunk_tokens = _spin(32, 2048, d.chunk_tokens)
+        f.addRow("Chunk size (tokens)", self.chunk_tokens)
+        self.chunk_overlap = _spin(0, 512, d.chunk_overlap)
+        f.addRow("Chunk overlap (tokens)", self.chunk_overlap)
+        self.top_k = _spin(1, 50, d.top_k)
+        f.addRow("Passages per answer", self.top_k)
+        self.hybrid = QCheckBox("Combine keyword and meaning search")
+        self.hybrid.setChecked(d.hybrid)
+        f.addRow("", self.hybrid)
+        self.rerank = QCheckBox("Re-rank passages (slower, more precise)")
+        self.rerank.setChecked(d.rerank)
+        f.addRow("", self.rerank)
+        note = QLabel("Changing the embedding model or chunking takes effect when a collection is re-indexed.")
+        note.setObjectName("Muted")
+        note.setWordWrap(True)
+        f.addRow(note)
+        return w
+
+    def _privacy_tab(self, c: Config) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        v.addWidget(QLabel("<b>Cloud help</b>"))
+        self.mode_group = QButtonGroup(self)
+        row = QHBoxLayout()
+        self.mode_buttons: dict[str, QRadioButton] = {}
+        for mode, label in (("off", "Off"), ("ask", "Ask me each time"), ("auto", "Automatic")):
+            b = QRadioButton(label)
+            b.setChecked(c.cloud.mode == mode)
+            b.toggled.connect(self._mode_changed)
+            self.mode_group.addButton(b)
+            self.mode_buttons[mode] = b
+            row.addWidget(b)
+        row.addStretch(1)
+        v.addLayout(row)
+        self.mode_text = QLabel(MODE_TEXT[c.cloud.mode])
+        self.mode_text.setWordWrap(True)
+        v.addWidget(self.mode_text)
+        f = QFormLayout()
+        self.provider = QComboBox()
+        self.provider.addItems(["openai", "anthropic"])
+        self.provider.setCurrentText(c.cloud.provider)
+        f.addRow("Provider", self.provider)
+        self.cloud_model = QLineEdit(c.cloud.model)
+        f.addRow("Cloud model", self.cloud_model)
+        self.base_url = QLineEdit(c.cloud.base_url or "")
+        self.base_url.setPlaceholderText("default endpoint of the provider")
+        f.addRow("Endpoint (optional)", self.base_url)
+        key_row = QHBoxLayout()
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("paste a key to store it in the system keyring")
+        self.save_key_btn = QPushButton("Store key")
+        self.save_key_btn.clicked.connect(self.store_key)
+        key_row.addWidget(self.api_key, 1)
+        key_row.addWidget(self.save_key_btn)
+        f.addRow("API key", key_row)
+        self.key_status = QLabel("Keys are kept only in the system keyring, never in the settings file.")
+        self.key_status.setObjectName("Muted")
+        self.key_status.setWordWrap(True)
+        f.addRow("", self.key_status)
+        v.addLayout(f)
+        v.addWidget(QLabel("<b>Sensitive terms</b> — one per line; a question containing any of them never leaves this computer:"))
+        self.terms = QPlainTextEdit("\n".join(c.privacy.sensitive_terms))
+        self.terms.setMaximumHeight(90)
+        v.addWidget(self.terms)
+        audit = QHBoxLayout()
+        audit.addWidget(QLabel("Every message sent to a cloud service is recorded on this computer."))
+        audit.addStretch(1)
+        self.audit_btn = QPushButton("View audit log…")
+        self.audit_btn.clicked.connect(self.open_audit)
+        audit.addWidget(self.audit_btn)
+        v.addLayout(audit)
+        v.addStretch(1)
+        self._mode_changed()
+        return w
+
+    def _appearance_tab(self, c: Config) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        self.theme_buttons: dict[str, QRadioButton] = {}
+        group = QButtonGroup(self)
+        for theme, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            b = QRadioButton(label)
+            b.setChecked(c.appearance.theme == theme)
+            group.addButton(b)
+            self.theme_buttons[theme] = b
+            v.addWidget(b)
+        v.addStretch(1)
+        return w
+
+    # -- behaviour --------------------------------------------------------------------------
+    def selected_mode(self) -> str:
+        return next((m for m, b in self.mode_buttons.items() if b.isChecked()), "off")
+
+    def _mode_changed(self) -> None:
+        mode = self.selected_mode()
+        self.mode_text.setText(MODE_TEXT[mode])
+        for wdg in (self.provider, self.cloud_model, self.base_url):
+            wdg.setEnabled(mode != "off")
+
+    def build_config(self) -> Config:
+        """The edited settings, validated by the engine's settings model (raises on bad values)."""
+        data = self.config.model_dump(mode="json")
+        m = data["model"]
+        m.update(default=self.model_default.currentText().strip() or self.config.model.default,
+                 n_ctx=self.n_ctx.value(), n_threads=self.n_threads.value(),
+                 n_gpu_layers="auto" if self.gpu_auto.isChecked() else self.gpu_layers.value(),
+                 temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
+                 system_prompt=self.system_prompt.toPlainText().strip() or self.config.model.system_prompt)
+        d = data["documents"]
+        d.update(embedding_model=self.embedding_model.text().strip() or self.config.documents.embedding_model,
+                 chunk_tokens=self.chunk_tokens.value(), chunk_overlap=self.chunk_overlap.value(),
+                 top_k=self.top_k.value(), hybrid=self.hybrid.isChecked(), rerank=self.rerank.isChecked())
+        data["cloud"].update(mode=self.selected_mode(), provider=self.provider.currentText(),
+                             model=self.cloud_model.text().strip() or self.config.cloud.model,
+                             base_url=self.base_url.text().strip() or None)
+        terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
+        data["privacy"]["sensitive_terms"] = terms
+        data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
+        return Config.model_validate(data)
+
+    def save(self) -> None:
+        from pydantic import ValidationError
+
+        from engine.config import save_config
+        from engine.errors import HearthError
+
+        try:
+            cfg = self.build_config()
+            if cfg.documents.chunk_overlap >= cfg.documents.chunk_tokens:
+                raise HearthError("The chunk overlap must be smaller than the chunk size.")
+            save_config(cfg)
+        except ValidationError as exc:
+            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            self._show_problem(f"Not saved: {msg}")
+            return
+        except HearthError as exc:
+            self._show_problem(f"Not saved: {exc.user_text()}")
+            return
+        self.config = cfg
+        self.saved.emit(cfg)
+        self.accept()
+
+    def _show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(True)
+
+    def store_key(self) -> None:
+        key = self.api_key.text().strip()
+        provider = self.provider.currentText()
+        if not key:
+            self.key_status.setText("Paste a key first.")
+            return
+        if self.services is None:
+            return
+        self.save_key_btn.setEnabled(False)
+        self.key_status.setText("Storing…")
+
+        def job(_job: Any) -> None:
+            from engine.cloud import keys
+            keys.set_key(provider, key)
+
+        def done(_r: Any) -> None:
+            self.api_key.clear()
+            self.save_key_btn.setEnabled(True)
+            self.key_status.setText(f"The {provider} key is stored in the system keyring.")
+
+        def failed(err: Any) -> None:
+            self.save_key_btn.setEnabled(True)
+            self.key_status.setText(getattr(err, "user_text", lambda: str(err))())
+
+        self.services.hub.submit(job, on_done=done, on_error=failed)
+
+    def open_audit(self) -> None:
+        from desktop.audit_view import AuditLogDialog
+        dlg = AuditLogDialog(self.services, self)
+        dlg.open()
+        self.audit_dialog = dlg
