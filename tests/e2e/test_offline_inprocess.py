@@ -74,6 +74,19 @@ def test_settings_and_model_registry(child_log: Path) -> None:
     assert resolved.path.is_file() and any(m.id == STARTER_MODEL_ID for m in models)
 
 
+def test_read_only_cli_commands(child_log: Path, capsys) -> None:
+    """The CLI's listing and status commands, through the real entry point, in this process."""
+    from engine.cli.main import main
+
+    commands = [["models", "list"], ["models", "list", "--catalog"], ["chats", "list"],
+                ["cloud", "status"], ["audit"], ["privacy", "check", "What is the tallest mountain?"],
+                ["doctor", "--skip-llama"]]
+    with NetGuard() as guard:
+        codes = [main(argv) for argv in commands]
+    guard.assert_none()
+    assert codes == [0] * len(commands), list(zip(commands, codes, [capsys.readouterr().err]))
+
+
 def test_doctor(child_log: Path) -> None:
     from engine.doctor import run_checks
 
