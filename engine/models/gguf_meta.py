@@ -13,10 +13,11 @@ ggml type, u64 offset relative to the aligned start of the data section.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from engine.errors import ModelLoadError
 
@@ -163,10 +164,10 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class _Reader:
-    """Bounded little-endian reads; any overrun is a truncated file."""
+    """Bounded little-endian reads over a read-only memory map; any overrun is a truncated file."""
 
-    def __init__(self, fh: BinaryIO, path: Path, size: int) -> None:
-        self.fh, self.path, self.size = fh, path, size
+    def __init__(self, buf: "mmap.mmap | bytes", path: Path, size: int) -> None:
+        self.buf, self.path, self.size, self.pos = buf, path, size, 0
 
     def _truncated(self, what: str) -> ModelLoadError:
         return ModelLoadError(
@@ -174,15 +175,19 @@ class _Reader:
             "Download or copy the file again; if it came from the hub, `hearth models pull` resumes and verifies it.")
 
     def read(self, n: int, what: str) -> bytes:
-        if n < 0 or self.fh.tell() + n > self.size:
+        if n < 0 or self.pos + n > self.size:
             raise self._truncated(what)
-        data = self.fh.read(n)
-        if len(data) != n:
-            raise self._truncated(what)
-        return data
+        data = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return bytes(data)
 
     def unpack(self, fmt: str, what: str) -> Any:
-        return struct.unpack(fmt, self.read(struct.calcsize(fmt), what))[0]
+        n = struct.calcsize(fmt)
+        if self.pos + n > self.size:
+            raise self._truncated(what)
+        value = struct.unpack_from(fmt, self.buf, self.pos)[0]
+        self.pos += n
+        return value
 
     def string(self, what: str) -> str:
         n = self.unpack("<Q", what)
@@ -192,9 +197,20 @@ class _Reader:
         return self.read(n, what).decode("utf-8", errors="replace")
 
     def skip(self, n: int, what: str) -> None:
-        if n < 0 or self.fh.tell() + n > self.size:
+        if n < 0 or self.pos + n > self.size:
             raise self._truncated(what)
-        self.fh.seek(n, 1)
+        self.pos += n
+
+    def skip_strings(self, count: int, what: str) -> None:
+        """Skip ``count`` length-prefixed strings (token lists: ~100k of them) quickly."""
+        buf, pos, size, unpack_from = self.buf, self.pos, self.size, struct.unpack_from
+        for _ in range(count):
+            if pos + 8 > size:
+                raise self._truncated(what)
+            pos += 8 + unpack_from("<Q", buf, pos)[0]
+        if pos > size:
+            raise self._truncated(what)
+        self.pos = pos
 
 
 def _read_value(r: _Reader, vtype: int, key: str, lengths: dict[str, int]) -> Any:
@@ -213,15 +229,10 @@ def _read_value(r: _Reader, vtype: int, key: str, lengths: dict[str, int]) -> An
                 return None
             return [r.unpack(_SCALARS[item_type], f"array {key}") for _ in range(count)]
         if item_type == _T_STRING:
-            keep = count <= _MAX_ARRAY_KEEP
-            items = []
-            for _ in range(count):  # token lists: skip each string without decoding
-                n = r.unpack("<Q", f"array {key}")
-                if keep:
-                    items.append(r.read(n, f"array {key}").decode("utf-8", errors="replace"))
-                else:
-                    r.skip(n, f"array {key}")
-            return items if keep else None
+            if count > _MAX_ARRAY_KEEP:  # token lists: skip without decoding
+                r.skip_strings(count, f"array {key}")
+                return None
+            return [r.string(f"array {key}") for _ in range(count)]
         raise ModelLoadError(f"The model file {r.path.name} is corrupt: unsupported array type {item_type} in {key}.",
                              "This is not a valid GGUF file, or it needs a newer Hearth.")
     raise ModelLoadError(f"The model file {r.path.name} is corrupt: unknown value type {vtype} for {key}.",
@@ -239,41 +250,50 @@ def read_gguf(path: Path | str) -> GGUFInfo:
     except OSError as exc:
         raise ModelLoadError(f"Cannot read the model file {path}: {exc.strerror}.", "Check its permissions.") from exc
     with fh:
-        r = _Reader(fh, path, size)
-        if size < 4 or fh.read(4) != GGUF_MAGIC:
-            raise ModelLoadError(f"{path.name} is not a GGUF model file.",
-                                 "Hearth runs GGUF files (llama.cpp format); convert or download a .gguf.")
-        version = r.unpack("<I", "header")
-        if version not in (2, 3):
-            raise ModelLoadError(f"{path.name} uses GGUF version {version}, which Hearth cannot read.",
-                                 "Use a file made by a recent llama.cpp (GGUF v2 or v3).")
-        n_tensors = r.unpack("<Q", "header")
-        n_kv = r.unpack("<Q", "header")
-        # Each KV needs >= 12 bytes and each tensor >= 24: a bigger count cannot fit in the file.
-        if n_kv * 12 > size or n_tensors * 24 > size:
-            raise ModelLoadError(f"The model file {path.name} is corrupt (impossible header counts).",
+        buf: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            return _parse(_Reader(buf, path, size), path, size)
+        finally:
+            if isinstance(buf, mmap.mmap):
+                buf.close()
+
+
+def _parse(r: _Reader, path: Path, size: int) -> GGUFInfo:
+    """Header → KV metadata → tensor table → bounds check of the data section."""
+    if size < 4 or r.read(4, "header") != GGUF_MAGIC:
+        raise ModelLoadError(f"{path.name} is not a GGUF model file.",
+                             "Hearth runs GGUF files (llama.cpp format); convert or download a .gguf.")
+    version = r.unpack("<I", "header")
+    if version not in (2, 3):
+        raise ModelLoadError(f"{path.name} uses GGUF version {version}, which Hearth cannot read.",
+                             "Use a file made by a recent llama.cpp (GGUF v2 or v3).")
+    n_tensors = r.unpack("<Q", "header")
+    n_kv = r.unpack("<Q", "header")
+    # Each KV needs >= 12 bytes and each tensor >= 24: a bigger count cannot fit in the file.
+    if n_kv * 12 > size or n_tensors * 24 > size:
+        raise ModelLoadError(f"The model file {path.name} is corrupt (impossible header counts).",
+                             "This is not a valid GGUF file.")
+    metadata: dict[str, Any] = {}
+    lengths: dict[str, int] = {}
+    for _ in range(n_kv):
+        key = r.string("metadata keys")
+        vtype = r.unpack("<I", f"type of {key}")
+        metadata[key] = _read_value(r, vtype, key, lengths)
+    tensors: list[TensorInfo] = []
+    for _ in range(n_tensors):
+        name = r.string("tensor table")
+        n_dims = r.unpack("<I", "tensor table")
+        if n_dims > _MAX_DIMS:
+            raise ModelLoadError(f"The model file {path.name} is corrupt (tensor {name} has {n_dims} dims).",
                                  "This is not a valid GGUF file.")
-        metadata: dict[str, Any] = {}
-        lengths: dict[str, int] = {}
-        for _ in range(n_kv):
-            key = r.string("metadata keys")
-            vtype = r.unpack("<I", f"type of {key}")
-            metadata[key] = _read_value(r, vtype, key, lengths)
-        tensors: list[TensorInfo] = []
-        for _ in range(n_tensors):
-            name = r.string("tensor table")
-            n_dims = r.unpack("<I", "tensor table")
-            if n_dims > _MAX_DIMS:
-                raise ModelLoadError(f"The model file {path.name} is corrupt (tensor {name} has {n_dims} dims).",
-                                     "This is not a valid GGUF file.")
-            shape = tuple(r.unpack("<Q", "tensor table") for _ in range(n_dims))
-            ggml_type = r.unpack("<I", "tensor table")
-            offset = r.unpack("<Q", "tensor table")
-            tensors.append(TensorInfo(name, shape, ggml_type, offset))
-        alignment = metadata.get("general.alignment", 32)
-        if not isinstance(alignment, int) or alignment <= 0:
-            alignment = 32
-        data_start = (fh.tell() + alignment - 1) // alignment * alignment
+        shape = tuple(r.unpack("<Q", "tensor table") for _ in range(n_dims))
+        ggml_type = r.unpack("<I", "tensor table")
+        offset = r.unpack("<Q", "tensor table")
+        tensors.append(TensorInfo(name, shape, ggml_type, offset))
+    alignment = metadata.get("general.alignment", 32)
+    if not isinstance(alignment, int) or alignment <= 0:
+        alignment = 32
+    data_start = (r.pos + alignment - 1) // alignment * alignment
     data_end = data_start + max(((t.offset + (t.n_bytes or 0)) for t in tensors), default=0)
     if tensors and data_end > size:
         missing = data_end - size

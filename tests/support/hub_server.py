@@ -17,7 +17,8 @@ Served endpoints:
   ``GET /api/models/{repo}/tree/{rev}`` (list_repo_tree), ``GET /api/models?search=`` (list_models).
 
 Knobs (attributes, change them any time): ``drop_after`` (bytes, then the socket is closed),
-``stall_after`` (bytes, then the response hangs until :meth:`release`), ``corrupt`` (serve
+``stall_after`` (a file offset: responses hang there until :meth:`release`, also after client
+retries), ``corrupt`` (serve
 content with one byte flipped while metadata still reports the true sha256), ``rate_bps``
 (throttle), ``ignore_range`` (answer 200 with the whole file, as some proxies do), ``missing``
 (set of ``(repo, file)`` answered 404). Every request is recorded in
@@ -128,7 +129,7 @@ class LoopbackHub:
             pass
 
         Handler.hub = hub
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-hub", daemon=True)
         self._thread.start()
@@ -177,6 +178,11 @@ def loopback_hub(files: dict[str, dict[str, Path | bytes]] | None = None) -> Ite
         yield hub
     finally:
         hub.stop()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients killed mid-transfer (the point of several tests) are not errors
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -347,8 +353,8 @@ class _Handler(BaseHTTPRequestHandler):
                 n = min(_CHUNK, length - sent)
                 if drop is not None:
                     n = min(n, drop - sent)
-                if stall is not None:
-                    n = min(n, stall - sent)
+                if stall is not None:  # an absolute file offset, so client-side retries stall too
+                    n = min(n, stall - (start + sent))
                 if n <= 0:
                     if drop is not None and sent >= drop:
                         self._cut()
