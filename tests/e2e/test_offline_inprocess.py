@@ -134,7 +134,7 @@ def test_assistant_turn_on_the_starter_model(host, child_log: Path) -> None:
 
 
 def test_documents_add_and_search(tmp_path: Path, child_log: Path) -> None:
-    from engine.docs import DocumentService
+    from engine.docs.service import DocumentService
     from engine.paths import get_paths
 
     folder = tmp_path / "notes"
@@ -154,7 +154,7 @@ def test_documents_add_and_search(tmp_path: Path, child_log: Path) -> None:
 def test_assistant_turn_with_documents(host, child_log: Path, tmp_path: Path) -> None:
     from engine.assistant import Assistant
     from engine.chats import ChatStore
-    from engine.docs import DocumentService
+    from engine.docs.service import DocumentService
     from engine.paths import get_paths
 
     folder = tmp_path / "manuals"
