@@ -1,0 +1,127 @@
+"""Retrieval quality on the development set, per search mode.
+
+    .venv/bin/python bench/retrieval.py [--home DIR] [--dev FILE] [--corpus DIR]
+
+Indexes ``../shared/corpus/python-docs-3.11`` through the real pipeline (DocumentService:
+sandboxed parsing, chunking, sentence-transformers, chromadb, BM25) into a bench HEARTH_HOME
+(reused across runs: an unchanged corpus re-indexes in about a second), then asks every
+question of ``../shared/eval/retrieval/dev.jsonl`` in each mode and reports, per mode and per
+question style: Recall@1/3/5/10 and MRR at page level (rank of the first chunk whose path
+matches a relevant page) and answer-in-top-5 (share of questions where one of the top-5 chunks
+contains an ``answer_contains`` string, case-insensitive). Writes bench/out/retrieval.json and
+prints one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict:  # type: ignore[no-untyped-def]
+    ks = (1, 3, 5, 10)
+    hits_at = {k: 0 for k in ks}
+    rr = 0.0
+    answer5 = 0
+    per_style: dict[str, dict[str, float]] = {}
+    latencies = []
+    misses = []
+    for q in questions:
+        t0 = time.perf_counter()
+        results = service.search(collection, q["question"], top_k=10, mode=mode)
+        latencies.append(time.perf_counter() - t0)
+        first = next((i + 1 for i, h in enumerate(results) if any(h.rel_path.endswith(r) for r in q["relevant"])), None)
+        for k in ks:
+            hits_at[k] += int(first is not None and first <= k)
+        rr += 1.0 / first if first else 0.0
+        found = any(_norm(a) in _norm(h.text) for h in results[:5] for a in q["answer_contains"])
+        answer5 += int(found)
+        if not found or not first or first > 5:
+            misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found})
+        st = per_style.setdefault(q.get("style", "?"), {"n": 0, "recall_at_5": 0, "answer_in_top5": 0})
+        st["n"] += 1
+        st["recall_at_5"] += int(first is not None and first <= 5)
+        st["answer_in_top5"] += int(found)
+    n = len(questions)
+    for st in per_style.values():
+        st["recall_at_5"] = round(st["recall_at_5"] / st["n"], 4)
+        st["answer_in_top5"] = round(st["answer_in_top5"] / st["n"], 4)
+    latencies.sort()
+    return {
+        "recall_at_1": round(hits_at[1] / n, 4), "recall_at_3": round(hits_at[3] / n, 4),
+        "recall_at_5": round(hits_at[5] / n, 4), "recall_at_10": round(hits_at[10] / n, 4),
+        "mrr": round(rr / n, 4), "answer_in_top5": round(answer5 / n, 4),
+        "query_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "per_style": per_style, "misses": misses,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--home", default=str(REPO / "bench" / "out" / "home-retrieval"))
+    ap.add_argument("--dev", default=str(SHARED / "eval" / "retrieval" / "dev.jsonl"))
+    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "python-docs-3.11"))
+    ap.add_argument("--chunk-tokens", type=int, default=None)
+    ap.add_argument("--overlap", type=int, default=None)
+    ap.add_argument("--modes", default="bm25,vector,hybrid,rerank")
+    args = ap.parse_args()
+
+    os.environ["HEARTH_HOME"] = args.home
+    from engine.net import enforce_offline_defaults
+
+    enforce_offline_defaults()
+    from engine.config import load_config
+    from engine.docs.service import DocumentService
+
+    settings = load_config().config.documents
+    if args.chunk_tokens:
+        settings.chunk_tokens = args.chunk_tokens
+    if args.overlap is not None:
+        settings.chunk_overlap = args.overlap
+    questions = [json.loads(line) for line in Path(args.dev).read_text().splitlines() if line.strip()]
+    service = DocumentService(settings=settings)
+    t0 = time.perf_counter()
+    report = service.add("python-docs", [args.corpus])
+    index_s = time.perf_counter() - t0
+    print(f"indexed: {report.indexed} files ({report.unchanged} unchanged), {report.chunks_added} new chunks, "
+          f"{index_s:.1f} s", file=sys.stderr)
+    status = service.status("python-docs")
+    out: dict = {"name": "retrieval", "questions": len(questions), "chunks": status.chunks,
+                 "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+                 "embedding_model": settings.embedding_model, "modes": {}}
+    service.search("python-docs", "warm up", mode="hybrid")  # load the embedder and BM25 once
+    for mode in args.modes.split(","):
+        if mode == "rerank" and not service.rerank_available():
+            out["modes"]["rerank"] = {"available": False,
+                                      "reason": "no cross-encoder model on this machine (documents.reranker_model)",
+                                      "recall_at_5": None, "answer_in_top5": None}
+            continue
+        res = evaluate(service, "python-docs", questions, mode)
+        out["modes"][mode] = res
+        print(f"{mode:7s} R@1 {res['recall_at_1']:.3f} R@5 {res['recall_at_5']:.3f} R@10 {res['recall_at_10']:.3f} "
+              f"MRR {res['mrr']:.3f} answer@5 {res['answer_in_top5']:.3f}", file=sys.stderr)
+    summary = {"name": "retrieval", "chunks": out["chunks"]}
+    for mode, res in out["modes"].items():
+        summary[mode] = {k: res.get(k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "answer_in_top5")}
+    out["summary"] = summary
+    (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    (REPO / "bench" / "out" / "retrieval.json").write_text(json.dumps(out, indent=2))
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

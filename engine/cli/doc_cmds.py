@@ -1,0 +1,227 @@
+"""``hearth docs add|list|rm|reindex|status`` and ``hearth search``.
+
+``hearth search --json`` prints the results as JSON; with ``--queries FILE.jsonl`` it answers
+every ``{"id", "question"}`` line in one process (one JSON line out per query), so evaluations
+over hundreds of questions pay start-up and model loading once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from engine.errors import HearthError
+
+
+def _service() -> Any:
+    from engine.docs.service import DocumentService
+
+    return DocumentService()
+
+
+class _ProgressBar:
+    """One self-rewriting line on a terminal; a line every few seconds otherwise."""
+
+    def __init__(self, stream: Any = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, p: Any) -> None:
+        now = time.monotonic()
+        if p.phase == "indexing" and now - self.last < (0.2 if self.tty else 5.0):
+            return
+        self.last = now
+        if p.phase == "scanning":
+            line = "scanning…"
+        else:
+            total = max(1, p.files_total)
+            filled = int(24 * p.files_done / total)
+            eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None and p.phase == "indexing" else ""
+            name = p.current_file.rsplit("/", 1)[-1][:40]
+            line = (f"[{'#' * filled}{'.' * (24 - filled)}] {p.files_done}/{p.files_total} files, "
+                    f"{p.chunks} chunks, {p.rate:.1f} files/s{eta} {name}")
+        if self.tty:
+            self.stream.write("\r\x1b[K" + line + ("\n" if p.phase == "done" else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _with_cancel(fn: Any) -> Any:
+    """Run an indexing call; the first Ctrl-C cancels cleanly after the current file."""
+    cancel = threading.Event()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\ncancelling after the current file… (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    old = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
+    try:
+        return fn(cancel)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
+def _print_report(report: Any) -> int:
+    print(f"{report.collection}: {report.indexed} indexed, {report.unchanged} unchanged, {report.removed} removed, "
+          f"{len(report.skipped)} skipped, {len(report.failed)} failed; {report.chunks_added} chunks added "
+          f"in {report.seconds:.1f} s" + (" (rebuilt: model or chunking changed)" if report.rebuilt else ""))
+    for path, reason in report.skipped:
+        print(f"  skipped: {path}: {reason}")
+    for path, reason in report.failed:
+        print(f"  failed:  {path}: {reason}")
+    if report.cancelled:
+        print("Cancelled. Run `hearth docs reindex " + report.collection + "` to continue where it stopped.")
+        return 130
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    service = _service()
+    bar = None if args.quiet else _ProgressBar()
+    report = _with_cancel(lambda cancel: service.add(args.name, args.paths, progress=bar, cancel=cancel))
+    return _print_report(report)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    service = _service()
+    names = [args.name] if args.name else [c.name for c in service.collections()]
+    if not names:
+        print("No collections yet. Add one with `hearth docs add PATH --name NAME`.")
+        return 0
+    code = 0
+    for name in names:
+        report = _with_cancel(lambda cancel: service.reindex(name, progress=None if args.quiet else _ProgressBar(),
+                                                             cancel=cancel))
+        code = _print_report(report) or code
+        if report.cancelled:
+            break
+    return code
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    service = _service()
+    report = service.remove(args.name, args.paths)
+    if report is None:
+        print(f"Removed the collection '{args.name}' (your files are untouched).")
+        return 0
+    return _print_report(report)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    items = _service().collections()
+    if args.json:
+        print(json.dumps([c.to_json() for c in items], ensure_ascii=False))
+        return 0
+    if not items:
+        print("No collections yet. Add one with `hearth docs add PATH --name NAME`.")
+    for c in items:
+        print(f"{c.name}: {c.files_indexed} files, {c.chunks} chunks, {c.state}  ({', '.join(c.roots)})")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    service = _service()
+    items = [service.status(args.name)] if args.name else service.collections()
+    if args.json:
+        print(json.dumps([c.to_json() for c in items], ensure_ascii=False))
+        return 0
+    for c in items:
+        print(f"{c.name} [{c.state}] model {c.embed_model or '-'}")
+        print(f"  roots: {', '.join(c.roots) or '-'}")
+        print(f"  {c.files_indexed} files indexed, {c.chunks} chunks, {c.files_skipped} skipped, {c.files_failed} failed")
+        for path, status, reason in c.problems:
+            print(f"  {status}: {path}: {reason}")
+        if c.state in ("interrupted", "cancelled"):
+            print(f"  run `hearth docs reindex {c.name}` to finish indexing")
+    return 0
+
+
+def _pick_collection(service: Any, name: str | None) -> str:
+    if name:
+        return name
+    names = [c.name for c in service.manifest.collections()]
+    if len(names) == 1:
+        return names[0]
+    raise HearthError("Which collection? " + ("You have none yet." if not names else "You have: " + ", ".join(names) + "."),
+                      "Pass --collection NAME (create one with `hearth docs add PATH --name NAME`).")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    service = _service()
+    collection = _pick_collection(service, args.collection)
+    if args.queries:
+        with open(args.queries, encoding="utf-8") as fh:
+            lines = [line for line in fh if line.strip()]
+        for n, line in enumerate(lines, start=1):
+            try:
+                item = json.loads(line)
+                qid, question = item["id"], item["question"]
+            except (ValueError, KeyError, TypeError):
+                raise HearthError(f"{args.queries} line {n} is not a JSON object with \"id\" and \"question\".")
+            hits = service.search(collection, question, top_k=args.top_k, mode=args.mode)
+            print(json.dumps({"id": qid, "results": [h.to_json() for h in hits]}, ensure_ascii=False), flush=True)
+        return 0
+    if not args.query:
+        raise HearthError("Nothing to search for.", 'Give a query: hearth search "how do I ..." (or --queries FILE.jsonl).')
+    hits = service.search(collection, args.query, top_k=args.top_k, mode=args.mode)
+    if args.json:
+        print(json.dumps({"query": args.query, "collection": collection, "results": [h.to_json() for h in hits]},
+                         ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No matching passages.")
+    for i, h in enumerate(hits, start=1):
+        where = h.rel_path + (f", page {h.page}" if h.page else "") + (f" — {h.heading}" if h.heading else "")
+        snippet = " ".join(h.text.split())
+        print(f"[{i}] {where}  (score {h.score:.4f})\n    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    docs = subparsers.add_parser("docs", help="manage document collections (index your files)")
+    dsub = docs.add_subparsers(dest="docs_command", metavar="ACTION")
+    docs.set_defaults(func=lambda a: (docs.print_help(), 2)[1])
+
+    p = dsub.add_parser("add", help="create or extend a collection and index it")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--name", required=True, help="collection name")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_add)
+
+    p = dsub.add_parser("list", help="list collections")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = dsub.add_parser("rm", help="remove a collection, or some of its folders/files, from the index")
+    p.add_argument("name")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.set_defaults(func=cmd_rm)
+
+    p = dsub.add_parser("reindex", help="re-index changed files (all collections if none named)")
+    p.add_argument("name", nargs="?")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_reindex)
+
+    p = dsub.add_parser("status", help="files, chunks and problems of a collection")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    s = subparsers.add_parser("search", help="search a document collection (ranked passages with citations)")
+    s.add_argument("query", nargs="?")
+    s.add_argument("--collection", "-c")
+    s.add_argument("--top-k", "-k", type=int, default=None)
+    s.add_argument("--mode", choices=("bm25", "vector", "hybrid", "rerank"), default=None)
+    s.add_argument("--json", action="store_true", help="print results as JSON")
+    s.add_argument("--queries", metavar="FILE.jsonl", help='answer every {"id","question"} line (JSON lines out)')
+    s.set_defaults(func=cmd_search)

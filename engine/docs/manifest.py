@@ -1,0 +1,259 @@
+"""The index manifest: collections, their roots, every file seen and every chunk stored.
+
+SQLite (WAL) under ``<index_dir>/manifest.sqlite3``. It is the source of truth for what is
+indexed: the vector store and the keyword index are rebuilt from it, never the reverse. Each
+file's chunks and its manifest row are written in **one transaction**, so an interrupted job
+leaves every file either fully indexed or untouched, and the next run resumes from there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from engine.errors import IndexError_, StorageError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    embed_model TEXT NOT NULL DEFAULT '',
+    chunk_config TEXT NOT NULL DEFAULT '',
+    generation INTEGER NOT NULL DEFAULT 0,     -- bumped on every change: invalidates BM25 caches
+    job_state TEXT NOT NULL DEFAULT 'idle',    -- 'running' left behind = interrupted job
+    job_started REAL
+);
+CREATE TABLE IF NOT EXISTS roots (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    PRIMARY KEY (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS files (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    root TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,          -- indexed | skipped | failed
+    reason TEXT NOT NULL DEFAULT '',
+    n_chunks INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL NOT NULL,
+    PRIMARY KEY (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    embed_text TEXT NOT NULL,
+    page INTEGER,
+    heading TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(collection_id, path);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    root: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    status: str
+    reason: str
+    n_chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: str
+    path: str
+    ord: int
+    text: str
+    embed_text: str
+    page: int | None
+    heading: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CollectionRow:
+    id: int
+    name: str
+    embed_model: str
+    chunk_config: str
+    generation: int
+    job_state: str
+
+
+class Manifest:
+    """One connection; used by one thread at a time (the service serialises access)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise IndexError_(f"The document index at {path} was written by a newer Hearth.",
+                                  "Update Hearth, or remove the index folder to rebuild it.")
+            self.db.executescript(_SCHEMA)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"The document index manifest {path} is unreadable ({exc}).",
+                              "Remove the index folder and re-add your documents to rebuild it.") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions
+    def _write(self, fn, *args):  # type: ignore[no-untyped-def]
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(*args)
+                self.db.execute("COMMIT")
+                return result
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc).lower():
+                raise StorageError("The disk is full: the document index could not be updated.",
+                                   "Free some space and run `hearth docs reindex`; nothing indexed so far is lost.") from exc
+            raise IndexError_(f"The document index could not be updated ({exc}).") from exc
+
+    # -- collections
+    def collection(self, name: str) -> CollectionRow | None:
+        row = self.db.execute("SELECT id, name, embed_model, chunk_config, generation, job_state "
+                              "FROM collections WHERE name=?", (name,)).fetchone()
+        return CollectionRow(*row) if row else None
+
+    def collections(self) -> list[CollectionRow]:
+        return [CollectionRow(*r) for r in self.db.execute(
+            "SELECT id, name, embed_model, chunk_config, generation, job_state FROM collections ORDER BY name")]
+
+    def ensure_collection(self, name: str) -> CollectionRow:
+        def op() -> None:
+            self.db.execute("INSERT OR IGNORE INTO collections(name, created) VALUES (?, ?)", (name, time.time()))
+        self._write(op)
+        return self.collection(name)  # type: ignore[return-value]
+
+    def delete_collection(self, cid: int) -> None:
+        self._write(lambda: self.db.execute("DELETE FROM collections WHERE id=?", (cid,)))
+
+    def set_collection_config(self, cid: int, embed_model: str, chunk_config: str) -> None:
+        self._write(lambda: self.db.execute(
+            "UPDATE collections SET embed_model=?, chunk_config=?, generation=generation+1 WHERE id=?",
+            (embed_model, chunk_config, cid)))
+
+    def set_job_state(self, cid: int, state: str) -> None:
+        self._write(lambda: self.db.execute(
+            "UPDATE collections SET job_state=?, job_started=? WHERE id=?",
+            (state, time.time() if state == "running" else None, cid)))
+
+    def generation(self, cid: int) -> int:
+        row = self.db.execute("SELECT generation FROM collections WHERE id=?", (cid,)).fetchone()
+        return row[0] if row else -1
+
+    def add_roots(self, cid: int, paths: Iterable[str]) -> None:
+        def op() -> None:
+            self.db.executemany("INSERT OR IGNORE INTO roots(collection_id, path) VALUES (?, ?)",
+                                [(cid, p) for p in paths])
+        self._write(op)
+
+    def remove_root(self, cid: int, path: str) -> None:
+        self._write(lambda: self.db.execute("DELETE FROM roots WHERE collection_id=? AND path=?", (cid, path)))
+
+    def roots(self, cid: int) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM roots WHERE collection_id=? ORDER BY path", (cid,))]
+
+    # -- files
+    def files(self, cid: int) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT path, root, size, mtime_ns, sha256, status, reason, n_chunks "
+                               "FROM files WHERE collection_id=?", (cid,))
+        return {r[0]: FileRecord(*r) for r in rows}
+
+    def touch_file(self, cid: int, path: str, size: int, mtime_ns: int) -> None:
+        """Same content, new mtime (e.g. `touch`): remember it so the next scan skips hashing."""
+        self._write(lambda: self.db.execute(
+            "UPDATE files SET size=?, mtime_ns=? WHERE collection_id=? AND path=?", (size, mtime_ns, cid, path)))
+
+    def commit_file(self, cid: int, record: FileRecord, chunks: list[ChunkRow]) -> None:
+        """Replace one file's chunks and manifest row atomically."""
+        def op() -> None:
+            self.db.execute("DELETE FROM chunks WHERE collection_id=? AND path=?", (cid, record.path))
+            self.db.executemany(
+                'INSERT OR REPLACE INTO chunks(id, collection_id, path, ord, text, embed_text, page, heading, start, "end") '
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(c.id, cid, c.path, c.ord, c.text, c.embed_text, c.page, c.heading, c.start, c.end) for c in chunks])
+            self.db.execute(
+                "INSERT OR REPLACE INTO files(collection_id, path, root, size, mtime_ns, sha256, status, reason, "
+                "n_chunks, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (cid, record.path, record.root, record.size, record.mtime_ns, record.sha256, record.status,
+                 record.reason, len(chunks), time.time()))
+            if chunks or record.status != "indexed":
+                self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
+        self._write(op)
+
+    def forget_files(self, cid: int, paths: list[str]) -> None:
+        def op() -> None:
+            for p in paths:
+                self.db.execute("DELETE FROM chunks WHERE collection_id=? AND path=?", (cid, p))
+                self.db.execute("DELETE FROM files WHERE collection_id=? AND path=?", (cid, p))
+            self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
+        self._write(op)
+
+    def forget_all_chunks(self, cid: int) -> None:
+        """Model or chunking changed: every file must be re-indexed."""
+        def op() -> None:
+            self.db.execute("DELETE FROM chunks WHERE collection_id=?", (cid,))
+            self.db.execute("DELETE FROM files WHERE collection_id=?", (cid,))
+            self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
+        self._write(op)
+
+    # -- chunks
+    def chunk_ids(self, cid: int, path: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE collection_id=? AND path=?", (cid, path))]
+
+    def iter_chunks(self, cid: int) -> Iterator[ChunkRow]:
+        cur = self.db.execute('SELECT id, path, ord, text, embed_text, page, heading, start, "end" '
+                              "FROM chunks WHERE collection_id=? ORDER BY rowid", (cid,))
+        for row in cur:
+            yield ChunkRow(*row)
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, ChunkRow]:
+        out: dict[str, ChunkRow] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            q = ('SELECT id, path, ord, text, embed_text, page, heading, start, "end" FROM chunks WHERE id IN (%s)'
+                 % ",".join("?" * len(part)))
+            for row in self.db.execute(q, part):
+                out[row[0]] = ChunkRow(*row)
+        return out
+
+    def counts(self, cid: int) -> dict[str, int]:
+        out = {"indexed": 0, "skipped": 0, "failed": 0}
+        for status, n in self.db.execute("SELECT status, COUNT(*) FROM files WHERE collection_id=? GROUP BY status", (cid,)):
+            out[status] = n
+        out["chunks"] = self.db.execute("SELECT COUNT(*) FROM chunks WHERE collection_id=?", (cid,)).fetchone()[0]
+        return out
+
+    def problems(self, cid: int) -> list[tuple[str, str, str]]:
+        return list(self.db.execute("SELECT path, status, reason FROM files WHERE collection_id=? AND status!='indexed' "
+                                    "ORDER BY path", (cid,)))

@@ -1,0 +1,304 @@
+"""DocumentService: the one entry point for collections, indexing and search.
+
+Used by the CLI (``hearth docs``, ``hearth search``), the assistant (``ask --docs``) and the
+desktop app (from a worker thread). One writer owns the index: indexing takes an exclusive
+lock file, so a second process (or a second job in this process) is told to wait rather than
+corrupting anything. Searching needs no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from engine.config import DocumentSettings, load_config
+from engine.docs.embedder import Embedder, get_embedder
+from engine.docs.indexer import IndexJob, IndexReport, ProgressFn
+from engine.docs.keyword import KeywordCache
+from engine.docs.manifest import CollectionRow, Manifest
+from engine.docs.search import MODES, SearchHit, load_reranker, rel_path, rrf
+from engine.docs.textproc import shingles
+from engine.docs.walk import normalise_root
+from engine.errors import HearthError, IndexError_
+from engine.paths import Paths, get_paths
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 60  # per retriever, before fusion
+
+
+@dataclass(frozen=True)
+class CollectionStatus:
+    name: str
+    roots: list[str]
+    files_indexed: int
+    files_skipped: int
+    files_failed: int
+    chunks: int
+    state: str                      # ready | interrupted | cancelled | indexing | needs-rebuild
+    embed_model: str
+    problems: list[tuple[str, str, str]]  # (path, status, reason) for skipped/failed files
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "roots": self.roots, "files_indexed": self.files_indexed,
+                "files_skipped": self.files_skipped, "files_failed": self.files_failed, "chunks": self.chunks,
+                "state": self.state, "embed_model": self.embed_model,
+                "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems]}
+
+
+class DocumentService:
+    def __init__(self, paths: Paths | None = None, settings: DocumentSettings | None = None) -> None:
+        self.paths = (paths or get_paths()).ensure()
+        self.settings = settings or load_config(self.paths).config.documents
+        self.index_dir = self.paths.index_dir
+        self._lock = threading.RLock()  # serialises manifest access within this process
+        self.manifest = Manifest(self.index_dir / "manifest.sqlite3")
+        self._vectors = None
+        self._keywords = KeywordCache()
+        self._reranker_loaded = False
+        self._reranker = None
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def vectors(self):  # type: ignore[no-untyped-def]
+        if self._vectors is None:
+            from engine.docs.vectors import VectorStore
+
+            self._vectors = VectorStore(self.index_dir / "chroma")
+        return self._vectors
+
+    @property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings.embedding_model)
+
+    def close(self) -> None:
+        self.manifest.close()
+
+    def __enter__(self) -> "DocumentService":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _chunk_config(self) -> str:
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 1})
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
+        """Exclusive across processes: one writer owns the index."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(self.index_dir / "writer.lock", "a+")
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexError_("Another Hearth process is updating the document index right now.",
+                                  "Wait for it to finish (see `hearth docs status`), then try again.") from None
+            with self._lock:
+                yield
+        finally:
+            fh.close()
+
+    def _collection(self, name: str) -> CollectionRow:
+        coll = self.manifest.collection(name)
+        if coll is None:
+            raise IndexError_(f"There is no document collection called '{name}'.",
+                              "See your collections with `hearth docs list`, or create one with `hearth docs add PATH --name NAME`.")
+        return coll
+
+    # ------------------------------------------------------------------ writing
+    def add(self, collection: str, paths: Iterable[str | Path], progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> IndexReport:
+        """Create or extend a collection with files/folders and index what changed."""
+        roots = []
+        for p in paths:
+            root = normalise_root(p)
+            if not os.path.exists(root):
+                raise IndexError_(f"'{p}' does not exist.", "Check the path and try again.")
+            roots.append(root)
+        if not collection.strip():
+            raise IndexError_("A collection needs a name.", "Pass --name NAME.")
+        with self._writer():
+            coll = self.manifest.ensure_collection(collection.strip())
+            self.manifest.add_roots(coll.id, roots)
+            return self._run(coll, progress, cancel)
+
+    def reindex(self, collection: str, progress: ProgressFn | None = None,
+                cancel: threading.Event | None = None) -> IndexReport:
+        """Bring a collection up to date (also resumes an interrupted job)."""
+        with self._writer():
+            return self._run(self._collection(collection), progress, cancel)
+
+    def remove(self, collection: str, paths: Iterable[str | Path] = ()) -> IndexReport | None:
+        """Remove whole collection (no paths), or remove roots from it and drop their chunks."""
+        with self._writer():
+            coll = self._collection(collection)
+            paths = list(paths)
+            if not paths:
+                self.vectors.drop(coll.id)
+                self.manifest.delete_collection(coll.id)
+                self._keywords.drop(coll.id)
+                return None
+            roots = self.manifest.roots(coll.id)
+            for p in paths:
+                root = normalise_root(p)
+                if root not in roots:
+                    raise IndexError_(f"'{p}' is not part of the collection '{collection}'.",
+                                      "See its folders with `hearth docs status " + collection + "`.")
+                self.manifest.remove_root(coll.id, root)
+            return self._run(coll, None, None)
+
+    def _run(self, coll: CollectionRow, progress: ProgressFn | None, cancel: threading.Event | None) -> IndexReport:
+        settings = self.settings
+        model = settings.embedding_model
+        rebuilt = False
+        if (coll.embed_model and coll.embed_model != model) or (coll.chunk_config and coll.chunk_config != self._chunk_config()):
+            log.info("collection %s: embedding model or chunking changed, rebuilding", coll.name)
+            self.vectors.drop(coll.id)
+            self.manifest.forget_all_chunks(coll.id)
+            rebuilt = True
+        if coll.embed_model != model or coll.chunk_config != self._chunk_config():
+            self.manifest.set_collection_config(coll.id, model, self._chunk_config())
+        resumed = coll.job_state == "running"
+        self.manifest.set_job_state(coll.id, "running")
+        job = IndexJob(self.manifest, self.vectors, self.embedder, coll,
+                       chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+                       ignore_globs=list(settings.ignore_globs), parse_timeout_s=settings.parse_timeout_s,
+                       parse_memory_mb=settings.parse_memory_mb, progress=progress, cancel=cancel, resumed=resumed)
+        report = job.run()  # an exception leaves job_state 'running': the next run resumes
+        report.rebuilt = rebuilt
+        self.manifest.set_job_state(coll.id, "cancelled" if report.cancelled else "idle")
+        return report
+
+    # ------------------------------------------------------------------ reading
+    def collections(self) -> list[CollectionStatus]:
+        with self._lock:
+            return [self.status(c.name) for c in self.manifest.collections()]
+
+    def status(self, collection: str) -> CollectionStatus:
+        with self._lock:
+            coll = self._collection(collection)
+            counts = self.manifest.counts(coll.id)
+            state = {"running": "interrupted", "cancelled": "cancelled"}.get(coll.job_state, "ready")
+            if state == "interrupted" and self._writer_busy():
+                state = "indexing"
+            if coll.embed_model and coll.embed_model != self.settings.embedding_model:
+                state = "needs-rebuild"
+            return CollectionStatus(coll.name, self.manifest.roots(coll.id), counts["indexed"], counts["skipped"],
+                                    counts["failed"], counts["chunks"], state, coll.embed_model,
+                                    self.manifest.problems(coll.id))
+
+    def _writer_busy(self) -> bool:
+        try:
+            with open(self.index_dir / "writer.lock", "a+") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+
+    def rerank_available(self) -> bool:
+        if not self._reranker_loaded:
+            self._reranker = load_reranker(self.settings.reranker_model)
+            self._reranker_loaded = True
+        return self._reranker is not None
+
+    def _keyword_index(self, coll: CollectionRow):  # type: ignore[no-untyped-def]
+        gen = self.manifest.generation(coll.id)
+        return self._keywords.get(coll.id, gen, lambda: [(c.id, c.embed_text) for c in self.manifest.iter_chunks(coll.id)])
+
+    def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
+               query_embedding: list[float] | None = None) -> list[SearchHit]:
+        """Ranked chunks with citations. ``mode`` defaults to the settings (hybrid, rerank)."""
+        top_k = top_k or self.settings.top_k
+        mode = mode or ("rerank" if self.settings.rerank else "hybrid" if self.settings.hybrid else "vector")
+        if mode not in MODES:
+            raise HearthError(f"Unknown search mode '{mode}'.", "Use one of: " + ", ".join(MODES))
+        query = query.strip()
+        if not query:
+            return []
+        with self._lock:
+            coll = self._collection(collection)
+            if coll.embed_model and coll.embed_model != self.settings.embedding_model and mode != "bm25":
+                raise IndexError_(f"The collection '{collection}' was indexed with the embedding model "
+                                  f"'{coll.embed_model}', but the settings now say '{self.settings.embedding_model}'.",
+                                  f"Rebuild it with `hearth docs reindex {collection}`.")
+            n = max(CANDIDATES, top_k * 4)
+            keyword = self._keyword_index(coll).search(query, n) if mode != "vector" else []
+            qvec = None
+            vector: list[tuple[str, float]] = []
+            if mode != "bm25":
+                qvec = query_embedding or self.embedder.embed_query(query)
+                vector = self.vectors.query(coll.id, qvec, n)
+            if mode == "bm25":
+                fused = keyword
+            elif mode == "vector":
+                fused = vector
+            else:
+                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]])
+            if mode == "rerank" and self.rerank_available():
+                fused = self._rerank(query, fused[: max(30, top_k * 3)])
+            top = fused[:top_k]
+            rows = self.manifest.chunks_by_id([i for i, _ in top])
+            roots = {p: r.root for p, r in self.manifest.files(coll.id).items()} if top else {}
+            sims = dict(vector)
+            if qvec is not None:
+                missing = [i for i, _ in top if i not in sims and i in rows]
+                sims.update(self._similarities(coll.id, qvec, missing))
+            hits = []
+            for chunk_id, score in top:
+                row = rows.get(chunk_id)
+                if row is None:  # vector store ahead of the manifest (job in flight): ignore
+                    continue
+                hits.append(SearchHit(row.path, rel_path(row.path, roots.get(row.path, row.path)), row.page,
+                                      row.heading, row.text, float(score), row.start, row.end,
+                                      float(sims.get(chunk_id, 0.0)), chunk_id))
+            return hits
+
+    def _similarities(self, cid: int, qvec: list[float], ids: list[str]) -> dict[str, float]:
+        if not ids:
+            return {}
+        import numpy as np
+
+        try:
+            got = self.vectors._coll(cid).get(ids=ids, include=["embeddings"])
+        except Exception:
+            return {}
+        q = np.asarray(qvec, dtype=np.float32)
+        return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def _rerank(self, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        rows = self.manifest.chunks_by_id([i for i, _ in fused])
+        ids = [i for i, _ in fused if i in rows]
+        scores = self._reranker.scores(query, [rows[i].text for i in ids])  # type: ignore[union-attr]
+        return sorted(zip(ids, scores), key=lambda kv: kv[1], reverse=True)
+
+    # ------------------------------------------------------------------ privacy check
+    def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:
+        """True when ``text`` substantially repeats indexed content (pasted from a private
+        document). Keyword search finds candidate chunks; word 8-gram shingles then measure how
+        much of the text appears verbatim in them. Short text (< 8 words) never matches."""
+        words = text.split()
+        if len(words) < 8:
+            return False
+        wanted = shingles(text)
+        if not wanted:
+            return False
+        with self._lock:
+            for coll in self.manifest.collections():
+                candidates = self._keyword_index(coll).search(text[:5000], 20)
+                rows = self.manifest.chunks_by_id([i for i, _ in candidates])
+                seen: set[int] = set()
+                for row in rows.values():
+                    seen |= shingles(row.text)
+                if len(wanted & seen) / len(wanted) >= min_overlap:
+                    return True
+        return False
+
+

@@ -1,0 +1,110 @@
+"""The vector store: chromadb ``PersistentClient`` under ``<index_dir>/chroma``.
+
+Telemetry is off and chroma never embeds anything itself: we pass our own embeddings in (no
+embedding function is attached, so chroma's default model — which downloads — is never used).
+One chroma collection per Hearth collection, cosine space; writes go in batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.errors import IndexError_, StorageError
+
+
+def _chroma_error(exc: Exception) -> Exception:
+    text = str(exc)
+    if "full" in text.lower() or "No space" in text:
+        return StorageError("The disk is full: the vector index could not be written.",
+                            "Free some space and run `hearth docs reindex`; finished files are kept.")
+    return IndexError_(f"The vector index failed ({type(exc).__name__}: {text[:300]}).",
+                       "Run `hearth docs reindex`; if it keeps failing, remove the collection and add it again.")
+
+
+class VectorStore:
+    def __init__(self, directory: Path) -> None:
+        from engine.net import enforce_offline_defaults
+
+        enforce_offline_defaults()
+        import chromadb
+        from chromadb.config import Settings
+
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.client = chromadb.PersistentClient(
+                path=str(directory), settings=Settings(anonymized_telemetry=False, allow_reset=False))
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+        self._collections: dict[int, Any] = {}
+        try:
+            self.max_batch = int(self.client.get_max_batch_size())
+        except Exception:
+            self.max_batch = 5000
+
+    @staticmethod
+    def _name(cid: int) -> str:
+        return f"hearth-c{cid}"
+
+    def _coll(self, cid: int) -> Any:
+        coll = self._collections.get(cid)
+        if coll is None:
+            try:
+                coll = self.client.get_or_create_collection(
+                    self._name(cid), embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_construction": 128, "ef_search": 96,
+                                            "max_neighbors": 16}})
+            except Exception as exc:
+                raise _chroma_error(exc) from exc
+            self._collections[cid] = coll
+        return coll
+
+    def upsert(self, cid: int, ids: list[str], embeddings: list[list[float]], metadatas: list[dict]) -> None:
+        coll = self._coll(cid)
+        step = max(1, min(self.max_batch, 4096))
+        try:
+            for i in range(0, len(ids), step):
+                coll.upsert(ids=ids[i:i + step], embeddings=embeddings[i:i + step], metadatas=metadatas[i:i + step])
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+
+    def delete_path(self, cid: int, path: str) -> None:
+        try:
+            self._coll(cid).delete(where={"path": path})
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+
+    def delete_ids(self, cid: int, ids: list[str]) -> None:
+        if not ids:
+            return
+        try:
+            coll = self._coll(cid)
+            for i in range(0, len(ids), 4096):
+                coll.delete(ids=ids[i:i + 4096])
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+
+    def query(self, cid: int, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        """``(chunk id, cosine similarity)`` best first."""
+        coll = self._coll(cid)
+        try:
+            count = coll.count()
+            if count == 0:
+                return []
+            res = coll.query(query_embeddings=[embedding], n_results=min(n, count), include=["distances"])
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+    def count(self, cid: int) -> int:
+        try:
+            return int(self._coll(cid).count())
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+
+    def drop(self, cid: int) -> None:
+        self._collections.pop(cid, None)
+        try:
+            self.client.delete_collection(self._name(cid))
+        except Exception:  # not there: nothing to drop
+            pass
