@@ -18,6 +18,7 @@ are; a file that fails verification is moved to ``<models>/.quarantine/`` and ne
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -28,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
 from engine.errors import (Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, ModelLoadError,
                            StorageError)
@@ -164,17 +165,18 @@ class Downloader:
             if total is None:
                 raise DownloadError(f"The hub did not say how big {ref.file} is.", "Try again later.")
             part, sidecar = self._partial_paths(expected)
-            have = self._resume_point(part, sidecar, ref, remote, expected, total)
-            ensure_space(models_dir(), total - have, f"{ref.file} ({human_bytes(total)})")
-            hasher = _Hasher()
-            try:
-                self._hash_existing(part, have, hasher, cancel)
-                fetched = self._transfer(remote, part, have, total, hasher, progress, cancel)
-            except BaseException:
-                hasher.close()  # stop the hashing thread; the partial file stays for resume
-                raise
-        return PullResult(self._finish(ref, remote, part, sidecar, expected, hasher, total, progress),
-                          fetched, have)
+            with _exclusive(part, ref.file):
+                have = self._resume_point(part, sidecar, ref, remote, expected, total)
+                ensure_space(models_dir(), total - have, f"{ref.file} ({human_bytes(total)})")
+                hasher = _Hasher()
+                try:
+                    self._hash_existing(part, have, hasher, cancel)
+                    fetched = self._transfer(remote, part, have, total, hasher, progress, cancel)
+                except BaseException:
+                    hasher.close()  # stop the hashing thread; the partial file stays for resume
+                    raise
+                model = self._finish(ref, remote, part, sidecar, expected, hasher, total, progress)
+        return PullResult(model, fetched, have)
 
     # -- steps -----------------------------------------------------------------------------
     def _already_installed(self, ref: HubFileRef) -> InstalledModel | None:
@@ -402,6 +404,29 @@ class Downloader:
         return bad
 
 
+@contextlib.contextmanager
+def _exclusive(part: Path, name: str) -> Iterator[None]:
+    """One writer per partial file: the CLI and the app pulling the same model must not interleave."""
+    lock = part.with_suffix(".lock")
+    fh = lock.open("a+")
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; single-process use is still safe
+            yield
+            return
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DownloadError(f"{name} is already being downloaded by another Hearth window or command.",
+                                "Wait for that download to finish (or cancel it), then try again.") from None
+        yield
+    finally:
+        if not part.exists():  # finished or discarded: nothing left to guard
+            lock.unlink(missing_ok=True)
+        fh.close()
+
+
 def partial_downloads() -> list[tuple[Path, dict]]:
     """Partial downloads on disk, with their sidecars (for `hearth models list` and cleanup)."""
     d = models_dir() / ".partial"
@@ -421,6 +446,7 @@ def discard_partial(sha256: str) -> None:
     d = models_dir() / ".partial"
     (d / f"{sha256}.part").unlink(missing_ok=True)
     (d / f"{sha256}.json").unlink(missing_ok=True)
+    (d / f"{sha256}.lock").unlink(missing_ok=True)
 
 
 __all__ = ["Downloader", "HubFileRef", "Progress", "PullResult", "partial_downloads", "discard_partial",

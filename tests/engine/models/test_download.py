@@ -240,3 +240,53 @@ def test_offline_mode_never_connects(hub: LoopbackHub, starter_entry: CatalogEnt
     with pytest.raises(OfflineModeIsEnabled):  # and closed again afterwards
         hub_http_client().head(url)
     assert hub.requests == []
+
+
+def test_disk_filling_up_mid_download_keeps_what_arrived(hub: LoopbackHub, starter_entry: CatalogEntry,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quota of 25 MiB on the partial file: ENOSPC mid-stream → DiskFull, bytes kept, resume later."""
+    import errno
+    import io
+
+    from engine.models import download
+
+    quota = 25 * MiB
+    real_open = Path.open
+
+    class QuotaFile(io.FileIO):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            if self.tell() + len(data) > quota:
+                room = max(quota - self.tell(), 0)
+                super().write(bytes(data[:room]))
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+    def quota_open(self: Path, mode: str = "r", *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self.suffix == ".part" and ("w" in mode or "+" in mode):
+            return QuotaFile(str(self), mode.replace("b", ""))
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(download.Path, "open", quota_open)
+    with pytest.raises(DiskFull, match="filled up") as err:
+        Downloader().pull(starter_entry)
+    assert "resume" in (err.value.hint or "")
+    monkeypatch.setattr(download.Path, "open", real_open)
+    kept = _partial_size(starter_entry)
+    assert kept == quota
+    hub.reset_stats()
+    result = Downloader().pull_detailed(starter_entry)
+    assert result.resumed_from == quota and result.model.sha256 == starter_entry.sha256
+
+
+def test_two_pulls_of_the_same_file_do_not_interleave(hub: LoopbackHub, starter_entry: CatalogEntry) -> None:
+    import fcntl
+
+    lock = models_dir() / ".partial" / f"{starter_entry.sha256}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as other:  # another Hearth process is downloading this file
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(DownloadError, match="already being downloaded"):
+            Downloader().pull(starter_entry)
+    assert hub.bytes_served == 0
+    assert Downloader().pull(starter_entry).verified
+    assert not lock.exists()
