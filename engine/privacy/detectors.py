@@ -253,6 +253,23 @@ def find_urls(text: str) -> list[Finding]:
     return out
 
 
+_TLDS = ("com|net|org|io|co|ai|app|dev|edu|gov|info|biz|me|tv|us|uk|ca|au|in|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|"
+         "pl|cz|ru|cn|jp|kr|sg|hk|ae|sa|eg|za|ng|ke|br|mx|ar|cl|nz|ie|pt|gr|tr|il|pk|bd|vn|th|my|id|ph|tw|"
+         "shop|store|online|site|tech|cloud|paris|london|berlin|nyc")
+_DOMAIN = re.compile(r"(?<![\w@.-])@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + _TLDS + r"))(?![\w-])", re.I)
+
+
+def find_domains(text: str) -> list[Finding]:
+    """Bare domain names ("gelato.com", "@blacksun-global.com") name a company or a person's site."""
+    out = []
+    for m in _DOMAIN.finditer(text):
+        host = m.group(1)
+        if allow.is_example_domain(host) or host.count(".") == 0:
+            continue
+        out.append(_f("URL", m, False, "contains a web address", 1))
+    return out
+
+
 # Tokens that earlier anonymisers left behind (``<PRESIDIO_ANONYMIZED_PERSON>``): mapped to our
 # own placeholders so the cloud never sees two placeholder styles.
 _FOREIGN_PLACEHOLDER = re.compile(r"<\s*(?:PRESIDIO_ANONYMIZED_)?(PERSON|EMAIL_ADDRESS|PHONE_NUMBER|LOCATION|"
@@ -264,7 +281,7 @@ _FOREIGN_KIND = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "LOCATION": 
 def find_foreign_placeholders(text: str) -> list[Finding]:
     out = []
     for m in _FOREIGN_PLACEHOLDER.finditer(text):
-        if "ANONYMIZED" not in m.group(0).upper():
+        if "PRESIDIO_ANONYMIZED_" not in m.group(0).upper() and not m.group(1).isupper():
             continue
         kind = _FOREIGN_KIND.get(m.group(1).upper(), m.group(1).upper())
         out.append(_f(kind[:12], m, False, "contains an anonymised placeholder"))
@@ -273,7 +290,7 @@ def find_foreign_placeholders(text: str) -> list[Finding]:
 
 DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
     find_secrets, find_national_ids, find_cards, find_ibans, find_emails, find_phones, find_ips,
-    find_urls, find_foreign_placeholders,
+    find_urls, find_domains, find_foreign_placeholders,
 )
 
 

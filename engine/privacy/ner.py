@@ -133,9 +133,18 @@ _WORDLIKE = re.compile(r"[A-Za-z][a-z]{3,}|[A-Z][A-Za-z]{3,}")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+_AFFIXES = re.compile(r"^(counter|anti|non|over|under|multi|inter|super|semi|pre|re|un|dis|mis|co|de|sub)|"
+                      r"(ingly|edly|ly|ness|less|ment|able|ible|ize|ise|ized|ised|ing|ed|er|est|s)$")
+
+
 def _is_typo(word: str) -> bool:
-    """True when one edit turns ``word`` into a common English word ("hospical" → "hospital")."""
+    """True when ``word`` is a common English word misspelt by one edit ("hospical" → "hospital")
+    or built from one with a prefix/suffix ("ascendingly", "counterstereotype")."""
     w = word.lower()
+    for m in _AFFIXES.finditer(w):
+        stem = w[:m.start()] + w[m.end():]
+        if len(stem) >= 4 and _zipf(stem) >= 2.5:
+            return True
     splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
     edits = {a + b[1:] for a, b in splits if b}
     edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
@@ -154,13 +163,15 @@ def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         s, e = t.idx, t.idx + len(t.text)
         if any(s < b and a < e for a, b in taken) or is_public_entity(t.text):
             continue
-        if _zipf(t.text.lower()) == 0.0 and not _is_typo(t.text):
+        # A capitalised word inside a sentence is a name, not a typo, even one edit from a word.
+        capital_inside = t.text[:1].isupper() and t.i > 0 and doc[t.i - 1].text not in _SENT_START
+        if _zipf(t.text.lower()) == 0.0 and (capital_inside or not _is_typo(t.text)):
             out.append(Finding("NAME", s, e, t.text, False, "contains a name Hearth does not recognise"))
     return out
 
 
 _HONORIFIC = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)\.?\s*([A-Z]?[a-z]+(?:\s[A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:\s[A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
 _SALUTATION = re.compile(
     r"(?:^|[\n\"“:.!]\s*|\b)(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)),?\s+"
     r"(?!all\b|team\b|everyone\b|there\b|sir\b|madam\b|guys\b)([A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)", re.I)
@@ -177,8 +188,45 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
             found.append((m.start(1), m.end(1), m.group(1)))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
-        if _zipf(first.lower()) < 3.0:  # "I am belal" yes, "I am excited" no
+        # "I am Belal" / "i am belal" yes; "I am excited", "I am easygoing" no.
+        if _zipf(first.lower()) < (3.0 if first[:1].isupper() else 1.8):
             found.append((m.start(1), m.end(1), m.group(1)))
+    return found
+
+
+_ORG_SUFFIX = (r"inc|ltd|llc|limited|corp|corporation|gmbh|plc|co|company|group|bank|systems|technologies|"
+               r"solutions|research|holdings|partners|consulting|labs|store|enterprises|industries|trust|ngo")
+_ORG_PHRASE = re.compile(r"((?:[A-Za-z][\w&'’-]*\s+){1,5}?)(?:" + _ORG_SUFFIX + r")\b\.?", re.I)
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z&'’.-]+(?:\s+(?:[A-Z][A-Z&'’.-]+|OF|AND|&|FOR|THE|DE))*\s+[A-Z][A-Z&'’.-]+\b")
+
+
+def _org_phrases(text: str) -> list[tuple[int, int, str]]:
+    """"snowflake inc.", "wolfram research", "BOMBAY SUPER HYBRID SEEDS LTD": a legal-form or
+    organisation word after at least one uncommon word names an organisation, in any case."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    found = []
+    for m in _ORG_PHRASE.finditer(text):
+        words = m.group(1).split()
+        # keep the words right before the suffix, stopping at a function word ("the company is ...")
+        keep: list[str] = []
+        for w in reversed(words):
+            if w.lower() in STOP_WORDS or not w[:1].isalnum():
+                break
+            keep.insert(0, w)
+        if not keep or not any(_zipf(w.lower().strip("'’s")) < 4.0 for w in keep):
+            continue
+        start = m.start(1) + m.group(1).rfind(keep[0]) if len(keep) < len(words) else m.start(1)
+        surface = text[start:m.end()]
+        if not is_public_entity(surface):
+            found.append((start, m.end(), surface))
+    # Runs of capitalised words in mixed-case text ("AUSTRALIAN AND NEW ZEALAND COLLEGE ...").
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) < 0.5:
+        for m in _CAPS_RUN.finditer(text):
+            words = re.findall(r"[A-Za-z]+", m.group(0))
+            if len(words) >= 2 and not all(is_public_entity(w) for w in words) and not is_public_entity(m.group(0)):
+                found.append((m.start(), m.end(), m.group(0)))
     return found
 
 
@@ -214,6 +262,10 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     personal = personal_context(text)
     if not personal:  # outside letters and first-person text, title-cased common words are no names
         candidates = [c for c in candidates if c[0] == "PLACE" or not _all_common(c[3])]
+    for s, e, t in _org_phrases(text):
+        if not any(s < b and a < e for a, b in skip):
+            candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
+            candidates.append(("ORG", s, e, t))
     for s, e, t in _contextual_names(text):
         if not any(s < b and a < e for a, b in skip) and not is_public_entity(t):
             candidates.append(("PERSON", s, e, t))
