@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         self.chat.outbound_requested.connect(self.show_outbound)
 
     def _shortcuts(self) -> None:
-        for keys, fn in ((QKeySequence.StandardKey.New, self.new_chat), ("Ctrl+N", self.new_chat),
+        for keys, fn in (("Ctrl+N", self.new_chat),
                          ("Ctrl+K", self.focus_search), ("Ctrl+,", self.open_settings),
                          ("Esc", self.stop)):
             sc = QShortcut(QKeySequence(keys), self)

@@ -32,6 +32,7 @@ def test_config(**sections: dict) -> Config:
     cfg.model.temperature = 0.0
     cfg.model.seed = 7
     cfg.model.n_ctx = 1024
+    cfg.model.n_threads = 1  # on a loaded 2-core machine 2 spinning llama.cpp threads run ~20x slower
     for name, values in sections.items():
         section = getattr(cfg, name)
         for k, v in values.items():

@@ -228,11 +228,11 @@ def test_markdown_code_block_has_working_copy(qapp, qtbot):
 
 
 def test_shortcuts_new_chat_search_and_settings(window, qtbot, store):
-    any_chat = store.list()[0].id
-    with qtbot.waitSignal(window.messages_loaded, timeout=10_000):
-        window.open_chat(any_chat)
-    assert window.chat.widgets
+    window.new_chat()
+    send(window, qtbot, "One more.")
+    assert window.chat.widgets and window.current_chat is not None
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)  # window shortcuts need the active window
     window.composer.input.setFocus()
     qtbot.keyClick(window.composer.input, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.current_chat is None and window.chat.widgets == []
