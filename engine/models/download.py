@@ -25,11 +25,12 @@ import json
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from engine.errors import (Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, ModelLoadError,
                            StorageError)
@@ -275,6 +276,8 @@ class Downloader:
             except (httpx2.TransportError, httpx2.StreamError) as exc:
                 attempt += 1
                 have = part.stat().st_size if part.exists() else 0
+                if cancel.is_set():  # the cancel watcher closed the connection
+                    raise self._cancelled(have, total) from exc
                 if attempt > self.retries:
                     raise DownloadError(
                         f"The connection to the hub dropped after {human_bytes(have)} of {human_bytes(total)} "
@@ -297,7 +300,8 @@ class Downloader:
         if have:
             headers["Range"] = f"bytes={have}-"
         got, restarted = 0, False
-        with hub_http_client().stream("GET", remote.url, headers=headers, timeout=READ_TIMEOUT_S) as resp:
+        with hub_http_client().stream("GET", remote.url, headers=headers, timeout=READ_TIMEOUT_S) as resp, \
+                _close_on_cancel(resp, cancel):
             if resp.status_code == 416 and have == total:
                 return 0, have, False
             try:
@@ -402,6 +406,32 @@ class Downloader:
         bad = qdir / f"{name}.{time.strftime('%Y%m%d-%H%M%S')}.bad"
         os.replace(part, bad)
         return bad
+
+
+@contextlib.contextmanager
+def _close_on_cancel(resp: Any, cancel: threading.Event) -> Iterator[None]:
+    """Cancel promptly even while the network is stalled: closing the response from a watcher
+    thread breaks the blocked read, instead of waiting for the read timeout."""
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.1):
+            if cancel.is_set():
+                # close() alone does not wake a blocked recv on Linux; shutting the socket does.
+                with contextlib.suppress(Exception):
+                    stream = resp.extensions.get("network_stream")
+                    sock = stream.get_extra_info("socket") if stream is not None else None
+                    if sock is not None:
+                        sock.shutdown(socket.SHUT_RDWR)
+                return
+
+    t = threading.Thread(target=watch, name="download-cancel", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        t.join()
 
 
 @contextlib.contextmanager

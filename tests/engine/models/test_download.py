@@ -290,3 +290,29 @@ def test_two_pulls_of_the_same_file_do_not_interleave(hub: LoopbackHub, starter_
     assert hub.bytes_served == 0
     assert Downloader().pull(starter_entry).verified
     assert not lock.exists()
+
+
+def test_cancel_is_prompt_while_the_network_is_stalled(hub: LoopbackHub, starter_entry: CatalogEntry) -> None:
+    hub.stall_after = 10 * MiB  # the server goes silent: no bytes arrive to notice the cancel with
+    cancel = threading.Event()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            Downloader().pull(starter_entry, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    deadline = time.monotonic() + 30
+    while _partial_size(starter_entry) < 8 * MiB and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    cancel.set()
+    t.join(timeout=10)  # far less than the 30 s read timeout
+    assert not t.is_alive(), "cancel did not interrupt the stalled download"
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert _partial_size(starter_entry) >= 8 * MiB  # what arrived is kept
+    hub.stall_after = None
+    hub.release()
