@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
-from engine.errors import (Cancelled, ChecksumMismatch, DiskFull, DownloadError, HearthError, ModelLoadError,
+from engine.errors import (Cancelled, ChecksumMismatch, DiskFull, DownloadError, ModelLoadError,
                            StorageError)
 from engine.fsutil import atomic_write_text
 from engine.models import hub
@@ -479,5 +479,4 @@ def discard_partial(sha256: str) -> None:
     (d / f"{sha256}.lock").unlink(missing_ok=True)
 
 
-__all__ = ["Downloader", "HubFileRef", "Progress", "PullResult", "partial_downloads", "discard_partial",
-           "HearthError"]
+__all__ = ["Downloader", "HubFileRef", "Progress", "PullResult", "partial_downloads", "discard_partial"]
