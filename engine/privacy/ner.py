@@ -86,6 +86,8 @@ _PERSONAL = re.compile(
     r"\b(regards|sincerely|yours truly|best wishes|many thanks|cheers|warm wishes|kind regards|thanks),?\s*\n?\s*[A-Z<][a-z]*|"
     r"\b(write|draft|compose|reply to|respond to|answer) (?:a |an |this |the )?(?:\w+ )?(letter|e-?mail|mail|message|note|reply)\b|"
     r"\b(resume|résumé|curriculum vitae|cover letter|cv)\b|"
+    # Someone's own text pasted to be edited: "Paraphrase \"...\"", "rewrite this email: ..."
+    r"\b(paraphrase|rephrase|rewrite|re-write|re write|reword|proofread|polish|correct|improve|check grammar)\b[^\n]{0,40}[\"“:]|"
     # The writer speaking about themselves or their own organisation.
     r"\b(i|i'm|im|i've|i'd|my|mine|we|we're|we've|our|ours)\b",
     re.I)
@@ -173,18 +175,29 @@ def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
 _HONORIFIC = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:\s[A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
 _SALUTATION = re.compile(
-    r"(?:^|[\n\"“:.!]\s*|\b)(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)),?\s+"
-    r"(?!all\b|team\b|everyone\b|there\b|sir\b|madam\b|guys\b)([A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)", re.I)
+    r"(?:^|[\n\"“:.!]\s*|\b)(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)),?\s+"
+    r"(?!(?i:all|team|everyone|there|sir|madam|guys)\b)([A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
 _SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|with name|name is|named|called)\s+([A-Za-z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)", re.I)
 _SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Best wishes),?\s*\n?\s*([A-Z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)\s*$")
+
+
+_ADDRESSEE = re.compile(
+    r"\b(?:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind)\s+(?:to\s+)?"
+    r"([A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)\b(?!\s+(?:team|department|office|committee|board)\b)")
+_INITIAL_NAME = re.compile(r"\b([A-Z]\.\s?[A-Z][a-z]{2,})\b")
 
 
 def _contextual_names(text: str) -> list[tuple[int, int, str]]:
     """Names the model may miss but the sentence frame gives away: "Dear Nour", "Ms.yoyo",
     "I'm Belal", "Best, Vicky"."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     found = []
-    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF):
+    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME):
         for m in rx.finditer(text):
+            first = m.group(1).split()[0].lower()
+            if first in STOP_WORDS or first in _CALENDAR:  # "Hello, We assessed ..." is no name
+                continue
             found.append((m.start(1), m.end(1), m.group(1)))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
@@ -294,6 +307,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     return EntityScan(sorted(out, key=lambda f: f.start), personal)
 
 
+_CALENDAR = frozenset("january february march april may june july august september october november december "
+                      "monday tuesday wednesday thursday friday saturday sunday".split())
 _SENT_START = {".", "!", "?", ":", ";", "\n", '"', "“", "”", "-", "•", "*", "(", ")", "|", "'", "–", "—"}
 _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 
@@ -318,7 +333,9 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         z = _zipf(txt.lower())
         # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
-        if not code and not (proper and (not starts_sentence or z < 5.0)) and (z >= 4.0 or is_public_entity(txt)):
+        if txt.lower() in _CALENDAR:
+            continue
+        if not code and not (proper and (not starts_sentence or z < 3.5)) and (z >= 4.0 or is_public_entity(txt)):
             continue
         s, e = t.idx, t.idx + len(txt)
         if any(s < b and a < e for a, b in taken):

@@ -183,7 +183,10 @@ def _every_occurrence(text: str, findings: list[det.Finding]) -> list[det.Findin
     taken = [(f.start, f.end) for f in findings]
     extra: list[det.Finding] = []
     for surface, kind in sorted(surfaces.items(), key=lambda kv: -len(kv[0])):
-        for m in _term_pattern(surface).finditer(text):
+        # Guessed names ("NAME") repeat only with the same capitalisation: "Achievement" the
+        # heading is not "achievement" the word.
+        rx = _term_pattern(surface) if kind != "NAME" else re.compile(r"(?<!\w)" + re.escape(surface) + r"(?!\w)")
+        for m in rx.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
