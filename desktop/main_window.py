@@ -519,6 +519,8 @@ class MainWindow(QMainWindow):
         self.services.config = cfg
         theme.apply(QApplication.instance(), cfg.appearance.theme)
         self.composer.set_privacy_mode(cfg.cloud.mode, cfg.cloud.provider)
+        if self.services.state == "idle":
+            return  # engine not started (yet): it will start with the new settings
         if cfg.model != old.model or self.services.state == "error":
             self.services.load_model()
         elif cfg != old:

@@ -187,6 +187,8 @@ class SettingsDialog(QDialog):
         self.key_status.setWordWrap(True)
         f.addRow("", self.key_status)
         v.addLayout(f)
+        self.provider.currentTextChanged.connect(self._check_key)
+        self._check_key(c.cloud.provider)
         v.addWidget(QLabel("<b>Sensitive terms</b> — one per line; a question containing any of them never leaves this computer:"))
         self.terms = QPlainTextEdit("\n".join(c.privacy.sensitive_terms))
         self.terms.setMaximumHeight(90)
@@ -273,6 +275,26 @@ class SettingsDialog(QDialog):
         self.problem.setText(text)
         self.problem.setVisible(True)
 
+    def _check_key(self, provider: str) -> None:
+        """Say whether a key for ``provider`` is already in the keyring (read on a worker)."""
+        if self.services is None:
+            return
+
+        def job(_j: Any) -> bool:
+            from engine.cloud.keys import KeyStore
+            return KeyStore().get(provider) is not None
+
+        def done(has: bool) -> None:
+            if self.provider.currentText() == provider:
+                self.key_status.setText(f"A {provider} key is stored in the system keyring." if has else
+                                        f"No {provider} key stored yet. Keys are kept only in the system keyring.")
+
+        def failed(err: Any) -> None:
+            if self.provider.currentText() == provider:
+                self.key_status.setText(getattr(err, "message", str(err)))
+
+        self.services.hub.submit(job, on_done=done, on_error=failed)
+
     def store_key(self) -> None:
         key = self.api_key.text().strip()
         provider = self.provider.currentText()
@@ -285,8 +307,8 @@ class SettingsDialog(QDialog):
         self.key_status.setText("Storing…")
 
         def job(_job: Any) -> None:
-            from engine.cloud import keys
-            keys.set_key(provider, key)
+            from engine.cloud.keys import KeyStore
+            KeyStore().set(provider, key)
 
         def done(_r: Any) -> None:
             self.api_key.clear()

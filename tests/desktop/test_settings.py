@@ -1,0 +1,168 @@
+"""Settings dialog, first-run welcome, audit log viewer: real config files, real keyring API."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from desktop import theme
+from desktop.app import build_window
+from engine.config import load_config, save_config
+from tests.desktop.conftest import test_config, wait_until
+
+
+class MemoryKeyring(KeyringBackend):
+    """Stands in for the OS keyring (none runs here), behind keyring's own backend interface."""
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def idle_window(qapp, hearth_home: Path):
+    """A main window whose engine is not started (settings need no model)."""
+    save_config(test_config())
+    w = build_window(load_config(), start=False)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def memory_keyring():
+    old = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(old)
+
+
+def test_settings_save_writes_config_and_applies_it(idle_window, hearth_home, qtbot):
+    dlg = idle_window.open_settings()
+    dlg.temperature.setValue(0.3)
+    dlg.n_ctx.setValue(2048)
+    dlg.gpu_auto.setChecked(False)
+    dlg.gpu_layers.setValue(12)
+    dlg.system_prompt.setPlainText("Be brief.")
+    dlg.mode_buttons["ask"].setChecked(True)
+    assert "waits for your OK" in dlg.mode_text.text()
+    dlg.provider.setCurrentText("anthropic")
+    dlg.terms.setPlainText("Project Falcon\n\n  ACME merger \n")
+    dlg.theme_buttons["dark"].setChecked(True)
+    with qtbot.waitSignal(dlg.saved, timeout=5_000):
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    raw = tomllib.loads((hearth_home / "config.toml").read_text())
+    assert raw["model"]["temperature"] == 0.3 and raw["model"]["n_ctx"] == 2048
+    assert raw["model"]["n_gpu_layers"] == 12 and raw["model"]["system_prompt"] == "Be brief."
+    assert raw["cloud"]["mode"] == "ask" and raw["cloud"]["provider"] == "anthropic"
+    assert raw["privacy"]["sensitive_terms"] == ["Project Falcon", "ACME merger"]
+    assert raw["appearance"]["theme"] == "dark"
+    assert load_config().config == idle_window.config
+    assert theme.colors() is theme.DARK
+    assert "Cloud: ask (anthropic)" in idle_window.composer.privacy.text()
+    assert idle_window.composer.answer_locally.isVisibleTo(idle_window.composer)
+    theme.apply(qapp_instance(), "light")
+
+
+def qapp_instance():
+    from PySide6.QtWidgets import QApplication
+    return QApplication.instance()
+
+
+def test_invalid_settings_are_not_saved(idle_window, hearth_home):
+    before = (hearth_home / "config.toml").read_text()
+    dlg = idle_window.open_settings()
+    dlg.chunk_tokens.setValue(64)
+    dlg.chunk_overlap.setValue(100)
+    dlg.save()
+    assert dlg.problem.isVisible() and "overlap" in dlg.problem.text()
+    assert dlg.isVisible()
+    assert (hearth_home / "config.toml").read_text() == before
+
+
+def test_api_key_goes_to_the_keyring_not_the_config(idle_window, hearth_home, memory_keyring, qtbot):
+    dlg = idle_window.open_settings()
+    dlg.provider.setCurrentText("openai")
+    dlg.api_key.setText("sk-test-123456")
+    dlg.store_key()
+    wait_until(lambda: "is stored" in dlg.key_status.text(), 10, "the key to be stored")
+    assert memory_keyring.store[("hearth-cloud", "openai")] == "sk-test-123456"
+    assert dlg.api_key.text() == ""
+    dlg.save()
+    assert "sk-test" not in (hearth_home / "config.toml").read_text()
+
+
+def test_no_keyring_gives_a_clear_message(idle_window, qtbot):
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        dlg = idle_window.open_settings()
+        dlg.api_key.setText("sk-test-123456")
+        dlg.store_key()
+        wait_until(lambda: "keyring" in dlg.key_status.text().lower() and "Storing" not in dlg.key_status.text(),
+                   10, "the keyring error")
+        assert "never writes API keys in plain text" in dlg.key_status.text()
+    finally:
+        keyring.set_keyring(old)
+
+
+def test_audit_log_viewer_shows_exact_text_and_chain_state(idle_window, qtbot):
+    from engine.cloud.audit import AuditLog
+
+    log = AuditLog()
+    log.append(provider="openai", model="gpt-4o-mini", text="What is [PERSON_1]'s favourite colour?",
+               redactions=["PERSON"], reasons=["no sensitive content left after redaction"])
+    dlg = idle_window.open_settings()
+    dlg.open_audit()
+    view = dlg.audit_dialog
+    wait_until(lambda: view.table.rowCount() == 1, 10, "the audit entries")
+    assert view.table.item(0, 1).text() == "openai" and view.table.item(0, 3).text() == "PERSON"
+    assert view.text.toPlainText() == "What is [PERSON_1]'s favourite colour?"
+    assert "intact" in view.summary.text()
+    # tampering is reported
+    path = log.path
+    path.write_text(path.read_text().replace("favourite", "favorite"))
+    view.reload()
+    wait_until(lambda: "altered" in view.summary.text(), 10, "the tamper warning")
+
+
+def test_first_run_welcome_says_what_stays_local_and_is_remembered(qapp, hearth_home, qtbot):
+    w = build_window(load_config(), start=False)   # fresh home: never welcomed
+    try:
+        dlg = w.welcome_dialog
+        assert dlg.isVisible()
+        assert "stay here" in dlg.layout().itemAt(0).widget().text()
+        dlg.start_btn.click()
+        assert load_config().config.appearance.welcomed is True
+    finally:
+        w.close()
+    w2 = build_window(load_config(), start=False)
+    try:
+        assert getattr(w2, "welcome_dialog", None) is None
+    finally:
+        w2.close()
+
+
+def test_broken_config_shows_a_banner_with_the_line(qapp, hearth_home):
+    (hearth_home / "config.toml").write_text("[model]\nn_ctx = = 5\n")
+    w = build_window(load_config(), start=False)
+    try:
+        texts = [b.message.text() for b in w.banners.banners()]
+        assert any("not valid TOML" in t and "line 2" in t for t in texts), texts
+    finally:
+        w.close()
