@@ -20,7 +20,8 @@ Knobs (attributes, change them any time): ``drop_after`` (bytes, then the socket
 ``stall_after`` (a file offset: responses hang there until :meth:`release`, also after client
 retries), ``corrupt`` (serve
 content with one byte flipped while metadata still reports the true sha256), ``rate_bps``
-(throttle), ``ignore_range`` (answer 200 with the whole file, as some proxies do), ``missing``
+(throttle), ``ignore_range`` (answer 200 with the whole file, as some proxies do), ``git_etags`` (HEAD
+reports a git blob id instead of the LFS sha256; model_info still has it), ``missing``
 (set of ``(repo, file)`` answered 404). Every request is recorded in
 ``requests`` (method, path, range header, status, body bytes).
 """
@@ -95,6 +96,7 @@ class LoopbackHub:
         self.corrupt = False
         self.rate_bps: float | None = None
         self.ignore_range = False
+        self.git_etags = False
         self.missing: set[tuple[str, str]] = set()
         self.requests: list[RequestRecord] = []
         self._release = threading.Event()
@@ -325,9 +327,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = end - start + 1
         self.send_response(status)
         self.send_header("X-Repo-Commit", repo.commit)
-        self.send_header("ETag", f'"{f.sha256}"')
-        self.send_header("X-Linked-Etag", f'"{f.sha256}"')
-        self.send_header("X-Linked-Size", str(f.size))
+        if self.hub.git_etags:  # like a mirror that only reports the git blob id
+            self.send_header("ETag", f'"{hashlib.sha1(f.sha256.encode()).hexdigest()}"')
+        else:
+            self.send_header("ETag", f'"{f.sha256}"')
+            self.send_header("X-Linked-Etag", f'"{f.sha256}"')
+            self.send_header("X-Linked-Size", str(f.size))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(length))

@@ -316,3 +316,11 @@ def test_cancel_is_prompt_while_the_network_is_stalled(hub: LoopbackHub, starter
     assert _partial_size(starter_entry) >= 8 * MiB  # what arrived is kept
     hub.stall_after = None
     hub.release()
+
+
+def test_sha256_from_repo_listing_when_head_has_no_lfs_etag(hub: LoopbackHub, starter_entry: CatalogEntry) -> None:
+    hub.git_etags = True
+    entry = starter_entry.model_copy(update={"id": "smol-mirror", "sha256": "unknown"})
+    model = Downloader().pull(entry)
+    assert model.sha256 == starter_entry.sha256 and model.verified
+    assert any("/api/models/" in r.path and "blobs=true" in r.path for r in hub.requests)
