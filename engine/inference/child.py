@@ -161,13 +161,16 @@ class _Worker:
         gen = llm.generate(tokens, temp=float(params["temperature"]), top_p=float(params["top_p"]),
                            top_k=int(params.get("top_k", 40)), min_p=float(params.get("min_p", 0.05)),
                            repeat_penalty=float(params.get("repeat_penalty", 1.0)))
-        n = 0
+        n, t_first, t_last, cpu_first, cpu_last = 0, 0.0, 0.0, 0.0, 0.0
         try:
             for tok in gen:
                 if lc.llama_vocab_is_eog(self.vocab, tok):
                     finish = "stop"
                     break
                 n += 1
+                t_last, cpu_last = time.perf_counter(), time.process_time()
+                if n == 1:
+                    t_first, cpu_first = t_last, cpu_last
                 text = decoder.decode(llm.detokenize([tok]))
                 if text:
                     conn.send(("piece", text))
@@ -184,7 +187,9 @@ class _Worker:
         tail = decoder.decode(b"", final=True)
         if tail:
             conn.send(("piece", tail))
-        stats.update(tokens=n, finish_reason=finish, cancelled=finish == "cancelled")
+        stats.update(tokens=n, finish_reason=finish, cancelled=finish == "cancelled",
+                     child_tokens_per_s=(n - 1) / (t_last - t_first) if n > 1 and t_last > t_first else 0.0,
+                     child_decode_cpu_s=cpu_last - cpu_first)
         conn.send(("done", stats))
 
 

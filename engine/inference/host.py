@@ -230,7 +230,9 @@ class ModelHost:
                                prompt_eval_tokens=int(raw["prompt_eval_tokens"]),
                                ttft_s=(t_first - t_send) if t_first is not None else 0.0,
                                tokens_per_s=tps, cancelled=bool(raw["cancelled"]),
-                               finish_reason=str(raw["finish_reason"]))
+                               finish_reason=str(raw["finish_reason"]),
+                               child_tokens_per_s=float(raw.get("child_tokens_per_s", 0.0)),
+                               child_decode_cpu_s=float(raw.get("child_decode_cpu_s", 0.0)))
 
     def _abandon_stream(self) -> None:
         """The consumer stopped reading mid-stream: cancel, and drain so the pipe stays in step."""

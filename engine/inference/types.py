@@ -31,6 +31,8 @@ class GenerationStats:
     tokens_per_s: float = 0.0    # decode speed after the first token, measured in the caller
     cancelled: bool = False
     finish_reason: str = ""      # "stop" | "length" | "context" | "cancelled"
+    child_tokens_per_s: float = 0.0  # decode speed inside the model process (no pipe): overhead check
+    child_decode_cpu_s: float = 0.0  # CPU time the model process spent from first to last token
 
     @property
     def cached_tokens(self) -> int:
