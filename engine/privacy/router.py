@@ -155,12 +155,13 @@ class PrivacyRouter:
 
             scan = find_entities(text, skip=[(f.start, f.end) for f in redactable])
             redactable += scan.findings
+        if self._over_budget(t0):
+            return _local(["the privacy check took too long, so it stays on this computer"], t0)
         if self.settings.judge and self.judge is not None:
+            # The judge has its own timeout (a generation); it may only keep the message local.
             objection = self.judge(text)
             if objection:
                 return _local([f"the local model judged it private: {objection}"], t0)
-        if self._over_budget(t0):
-            return _local(["the privacy check took too long, so it stays on this computer"], t0)
 
         history_out = [{"role": m.get("role", "user"), "content": m.get("content", "")} for m in history]
         if not redactable:
