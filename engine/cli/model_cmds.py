@@ -210,16 +210,16 @@ class _ProgressPrinter:
 
 def cmd_pull(args: argparse.Namespace) -> int:
     from engine.models.catalog import load_catalog
-    from engine.models.download import Downloader, HubFileRef, discard_partial
+    from engine.models.download import Downloader, HubFileRef, discard_partial, partial_downloads
 
     if args.file:
         target: Any = HubFileRef.from_hub(args.model, args.file, args.revision)
     else:
         target = load_catalog().get(args.model)
-    if args.restart:
-        sha = target.sha256 if isinstance(target, HubFileRef) else target.expected_sha256
-        if sha:
-            discard_partial(sha)
+    if args.restart:  # drop any partial download of this repo file, whatever hash it was for
+        for _part, meta in partial_downloads():
+            if meta.get("repo") == target.repo and meta.get("file") == target.file:
+                discard_partial(meta["sha256"])
     cancel = threading.Event()
     try:
         result = Downloader().pull_detailed(target, progress=_ProgressPrinter(), cancel=cancel)

@@ -85,3 +85,17 @@ def test_pull_of_a_non_model_hub_file_is_refused(capsys: pytest.CaptureFixture[s
     assert code == 1 and "not a usable GGUF model" in err and "quarantined" in err
     code, out, _ = run(capsys, "models", "list", "--json")
     assert [r["id"] for r in json.loads(out)] == [STARTER_MODEL_ID]
+
+
+def test_pull_restart_discards_the_partial(capsys: pytest.CaptureFixture[str], hub: LoopbackHub,
+                                           starter_entry: CatalogEntry) -> None:
+    hub.drop_after = 10 * 1024 * 1024
+    code, _, err = run(capsys, "models", "pull", starter_entry.repo, starter_entry.file)
+    assert code == 1 and "dropped" in err and "resume" in err
+    code, out, _ = run(capsys, "models", "list")
+    assert "partial download" in out
+    hub.drop_after = None
+    hub.reset_stats()
+    code, out, _ = run(capsys, "models", "pull", starter_entry.repo, starter_entry.file, "--restart")
+    assert code == 0 and "[unverified]" in out
+    assert hub.file_gets()[0].range is None  # started from zero, as asked
