@@ -7,31 +7,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from desktop import theme
 from desktop.app import build_window
 from engine.config import load_config, save_config
-from tests.desktop.conftest import test_config, wait_until
-
-
-class MemoryKeyring(KeyringBackend):
-    """Stands in for the OS keyring (none runs here), behind keyring's own backend interface."""
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
+from tests.desktop.conftest import MemoryKeyring, test_config, wait_until
 
 
 @pytest.fixture
