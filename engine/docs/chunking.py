@@ -122,7 +122,7 @@ def chunk_document(doc: dict[str, Any], chunk_tokens: int = 200, overlap: int = 
         body = [p for p in current if not p.heading] or current
         first = current[0]
         start, end = first.start, current[-1].end
-        trail = first.trail if first.heading else body[0].trail
+        trail = body[0].trail  # the section the text belongs to (leading headings included)
         heading = " > ".join(trail)
         context = heading or title
         if first.page:

@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from engine.docs import formats
 from engine.docs.chunking import chunk_document
@@ -108,7 +108,7 @@ class IndexJob:
         cid = self.coll.id
         self._emit(0, 0, 0, "", "scanning", t0, 0)
         known = self.m.files(cid)
-        found = list(walk_roots(self.m.roots(cid), self.globs))
+        found = list(walk_roots(self.m.roots(cid), self.globs, self.m.excludes(cid)))
         present = {f.path for f in found}
         gone = [p for p in known if p not in present]
         if gone:
@@ -230,7 +230,8 @@ class IndexJob:
         (self.report.skipped if w.kind == "skipped" else self.report.failed).append((f.path, w.reason))
         self.m.commit_file(cid, FileRecord(f.path, f.root, f.size, f.mtime_ns, w.sha, w.kind, w.reason, 0), [])
 
-    def _embed_and_commit(self, works: list[_Work], known: dict[str, FileRecord]) -> list[_Work]:
+    def _embed_and_commit(self, works: list[_Work], known: dict[str, FileRecord]) -> Iterator[_Work]:
+        """Embed a batch of files' chunks in one call, then commit file by file (yielding each)."""
         cid = self.coll.id
         texts = [c.embed_text for w in works for c in w.chunks]
         vectors = self.emb.embed(texts)
@@ -251,7 +252,7 @@ class IndexJob:
             self.m.commit_file(cid, FileRecord(f.path, f.root, f.size, f.mtime_ns, w.sha, "indexed", "", n), w.chunks)
             self.report.indexed += 1
             self.report.chunks_added += n
-        return works
+            yield w
 
     def _emit(self, done: int, total: int, chunks: int, current: str, phase: str, t0: float,
               worked: int, todo: int | None = None) -> None:

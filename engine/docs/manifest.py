@@ -181,7 +181,15 @@ class Manifest:
         self._write(lambda: self.db.execute("DELETE FROM roots WHERE collection_id=? AND path=?", (cid, path)))
 
     def roots(self, cid: int) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT path FROM roots WHERE collection_id=? ORDER BY path", (cid,))]
+        return [r[0] for r in self.db.execute("SELECT path FROM roots WHERE collection_id=? ORDER BY path", (cid,))
+                if not r[0].startswith("!")]
+
+    def excludes(self, cid: int) -> list[str]:
+        """Paths inside a root that the person removed (stored as "!path" rows of ``roots``)."""
+        return [r[0][1:] for r in self.db.execute("SELECT path FROM roots WHERE collection_id=? AND path LIKE '!%'", (cid,))]
+
+    def add_exclude(self, cid: int, path: str) -> None:
+        self.add_roots(cid, ["!" + path])
 
     # -- files
     def files(self, cid: int) -> dict[str, FileRecord]:

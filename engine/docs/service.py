@@ -127,6 +127,8 @@ class DocumentService:
             raise IndexError_("A collection needs a name.", "Pass --name NAME.")
         with self._writer():
             coll = self.manifest.ensure_collection(collection.strip())
+            for root in roots:  # adding back something removed earlier lifts its exclusion
+                self.manifest.remove_root(coll.id, "!" + root)
             self.manifest.add_roots(coll.id, roots)
             return self._run(coll, progress, cancel)
 
@@ -148,11 +150,14 @@ class DocumentService:
                 return None
             roots = self.manifest.roots(coll.id)
             for p in paths:
-                root = normalise_root(p)
-                if root not in roots:
+                target = normalise_root(p)
+                if target in roots:
+                    self.manifest.remove_root(coll.id, target)
+                elif any(target.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+                    self.manifest.add_exclude(coll.id, target)  # a folder/file inside a root
+                else:
                     raise IndexError_(f"'{p}' is not part of the collection '{collection}'.",
                                       "See its folders with `hearth docs status " + collection + "`.")
-                self.manifest.remove_root(coll.id, root)
             return self._run(coll, None, None)
 
     def _run(self, coll: CollectionRow, progress: ProgressFn | None, cancel: threading.Event | None) -> IndexReport:

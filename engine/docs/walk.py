@@ -30,8 +30,9 @@ def _ignored(name: str, rel: str, globs: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
 
 
-def walk_roots(roots: list[str], globs: list[str]) -> Iterator[FoundFile]:
-    seen: set[str] = set()
+def walk_roots(roots: list[str], globs: list[str], excludes: list[str] = ()) -> Iterator[FoundFile]:  # type: ignore[assignment]
+    seen: set[str] = set(excludes)  # removed by the person: never yielded, never descended into
+    excluded = set(excludes)
     for root in roots:
         try:
             st = os.stat(root)
@@ -47,6 +48,7 @@ def walk_roots(roots: list[str], globs: list[str]) -> Iterator[FoundFile]:
             dirnames[:] = sorted(
                 d for d in dirnames
                 if not d.startswith(".") and d not in ALWAYS_IGNORED_DIRS
+                and os.path.join(dirpath, d) not in excluded
                 and not _ignored(d, os.path.normpath(os.path.join(rel_dir, d)), globs))
             for name in sorted(filenames):
                 if name.startswith("."):

@@ -1,0 +1,289 @@
+"""DocumentService end to end: real parsing worker, real embeddings (bundled MiniLM), chromadb
+on disk and BM25 — indexing, incremental re-indexing, resume, cancel, search, privacy check."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from engine.config import DocumentSettings
+from engine.docs.grounding import build_grounded_prompt
+from engine.docs.service import DocumentService
+from engine.docs.textproc import count_tokens
+from engine.errors import IndexError_
+from engine.paths import Paths
+from tests.engine.docs.makers import encrypt_pdf, make_docx, make_pdf
+
+pytestmark = pytest.mark.slow
+
+BIKE = ("Bicycle maintenance. The chain should be cleaned and lubricated every 300 kilometres, "
+        "or after any ride in the rain. Use a dry lubricant in summer and a wet lubricant in winter.")
+
+
+def build_corpus(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "notes.md").write_text(f"# Workshop notes\n\n## Bikes\n\n{BIKE}\n\n## Kayaks\n\n"
+                                   "Rinse the kayak with fresh water after paddling in the sea and store it upside down.\n")
+    make_docx(root / "garden.docx")
+    sub = root / "reports"
+    sub.mkdir()
+    pdf = make_pdf(sub / "annual.pdf", ["Annual report of the choir.\nMembership grew to forty singers.",
+                                        "Finances: the choir spent 1200 euros on sheet music and a new piano tuning."])
+    encrypt_pdf(pdf, sub / "locked.pdf")
+    (sub / "broken.pdf").write_bytes(b"%PDF-1.7\n% truncated download\n1 0 obj <<")
+    (root / "recipes.html").write_text("<html><head><title>Recipes</title></head><body><main><h1>Bread</h1>"
+                                       "<p>Sourdough needs a starter fed twice a day and a long cold proof overnight.</p>"
+                                       "</main></body></html>")
+    (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    for ignored in (".git/config", "node_modules/lib/index.js", ".secret/keys.md", "draft.tmp"):
+        p = root / ignored
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("ignored content about bicycle chains " * 5)
+    return root
+
+
+def settings() -> DocumentSettings:
+    return DocumentSettings(chunk_tokens=64, chunk_overlap=16)
+
+
+def new_service(home: Path, s: DocumentSettings | None = None) -> DocumentService:
+    return DocumentService(Paths(home, home / "data", home / "logs"), s or settings())
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory):
+    base = tmp_path_factory.mktemp("docs")
+    corpus = build_corpus(base / "corpus")
+    service = new_service(base / "home")
+    report = service.add("stuff", [corpus])
+    yield service, report, corpus
+    service.close()
+
+
+@pytest.fixture
+def embed_counter(monkeypatch: pytest.MonkeyPatch):
+    """Counts the texts sent to the (real) embedder."""
+    from engine.docs.embedder import get_embedder
+
+    emb = get_embedder(settings().embedding_model)
+    calls: list[str] = []
+    real = emb.embed
+
+    def counting(texts: list[str]) -> list[list[float]]:
+        calls.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(emb, "embed", counting)
+    return calls
+
+
+def test_add_reports_indexed_skipped_failed_and_ignores(indexed) -> None:
+    service, report, corpus = indexed
+    names = lambda items: sorted(Path(p).name for p, _ in items)  # noqa: E731
+    assert report.indexed == 4 and report.files_total == 7
+    assert names(report.skipped) == ["locked.pdf", "photo.png"]
+    assert dict((Path(p).name, r) for p, r in report.skipped) == {
+        "locked.pdf": "encrypted (needs a password)", "photo.png": "unsupported file type '.png'"}
+    assert names(report.failed) == ["broken.pdf"]
+    st = service.status("stuff")
+    assert (st.files_indexed, st.files_skipped, st.files_failed, st.state) == (4, 2, 1, "ready")
+    assert st.chunks == report.chunks_added == service.vectors.count(service.manifest.collection("stuff").id)
+    assert not any("node_modules" in p or ".git" in p or ".secret" in p or p.endswith(".tmp")
+                   for p in service.manifest.files(service.manifest.collection("stuff").id))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "bm25"])
+def test_search_finds_the_right_passage_with_citation(indexed, mode: str) -> None:
+    service, _report, corpus = indexed
+    hits = service.search("stuff", "how often should I oil my bike chain?", top_k=3, mode=mode)
+    assert hits and hits[0].rel_path == "notes.md"
+    assert "lubricated every 300 kilometres" in hits[0].text
+    assert hits[0].heading == "Workshop notes > Bikes"
+    doc_text = (corpus / "notes.md").read_text()
+    assert hits[0].text.split()[0] in doc_text
+    cite = hits[0].citation()
+    assert cite.path == str(corpus / "notes.md") and cite.heading == "Workshop notes > Bikes"
+
+
+def test_search_pdf_page_and_docx_table(indexed) -> None:
+    service, _report, _corpus = indexed
+    money = service.search("stuff", "how much did the choir spend on sheet music", top_k=2)
+    assert money[0].rel_path == "reports/annual.pdf" and money[0].page == 2
+    rota = service.search("stuff", "who waters the tomatoes on Tuesday", top_k=2)
+    assert rota[0].rel_path == "garden.docx" and "Tuesday | Oskar" in rota[0].text
+    assert rota[0].heading.startswith("Garden Handbook")  # small sections merge into one chunk
+
+
+def test_grounding_says_nothing_relevant_for_unrelated_question(indexed) -> None:
+    service, _report, _corpus = indexed
+    off = service.search("stuff", "What is the boiling point of mercury in kelvin?", top_k=5)
+    assert build_grounded_prompt("q", off, 2000, count_tokens).nothing_relevant
+    on = service.search("stuff", "How should sourdough be proofed?", top_k=5)
+    g = build_grounded_prompt("How should sourdough be proofed?", on, 2000, count_tokens)
+    assert not g.nothing_relevant and "long cold proof overnight" in g.user_content
+
+
+def test_matches_indexed_text(indexed) -> None:
+    service, _report, _corpus = indexed
+    pasted = "Could you summarise this: The chain should be cleaned and lubricated every 300 kilometres, " \
+             "or after any ride in the rain. Use a dry lubricant in summer"
+    assert service.matches_indexed_text(pasted)
+    assert not service.matches_indexed_text("The chain of command in the navy is long and every officer reports upward.")
+    assert not service.matches_indexed_text("lubricated every 300 kilometres")  # too short to say
+
+
+def test_errors_for_bad_input(indexed, tmp_path: Path) -> None:
+    service, _report, _corpus = indexed
+    with pytest.raises(IndexError_, match="no document collection called 'nope'"):
+        service.search("nope", "anything")
+    with pytest.raises(IndexError_, match="does not exist"):
+        service.add("stuff", [tmp_path / "missing-folder"])
+    assert service.search("stuff", "   ") == []
+
+
+def test_incremental_reindex(tmp_path: Path, embed_counter: list[str]) -> None:
+    corpus = build_corpus(tmp_path / "corpus")
+    service = new_service(tmp_path / "home")
+    first = service.add("c", [corpus])
+    cid = service.manifest.collection("c").id
+    ids_before = {p: service.manifest.chunk_ids(cid, p) for p in service.manifest.files(cid)}
+    embed_counter.clear()
+
+    again = service.reindex("c")
+    assert (again.indexed, again.unchanged, again.removed) == (0, first.files_total, 0)
+    assert embed_counter == []
+
+    (corpus / "recipes.html").touch()  # new mtime, same content: hashed, not re-embedded
+    assert service.reindex("c").indexed == 0 and embed_counter == []
+
+    notes = corpus / "notes.md"
+    notes.write_text(notes.read_text().replace("300 kilometres", "500 kilometres"))
+    changed = service.reindex("c")
+    assert changed.indexed == 1
+    assert embed_counter and all("Workshop notes" in t for t in embed_counter)  # only that file's chunks
+    for p, ids in ids_before.items():
+        if not p.endswith("notes.md"):
+            assert service.manifest.chunk_ids(cid, p) == ids
+    assert "500 kilometres" in service.search("c", "how often to oil the bike chain", top_k=1)[0].text
+
+    count_before = service.vectors.count(cid)
+    html_chunks = len(ids_before[str(corpus / "recipes.html")])
+    (corpus / "recipes.html").unlink()
+    gone = service.reindex("c")
+    assert gone.removed == 1
+    assert service.vectors.count(cid) == count_before - html_chunks
+    assert all(h.rel_path != "recipes.html" for h in service.search("c", "sourdough starter", top_k=10))
+
+    service.remove("c", [corpus / "reports"])
+    assert not any("reports" in p for p in service.manifest.files(cid))
+    service.remove("c")
+    assert [c.name for c in service.collections()] == []
+    service.close()
+
+
+def test_resume_after_interrupted_job(tmp_path: Path, embed_counter: list[str]) -> None:
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(8):
+        (corpus / f"note{i}.txt").write_text(f"Note {i}: the meeting about topic {i} is on day {i}.\n\nMore text {i}.")
+    home = tmp_path / "home"
+    service = new_service(home)
+    seen = []
+
+    def crash_after_three(p) -> None:  # noqa: ANN001
+        if p.phase == "indexing":
+            seen.append(p.current_file)
+            if len(seen) == 3:
+                raise KeyboardInterrupt  # the process is interrupted mid-job
+
+    with pytest.raises(KeyboardInterrupt):
+        service.add("notes", [corpus], progress=crash_after_three)
+    service.close()
+
+    restarted = new_service(home)  # as after a restart
+    status = restarted.status("notes")
+    assert status.state == "interrupted"
+    done_before = status.files_indexed
+    assert 3 <= done_before < 8
+    embed_counter.clear()
+    report = restarted.reindex("notes")
+    assert report.indexed == 8 - done_before and report.unchanged == done_before
+    assert len(embed_counter) == report.chunks_added
+    after = restarted.status("notes")
+    assert (after.files_indexed, after.state) == (8, "ready")
+    assert restarted.vectors.count(restarted.manifest.collection("notes").id) == after.chunks
+    restarted.close()
+
+
+def test_cancel_stops_between_files_and_reindex_continues(tmp_path: Path) -> None:
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(6):
+        (corpus / f"doc{i}.md").write_text(f"# Doc {i}\n\nParagraph about subject number {i}.")
+    service = new_service(tmp_path / "home")
+    cancel = threading.Event()
+    progress = []
+
+    def on_progress(p) -> None:  # noqa: ANN001
+        progress.append(p)
+        if p.phase == "indexing" and p.files_done >= 1:
+            cancel.set()
+
+    report = service.add("docs", [corpus], progress=on_progress, cancel=cancel)
+    assert report.cancelled and 1 <= report.indexed < 6
+    assert service.status("docs").state == "cancelled"
+    assert progress[0].phase == "scanning" and progress[-1].phase == "done"
+    assert all(p.files_total == 6 for p in progress[1:])
+    rest = service.reindex("docs")
+    assert not rest.cancelled and rest.indexed == 6 - report.indexed
+    assert service.status("docs").files_indexed == 6
+    service.close()
+
+
+def test_embedding_model_change_triggers_rebuild(tmp_path: Path) -> None:
+    from engine.starter import starter_embedder_path
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Otters hold hands while sleeping so they do not drift apart.")
+    home = tmp_path / "home"
+    service = new_service(home)
+    service.add("c", [corpus])
+    service.close()
+    other = settings()
+    other.embedding_model = str(starter_embedder_path())  # a different model id
+    changed = new_service(home, other)
+    assert changed.status("c").state == "needs-rebuild"
+    with pytest.raises(IndexError_, match="was indexed with the embedding model") as err:
+        changed.search("c", "otters")
+    assert "hearth docs reindex c" in (err.value.hint or "")
+    report = changed.reindex("c")
+    assert report.rebuilt and report.indexed == 1
+    assert changed.search("c", "why do otters hold hands")[0].rel_path == "a.txt"
+    changed.close()
+
+
+def test_one_writer_owns_the_index(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("text")
+    service = new_service(tmp_path / "home")
+    with open(service.index_dir / "writer.lock", "a+") as other_writer:
+        fcntl.flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(IndexError_, match="Another Hearth process is updating"):
+            service.add("c", [corpus])
+    assert service.add("c", [corpus]).indexed == 1
+    service.close()
+
+
+def test_unreadable_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "data" / "index").mkdir(parents=True)
+    (home / "data" / "index" / "manifest.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(IndexError_, match="unreadable"):
+        new_service(home)
+    shutil.rmtree(home)
