@@ -234,8 +234,8 @@ def _org_phrases(text: str) -> list[tuple[int, int, str]]:
         if not is_public_entity(surface):
             found.append((start, m.end(), surface))
     # Runs of capitalised words in mixed-case text ("AUSTRALIAN AND NEW ZEALAND COLLEGE ...").
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) < 0.5:
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if words and sum(w.isupper() for w in words) / len(words) < 0.75:  # not a text typed in caps lock
         for m in _CAPS_RUN.finditer(text):
             words = re.findall(r"[A-Za-z]+", m.group(0))
             if len(words) >= 2 and not all(is_public_entity(w) for w in words) and not is_public_entity(m.group(0)):

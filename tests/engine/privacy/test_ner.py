@@ -1,0 +1,75 @@
+"""Named entities: private names redacted; public figures, fictional characters and common
+words left alone; names the model misses caught from their sentence frame."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.privacy.detectors import find_domains
+from engine.privacy.ner import find_entities, is_public_entity, personal_context
+
+
+def surfaces(text: str) -> set[str]:
+    return {f.text for f in find_entities(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Summarize Marie Curie's scientific contributions.",
+    "Compare Sherlock Holmes and Hercule Poirot's methods? Start with Sherlock Holmes.",
+    "Write a limerick about Darth Vader and Harry Potter.",
+    "What did Abraham Lincoln say at Gettysburg?",
+    "Rank Germany, Brazil and Japan by population.",
+    "Write some Food and Drink Collocations with their meaning.",
+    "Give me a SQL query that finds duplicate emails.",
+    "Sort the given list ascendingly.",
+])
+def test_public_and_common_names_are_not_redacted(router, text):
+    assert router.route(text).route == "cloud", text
+
+
+def test_gazetteer_covers_countries_and_subdivisions():
+    for name in ("France", "the United States", "Texas", "Barack Obama", "Hogwarts"):
+        assert is_public_entity(name), name
+    assert not is_public_entity("Rachel Zheng")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hi Nour, please note the results are positive.", "Nour"),
+    ("draft a mail to Blessing about the rejected transactions", "Blessing"),
+    ("write an email to Ms.yoyo about the delay", "yoyo"),
+    ("hi i am belal a gp doctor", "belal"),
+    ("I think that I am interviewing M.Kis well", "M.Kis"),
+    ("what is the market share of snowflake inc.", "snowflake inc."),
+    ("the company is wolfram research can you add anything", "wolfram research"),
+    ("Please find the email from \"AUSTRALIAN AND NEW ZEALAND COLLEGE OF ANAESTHETISTS\" below.",
+     "AUSTRALIAN AND NEW ZEALAND COLLEGE OF ANAESTHETISTS"),
+    ("what can you tell me about wadzpay and the scam issue?", "wadzpay"),
+])
+def test_names_the_model_misses_are_caught_by_context(text, expected):
+    found = surfaces(text)
+    assert any(expected.lower() in s.lower() for s in found), found
+
+
+def test_typos_are_not_names():
+    assert surfaces("I had to spend a lot of time in the hospical.") == set()
+
+
+def test_personal_context_makes_public_places_identifying(router):
+    assert router.route("Make a list of things to do in Seattle.").route == "cloud"
+    d = router.route("I'm living in Seattle with my landlord Rachel Zheng, write her a note.")
+    assert d.route == "redacted" and "Seattle" not in d.outbound and "Rachel" not in d.outbound
+
+
+def test_personal_context_signals():
+    assert personal_context("Dear Anna, thanks for the update.")
+    assert personal_context("During my work at the bank I led a team.")
+    assert personal_context('Paraphrase "Sure, I can do it for you"')
+    assert not personal_context("How do I reverse a list in Python?")
+    assert not personal_context("What is the boiling point of water?")
+
+
+def test_bare_domains():
+    assert [f.text for f in find_domains("make a resume about company gelato.com thanks")] == ["gelato.com"]
+    assert [f.text for f in find_domains("moved from @blacksunplc.com to @blacksun-global.com")] == \
+        ["blacksunplc.com", "blacksun-global.com"]
+    assert find_domains("see www.example.com and read file.txt or index.html") == []
