@@ -172,9 +172,8 @@ class ModelsWindow(QWidget):
             irows = []
             for m in inst:
                 rec = record_for(m.id)
-                if rec is not None and rec.catalog_id:
-                    have_catalog_ids.add(rec.catalog_id)
-                have_catalog_ids.add(m.id)
+                if rec is not None and rec.catalog_id and rec.source != "starter":
+                    have_catalog_ids.add(rec.catalog_id)  # the bundled starter is not a hub copy
                 size = Path(m.path).stat().st_size if Path(m.path).exists() else 0
                 irows.append(InstalledRow(m.id, str(m.path), m.source, size, m.id == default))
             partial = {meta.get("sha256"): meta.get("have", 0) for _p, meta in partial_downloads()}
@@ -239,7 +238,8 @@ class ModelsWindow(QWidget):
         else:
             e = r.entry
             self.entry_title.setText(f"{e.name}  ({e.quant}, {_human(e.size_estimate)})")
-            self.entry_text.setText(f"{e.description}\n\nLicence: {e.license}. From {e.repo}.")
+            bundled = " A copy ships with Hearth as the starter model." if e.id == "smollm2-135m-instruct-q4_1" else ""
+            self.entry_text.setText(f"{e.description}{bundled}\n\nLicence: {e.license}. From {e.repo}.")
             self.fit_label.setText(f"On this computer: {FIT_BADGE.get(r.verdict, r.verdict)} — {r.fit_text}.")
         self._update_buttons()
 

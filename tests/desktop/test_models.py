@@ -1,0 +1,131 @@
+"""Model manager against the real downloader and a loopback hub serving the real SmolLM2 file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from engine.models.catalog import load_catalog
+from engine.starter import STARTER_MODEL_ID
+from tests.desktop.conftest import open_window, test_config, wait_until
+from tests.support.hub_server import loopback_hub
+
+pytestmark = pytest.mark.slow
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def hub(starter_gguf: Path):
+    entry = load_catalog().get(STARTER_MODEL_ID)
+    with loopback_hub() as h:
+        h.add_file(entry.repo, entry.file, starter_gguf, commit=entry.revision)
+        yield h
+
+
+@pytest.fixture(scope="module")
+def window(qapp, module_home: Path):
+    w = open_window(test_config())
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def models(window, hub, monkeypatch, qtbot):
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    # the engine resolves HEARTH_HOME per call: keep the module's home for model files too
+    monkeypatch.setenv("HEARTH_HOME", str(window.services.chats.path.parent.parent))
+    mw = window.open_models()
+    wait_until(lambda: mw.catalog.rowCount() > 0, 60, "the catalog")
+    with qtbot.waitSignal(mw.refreshed, timeout=60_000):
+        mw.refresh()
+    return mw
+
+
+def test_catalog_shows_fit_badges_and_installed_starter(models):
+    rows = models.catalog.rows()
+    assert len(rows) == len(load_catalog())
+    assert all(r.verdict in ("gpu", "partial", "cpu", "too_large") for r in rows)
+    starter = models.catalog.row_at(models.catalog.find(STARTER_MODEL_ID))
+    assert starter.verdict == "cpu" and "runs on the CPU" in models.catalog.data(models.catalog.index(
+        models.catalog.find(STARTER_MODEL_ID)))
+    inst = models.installed.rows()
+    assert [r.id for r in inst] == [STARTER_MODEL_ID] and inst[0].is_default and inst[0].size > 50 * MiB
+    assert "This computer" in models.hardware.text()
+    models.select_installed(STARTER_MODEL_ID)
+    assert not models.delete_btn.isEnabled()  # the bundled model cannot be deleted
+
+
+def test_download_pause_resume_set_default_and_delete(window, models, hub, qtbot):
+    hub.reset_stats()
+    hub.stall_after = 8 * MiB  # the server goes quiet here, so Pause happens mid-transfer
+    models.select_catalog(STARTER_MODEL_ID)
+    assert models.download_btn.isEnabled() and models.download_btn.text() == "Download"
+    values: list[int] = []
+    models.progress.valueChanged.connect(values.append)
+    with qtbot.waitSignal(models.download_finished, timeout=120_000) as sig:
+        qtbot.mouseClick(models.download_btn, Qt.MouseButton.LeftButton)
+        wait_until(lambda: values and values[-1] > 0, 60, "download progress")
+        assert models.pause_btn.isVisible()
+        qtbot.mouseClick(models.pause_btn, Qt.MouseButton.LeftButton)
+    assert type(sig.args[0]).__name__ == "Cancelled"
+    hub.stall_after = None
+    hub.release()
+    wait_until(lambda: models.download_btn.text() == "Resume", 30, "the paused state")
+    row = models.catalog.row_at(models.catalog.find(STARTER_MODEL_ID))
+    kept = row.partial_bytes
+    assert 0 < kept <= 8 * MiB + 1 and "paused at" in models.catalog.data(models.catalog.index(
+        models.catalog.find(STARTER_MODEL_ID)))
+
+    hub.reset_stats()
+    with qtbot.waitSignal(models.download_finished, timeout=180_000) as sig:
+        qtbot.mouseClick(models.download_btn, Qt.MouseButton.LeftButton)
+    model = sig.args[0]
+    assert not isinstance(model, Exception), model
+    size = Path(model.path).stat().st_size
+    assert hub.bytes_served == size - kept  # resumed, not restarted
+    assert values == sorted(values) or values[-1] >= values[0]
+    wait_until(lambda: models.installed.find(model.id) >= 0, 30, "the installed list")
+    assert "installed and verified" in models.status.text()
+
+    # use it as the default: the window reloads the model
+    models.select_installed(model.id)
+    states: list[str] = []
+    window.services.model_state.connect(lambda s, _p: states.append(s))
+    qtbot.mouseClick(models.default_btn, Qt.MouseButton.LeftButton)
+    wait_until(lambda: states[-2:] == ["loading", "ready"], 120, "the new model to load")
+    assert model.id in window.model_label.text() and window.config.model.default == model.id
+
+    # the model in use cannot be deleted; after switching back it can
+    models.select_installed(model.id)
+    models.confirm_delete()
+    models._delete_box.delete_button.click()
+    assert "in use" in models.status.text() and Path(model.path).exists()
+    models.select_installed(STARTER_MODEL_ID)
+    qtbot.mouseClick(models.default_btn, Qt.MouseButton.LeftButton)
+    wait_until(lambda: states[-2:] == ["loading", "ready"] and window.config.model.default == STARTER_MODEL_ID,
+               120, "the starter to load")
+    wait_until(lambda: models.installed.find(model.id) >= 0, 30, "list refresh")
+    models.select_installed(model.id)
+    models.confirm_delete()
+    models._delete_box.delete_button.click()
+    wait_until(lambda: models.installed.find(model.id) < 0, 30, "the model to be deleted")
+    assert not Path(model.path).exists() and "freed" in models.status.text()
+
+
+def test_import_bad_file_gives_a_clear_error(models, tmp_path, qtbot):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 10)
+    with qtbot.waitSignal(models.import_finished, timeout=30_000) as sig:
+        models.import_file(str(bad))
+    assert type(sig.args[0]).__name__ == "ModelLoadError"
+    assert "broken.gguf" in models.status.text()
+
+
+def test_import_real_gguf(models, starter_gguf, qtbot):
+    with qtbot.waitSignal(models.import_finished, timeout=120_000) as sig:
+        models.import_file(str(starter_gguf))
+    m = sig.args[0]
+    assert not isinstance(m, Exception), m
+    wait_until(lambda: models.installed.find(m.id) >= 0, 30, "the imported model listed")
