@@ -3,7 +3,10 @@
 Runs only inside the child started by :class:`engine.inference.host.ModelHost` (multiprocessing
 *spawn* context), so ``llama_cpp`` is imported here and never in the caller. Messages are small
 tuples (see ``host.py`` for the protocol). Generation checks a shared cancel event between
-tokens and between prompt chunks, so a cancel lands within one token's time.
+tokens; while a (possibly long) prompt is evaluated, llama.cpp's abort callback checks the same
+event between graph nodes, so a cancel lands within milliseconds even mid-prefill. The callback
+is installed only for the prefill: per-token decoding is short, and a Python callback per graph
+node would slow it measurably.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ FALLBACK_TEMPLATE = (
     " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 GPU_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "Vulkan", "SYCL", "OpenCL", "CANN", "MUSA", "Kompute")
-PREFILL_CHUNK = 128  # prompt tokens evaluated between two cancel checks
 
 
 def detect_backend(system_info: str, gpu_offload: bool, n_gpu_layers: int) -> str:
@@ -66,6 +68,7 @@ class _Worker:
         from llama_cpp import llama_chat_format
 
         self._lc = llama_cpp
+        self._abort_cb: Any = None  # kept referenced: llama.cpp holds only a raw pointer
         self.llm = llama_cpp.Llama(
             model_path=str(spec["model_path"]),
             n_ctx=spec["n_ctx"],
@@ -121,10 +124,10 @@ class _Worker:
         """Evaluate the part of ``tokens`` not already in the KV cache; return how many were evaluated.
 
         Same prefix rule as ``Llama.generate`` (keep the longest common prefix, re-evaluate at least
-        one token so fresh logits exist), but in chunks with a cancel check between them. Afterwards
+        one token so fresh logits exist), but abortable by ``cancel``. Afterwards
         ``generate(tokens)`` finds the whole prompt cached and samples at once. None = cancelled.
         """
-        llm = self.llm
+        llm, lc = self.llm, self._lc
         keep = llm.longest_token_prefix(llm._input_ids.tolist(), tokens) if llm.n_tokens else 0
         keep = min(keep, len(tokens) - 1)
         if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
@@ -132,16 +135,28 @@ class _Worker:
         else:
             llm.reset()
             keep = 0
-        for start in range(keep, len(tokens), PREFILL_CHUNK):
-            if cancel.is_set():
-                llm.reset()  # a partial prompt in the cache would confuse the next prefix match
-                return None
-            llm.eval(tokens[start:start + PREFILL_CHUNK])
+        if self._abort_cb is None:
+            self._abort_cb = lc.ggml_abort_callback(lambda _data: cancel.is_set())
+        lc.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
+        try:
+            llm.eval(tokens[keep:])
+        except RuntimeError:  # "llama_decode returned 2": aborted by the callback
+            if not cancel.is_set():
+                raise
+            llm.reset()  # a partial prompt in the cache would confuse the next prefix match
+            return None
+        finally:
+            lc.llama_set_abort_callback(llm.ctx, lc.ggml_abort_callback(), None)  # NULL: no per-node checks
+        if cancel.is_set():
+            return None  # cancelled just as the prompt finished: the cache is valid, keep it
         return len(tokens) - keep
 
     def chat(self, conn: Any, cancel: Any, messages: list[dict], params: dict[str, Any]) -> None:
         llm, lc = self.llm, self._lc
         tokens = self.tokens_for(messages)
+        if not tokens:
+            conn.send(("error", "ValueError", "the chat template produced an empty prompt"))
+            return
         n_ctx = llm.n_ctx()
         if len(tokens) >= n_ctx:
             conn.send(("error", "overflow", f"The conversation is {len(tokens)} tokens long; the model's "

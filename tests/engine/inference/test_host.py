@@ -111,6 +111,25 @@ def test_cancel_inside_the_loop_stops_within_a_few_tokens(host: ModelHost) -> No
     assert stats.tokens < 3 + 20
 
 
+def test_cancel_during_prompt_evaluation_aborts_it(host: ModelHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "Summarise this: " + "the quick brown fox jumps over the lazy dog. " * 35
+    long_prompt = [{"role": "user", "content": text}]
+    expected = "".join(host.stream_chat(long_prompt, max_tokens=8))
+    list(host.stream_chat([{"role": "user", "content": "Hi"}], max_tokens=1))  # evict it from the cache
+    # A cancel that is already set when the prompt starts evaluating (deterministic stand-in for
+    # one that arrives mid-prefill): llama.cpp's abort callback stops the evaluation.
+    monkeypatch.setattr(host._cancel, "clear", lambda: None)
+    host.cancel()
+    pieces = list(host.stream_chat(long_prompt, max_tokens=8))
+    monkeypatch.undo()
+    stats = host.last_stats
+    assert pieces == [] and stats.cancelled and stats.tokens == 0 and stats.prompt_eval_tokens == 0
+    assert stats.prompt_tokens > 300
+    # the model works afterwards, and the aborted prompt left nothing half-evaluated in the cache
+    assert "".join(host.stream_chat(long_prompt, max_tokens=8)) == expected
+    assert host.last_stats.cached_tokens < 10
+
+
 def test_abandoned_stream_keeps_the_protocol_in_step(host: ModelHost) -> None:
     stream = host.stream_chat(LONG_PROMPT, max_tokens=400)
     next(stream)
