@@ -1,0 +1,73 @@
+"""`hearth docs ...` and `hearth search ...` as a person runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.engine.docs.makers import make_pdf
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[3]
+
+
+def hearth(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HEARTH_HOME=str(home), PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True,
+                          env=env, timeout=300, cwd=REPO)
+
+
+def test_docs_add_search_json_and_queries(tmp_path: Path, hearth_home: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "tea.md").write_text("# Tea\n\n## Brewing\n\nGreen tea is brewed at 80 degrees for two minutes.\n")
+    make_pdf(corpus / "sub" / "boat.pdf", ["Cover page", "The boat engine needs new oil every fifty hours."])
+    (corpus / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+
+    add = hearth("docs", "add", str(corpus), "--name", "home", home=hearth_home)
+    assert add.returncode == 0, add.stderr
+    assert "home: 2 indexed" in add.stdout and "skipped: " in add.stdout and "unsupported file type '.png'" in add.stdout
+
+    res = hearth("search", "how hot should the water be for green tea", "--collection", "home", "--json",
+                 "--top-k", "2", home=hearth_home)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    top = data["results"][0]
+    assert top["path"] == "tea.md" and top["heading"] == "Tea > Brewing" and "80 degrees" in top["text"]
+    assert top["page"] is None and isinstance(top["score"], float) and len(data["results"]) == 2
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "question": "when to change the boat engine oil"}) + "\n\n"
+                       + json.dumps({"id": "q2", "question": "green tea brewing time"}) + "\n")
+    many = hearth("search", "--json", "--queries", str(queries), home=hearth_home)  # one collection: implied
+    assert many.returncode == 0, many.stderr
+    lines = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2"]
+    assert lines[0]["results"][0]["path"] == "sub/boat.pdf" and lines[0]["results"][0]["page"] == 2
+    assert lines[1]["results"][0]["path"] == "tea.md"
+
+    plain = hearth("search", "boat oil", "-c", "home", home=hearth_home)
+    assert plain.returncode == 0 and "[1] sub/boat.pdf, page 2" in plain.stdout
+
+    status = json.loads(hearth("docs", "status", "home", "--json", home=hearth_home).stdout)[0]
+    assert (status["files_indexed"], status["files_skipped"], status["state"]) == (2, 1, "ready")
+
+    again = hearth("docs", "reindex", "home", "-q", home=hearth_home)
+    assert again.returncode == 0 and "0 indexed, 3 unchanged" in again.stdout
+
+    missing = hearth("search", "x", "--collection", "nope", home=hearth_home)
+    assert missing.returncode == 1 and "no document collection called 'nope'" in missing.stderr
+
+    bad_lines = tmp_path / "bad.jsonl"
+    bad_lines.write_text("not json\n")
+    bad = hearth("search", "--queries", str(bad_lines), "-c", "home", home=hearth_home)
+    assert bad.returncode == 1 and "line 1 is not a JSON object" in bad.stderr
+
+    rm = hearth("docs", "rm", "home", home=hearth_home)
+    assert rm.returncode == 0 and "Removed the collection 'home'" in rm.stdout
+    assert "No collections yet" in hearth("docs", "list", home=hearth_home).stdout
