@@ -277,20 +277,18 @@ class Assistant:
 
     def _local(self, chat: Chat, question: Message, history: list[dict], user_content: str, plan: _Plan,
                collection: str | None, citations: list[Citation], nothing_relevant: bool) -> Iterator[TurnEvent]:
-        if collection and nothing_relevant:
-            yield self._routed(plan)
-            yield Citations([], True)
-            reply = nothing_found_reply(collection)
-            yield Token(reply)
-            msg = self.chats.add_message(chat.id, "assistant", reply)
-            yield Done(reply, msg.id, backend="none")
-            return
         self._ensure_loaded()
         fit = self.host.fit_messages(self.config.model.system_prompt, history, user_content)
         yield self._routed(plan, truncated=fit.dropped_turns)
-        if collection:
-            yield Citations(citations, False)
         pieces: list[str] = []
+        if collection:
+            yield Citations(citations, nothing_relevant)
+            if nothing_relevant:
+                # Said by Hearth itself, not left to the model: a small model told to "say the
+                # documents do not cover it" may not, and then its answer looks sourced.
+                notice = nothing_found_reply(collection) + "\n\n"
+                pieces.append(notice)
+                yield Token(notice)
         try:
             status = yield from self._pump(self.host.stream_chat(fit.messages), pieces, None)
         except GeneratorExit:  # the consumer walked away mid-answer: keep what was said

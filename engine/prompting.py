@@ -43,10 +43,9 @@ def text_counter(count_messages: Callable[[list[dict]], int]) -> Callable[[str],
 
 
 def nothing_found_reply(collection: str) -> str:
-    # Said by Hearth itself rather than left to the model: a small model asked to "say you don't
-    # know" often invents an answer anyway.
-    return (f"I found nothing relevant to this in your documents (collection “{collection}”), "
-            "so I won't guess. Try other words, or ask without documents.")
+    """The first line of an answer when retrieval found nothing relevant."""
+    return (f"(Nothing in your documents (collection “{collection}”) is relevant to this question; "
+            "what follows does not come from them.)")
 
 
 def outbound_preview(messages: list[dict]) -> str:
