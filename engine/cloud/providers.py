@@ -43,10 +43,17 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4) if text else 0
 
 
+class _Truncated(Exception):
+    """The stream ended before the provider said the answer was complete."""
+
+
 def translate_error(exc: Exception, provider: str) -> CloudError:
     """Map an SDK exception (openai or anthropic: same class names) to a Hearth CloudError."""
     kind = type(exc).__name__
     status = getattr(exc, "status_code", None)
+    if isinstance(exc, _Truncated):
+        return CloudUnavailable(f"The connection to {provider} broke before the answer was complete.",
+                                f"The partial answer is shown as is. {LOCAL_HINT}")
     if kind in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
         return CloudAuthError(f"{provider} rejected the API key (HTTP {status}).",
                               f"Set a valid key with: hearth cloud set-key {provider}. {LOCAL_HINT}")
@@ -110,6 +117,7 @@ class OpenAIProvider(_Base):
                 model=self.model, messages=messages, stream=True, max_tokens=self.max_tokens,
                 stream_options={"include_usage": True})
             self._active = stream
+            finished = False
             for chunk in stream:
                 if self._cancel.is_set():
                     break
@@ -117,10 +125,13 @@ class OpenAIProvider(_Base):
                 if usage:
                     self.last_usage = Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0)
                 for choice in chunk.choices or ():
+                    finished = finished or bool(getattr(choice, "finish_reason", None))
                     piece = getattr(choice.delta, "content", None)
                     if piece:
                         out_chars.append(piece)
                         yield piece
+            if not finished and not self._cancel.is_set():
+                raise _Truncated()
         except Exception as exc:
             if self._cancel.is_set():
                 return
@@ -161,6 +172,8 @@ class AnthropicProvider(_Base):
                 if not self._cancel.is_set():
                     final = stream.get_final_message()
                     self.last_usage = Usage(final.usage.input_tokens or 0, final.usage.output_tokens or 0)
+                    if final.stop_reason is None:  # the stream ended without message_stop
+                        raise _Truncated()
         except Exception as exc:
             if self._cancel.is_set():
                 return

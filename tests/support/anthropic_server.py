@@ -35,6 +35,7 @@ class AnthropicServer:
     received: list[Received] = field(default_factory=list)
     fail: list[int] = field(default_factory=list)
     chunk_chars: int = 3   # stream the answer in small pieces so placeholders get split
+    drop_after: int | None = None  # close the connection after this many text chunks (a crash)
 
     def __post_init__(self) -> None:
         server = self
@@ -90,7 +91,11 @@ class AnthropicServer:
                     "usage": {"input_tokens": usage_in, "output_tokens": 0}}})
                 event("content_block_start", {"type": "content_block_start", "index": 0,
                                               "content_block": {"type": "text", "text": ""}})
-                for i in range(0, len(text), server.chunk_chars):
+                for n, i in enumerate(range(0, len(text), server.chunk_chars)):
+                    if server.drop_after is not None and n >= server.drop_after:
+                        self.close_connection = True
+                        self.connection.shutdown(2)  # vanish mid-stream, like a crashed server
+                        return
                     event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                   "delta": {"type": "text_delta", "text": text[i:i + server.chunk_chars]}})
                 event("content_block_stop", {"type": "content_block_stop", "index": 0})

@@ -114,3 +114,28 @@ def test_outbound_messages_include_only_clean_history(router):
     decision = router.route("Write one about rain.", history=history)
     assert outbound_messages(decision) == [*history, {"role": "user", "content": "Write one about rain."}]
     assert outbound_messages(decision, send_history=False) == [{"role": "user", "content": "Write one about rain."}]
+
+
+def test_server_vanishing_mid_stream_is_cloud_unavailable(server):
+    server.reply = lambda body: "a fairly long answer " * 20
+    server.drop_after = 4
+    got = []
+    with pytest.raises(CloudUnavailable) as err:
+        for piece in _provider(server).stream([{"role": "user", "content": "hi"}]):
+            got.append(piece)
+    assert len(got) == 4 and "locally" in err.value.hint
+
+
+def test_failed_audit_write_means_nothing_is_sent(router, server, monkeypatch, hearth_home):
+    import errno
+
+    from engine.errors import StorageError
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("engine.cloud.audit.os.fsync", no_space)
+    decision = router.route("Write a haiku about autumn rain.")
+    with pytest.raises(StorageError):
+        list(stream_cloud_answer(decision, _provider(server), audit=AuditLog()))
+    assert server.received == []
