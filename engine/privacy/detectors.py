@@ -80,7 +80,20 @@ def find_phones(text: str) -> list[Finding]:
                 continue
             seen.add((m.start, m.end))
             out.append(_f("PHONE", (m.start, m.end, m.raw_string), False, "contains a phone number"))
+    # Numbers the plan can't place without a country ("Unified Number 920027778") but that the
+    # words around them call a phone number.
+    for m in _PHONE_CONTEXT.finditer(text):
+        s, e = m.start(1), m.end(1)
+        digits = re.sub(r"\D", "", m.group(1))
+        if 7 <= len(digits) <= 15 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
+            seen.add((s, e))
+            out.append(_f("PHONE", m, False, "contains a phone number", 1))
     return out
+
+
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|unified number|call(?: me)?(?: on| at)?)"
+    r"\b[^\w\n(+]{0,3}(?:number|no\.?|#)?[^\w\n(+]{0,3}(\+?\(?\d[\d ()\-.]{5,18}\d)", re.I)
 
 
 # --- payment cards --------------------------------------------------------------------------

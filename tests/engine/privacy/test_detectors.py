@@ -132,3 +132,8 @@ def test_links_redactable_except_example_domains():
 def test_run_detectors_prefers_local_findings_on_overlap():
     found = d.run_detectors("creds: https://bob:Hunter2pw9@git.acme.io/repo")
     assert any(f.local for f in found)
+
+
+def test_phone_named_by_context_without_country():
+    assert [f.text for f in d.find_phones("Patient Call IMC Network Unified Number 920027778")] == ["920027778"]
+    assert d.find_phones("order number 1234567 shipped") == []
