@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from engine.privacy.detectors import Finding
 
 PLACEHOLDER = re.compile(r"\[([A-Z]{2,12})_(\d{1,4})\]")
-_MAX_PLACEHOLDER = 2 + 12 + 1 + 4  # "[" + TYPE + "_" + digits + "]"
+# Models sometimes echo a placeholder as "[Person_1]" or "[PERSON 1]": restore those too.
+_LOOSE = re.compile(r"\[\s?([A-Za-z]{2,12})[_ ](\d{1,4})\s?\]")
+_MAX_PLACEHOLDER = 2 + 12 + 1 + 4 + 2  # "[" + TYPE + "_" + digits + "]" (+ stray spaces)
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Restorer:
         self._buf = ""
 
     def _restore(self, text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: self._map.get(m.group(0), m.group(0)), text)
+        return _LOOSE.sub(lambda m: self._map.get(f"[{m.group(1).upper()}_{m.group(2)}]", m.group(0)), text)
 
     def feed(self, piece: str) -> str:
         if not self._map:
@@ -70,7 +72,7 @@ class Restorer:
         i = self._buf.rfind("[")
         if i != -1 and "]" not in self._buf[i:]:
             tail = self._buf[i:]
-            if len(tail) < _MAX_PLACEHOLDER and re.fullmatch(r"\[[A-Z]{0,12}(_\d{0,4})?", tail):
+            if len(tail) < _MAX_PLACEHOLDER and re.fullmatch(r"\[\s?[A-Za-z]{0,12}([_ ]\d{0,4})?\s?", tail):
                 cut = i
         ready, self._buf = self._buf[:cut], self._buf[cut:]
         return self._restore(ready)
@@ -81,3 +83,17 @@ class Restorer:
 
     def restore_all(self, text: str) -> str:
         return self._restore(text)
+
+
+def segments(outbound: str) -> list[tuple[str, bool]]:
+    """Split outbound text into (text, is_placeholder) runs, for previews that highlight redactions."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in PLACEHOLDER.finditer(outbound):
+        if m.start() > pos:
+            out.append((outbound[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(outbound):
+        out.append((outbound[pos:], False))
+    return out

@@ -45,3 +45,27 @@ def test_mapping_counts_per_type():
     assert m.placeholder_for("EMAIL", "a@b.io") == "[EMAIL_1]"
     assert m.placeholder_for("PERSON", "Ann") == "[PERSON_1]"
     assert m.placeholder_for("EMAIL", "A@B.io ") != m.placeholder_for("EMAIL", "c@d.io")
+
+
+def test_loosely_echoed_placeholders_are_restored():
+    r = Restorer({"[PERSON_1]": "Ann Lee"})
+    assert _stream(r, ["Dear [Per", "son_1], and [PERSON 1]", "."]) == "Dear Ann Lee, and Ann Lee."
+
+
+def test_segments_mark_placeholders_for_previews():
+    from engine.privacy.redact import segments
+
+    assert segments("Mail [EMAIL_1] to [PERSON_2].") == [
+        ("Mail ", False), ("[EMAIL_1]", True), (" to ", False), ("[PERSON_2]", True), (".", False)]
+
+
+def test_engine_privacy_imports_stay_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, engine.privacy, engine.cloud.providers, engine.cloud.audit, engine.cloud.usage, "
+            "engine.cloud.keys, engine.cli.privacy_cmds; "
+            "print(','.join(m for m in ('spacy', 'openai', 'anthropic', 'torch', 'keyring', 'phonenumbers') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
