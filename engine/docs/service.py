@@ -58,8 +58,12 @@ class DocumentService:
         self.paths = (paths or get_paths()).ensure()
         self.settings = settings or load_config(self.paths).config.documents
         self.index_dir = self.paths.index_dir
-        self._lock = threading.RLock()  # serialises manifest access within this process
+        # Writers (one job at a time) and readers (search, status) use separate SQLite connections
+        # so the app can search while a collection is being indexed (WAL: readers never block).
+        self._lock = threading.RLock()
+        self._read_lock = threading.RLock()
         self.manifest = Manifest(self.index_dir / "manifest.sqlite3")
+        self._reader = Manifest(self.index_dir / "manifest.sqlite3")
         self._vectors = None
         self._keywords = KeywordCache()
         self._reranker_loaded = False
@@ -80,6 +84,7 @@ class DocumentService:
 
     def close(self) -> None:
         self.manifest.close()
+        self._reader.close()
 
     def __enter__(self) -> "DocumentService":
         return self
@@ -88,7 +93,7 @@ class DocumentService:
         self.close()
 
     def _chunk_config(self) -> str:
-        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 1})
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 2})
 
     @contextlib.contextmanager
     def _writer(self) -> Iterator[None]:
@@ -107,7 +112,14 @@ class DocumentService:
             fh.close()
 
     def _collection(self, name: str) -> CollectionRow:
-        coll = self.manifest.collection(name)
+        return self._find(self.manifest, name)
+
+    def _collection_r(self, name: str) -> CollectionRow:
+        return self._find(self._reader, name)
+
+    @staticmethod
+    def _find(manifest: Manifest, name: str) -> CollectionRow:
+        coll = manifest.collection(name)
         if coll is None:
             raise IndexError_(f"There is no document collection called '{name}'.",
                               "See your collections with `hearth docs list`, or create one with `hearth docs add PATH --name NAME`.")
@@ -184,21 +196,21 @@ class DocumentService:
 
     # ------------------------------------------------------------------ reading
     def collections(self) -> list[CollectionStatus]:
-        with self._lock:
-            return [self.status(c.name) for c in self.manifest.collections()]
+        with self._read_lock:
+            return [self.status(c.name) for c in self._reader.collections()]
 
     def status(self, collection: str) -> CollectionStatus:
-        with self._lock:
-            coll = self._collection(collection)
-            counts = self.manifest.counts(coll.id)
+        with self._read_lock:
+            coll = self._collection_r(collection)
+            counts = self._reader.counts(coll.id)
             state = {"running": "interrupted", "cancelled": "cancelled"}.get(coll.job_state, "ready")
             if state == "interrupted" and self._writer_busy():
                 state = "indexing"
             if coll.embed_model and coll.embed_model != self.settings.embedding_model:
                 state = "needs-rebuild"
-            return CollectionStatus(coll.name, self.manifest.roots(coll.id), counts["indexed"], counts["skipped"],
+            return CollectionStatus(coll.name, self._reader.roots(coll.id), counts["indexed"], counts["skipped"],
                                     counts["failed"], counts["chunks"], state, coll.embed_model,
-                                    self.manifest.problems(coll.id))
+                                    self._reader.problems(coll.id))
 
     def _writer_busy(self) -> bool:
         try:
@@ -215,8 +227,8 @@ class DocumentService:
         return self._reranker is not None
 
     def _keyword_index(self, coll: CollectionRow):  # type: ignore[no-untyped-def]
-        gen = self.manifest.generation(coll.id)
-        return self._keywords.get(coll.id, gen, lambda: [(c.id, c.embed_text) for c in self.manifest.iter_chunks(coll.id)])
+        gen = self._reader.generation(coll.id)
+        return self._keywords.get(coll.id, gen, lambda: [(c.id, c.embed_text) for c in self._reader.iter_chunks(coll.id)])
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
                query_embedding: list[float] | None = None) -> list[SearchHit]:
@@ -228,8 +240,8 @@ class DocumentService:
         query = query.strip()
         if not query:
             return []
-        with self._lock:
-            coll = self._collection(collection)
+        with self._read_lock:
+            coll = self._collection_r(collection)
             if coll.embed_model and coll.embed_model != self.settings.embedding_model and mode != "bm25":
                 raise IndexError_(f"The collection '{collection}' was indexed with the embedding model "
                                   f"'{coll.embed_model}', but the settings now say '{self.settings.embedding_model}'.",
@@ -250,8 +262,8 @@ class DocumentService:
             if mode == "rerank" and self.rerank_available():
                 fused = self._rerank(query, fused[: max(30, top_k * 3)])
             top = fused[:top_k]
-            rows = self.manifest.chunks_by_id([i for i, _ in top])
-            roots = {p: r.root for p, r in self.manifest.files(coll.id).items()} if top else {}
+            rows = self._reader.chunks_by_id([i for i, _ in top])
+            roots = {p: r.root for p, r in self._reader.files(coll.id).items()} if top else {}
             sims = dict(vector)
             if qvec is not None:
                 missing = [i for i, _ in top if i not in sims and i in rows]
@@ -279,7 +291,7 @@ class DocumentService:
         return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in zip(got["ids"], got["embeddings"])}
 
     def _rerank(self, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        rows = self.manifest.chunks_by_id([i for i, _ in fused])
+        rows = self._reader.chunks_by_id([i for i, _ in fused])
         ids = [i for i, _ in fused if i in rows]
         scores = self._reranker.scores(query, [rows[i].text for i in ids])  # type: ignore[union-attr]
         return sorted(zip(ids, scores), key=lambda kv: kv[1], reverse=True)
@@ -295,10 +307,10 @@ class DocumentService:
         wanted = shingles(text)
         if not wanted:
             return False
-        with self._lock:
-            for coll in self.manifest.collections():
+        with self._read_lock:
+            for coll in self._reader.collections():
                 candidates = self._keyword_index(coll).search(text[:5000], 20)
-                rows = self.manifest.chunks_by_id([i for i, _ in candidates])
+                rows = self._reader.chunks_by_id([i for i, _ in candidates])
                 seen: set[int] = set()
                 for row in rows.values():
                     seen |= shingles(row.text)

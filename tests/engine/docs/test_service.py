@@ -287,3 +287,34 @@ def test_unreadable_manifest_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="unreadable"):
         new_service(home)
     shutil.rmtree(home)
+
+
+def test_search_and_status_do_not_wait_for_a_running_job(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"n{i}.txt").write_text(f"Harbour log {i}: the ferry number {i} left on time.")
+    service = new_service(tmp_path / "home")
+    service.add("c", [corpus / "n0.txt"])
+    paused, release = threading.Event(), threading.Event()
+
+    def hold(p) -> None:  # noqa: ANN001
+        if p.phase == "indexing" and p.files_done >= 2:
+            paused.set()
+            release.wait(60)
+
+    job = threading.Thread(target=lambda: service.add("c", [corpus], progress=hold))
+    job.start()
+    try:
+        assert paused.wait(120)
+        # The job is mid-way and holds the writer lock; reads still answer at once.
+        st = service.status("c")
+        assert st.state == "indexing" and 1 <= st.files_indexed < 4
+        assert service.search("c", "ferry left on time", top_k=2)
+        with pytest.raises(IndexError_, match="Another Hearth process"):
+            service.reindex("c")
+    finally:
+        release.set()
+        job.join(120)
+    assert service.status("c").files_indexed == 4 and service.status("c").state == "ready"
+    service.close()
