@@ -27,6 +27,7 @@ def _describe(c: Any) -> str:
 
 class DocumentsWindow(QWidget):
     collections_changed = Signal(list)    # names
+    warmed = Signal()                     # embedder and index loaded: indexing starts at once
     indexing_finished = Signal(object)    # IndexReport | HearthError
     refreshed = Signal()
 
@@ -113,7 +114,16 @@ class DocumentsWindow(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self._update_buttons()
+        self.is_warm = False
+        self.status.setText("Preparing document search…")
+        self.services.warm_documents(self._warmed)
         self.refresh()
+
+    def _warmed(self, ok: Any) -> None:
+        self.is_warm = bool(ok)
+        if self._job is None and self.status.text() == "Preparing document search…":
+            self.status.setText("")
+        self.warmed.emit()
 
     # -- data -------------------------------------------------------------------------------
     def refresh(self, select: str | None = None) -> None:

@@ -154,6 +154,22 @@ class EngineServices(QObject):
                 self._docs = DocumentService(get_paths(), self.config.documents)
             return self._docs
 
+    def warm_documents(self, on_done: Callable[[Any], None] | None = None) -> Job:
+        """Load the embedder and vector store on the docs thread ahead of use.
+
+        Their first import (torch, sentence-transformers, chromadb) runs long stretches of C code
+        that hold the GIL; doing it while the person picks files keeps indexing itself smooth.
+        """
+        def job(_j: Job) -> bool:
+            docs = self.documents()
+            if docs is None:
+                return False
+            docs.embedder.embed(["warm up"])  # loads torch + the model and runs it once
+            docs.vectors.count(0)  # opens chromadb and its storage
+            return True
+
+        return self.docs_runner.submit(job, on_done=on_done, on_error=lambda e: log.warning("warm-up: %s", e))
+
     # -- turns ------------------------------------------------------------------------------
     def run_turn(self, start: Callable[[Any, Callable[[Any], bool]], Any], *, on_event: Callable[[Any], None],
                  on_done: Callable[[Any], None], on_error: Callable[[Any], None]) -> Job:
