@@ -12,6 +12,12 @@ Which entities are redacted:
 * in a *personal context* — a letter or email ("Dear ...", a sign-off), a CV, "my company",
   "I work at", "I live in" — every entity is redacted, public or not, because together with the
   writer's own situation it identifies people (where someone lives, works, studies).
+
+The small model misses many names, lower-case ones especially, so sentence frames add more:
+salutations and sign-offs ("Dear Nour", "Best, Vicky"), honorifics ("Ms.yoyo"), self-introductions
+("i am belal"), organisation phrases by legal form ("snowflake inc."), all-caps runs, and words no
+English word list knows that are no typo ("wadzpay"). Once a message is known to carry private
+names, recall matters more than wording: rarer capitalised words and codes around them go too.
 """
 
 from __future__ import annotations
@@ -120,6 +126,7 @@ def _trim(ent) -> tuple[int, int] | None:
     Returns token offsets inside the doc, or None when no proper-noun-like token is left.
     """
     toks = list(ent)
+
     def proper(t) -> bool:
         return t.tag_ in _PROPER_TAGS or (t.is_upper and len(t) > 1)
 
