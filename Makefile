@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.hearth-installed
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ package: install
 
 package-smoke:
 	packaging/smoke.sh dist/hearth
+
+# Screenshots of the desktop app under a virtual X server (installs nothing by itself).
+# Needs: apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxkbcommon-x11-0
+screenshots: install
+	@command -v xvfb-run >/dev/null || { echo "xvfb-run not found: apt-get install xvfb"; exit 1; }
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) -m desktop.screenshots docs/screenshots
