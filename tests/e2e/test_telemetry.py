@@ -108,9 +108,11 @@ TELEMETRY_SDKS = {"posthog", "sentry_sdk", "segment", "analytics", "mixpanel", "
                   "opentelemetry", "datadog", "bugsnag", "rollbar", "statsd"}
 NETWORK_CLIENTS = {"socket", "http", "urllib", "urllib3", "httpx", "requests", "aiohttp",
                    "websockets", "ssl", "ftplib", "smtplib", "openai", "anthropic"}
-# Modules whose job is the network: the gate itself, cloud providers, the model hub/downloads.
+# Modules whose job is the network: the gate itself, cloud providers, the model hub/downloads,
+# and the remote inference server the user configured (model.remote_url; client from engine.net).
+# Adding a module here is a privacy decision: say why in the commit.
 NETWORK_ALLOWED = ("engine/net.py", "engine/cloud/", "engine/models/hub.py", "engine/models/download.py",
-                   "engine/models/storage.py")
+                   "engine/models/storage.py", "engine/inference/remote.py")
 
 
 def _imports(path: Path) -> set[str]:
