@@ -249,3 +249,16 @@ def test_tampered_audit_log_is_reported() -> None:
     problem = next(p for p in report.problems if "audit log" in p.what)
     assert problem.severity == "error" and "changed after it was written" in problem.what
     assert not report.ok
+
+
+@pytest.mark.parametrize("probe, expected", [
+    ({"devices": [{"name": "CPU"}], "libs": ["libggml-cpu.so"], "system_info": "CPU : AVX2 = 1"}, ["CPU"]),
+    ({"devices": [{"name": "CUDA0"}, {"name": "CPU"}], "libs": ["libggml-cuda.so", "libggml-cpu.so"]},
+     ["CUDA", "CPU"]),
+    ({"devices": [], "libs": ["libggml-base.dylib"], "system_info": "Metal : EMBED_LIBRARY = 1 | CPU : NEON = 1"},
+     ["Metal", "CPU"]),
+    ({"devices": [{"name": "Vulkan0"}], "libs": ["ggml-vulkan.dll"]}, ["Vulkan", "CPU"]),
+])
+def test_backend_names_from_a_probe(probe: dict, expected: list[str]) -> None:
+    """How GPU builds are named (the machine here has none, so the probe output is given)."""
+    assert doctor._backends(probe) == expected
