@@ -8,7 +8,8 @@ One run, one model, one prompt set, the same thread count on both sides:
    holding turns 1-7 vs a cold prefill of the same prompt → ``ttft_ratio`` (target ≤ 0.1); the
    raw library's own ratio (``create_chat_completion`` with its prefix reuse) is reported too;
 3. memory: RSS of this process before the load vs after ``unload()`` →
-   ``rss_delta_after_unload_mb`` (target within 50 MB) and ``children_after_unload`` (0).
+   ``rss_delta_after_unload_mb`` (target within 50 MB) and ``children_after_unload`` (0);
+4. cancel latency: ``cancel()`` → end of stream, mid-decode and mid-prefill (target ~100 ms).
 
 The raw side runs in a helper process of its own (spawned, like the model process), so that its
 llama.cpp never enters this process's RSS, and so both sides can be interleaved round by round:
@@ -145,6 +146,29 @@ def host_ttft(host: Any, prime: list[dict], prime_tokens: int, prompt: list[dict
     return host.last_stats.ttft_s, host.last_stats.prompt_eval_tokens
 
 
+def cancel_latency(host: Any, prompt: list[dict], after_pieces: int = 0, after_s: float = 0.0) -> float:
+    """Seconds from cancel() to the end of the stream (called from the consuming thread or a timer)."""
+    import threading
+
+    stamp: list[float] = []
+
+    def fire() -> None:
+        stamp.append(time.perf_counter())
+        host.cancel()
+
+    timer = threading.Timer(after_s, fire) if after_s else None
+    stream = host.stream_chat(prompt, max_tokens=400, temperature=0.0)
+    if timer:
+        timer.start()
+    for i, _ in enumerate(stream, 1):
+        if not timer and i == after_pieces:
+            fire()
+    end = time.perf_counter()
+    if timer:
+        timer.join()
+    return end - stamp[0] if stamp and host.last_stats.cancelled else float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="GGUF file (default: the starter SmolLM2)")
@@ -229,7 +253,14 @@ def main() -> int:
         raw_warm.append(raw.ask("ttft", prime, last_answer_tokens, turn8, False)["ttft_s"])
         raw_cold.append(raw.ask("ttft", prime, last_answer_tokens, turn8, True)["ttft_s"])
 
-    # 3. memory after unload
+    # 4. cancel latency: cancel() → the stream has ended, during decoding and during a cold prefill
+    cancel_decode, cancel_prefill = [], []
+    for _ in range(args.rounds):
+        cancel_decode.append(cancel_latency(host, DECODE_PROMPT, after_pieces=5))
+        "".join(host.stream_chat([{"role": "user", "content": "Hello!"}], max_tokens=1))  # evict turn 8
+        cancel_prefill.append(cancel_latency(host, turn8, after_s=0.05))
+
+    # 3. memory after unload (measured last, after both processes are gone)
     raw.close()
     host.unload()
     time.sleep(0.5)  # let the allocator settle; RSS is read once
@@ -258,6 +289,8 @@ def main() -> int:
         "raw_ttft_ratio": round(med(raw_warm) / med(raw_cold), 4),
         "raw_ttft_warm_s": round(med(raw_warm), 4),
         "raw_ttft_cold_s": round(med(raw_cold), 4),
+        "cancel_latency_decode_ms": round(1000 * med(cancel_decode), 1),
+        "cancel_latency_prefill_ms": round(1000 * med(cancel_prefill), 1),
         "rss_before_mb": round(rss_before / MB, 1),
         "rss_after_unload_mb": round(rss_after / MB, 1),
         "backend": info.backend,
@@ -265,7 +298,7 @@ def main() -> int:
         "rounds": args.rounds,
         "model": Path(model_path).name,
         "targets": {"decode_ratio": ">= 0.95", "ttft_ratio": "<= 0.1", "rss_delta_after_unload_mb": "<= 50",
-                    "children_after_unload": "== 0"},
+                    "children_after_unload": "== 0", "cancel_latency_*_ms": "<= ~100"},
     }
     out = ROOT / "bench" / "out" / "inference.json"
     out.parent.mkdir(parents=True, exist_ok=True)

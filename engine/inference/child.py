@@ -24,6 +24,7 @@ FALLBACK_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"
     " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+FLUSH_S = 0.02  # batch text pieces sent after the first for this long (50 updates/s is smooth)
 GPU_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "Vulkan", "SYCL", "OpenCL", "CANN", "MUSA", "Kompute")
 
 
@@ -60,6 +61,10 @@ def effective_gpu_layers(requested: int | str, path: str, n_ctx: int, notes: lis
         return -1
 
 
+class TemplateInvalid(ValueError):
+    """The chat template does not compile: not a memory problem, so loading is not retried."""
+
+
 class _Worker:
     """Owns the Llama object and its chat formatter; one request at a time."""
 
@@ -94,7 +99,7 @@ class _Worker:
                 bos_token=model.token_get_text(bos) if bos != -1 else "",
             )
         except Exception as exc:  # jinja2.TemplateSyntaxError and friends
-            raise ValueError(f"the chat template (from {source}) is not valid: {exc}") from exc
+            raise TemplateInvalid(f"the chat template (from {source}) is not valid: {exc}") from exc
         self.template_source = source
         self.vocab = model.vocab
         n_layer = llama_cpp.llama_model_n_layer(model.model)
@@ -177,6 +182,7 @@ class _Worker:
                            top_k=int(params.get("top_k", 40)), min_p=float(params.get("min_p", 0.05)),
                            repeat_penalty=float(params.get("repeat_penalty", 1.0)))
         n, t_first, t_last, cpu_first, cpu_last = 0, 0.0, 0.0, 0.0, 0.0
+        pending, t_sent = "", 0.0
         try:
             for tok in gen:
                 if lc.llama_vocab_is_eog(self.vocab, tok):
@@ -186,9 +192,13 @@ class _Worker:
                 t_last, cpu_last = time.perf_counter(), time.process_time()
                 if n == 1:
                     t_first, cpu_first = t_last, cpu_last
-                text = decoder.decode(llm.detokenize([tok]))
-                if text:
-                    conn.send(("piece", text))
+                pending += decoder.decode(llm.detokenize([tok]))
+                # The first piece goes out at once (time to first token); later ones at most every
+                # FLUSH_S. Each send wakes the caller, and on a busy machine a woken caller can
+                # push this process to the back of the run queue: fewer wake-ups, steadier decoding.
+                if pending and (t_sent == 0.0 or t_last - t_sent >= FLUSH_S):
+                    conn.send(("piece", pending))
+                    pending, t_sent = "", t_last
                 if cancel.is_set():
                     finish = "cancelled"
                     break
@@ -199,7 +209,7 @@ class _Worker:
                     break
         finally:
             gen.close()
-        tail = decoder.decode(b"", final=True)
+        tail = pending + decoder.decode(b"", final=True)
         if tail:
             conn.send(("piece", tail))
         stats.update(tokens=n, finish_reason=finish, cancelled=finish == "cancelled",
@@ -221,6 +231,9 @@ def child_main(conn: Any, cancel: Any, spec: dict[str, Any]) -> None:
         layers = effective_gpu_layers(spec["n_gpu_layers"], spec["model_path"], spec["n_ctx"], notes)
         conn.send(("loading", layers))  # so the parent knows what was tried even if we die now
         worker = _Worker(spec, layers)
+    except TemplateInvalid as exc:
+        conn.send(("error", "load", str(exc), [], 0))
+        return
     except Exception as exc:  # noqa: BLE001 - every load failure goes back to the parent as text
         conn.send(("error", "load", str(exc), list(_LOG_LINES), layers))
         return

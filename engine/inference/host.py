@@ -245,10 +245,12 @@ class ModelHost:
                     if msg[0] == "done":
                         self._last_stats = self._stats(msg[1], 0.0, None, 0.0)
                     return
-        except ModelError:
+        except ModelCrashed:
             return  # the child died meanwhile; already reset
+        except ModelError:
+            pass  # it stopped answering
         log.warning("model process did not stop after cancel; ending it")
-        self._stop_child()
+        self._stop_child()  # out of step with the pipe: the next request starts a fresh one
 
     def _ensure_loaded(self) -> LoadInfo:
         if self._proc is not None:
