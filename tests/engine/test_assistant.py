@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def _settings(**kw) -> ModelSettings:
-    base = dict(n_ctx=1024, n_threads=2, n_gpu_layers=0, temperature=0.0, seed=7, max_tokens=24)
+    base = dict(n_ctx=1024, n_threads=1, n_gpu_layers=0, temperature=0.0, seed=7, max_tokens=16)
     base.update(kw)
     return ModelSettings(**base)
 

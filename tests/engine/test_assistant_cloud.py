@@ -52,9 +52,13 @@ def _assistant(proxy: RecordingProxy, host: ModelHost, chats: ChatStore, **cloud
                                                          max_retries=0, timeout_s=120, **cloud))
     proxy.received.clear()
     proxy.fail.clear()
-    # keys={}: no key stored; an OpenAI-compatible base_url needs none (see make_provider)
-    return Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
-                     cloud=lambda: make_provider(cfg.cloud.model_copy(update={"mode": "auto"}), keys={}))
+    def provider():
+        # keys={}: no key stored; an OpenAI-compatible base_url needs none (see make_provider)
+        p = make_provider(cfg.cloud, keys={})
+        p.max_tokens = 48  # short answers keep the test quick
+        return p
+
+    return Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)), cloud=provider)
 
 
 def _sent(proxy: RecordingProxy) -> list[list[dict]]:

@@ -17,7 +17,7 @@ from engine.paths import Paths
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = ModelSettings(n_ctx=2048, n_threads=2, n_gpu_layers=0, temperature=0.0, seed=5, max_tokens=16)
+SETTINGS = ModelSettings(n_ctx=2048, n_threads=1, n_gpu_layers=0, temperature=0.0, seed=5, max_tokens=16)
 
 
 @pytest.fixture(scope="module")
