@@ -244,6 +244,10 @@ class Assistant:
         reasons = list(getattr(decision, "reasons", []) or [])
         if decision.route == "local":
             return _Plan(reasons=reasons or ["Kept on this computer."], kept_local_for_privacy=True)
+        if decision.route not in ("redacted", "cloud") or not decision.outbound:
+            log.error("router returned an unusable decision (%s); keeping the turn local", decision.route)
+            return _Plan(reasons=["The privacy check gave no usable answer, so this stays on your computer."],
+                         kept_local_for_privacy=True)
         outbound = []
         if self.config.cloud.send_history:
             outbound += self._outbound_history(decision, history)
