@@ -298,3 +298,26 @@ def test_sensitive_turn_stays_local_and_taints_the_chat(host: ModelHost, chats: 
     events = list(a.turn(chat.id, "How do rainbows form?", cloud_mode="auto"))
     assert events[0].route == "local" and "already contains sensitive" in events[0].reasons[0]
     assert trip.calls == 0
+
+
+def test_full_disk_when_saving_the_answer_is_a_failed_event(assistant: Assistant, chats: ChatStore) -> None:
+    from engine.errors import StorageError
+
+    chat = chats.create()
+    other = chats.create("filler")
+    events = []
+    for ev in assistant.turn(chat.id, "Say hello."):
+        events.append(ev)
+        if isinstance(ev, Token) and sum(isinstance(e, Token) for e in events) == 1:
+            # the disk fills up while the answer streams (SQLite's page cap raises SQLITE_FULL)
+            pages = chats._conn.execute("PRAGMA page_count").fetchone()[0]
+            chats._conn.execute(f"PRAGMA max_page_count = {pages}")
+            for size in (1000, 100, 10, 1):  # fill every last gap
+                with pytest.raises(StorageError):
+                    for _ in range(10_000):
+                        chats.add_message(other.id, "user", "x" * size)
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.kind == "StorageError" and "disk is full" in failed.message
+    assert [m.role for m in chats.messages(chat.id)] == ["user"]  # the question is safe, nothing half-saved
+    chats._conn.execute("PRAGMA max_page_count = 1073741823")
+    assert isinstance(list(assistant.regenerate(chat.id))[-1], Done)
