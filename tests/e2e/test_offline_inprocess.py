@@ -48,7 +48,7 @@ def host(child_log: Path):
     from engine.models.registry import resolve_model
     from engine.starter import STARTER_MODEL_ID
 
-    settings = ModelSettings(n_ctx=1024, max_tokens=16, temperature=0.0, seed=1)
+    settings = ModelSettings(n_ctx=1024, max_tokens=16, temperature=0.0, seed=1, n_threads=1)
     with NetGuard() as guard:
         h = ModelHost(resolve_model(STARTER_MODEL_ID), settings)
         h.load()
