@@ -181,18 +181,25 @@ def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
 
 
 _HONORIFIC = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:\s[A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:[ \t][A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
 _SALUTATION = re.compile(
     r"(?:^|[\n\"“:.!]\s*|\b)(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)),?\s+"
-    r"(?!(?i:all|team|everyone|there|sir|madam|guys)\b)([A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+)?)")
-_SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|with name|name is|named|called)\s+([A-Za-z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)", re.I)
-_SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Best wishes),?\s*\n?\s*([A-Z][a-z'-]+(?:\s[A-Z][a-z'-]+)?)\s*$")
+    r"(?!(?i:all|team|everyone|there|sir|madam|guys)\b)([A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
+_SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|with name|name is|named|called)\s+([A-Za-z][a-z'-]+(?:[ \t][A-Z][a-z'-]+)?)", re.I)
+_SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Best wishes),?\s*\n?\s*([A-Z][a-z'-]+(?:[ \t][A-Z][a-z'-]+)?)\s*$")
 
 
 _ADDRESSEE = re.compile(
     r"\b(?:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind)\s+(?:to\s+)?"
-    r"([A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)\b(?!\s+(?:team|department|office|committee|board)\b)")
+    r"([A-Z][a-z]{2,}(?:[ \t][A-Z][a-z]{2,})?)\b(?!\s+(?:team|department|office|committee|board)\b)")
 _INITIAL_NAME = re.compile(r"\b([A-Z]\.\s?[A-Z][a-z]{2,})\b")
+_RELATION = re.compile(
+    r"\b(?i:my|our|his|her|their)\s+(?i:colleague|co-?worker|manager|boss|friend|wife|husband|partner|son|"
+    r"daughter|student|client|customer|teacher|doctor|landlord|landlady|neighbou?r|brother|sister|mother|father|"
+    r"mom|mum|dad|aunt|uncle|cousin|employee|tenant|patient|fianc[eé]e?|girlfriend|boyfriend|supervisor|"
+    r"professor|lawyer|accountant|assistant|intern|roommate|flatmate)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)")
+_NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|applicant|candidate)\s*[:=]\s*"
+                         r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
 
 def _contextual_names(text: str) -> list[tuple[int, int, str]]:
@@ -201,12 +208,17 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     found = []
-    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME):
+    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
-            first = m.group(1).split()[0].lower()
-            if first in STOP_WORDS or first in _CALENDAR:  # "Hello, We assessed ..." is no name
+            first = m.group(1).split()[0].lower().rstrip(".")
+            if first in STOP_WORDS or first in _CALENDAR or first in _HONORIFICS:  # "Hello, We ..." is no name
                 continue
-            found.append((m.start(1), m.end(1), m.group(1)))
+            name, end = m.group(1), m.end(1)
+            # "Name: Bill Gates Born: ..." — drop trailing ordinary words a form label left attached.
+            while " " in name.strip() and text[end:].lstrip().startswith(":"):
+                name = name.rsplit(" ", 1)[0]
+                end = m.start(1) + len(name)
+            found.append((m.start(1), end, name))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
         # "I am Belal" / "i am belal" yes; "I am excited", "I am easygoing" no.
@@ -287,15 +299,19 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         if not any(s < b and a < e for a, b in skip):
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
             candidates.append(("ORG", s, e, t))
+    shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
     for s, e, t in _contextual_names(text):
-        if not any(s < b and a < e for a, b in skip) and not is_public_entity(t):
+        if is_public_entity(t):
+            shielded.append((s, e))
+        elif not any(s < b and a < e for a, b in skip):
             candidates.append(("PERSON", s, e, t))
+    candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
     out: list[Finding] = []
-    kept: list[tuple[int, int]] = []  # public entities left in place: never redacted piecemeal
-    for kind, s, e, surface in candidates:
+    kept: list[tuple[int, int]] = list(shielded)  # public entities left in place: never redacted piecemeal
+    for kind, s, e, surface in sorted(candidates, key=lambda c: c[1] - c[2]):  # longest span first
         public = is_public_entity(surface) or (kind == "GROUP")
         if public and not (personal and kind in ("PLACE", "GROUP", "ORG")):
             kept.append((s, e))
@@ -315,6 +331,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     return EntityScan(sorted(out, key=lambda f: f.start), personal)
 
 
+_HONORIFICS = frozenset("mr mrs ms miss dr prof engr sir madam mx".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 _SENT_START = {".", "!", "?", ":", ";", "\n", '"', "“", "”", "-", "•", "*", "(", ")", "|", "'", "–", "—"}
@@ -342,7 +359,7 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         z = _zipf(txt.lower())
         # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
-        if txt.lower() in _CALENDAR:
+        if txt.lower() in _CALENDAR or txt.lower().rstrip(".") in _HONORIFICS:
             continue
         if not code and not (proper and (not starts_sentence or z < 3.5)) and (z >= 4.0 or is_public_entity(txt)):
             continue

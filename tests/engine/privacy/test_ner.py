@@ -73,3 +73,22 @@ def test_bare_domains():
     assert [f.text for f in find_domains("moved from @blacksunplc.com to @blacksun-global.com")] == \
         ["blacksunplc.com", "blacksun-global.com"]
     assert find_domains("see www.example.com and read file.txt or index.html") == []
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("Please translate for my colleague Agnieszka: the meeting moved to Thursday.", ["Agnieszka"]),
+    ("Can you check my resume? Name: Tomasz Wiśniewski, email tomasz.w@onet.pl.", ["Tomasz", "Wiśniewski"]),
+    ("Fix the grammar: Dear Mr. Okonkwo, your application to Brightwater Academy was unsuccessful.",
+     ["Okonkwo", "Brightwater"]),
+])
+def test_names_in_relations_forms_and_letters(router, text, hidden):
+    d = router.route(text)
+    assert d.route == "redacted"
+    for word in hidden:
+        assert word not in d.outbound
+    assert "Mr." in d.outbound or "Mr." not in text  # the honorific is no name
+
+
+def test_form_labels_do_not_hide_public_figures(router):
+    text = "Write a question-answer pair. Name: Bill Gates Born: October 28, 1955 Education: Harvard University"
+    assert router.route(text).outbound == text
