@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from engine.errors import HearthError
 
 if TYPE_CHECKING:
     from engine.assistant import Assistant
