@@ -169,6 +169,31 @@ def _render_turn(events: Iterator[Any], assistant: "Assistant", *, show_stats: b
     return status
 
 
+REPL_HELP = """Commands:
+  /new      start a new conversation
+  /regen    answer the last question again
+  /local    answer the last question again, on this computer only
+  /quit     leave (Ctrl-D works too)
+Ctrl-C while an answer streams stops that answer; the partial answer is kept."""
+
+
+def _print_jsonl(events: Iterator[Any], assistant: "Assistant") -> int:
+    """`hearth ask --json`: one JSON object per event, for scripts."""
+    from dataclasses import asdict
+
+    from engine.events import Done, Failed
+
+    status = 0
+    with _ctrl_c_cancels(assistant):
+        for ev in events:
+            print(json.dumps({"event": type(ev).__name__, **asdict(ev)}, ensure_ascii=False), flush=True)
+            if isinstance(ev, Failed):
+                status = 1
+            elif isinstance(ev, Done) and ev.cancelled:
+                status = 130
+    return status
+
+
 # -- hearth ask / hearth chat -------------------------------------------------------------------------
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -183,7 +208,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
                 chat = chats.create(model=args.model or cfg.model.default)
             events = assistant.turn(chat.id, args.question, collection=args.docs, cloud_mode=mode,
                                     confirm=_confirm_on_terminal if mode == "ask" else None)
-            status = _render_turn(events, assistant, show_stats=args.stats)
+            if args.json:
+                status = _print_jsonl(events, assistant)
+            else:
+                status = _render_turn(events, assistant, show_stats=args.stats)
         finally:
             with contextlib.suppress(Exception):
                 assistant.host.unload()
@@ -199,8 +227,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         chat = chats.get(args.chat) if args.chat else None
         model_id = args.model or (chat.model if chat else None) or cfg.model.default
         assistant = _build_assistant(cfg, chats, model_id, args.docs, mode)
-        print(f"Hearth chat with {model_id}. /new starts a new conversation, /quit leaves; "
-              "Ctrl-C stops an answer.", file=sys.stderr)
+        print(f"Hearth chat with {model_id}. /help lists commands; Ctrl-C stops an answer.", file=sys.stderr)
         try:
             print("Loading the model…", file=sys.stderr)
             info = _load_model(assistant)
@@ -224,13 +251,27 @@ def _cmd_chat(args: argparse.Namespace) -> int:
                     chat = None
                     print("(new conversation)", file=sys.stderr)
                     continue
+                if text == "/help":
+                    print(REPL_HELP, file=sys.stderr)
+                    continue
+                options = dict(collection=args.docs, cloud_mode=mode,
+                               confirm=_confirm_on_terminal if mode == "ask" else None)
+                if text in ("/regen", "/local"):
+                    if chat is None:
+                        print("(nothing to answer again yet)", file=sys.stderr)
+                        continue
+                    _load_model(assistant)
+                    sys.stdout.write("hearth> ")
+                    sys.stdout.flush()
+                    events = assistant.regenerate(chat.id, answer_locally=text == "/local", **options)
+                    _render_turn(events, assistant, show_stats=True)
+                    continue
                 if chat is None:
                     chat = chats.create(model=model_id)
                 _load_model(assistant)  # no-op while the model process is alive
                 sys.stdout.write("hearth> ")
                 sys.stdout.flush()
-                events = assistant.turn(chat.id, text, collection=args.docs, cloud_mode=mode,
-                                        confirm=_confirm_on_terminal if mode == "ask" else None)
+                events = assistant.turn(chat.id, text, **options)
                 _render_turn(events, assistant, show_stats=True)
         finally:
             with contextlib.suppress(Exception):
@@ -338,6 +379,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_turn_options(p)
     p.add_argument("--stats", action="store_true", help="print tokens/s and backend after the answer")
     p.add_argument("--quiet", action="store_true", help="do not print the conversation id")
+    p.add_argument("--json", action="store_true", help="print every event as one JSON line (for scripts)")
     p.set_defaults(func=_cmd_ask)
 
     chats = subparsers.add_parser("chats", help="list, show, export, rename, delete and search conversations")

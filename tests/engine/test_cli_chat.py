@@ -56,6 +56,18 @@ def test_ask_streams_an_answer_and_persists_it(hearth_home: Path, starter_gguf: 
     assert md.returncode == 0 and md.stdout.count("## You") == 2 and md.stdout.count("## Assistant") == 2
 
 
+def test_ask_json_prints_one_event_per_line(hearth_home: Path, starter_gguf: Path) -> None:
+    _write_config(hearth_home)
+    r = _run("ask", "Say hi", "--model", str(starter_gguf), "--json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "Routed" and kinds[-1] == "Done" and set(kinds[1:-1]) == {"Token"}
+    assert events[0]["route"] == "local" and events[0]["outbound_text"] is None
+    assert events[-1]["text"] == "".join(e["text"] for e in events if e["event"] == "Token")
+    assert events[-1]["message_id"] == 2 and events[-1]["backend"] == "CPU"
+
+
 def test_ask_with_a_missing_model_fails_clearly(hearth_home: Path, tmp_path: Path) -> None:
     r = _run("ask", "Hello", "--model", "no-such-model")
     assert r.returncode == 1 and "No installed model called 'no-such-model'" in r.stderr
@@ -120,13 +132,16 @@ def test_corrupt_chats_database_is_a_clear_error(hearth_home: Path) -> None:
 
 def test_chat_repl_new_and_quit(hearth_home: Path, starter_gguf: Path) -> None:
     _write_config(hearth_home)
-    r = _run("chat", "--model", str(starter_gguf), stdin="Hello there\n/new\nWhat is two plus two?\n/quit\n")
+    r = _run("chat", "--model", str(starter_gguf),
+             stdin="/regen\nHello there\n/new\nWhat is two plus two?\n/regen\n/help\n/quit\n")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count("hearth> ") == 2 and r.stderr.count("tokens/s") == 2
+    assert "nothing to answer again yet" in r.stderr and "/local" in r.stderr  # /regen too early; /help
+    assert r.stdout.count("hearth> ") == 3 and r.stderr.count("tokens/s") == 3
     with ChatStore() as s:
         chats = s.list()
         assert len(chats) == 2
         assert sorted(c.title for c in chats) == ["Hello there", "What is two plus two?"]
+        # /regen replaced the answer rather than adding one
         assert all([m.role for m in s.messages(c.id)] == ["user", "assistant"] for c in chats)
 
 
