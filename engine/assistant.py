@@ -293,6 +293,9 @@ class Assistant:
                 notice = nothing_found_reply(collection) + "\n\n"
                 pieces.append(notice)
                 yield Token(notice)
+        if self._cancel.is_set():  # stopped while retrieving or fitting: do not start the model
+            yield Done("".join(pieces), None, cancelled=True)
+            return
         try:
             status = yield from self._pump(self.host.stream_chat(fit.messages), pieces, None)
         except GeneratorExit:  # the consumer walked away mid-answer: keep what was said
@@ -382,6 +385,9 @@ class Assistant:
         name = getattr(provider, "name", self.config.cloud.provider)
         model = getattr(provider, "model", self.config.cloud.model)
         preview = outbound_preview(plan.outbound)
+        if self._cancel.is_set():  # stopped before anything was sent
+            yield Done("", None, backend=f"cloud:{name}", cancelled=True)
+            return
         # Audit first: if the record cannot be written, nothing is sent.
         self._audit_outbound(name, model, plan)
         self._active_provider = provider

@@ -167,3 +167,17 @@ def test_cancel_during_a_cloud_answer_keeps_the_partial(proxy, host, chats) -> N
     assert done.text == "".join(seen) and len(seen) < 50
     saved = chats.messages(chat.id)[-1]
     assert (saved.status, saved.route, saved.content) == ("cancelled", "cloud", done.text)
+
+
+def test_cancel_during_the_preview_sends_nothing(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+
+    def confirm_then_stop(routed: Routed) -> bool:
+        a.cancel()  # the person pressed Stop while the preview was open, then confirmed
+        return True
+
+    events = list(a.turn(chat.id, "Name three planets.", cloud_mode="ask", confirm=confirm_then_stop))
+    assert isinstance(events[-1], Done) and events[-1].cancelled and events[-1].message_id is None
+    assert proxy.received == [] and not AuditLog().path.exists()
+    assert [m.role for m in chats.messages(chat.id)] == ["user"]
