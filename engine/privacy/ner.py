@@ -130,7 +130,11 @@ def _trim(ent) -> tuple[int, int] | None:
     def proper(t) -> bool:
         return t.tag_ in _PROPER_TAGS or (t.is_upper and len(t) > 1)
 
-    while toks and not proper(toks[0]):
+    def sentence_verb(t) -> bool:  # "Email Rachel Zheng": a capitalised first word is often a verb
+        first = t.i == 0 or t.doc[t.i - 1].text in _SENT_START or t.doc[t.i - 1].is_space
+        return first and len(toks) > 1 and _zipf(t.text.lower()) >= 4.5 and not is_public_entity(t.text)
+
+    while toks and (not proper(toks[0]) or sentence_verb(toks[0])):
         toks.pop(0)
     while toks and not proper(toks[-1]) and toks[-1].tag_ != "POS":
         toks.pop()

@@ -79,20 +79,27 @@ class PrivacyRouter:
         self.judge = judge
         self.budget_s = budget_s
 
-    _warm = False
+    _warmed: set[bool] = set()  # per process: loaded without / with the NER model
 
     def warm_up(self) -> None:
         """Load models and word lists now (call from a worker at start-up, not the UI thread).
 
-        Routes one sample message through every layer so that no lazy load (NER model, phone
-        metadata, word frequencies, stop-word lists) lands inside a message's time budget.
+        Runs every layer once on a sample so that no lazy load (NER model, phone metadata, word
+        frequencies, stop-word lists) lands inside a message's time budget. The judge is not run.
         """
-        if PrivacyRouter._warm:
+        use_ner = bool(self.settings.use_ner)
+        if use_ner in PrivacyRouter._warmed:
             return
         sample = ("Dear Anna Kowalsky, call +1 202 555 0147 or mail anna@fastmail.fm about Acme Corp in Paris, "
                   "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Wadzpay hospical.")
-        self._route(sample, (), False, False, (), time.perf_counter() + 1e9)
-        PrivacyRouter._warm = True
+        uncovered_language(sample)
+        det.run_detectors(sample)
+        find_disclosures(sample)
+        if use_ner:
+            from engine.privacy.ner import find_entities
+
+            find_entities(sample)
+        PrivacyRouter._warmed.add(use_ner)
 
     def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
               tainted: bool = False, user_terms: Sequence[str] = ()) -> RouteDecision:
