@@ -43,7 +43,7 @@ TURNS = ["Tell me about rivers.", "Which is the longest?", "How long is it?", "W
 
 
 def _settings(max_tokens: int) -> ModelSettings:
-    return ModelSettings(n_ctx=4096, n_threads=2, n_gpu_layers=0, temperature=0.0, seed=1, max_tokens=max_tokens)
+    return ModelSettings(n_ctx=4096, n_threads=1, n_gpu_layers=0, temperature=0.0, seed=1, max_tokens=max_tokens)
 
 
 def decode(host: ModelHost, chats: ChatStore, runs: int = 3) -> dict:

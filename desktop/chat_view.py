@@ -82,9 +82,11 @@ class CodeBlock(QFrame):
     def set_segment(self, seg: Segment) -> None:
         if self.text.toPlainText() != seg.text:
             self.text.setPlainText(seg.text)
-            lines = max(1, seg.text.count("\n") + 1)
+            lines = seg.text.split("\n")
             fm = self.text.fontMetrics()
-            self.text.setFixedHeight(lines * fm.lineSpacing() + 12 + self.text.horizontalScrollBar().sizeHint().height())
+            # room for a horizontal scroll bar only when a line is likely to need one
+            bar = self.text.horizontalScrollBar().sizeHint().height() if max(map(len, lines)) > 90 else 0
+            self.text.setFixedHeight(len(lines) * fm.lineSpacing() + 10 + bar)
         self.lang.setText(seg.lang or "code")
 
     def code(self) -> str:
@@ -295,9 +297,9 @@ class ChatView(QScrollArea):
         self.empty.setObjectName("Muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self._lay.addStretch(1)
-        self._lay.addWidget(self.empty)
-        self._lay.addStretch(1)
+        self.empty.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._lay.addWidget(self.empty)   # fills the pane (centred text) while there are no messages
+        self._lay.addStretch(1)           # keeps messages at the top
         self.setWidget(self._area)
         self.widgets: list[MessageWidget] = []
         self._stick = True

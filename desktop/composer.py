@@ -108,7 +108,7 @@ class Composer(QFrame):
         from desktop import theme
         c = theme.colors()
         if mode == "off":
-            self.privacy.setText("🔒 Local only")
+            self.privacy.setText("● Local only")
             self.privacy.setStyleSheet(f"color: {c['local']};")
             self.privacy.setToolTip("Cloud help is off: every answer is written on this computer.")
         elif mode == "ask":

@@ -118,7 +118,7 @@ class ConversationListModel(QAbstractListModel):
                 return f
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return ("📌 " if chat.pinned else "") + chat.title if role == Qt.ItemDataRole.DisplayRole else chat.title
+            return chat.title  # pinned chats sit under the "Pinned" header
         if role == Qt.ItemDataRole.ToolTipRole:
             return chat.title
         if role == ID_ROLE:

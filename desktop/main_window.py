@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.sidebar.open_documents.connect(self.open_documents)
         self.sidebar.open_models.connect(self.open_models)
         self.sidebar.open_settings.connect(self.open_settings)
+        self.composer.collection.currentIndexChanged.connect(self._collection_picked)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
         self.composer.cancel_edit_requested.connect(lambda: setattr(self, "_editing", None))
@@ -494,6 +495,11 @@ class MainWindow(QMainWindow):
 
         self.services.docs_runner.submit(job, on_done=self.composer.set_collections,
                                          on_error=lambda e: log.warning("collections: %s", e))
+
+    def _collection_picked(self, _i: int) -> None:
+        # Load the embedder now, while the person types, rather than during the first answer.
+        if self.composer.selected_collection() and self.services.state == "ready":
+            self.services.warm_documents()
 
     def open_models(self) -> QWidget:
         from desktop.models_window import ModelsWindow

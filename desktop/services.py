@@ -49,9 +49,10 @@ class EngineServices(QObject):
         self.config = config
         self.model = Runner("model", self)
         self.store = Runner("store", self)
-        self.docs_runner = Runner("docs", self)
-        self.hub = Runner("hub", self)
-        self.download = Runner("download", self)
+        # indexing, hub work and downloads yield the CPU to the UI and to the model
+        self.docs_runner = Runner("docs", self, background=True)
+        self.hub = Runner("hub", self, background=True)
+        self.download = Runner("download", self, background=True)
         self.chats: Any = None            # ChatStore once open
         self.host: Any = None             # ModelHost once loaded
         self.assistant: Any = None

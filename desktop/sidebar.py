@@ -27,7 +27,7 @@ class Sidebar(QFrame):
         self.setMaximumWidth(360)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 10, 8, 8)
-        self.new_btn = QPushButton("＋  New chat")
+        self.new_btn = QPushButton("+  New chat")
         self.new_btn.setToolTip("New chat (Ctrl+N)")
         self.new_btn.clicked.connect(self.new_chat)
         lay.addWidget(self.new_btn)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -50,10 +51,24 @@ def as_hearth_error(exc: BaseException) -> HearthError:
                        "Details are in the log file. Try again, or restart Hearth.")
 
 
+BACKGROUND_NICE = 10
+
+
 class _Worker(QObject):
     progress = Signal(int, object)
     finished = Signal(int, object)
     failed = Signal(int, object)
+
+    @Slot()
+    def lower_priority(self) -> None:
+        """Run this thread (and the threads and processes it starts: torch's pool, parse
+        workers) at a lower CPU priority, so the UI thread wins the cores when they are busy."""
+        if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+            try:
+                current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, BACKGROUND_NICE))
+            except OSError:
+                log.debug("could not lower the priority of a worker thread", exc_info=True)
 
     @Slot(object)
     def run(self, job: Job) -> None:
@@ -77,7 +92,7 @@ class Runner(QObject):
     _submit = Signal(object)
     busy_changed = Signal(bool)
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None, *, background: bool = False) -> None:
         super().__init__(parent)
         self.name = name
         self._ids = itertools.count(1)
@@ -91,6 +106,8 @@ class Runner(QObject):
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
+        if background:  # on Linux a thread's nice value is its own, inherited by what it starts
+            self._thread.started.connect(self._worker.lower_priority)
         self._thread.start()
 
     def submit(self, fn: Callable[[Job], Any], *, on_done: Callback | None = None,
