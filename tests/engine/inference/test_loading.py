@@ -87,6 +87,11 @@ def test_chat_template_override_is_used(starter_gguf: Path) -> None:
         n_gguf = host.count_tokens(msgs)
     # the GGUF's ChatML template adds a default system prompt and role markers
     assert n_plain < n_gguf
+    # the person's own override (Settings) wins over the catalog's
+    with ModelHost(model_for(starter_gguf, chat_template="{{ raise_exception('catalog template used') }}"),
+                   SETTINGS.model_copy(update={"chat_template": plain})) as host:
+        assert host.load().chat_template_source == "settings"
+        assert host.count_tokens(msgs) == n_plain
 
 
 def test_unload_leaves_no_child_and_reloads_on_demand(starter_gguf: Path) -> None:
