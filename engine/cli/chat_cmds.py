@@ -76,6 +76,8 @@ def _ctrl_c_cancels(assistant: "Assistant") -> Iterator[list[bool]]:
         return
 
     def handler(signum: int, frame: Any) -> None:
+        if _confirming:  # at the y/N question nothing runs yet: Ctrl-C just answers "no"
+            raise KeyboardInterrupt
         pressed.append(True)
         threading.Thread(target=assistant.cancel, daemon=True).start()
 
@@ -108,8 +110,12 @@ def _load_model(assistant: "Assistant") -> Any:
             signal.signal(signal.SIGINT, previous)
 
 
+_confirming = False
+
+
 def _confirm_on_terminal(routed: "Routed") -> bool:
     """`--cloud ask`: show exactly what would leave the machine, then ask y/N."""
+    global _confirming
     err = sys.stderr
     print(f"\n── About to send to {routed.provider} ({routed.route}) ──", file=err)
     for reason in routed.reasons:
@@ -121,10 +127,14 @@ def _confirm_on_terminal(routed: "Routed") -> bool:
     print("──", file=err)
     err.write("Send this? [y/N] ")
     err.flush()
+    _confirming = True
     try:
         answer = sys.stdin.readline()
     except (EOFError, KeyboardInterrupt):
         answer = ""
+        print(file=err)
+    finally:
+        _confirming = False
     return answer.strip().lower() in ("y", "yes")
 
 

@@ -217,3 +217,34 @@ def test_ask_cloud_ask_shows_the_preview_and_no_keeps_it_local(hearth_home: Path
     with ChatStore() as s:
         (chat,) = s.list()
         assert [m.route for m in s.messages(chat.id)] == ["local", "local"]
+
+
+def test_ctrl_c_at_the_cloud_preview_means_no(hearth_home: Path, starter_gguf: Path) -> None:
+    _write_config(hearth_home)
+    with open(hearth_home / "config.toml", "a", encoding="utf-8") as fh:
+        fh.write("[privacy]\nuse_ner = false\n")
+    proc = subprocess.Popen([str(HEARTH), "ask", "How do rainbows form?", "--cloud", "ask", "--model",
+                             str(starter_gguf)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=os.environ.copy(), start_new_session=True)
+    try:
+        err = bytearray()
+        deadline = time.monotonic() + 120
+        while b"Send this? [y/N]" not in err:
+            assert time.monotonic() < deadline, bytes(err)
+            ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+            if ready:
+                chunk = os.read(proc.stderr.fileno(), 4096)
+                assert chunk, f"hearth exited early: {bytes(err)!r}"
+                err += chunk
+        os.killpg(proc.pid, signal.SIGINT)
+        out, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, (err + rest).decode()
+    assert out.strip() and b"Traceback" not in rest
+    assert not (hearth_home / "data" / "audit.jsonl").exists()
+    with ChatStore() as s:
+        (chat,) = s.list()
+        assert [m.route for m in s.messages(chat.id)] == ["local", "local"]
