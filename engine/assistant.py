@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
 from engine.errors import Cancelled, CloudError, HearthError, IndexError_
 from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
-from engine.prompting import (grounding_budget, history_dicts, nothing_found_reply, outbound_preview,
-                              text_counter, title_from)
+from engine.prompting import (alternate_roles, grounding_budget, history_dicts, nothing_found_reply,
+                              outbound_preview, text_counter, title_from)
 
 if TYPE_CHECKING:
     from engine.config import Config
@@ -251,7 +251,7 @@ class Assistant:
         outbound = []
         if self.config.cloud.send_history:
             outbound += self._outbound_history(decision, history)
-        outbound.append({"role": "user", "content": decision.outbound})
+        outbound = alternate_roles(outbound + [{"role": "user", "content": decision.outbound}])
         return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound, mode=mode)
 
     @staticmethod

@@ -16,6 +16,18 @@ def history_dicts(messages: Iterable["Message"]) -> list[dict]:
             if m.role in ("user", "assistant") and m.content.strip()]
 
 
+def alternate_roles(messages: list[dict]) -> list[dict]:
+    """Merge neighbours with the same role (an unanswered question, then the next one): some
+    cloud APIs reject two user messages in a row. Nothing is dropped or reordered."""
+    out: list[dict] = []
+    for m in messages:
+        if out and out[-1]["role"] == m["role"]:
+            out[-1] = {"role": m["role"], "content": out[-1]["content"] + "\n\n" + m["content"]}
+        else:
+            out.append({"role": m["role"], "content": m["content"]})
+    return out
+
+
 def title_from(text: str) -> str:
     """A conversation title from its first question: first line, shortened on a word boundary."""
     line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""

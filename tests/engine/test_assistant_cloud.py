@@ -181,3 +181,15 @@ def test_cancel_during_the_preview_sends_nothing(proxy, host, chats) -> None:
     assert isinstance(events[-1], Done) and events[-1].cancelled and events[-1].message_id is None
     assert proxy.received == [] and not AuditLog().path.exists()
     assert [m.role for m in chats.messages(chat.id)] == ["user"]
+
+
+def test_unanswered_question_is_merged_not_sent_as_two_user_turns(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    proxy.fail.extend([503])
+    assert isinstance(list(a.turn(chat.id, "How far away is the Moon?"))[-1], Failed)
+    events = list(a.turn(chat.id, "And the Sun?"))
+    assert isinstance(events[-1], Done), events[-1]
+    last = _sent(proxy)[-1]
+    assert last == [{"role": "user", "content": "How far away is the Moon?\n\nAnd the Sun?"}]
+    assert AuditLog().entries()[-1]["text"] == last[0]["content"]  # the audit holds exactly what went out
