@@ -88,16 +88,16 @@ def is_public_entity(text: str) -> bool:
     return _norm(text) in public_entities()
 
 
-_PERSONAL = re.compile(
+# Letters, emails, CVs and someone's own text pasted to be edited.
+_CORRESPONDENCE = re.compile(
     r"(^|\n|[\"“:]\s*)\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[ ,]+(?:mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|engr\.?\s*)?[A-Z<]|"
     r"\b(regards|sincerely|yours truly|best wishes|many thanks|cheers|warm wishes|kind regards|thanks),?\s*\n?\s*[A-Z<][a-z]*|"
     r"\b(write|draft|compose|reply to|respond to|answer) (?:a |an |this |the )?(?:\w+ )?(letter|e-?mail|mail|message|note|reply)\b|"
     r"\b(resume|résumé|curriculum vitae|cover letter|cv)\b|"
-    # Someone's own text pasted to be edited: "Paraphrase \"...\"", "rewrite this email: ..."
-    r"\b(paraphrase|rephrase|rewrite|re-write|re write|reword|proofread|polish|correct|improve|check grammar)\b[^\n]{0,40}[\"“:]|"
-    # The writer speaking about themselves or their own organisation.
-    r"\b(i|i'm|im|i've|i'd|my|mine|we|we're|we've|our|ours)\b",
+    r"\b(paraphrase|rephrase|rewrite|re-write|re write|reword|proofread|polish|correct|improve|check grammar)\b[^\n]{0,40}[\"“:]",
     re.I)
+# The writer speaking about themselves or their own organisation.
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|i'd|my|mine|we|we're|we've|our|ours)\b", re.I)
 
 
 # "How do I ...", "Can I ...": a generic how-to framing, not the writer talking about themselves.
@@ -108,7 +108,11 @@ _GENERIC_I = re.compile(r"\b(?:how|what|where|when|why|which)\s+(?:do|can|should
 
 def personal_context(text: str) -> bool:
     """True for correspondence, CVs and first-person accounts of one's own work or life."""
-    return bool(_PERSONAL.search(_GENERIC_I.sub(" ", text)))
+    return correspondence(text) or bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", text)))
+
+
+def correspondence(text: str) -> bool:
+    return bool(_CORRESPONDENCE.search(text))
 
 
 def _zipf(word: str) -> float:
@@ -215,7 +219,7 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
     for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
             first = m.group(1).split()[0].lower().rstrip(".")
-            if first in STOP_WORDS or first in _CALENDAR or first in _HONORIFICS:  # "Hello, We ..." is no name
+            if first in STOP_WORDS or first in _HONORIFICS:  # "Hello, We assessed ..." is no name
                 continue
             name, end = m.group(1), m.end(1)
             # "Name: Bill Gates Born: ..." — drop trailing ordinary words a form label left attached.
@@ -324,7 +328,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
             continue
         out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
     out += _unknown_words(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
-    if out or (skip and personal):
+    if out or (skip and personal) or correspondence(text):
         # Once a message is known to carry private names, recall matters more than keeping
         # its wording: also redact the rarer capitalised words and codes around them.
         out += _rare_capitalised(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
