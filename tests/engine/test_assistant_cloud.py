@@ -193,3 +193,48 @@ def test_unanswered_question_is_merged_not_sent_as_two_user_turns(proxy, host, c
     last = _sent(proxy)[-1]
     assert last == [{"role": "user", "content": "How far away is the Moon?\n\nAnd the Sun?"}]
     assert AuditLog().entries()[-1]["text"] == last[0]["content"]  # the audit holds exactly what went out
+
+
+# -- Anthropic messages API (echoing loopback server: placeholders come back and must be restored) --
+
+@pytest.fixture
+def anthropic_server():
+    from tests.support.anthropic_server import AnthropicServer
+
+    with AnthropicServer() as server:
+        yield server
+
+
+def _anthropic_assistant(server, host, chats) -> Assistant:
+    cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", provider="anthropic", model="claude-test",
+                                                         base_url=server.url, max_retries=0, timeout_s=30))
+    return Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
+                     cloud=lambda: make_provider(cfg.cloud, keys={"anthropic": "sk-ant-test"}))
+
+
+def test_anthropic_echo_is_restored_across_split_chunks(anthropic_server, host, chats) -> None:
+    a = _anthropic_assistant(anthropic_server, host, chats)
+    chat = chats.create()
+    events = list(a.turn(chat.id, f"Forward this to {EMAIL} please."))
+    assert events[0].route == "redacted" and isinstance(events[-1], Done), events[-1]
+    # the server echoed "[EMAIL_1]" in 3-character pieces; the answer shows the real address
+    assert events[-1].text == f"You said: Forward this to {EMAIL} please."
+    assert events[-1].backend == "cloud:anthropic"
+    (req,) = anthropic_server.received
+    assert EMAIL not in json.dumps(req.body)
+    assert req.body["messages"] == [{"role": "user", "content": "Forward this to [EMAIL_1] please."}]
+    assert chats.messages(chat.id)[-1].content == events[-1].text
+
+
+def test_anthropic_dropped_connection_keeps_the_partial_as_failed(anthropic_server, host, chats) -> None:
+    anthropic_server.drop_after = 3
+    a = _anthropic_assistant(anthropic_server, host, chats)
+    chat = chats.create()
+    events = list(a.turn(chat.id, "Tell me about the tides, in some detail."))
+    assert isinstance(events[-1], Failed) and events[-1].kind == "CloudError", events[-1]
+    assert "locally" in (events[-1].hint or "")
+    partial = "".join(e.text for e in events if isinstance(e, Token))
+    msgs = chats.messages(chat.id)
+    assert msgs[0].content == "Tell me about the tides, in some detail."
+    assert partial == "You said:"  # three 3-character pieces arrived before the drop
+    assert (msgs[-1].role, msgs[-1].status, msgs[-1].content) == ("assistant", "failed", partial)
