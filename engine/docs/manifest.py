@@ -133,8 +133,8 @@ class Manifest:
                 self.db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as exc:
-            if "full" in str(exc).lower():
-                raise StorageError("The disk is full: the document index could not be updated.",
+            if any(sign in str(exc).lower() for sign in ("full", "disk i/o error")):
+                raise StorageError("The document index could not be updated: the disk is full or not writable.",
                                    "Free some space and run `hearth docs reindex`; nothing indexed so far is lost.") from exc
             raise IndexError_(f"The document index could not be updated ({exc}).") from exc
 

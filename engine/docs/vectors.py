@@ -15,8 +15,8 @@ from engine.errors import IndexError_, StorageError
 
 def _chroma_error(exc: Exception) -> Exception:
     text = str(exc)
-    if "full" in text.lower() or "No space" in text:
-        return StorageError("The disk is full: the vector index could not be written.",
+    if any(sign in text.lower() for sign in ("full", "no space", "disk i/o error", "file too large")):
+        return StorageError("The vector index could not be written: the disk is full or not writable.",
                             "Free some space and run `hearth docs reindex`; finished files are kept.")
     return IndexError_(f"The vector index failed ({type(exc).__name__}: {text[:300]}).",
                        "Run `hearth docs reindex`; if it keeps failing, remove the collection and add it again.")

@@ -318,3 +318,53 @@ def test_search_and_status_do_not_wait_for_a_running_job(tmp_path: Path) -> None
         job.join(120)
     assert service.status("c").files_indexed == 4 and service.status("c").state == "ready"
     service.close()
+
+
+FULL_DISK_CHILD = """
+import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+from engine.net import enforce_offline_defaults; enforce_offline_defaults()
+from engine.config import DocumentSettings
+from engine.docs.service import DocumentService
+from engine.errors import HearthError
+from engine.paths import Paths
+from pathlib import Path
+home = Path(sys.argv[1])
+s = DocumentService(Paths(home, home / 'data', home / 'logs'), DocumentSettings(chunk_tokens=64, chunk_overlap=16))
+s.embedder.model
+s.vectors.count(s.manifest.ensure_collection('c').id)  # create the stores, then measure them
+biggest = max(p.stat().st_size for p in home.rglob('*') if p.is_file())
+limit = biggest + int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # the disk "fills up" now
+try:
+    s.add('c', [sys.argv[2]])
+    print('NO ERROR')
+except HearthError as e:
+    print(type(e).__name__ + ': ' + e.user_text())
+"""
+
+
+def test_full_disk_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(12):
+        (corpus / f"f{i}.txt").write_text(" ".join(f"word{j} sentence about topic{i}." for j in range(80)))
+    home = tmp_path / "home"
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", FULL_DISK_CHILD, str(home), str(corpus), "40000"],
+                         capture_output=True, text=True, timeout=600, cwd=repo,
+                         env={**__import__("os").environ, "PYTHONPATH": str(repo)})
+    assert out.stdout.startswith("StorageError: "), out.stdout + out.stderr[-2000:]
+    assert "disk is full or not writable" in out.stdout and "reindex" in out.stdout
+    # With space again, the next run finishes the job and the index is consistent.
+    service = new_service(home)
+    report = service.reindex("c")
+    st = service.status("c")
+    assert st.files_indexed == 12 and st.state == "ready"
+    assert report.indexed == 12 - report.unchanged
+    assert service.vectors.count(service.manifest.collection("c").id) == st.chunks
+    assert service.search("c", "topic7", top_k=1, mode="bm25")[0].rel_path == "f7.txt"
+    service.close()
