@@ -3,6 +3,11 @@
 One analysis, two executables: ``hearth`` (console) and ``hearth-desktop`` (windowed) are both
 built from this script and dispatch on their own name, so the large shared payload (torch,
 Qt, llama.cpp) is collected once.
+
+Helper processes: the engine starts some children as ``sys.executable -m engine.<module>``
+(the document parser) and others with multiprocessing's *spawn* (the model process). In a
+frozen app ``sys.executable`` is this binary, so it also answers ``-m engine.…`` the way
+``python -m`` would, and calls ``multiprocessing.freeze_support()`` before anything else.
 """
 
 from __future__ import annotations
@@ -11,11 +16,25 @@ import multiprocessing
 import sys
 from pathlib import Path
 
+# Only our own packages may be run with -m: the bundle is not a general Python interpreter.
+_RUNNABLE = ("engine", "desktop")
+
+
+def _run_module(argv: list[str]) -> bool:
+    """Emulate ``python -m MODULE ARGS`` for the engine's helper processes."""
+    if len(argv) < 3 or argv[1] != "-m" or argv[2].split(".")[0] not in _RUNNABLE:
+        return False
+    import runpy
+
+    sys.argv = [argv[2], *argv[3:]]
+    runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
+    return True
+
 
 def main() -> int:
-    # The model and parsing processes use the *spawn* context: in a frozen app each child
-    # re-runs this executable, and freeze_support() turns it into the child at once.
-    multiprocessing.freeze_support()
+    multiprocessing.freeze_support()  # a spawned child becomes the child here and exits
+    if _run_module(sys.argv):
+        return 0
     name = Path(sys.executable).stem.lower()
     if name.startswith("hearth-desktop"):
         from desktop.app import main as desktop_main

@@ -69,3 +69,16 @@ def test_desktop_entry_and_icon() -> None:
     assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 256 256"
     for script in ("build.sh", "smoke.sh", "install-linux.sh"):
         assert os.access(PKG / script, os.X_OK), f"{script} is not executable"
+
+
+def test_frozen_entry_runs_engine_modules_like_python_m(tmp_path: Path) -> None:
+    """The document parser is started as `<executable> -m engine.docs.parse_worker`."""
+    env = {**os.environ, "HEARTH_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
+    entry = str(PKG / "hearth_entry.py")
+    ok = subprocess.run([sys.executable, entry, "-m", "engine.cli.main", "--version"],
+                        capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.startswith("hearth "), ok.stderr
+    # only Hearth's own packages: anything else falls through to the CLI, which rejects it
+    refused = subprocess.run([sys.executable, entry, "-m", "http.server"], capture_output=True,
+                             text=True, env=env, timeout=120)
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
