@@ -38,8 +38,17 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     "immigration status": (
         "undocumented", "illegal immigrant", "overstay", "asylum", "refugee status", "deport",
-        "visa (?:expired|status|was (?:denied|refused|rejected))", "without papers", "green card",
-        "work permit (?:expired|denied)", "daca\\b",
+        "visa\\b[^.!?\\n]{0,40}\\b(?:expired|expires|ran out|runs out|status|denied|refused|rejected|revoked)",
+        "(?:i'm on|i am on|on my|i have|i hold|holding|my) an? ?(?:tourist|student|work|spouse|visitor|h-?1b|j-?1|f-?1) visa", "without papers", "green card",
+        "work permit (?:expired|denied)", "residence permit", "daca\\b",
+    ),
+    "violence or abuse": (
+        "hits me", "hit me", "beats me", "beat me", "abus(?:e|ed|es|ive)", "assault", "raped", "rape\\b",
+        "domestic violence", "stalk", "harass", "threatens me", "threatened me", "molest",
+    ),
+    "political opinion or union membership": (
+        "i voted for", "i vote for", "member of the [a-z ]{0,30}party", "my union", "union member",
+        "i support the [a-z ]{0,20}party",
     ),
     "criminal record": (
         "arrested", "convicted", "conviction", "felony", "misdemeanou?r", "criminal record", "jail",
@@ -50,6 +59,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "my salary", "i earn", "i make \\$", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
         "credit score (?:is|of)", "my (?:account )?balance", "my net worth", "my income", "foreclos",
         "my mortgage", "my loan", "collections agency", "payday loan", "my savings",
+        # an amount next to a money word, in a first-person sentence ("I owe 48,000 in loans")
+        "(?:owe|debt|savings|saved|loans?|salary|earn|income|balance|rent|mortgage|net worth)\\b[^.!?\\n]{0,40}"
+        "(?:[$€£]\\s?\\d|\\d[\\d,.]*\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp))",
+        "(?:[$€£]\\s?\\d[\\d,.]*|\\d[\\d,.]{2,}\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp)?)[^.!?\\n]{0,30}"
+        "\\b(?:in savings|in debt|in (?:student |car |personal )?loans|a month|per month|a year|per year|salary)",
     ),
 }
 

@@ -144,3 +144,19 @@ def test_public_figure_kept_private_person_redacted(router):
 def test_card_redacted_not_local(router):
     d = router.route("Refund didn't arrive on card 5500 0000 0000 0004 - is that normal after 10 days?")
     assert d.route == "redacted" and "5500 0000 0000 0004" not in d.outbound and d.redactions == ["CARD"]
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I'm on a tourist visa that expired in March, can I still get married here?", "immigration status"),
+    ("I have 3,200 in savings and owe 48,000 in student loans, should I invest?", "precise finances"),
+    ("my husband hits me when he drinks, what should I do", "violence or abuse"),
+    ("I voted for the Green party and my boss found out.", "political opinion or union membership"),
+])
+def test_more_special_categories(text, category):
+    assert category in find_disclosures(text)
+
+
+@pytest.mark.parametrize("text", ["Can I get a tourist visa for Japan?", "How do student loans work?",
+                                  "What are the signs of domestic violence?", "What is the average salary of a nurse?"])
+def test_category_topics_without_disclosure(text):
+    assert find_disclosures(text) == []
