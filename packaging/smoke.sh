@@ -2,7 +2,10 @@
 # Smoke test of the built folder, as a user without Python would run it:
 #   1. `hearth --version` and `hearth doctor` work;
 #   2. `hearth ask` sends one message to the bundled starter model and gets an answer;
-#   3. `hearth-desktop --smoke` starts offscreen, shows its window and exits 0.
+#   3. `hearth docs add` + `hearth ask --docs` index a folder and answer with a citation;
+#   4. `hearth privacy check` runs the privacy router for real (it fails closed, so a bundle
+#      missing its data would otherwise go unnoticed);
+#   5. `hearth-desktop --smoke` starts offscreen, shows its window and exits 0.
 # Runs inside a network namespace with no network when `unshare -n` is permitted.
 # Usage: packaging/smoke.sh [dist/hearth]
 set -euo pipefail
@@ -24,6 +27,21 @@ grep -q "backends" "$HOME_DIR/doctor.txt"
 answer="$(run "$DIST/hearth" ask --quiet "Say hello in one short sentence.")"
 [ -n "${answer// /}" ] || { echo "smoke: empty answer" >&2; exit 1; }
 echo "smoke: starter model answered: $answer"
+
+# Documents: index a folder (parser child, embedder, chromadb) and get a cited answer.
+mkdir -p "$HOME_DIR/docs"
+printf '# Boiler\n\nTo reset the boiler, hold the red button for ten seconds.\n' > "$HOME_DIR/docs/boiler.md"
+added="$(run "$DIST/hearth" docs add --name smoke --quiet "$HOME_DIR/docs")"
+echo "smoke: $added"
+case "$added" in *"1 indexed"*"0 failed"*) ;; *) echo "smoke: indexing failed" >&2; exit 1;; esac
+grounded="$(run "$DIST/hearth" ask --quiet --docs smoke "How do I reset the boiler?")"
+case "$grounded" in *boiler.md*) echo "smoke: grounded answer cites boiler.md";;
+  *) echo "$grounded"; echo "smoke: no citation" >&2; exit 1;; esac
+
+# The privacy router must really run (it fails closed, so a broken bundle would only show here).
+checked="$(run "$DIST/hearth" privacy check "My name is Jane Doe and I live at 12 Oak Street")"
+case "$checked" in *"check failed"*) echo "$checked"; echo "smoke: privacy router broken" >&2; exit 1;; esac
+echo "smoke: privacy router: $(echo "$checked" | head -1)"
 
 # The desktop app, offscreen: --smoke shows the window, prints one JSON line and exits 0.
 run timeout 120 "$DIST/hearth-desktop" --smoke >"$HOME_DIR/desktop.log" 2>&1 || {
