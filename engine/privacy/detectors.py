@@ -152,8 +152,9 @@ _ID_CONTEXT = re.compile(
     r"\b(passport|national (?:id|insurance|identity)|id (?:card|number|no)|identity (?:card|number)|"
     r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|social insurance|sin|bsn|dni|nie|nif|"
     r"nir|personnummer|steuer-?id|codice fiscale|cpf|curp|medicare (?:no|number)|nhs (?:no|number)|"
-    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino)\b[^\n\d]{0,30}", re.I)
-_ID_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9 .\-/]{4,22}[A-Z0-9]", re.I)
+    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino)\b", re.I)
+# An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
+_ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
 
 
 def find_national_ids(text: str) -> list[Finding]:
@@ -169,13 +170,46 @@ def find_national_ids(text: str) -> list[Finding]:
     for m in _NINO.finditer(text):
         out.append(_f("NATIONAL_ID", m, True, "contains a national ID number (UK National Insurance)"))
     for m in _ID_CONTEXT.finditer(text):
-        tail = text[m.end(): m.end() + 40]
-        t = _ID_TOKEN.match(tail)
-        if t and sum(c.isdigit() for c in t.group(0)) >= 5 and not allow.looks_like_placeholder(t.group(0)):
+        tail = text[m.end(): m.end() + 40].split("\n")[0]
+        t = next((t for t in _ID_TOKEN.finditer(tail) if sum(c.isdigit() for c in t.group(0)) >= 5), None)
+        if t and not allow.looks_like_placeholder(t.group(0)):
             s = m.end() + t.start()
-            out.append(_f("NATIONAL_ID", (s, s + len(t.group(0)), t.group(0)), True,
-                          "contains an identity document number"))
+            # The context word already makes it an ID; a checksum, where stdnum has one, names it.
+            name = _validated_id(m.group(0), t.group(0))
+            reason = f"contains a national ID number ({name})" if name else "contains an identity document number"
+            out.append(_f("NATIONAL_ID", (s, s + len(t.group(0)), t.group(0)), True, reason))
     return out
+
+
+# context word → (stdnum module, name shown to the person)
+_STDNUM_IDS = (
+    (re.compile(r"aadhaar", re.I), "stdnum.in_.aadhaar", "Aadhaar"),
+    (re.compile(r"pan card", re.I), "stdnum.in_.pan", "Indian PAN"),
+    (re.compile(r"\bsin\b|social insurance", re.I), "stdnum.ca.sin", "Canadian SIN"),
+    (re.compile(r"\bbsn\b", re.I), "stdnum.nl.bsn", "Dutch BSN"),
+    (re.compile(r"\bdni\b", re.I), "stdnum.es.dni", "Spanish DNI"),
+    (re.compile(r"\bnie\b", re.I), "stdnum.es.nie", "Spanish NIE"),
+    (re.compile(r"\bnir\b", re.I), "stdnum.fr.nir", "French NIR"),
+    (re.compile(r"personnummer", re.I), "stdnum.se.personnummer", "Swedish personnummer"),
+    (re.compile(r"steuer", re.I), "stdnum.de.idnr", "German tax ID"),
+    (re.compile(r"codice fiscale", re.I), "stdnum.it.codicefiscale", "Italian codice fiscale"),
+    (re.compile(r"\bcpf\b", re.I), "stdnum.br.cpf", "Brazilian CPF"),
+    (re.compile(r"\bcurp\b", re.I), "stdnum.mx.curp", "Mexican CURP"),
+    (re.compile(r"\bnhs\b", re.I), "stdnum.gb.nhs", "NHS number"),
+)
+
+
+def _validated_id(context: str, value: str) -> str | None:
+    import importlib
+
+    for rx, module, name in _STDNUM_IDS:
+        if rx.search(context):
+            try:
+                if importlib.import_module(module).is_valid(value):
+                    return name
+            except Exception:  # an unusual value only loses the name, not the detection
+                return None
+    return None
 
 
 # --- secrets ----------------------------------------------------------------------------------

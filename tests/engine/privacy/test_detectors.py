@@ -137,3 +137,12 @@ def test_run_detectors_prefers_local_findings_on_overlap():
 def test_phone_named_by_context_without_country():
     assert [f.text for f in d.find_phones("Patient Call IMC Network Unified Number 920027778")] == ["920027778"]
     assert d.find_phones("order number 1234567 shipped") == []
+
+
+def test_national_ids_named_by_stdnum_checksums():
+    [nhs] = d.find_national_ids("My NHS number is 943 476 5919, how do I register with a GP?")
+    assert nhs.text == "943 476 5919" and "NHS number" in nhs.reason and nhs.local
+    [aadhaar] = d.find_national_ids("my aadhaar number: 2345 6789 0124")
+    assert "Aadhaar" in aadhaar.reason
+    [passport] = d.find_national_ids("passport number: X1234567 expires next month")
+    assert passport.text == "X1234567"
