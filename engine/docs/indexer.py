@@ -73,15 +73,6 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
-def _section_starts(chunks: list[ChunkRow]) -> list[tuple[str, ChunkRow]]:
-    """(heading trail, first chunk) for each section of a file that has a heading."""
-    seen: dict[str, ChunkRow] = {}
-    for c in chunks:
-        if c.heading and c.heading not in seen:
-            seen[c.heading] = c
-    return list(seen.items())
-
-
 def chunk_id(cid: int, path: str, ordinal: int) -> str:
     return f"c{cid}-{hashlib.sha1(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}-{ordinal}"
 
@@ -242,17 +233,12 @@ class IndexJob:
     def _embed_and_commit(self, works: list[_Work], known: dict[str, FileRecord]) -> Iterator[_Work]:
         """Embed a batch of files' chunks in one call, then commit file by file (yielding each)."""
         cid = self.coll.id
-        # Each section's heading trail is embedded too (short: ~2% of the encode work), so a
-        # question phrased like a section title finds the start of that section.
-        sections = [_section_starts(w.chunks) for w in works]
-        texts = [c.embed_text for w in works for c in w.chunks] + [h for sec in sections for h, _ in sec]
+        texts = [c.embed_text for w in works for c in w.chunks]
         vectors = self.emb.embed(texts)
         pos = 0
-        hpos = sum(len(w.chunks) for w in works)
-        for w, sec in zip(works, sections):
+        for w in works:
             n = len(w.chunks)
             vecs, pos = vectors[pos:pos + n], pos + n
-            hvecs, hpos = vectors[hpos:hpos + len(sec)], hpos + len(sec)
             f = w.found
             old_ids = self.m.chunk_ids(cid, f.path)
             new_ids = {c.id for c in w.chunks}
@@ -263,7 +249,6 @@ class IndexJob:
                 self.v.delete_path(cid, f.path)  # leftovers of the interrupted job
             metas = [{"path": f.path, "ord": c.ord, **({"page": c.page} if c.page else {})} for c in w.chunks]
             self.v.upsert(cid, [c.id for c in w.chunks], vecs, metas)
-            self.v.upsert(cid, ["h-" + c.id for _, c in sec], hvecs, [{"path": f.path} for _ in sec], space="-h")
             self.m.commit_file(cid, FileRecord(f.path, f.root, f.size, f.mtime_ns, w.sha, "indexed", "", n), w.chunks)
             self.report.indexed += 1
             self.report.chunks_added += n

@@ -32,7 +32,6 @@ from engine.paths import Paths, get_paths
 log = logging.getLogger(__name__)
 
 CANDIDATES = 60  # per retriever, before fusion
-SECTION_WEIGHT = 0.5  # RRF weight of section-heading matches (the section's first chunk)
 
 
 @dataclass(frozen=True)
@@ -251,19 +250,15 @@ class DocumentService:
             keyword = self._keyword_index(coll).search(query, n) if mode != "vector" else []
             qvec = None
             vector: list[tuple[str, float]] = []
-            sections: list[tuple[str, float]] = []
             if mode != "bm25":
                 qvec = query_embedding or self.embedder.embed_query(query)
                 vector = self.vectors.query(coll.id, qvec, n)
-                if mode != "vector" and SECTION_WEIGHT > 0:
-                    sections = [(i[2:], s) for i, s in self.vectors.query(coll.id, qvec, n, space="-h")]
             if mode == "bm25":
                 fused = keyword
             elif mode == "vector":
                 fused = vector
             else:
-                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword], [i for i, _ in sections]],
-                            [1.0, 1.0, SECTION_WEIGHT])
+                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]])
             if mode == "rerank" and self.rerank_available():
                 fused = self._rerank(query, fused[: max(30, top_k * 3)])
             top = fused[:top_k]

@@ -36,35 +36,31 @@ class VectorStore:
                 path=str(directory), settings=Settings(anonymized_telemetry=False, allow_reset=False))
         except Exception as exc:
             raise _chroma_error(exc) from exc
-        self._collections: dict[tuple[int, str], Any] = {}
+        self._collections: dict[int, Any] = {}
         try:
             self.max_batch = int(self.client.get_max_batch_size())
         except Exception:
             self.max_batch = 5000
 
     @staticmethod
-    def _name(cid: int, space: str = "") -> str:
-        return f"hearth-c{cid}{space}"
+    def _name(cid: int) -> str:
+        return f"hearth-c{cid}"
 
-    def _coll(self, cid: int, space: str = "") -> Any:
-        """``space`` "" holds chunk vectors; "-h" holds section-heading vectors."""
-        coll = self._collections.get((cid, space))
+    def _coll(self, cid: int) -> Any:
+        coll = self._collections.get(cid)
         if coll is None:
             try:
                 coll = self.client.get_or_create_collection(
-                    self._name(cid, space), embedding_function=None,
+                    self._name(cid), embedding_function=None,
                     configuration={"hnsw": {"space": "cosine", "ef_construction": 128, "ef_search": 96,
                                             "max_neighbors": 16}})
             except Exception as exc:
                 raise _chroma_error(exc) from exc
-            self._collections[(cid, space)] = coll
+            self._collections[cid] = coll
         return coll
 
-    def upsert(self, cid: int, ids: list[str], embeddings: list[list[float]], metadatas: list[dict],
-               space: str = "") -> None:
-        if not ids:
-            return
-        coll = self._coll(cid, space)
+    def upsert(self, cid: int, ids: list[str], embeddings: list[list[float]], metadatas: list[dict]) -> None:
+        coll = self._coll(cid)
         step = max(1, min(self.max_batch, 4096))
         try:
             for i in range(0, len(ids), step):
@@ -74,8 +70,7 @@ class VectorStore:
 
     def delete_path(self, cid: int, path: str) -> None:
         try:
-            for space in ("", "-h"):
-                self._coll(cid, space).delete(where={"path": path})
+            self._coll(cid).delete(where={"path": path})
         except Exception as exc:
             raise _chroma_error(exc) from exc
 
@@ -83,16 +78,15 @@ class VectorStore:
         if not ids:
             return
         try:
-            for space, keys in (("", ids), ("-h", ["h-" + i for i in ids])):
-                coll = self._coll(cid, space)
-                for i in range(0, len(keys), 4096):
-                    coll.delete(ids=keys[i:i + 4096])
+            coll = self._coll(cid)
+            for i in range(0, len(ids), 4096):
+                coll.delete(ids=ids[i:i + 4096])
         except Exception as exc:
             raise _chroma_error(exc) from exc
 
-    def query(self, cid: int, embedding: list[float], n: int, space: str = "") -> list[tuple[str, float]]:
-        """``(id, cosine similarity)`` best first."""
-        coll = self._coll(cid, space)
+    def query(self, cid: int, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        """``(chunk id, cosine similarity)`` best first."""
+        coll = self._coll(cid)
         try:
             count = coll.count()
             if count == 0:
@@ -109,9 +103,8 @@ class VectorStore:
             raise _chroma_error(exc) from exc
 
     def drop(self, cid: int) -> None:
-        for space in ("", "-h"):
-            self._collections.pop((cid, space), None)
-            try:
-                self.client.delete_collection(self._name(cid, space))
-            except Exception:  # not there: nothing to drop
-                pass
+        self._collections.pop(cid, None)
+        try:
+            self.client.delete_collection(self._name(cid))
+        except Exception:  # not there: nothing to drop
+            pass
