@@ -45,10 +45,11 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
                      cloud_mode: str) -> "Assistant":
     """The services one session needs; cloud parts only when cloud mode is not off."""
     from engine.assistant import Assistant
-    from engine.inference.host import ModelHost
+    from engine.inference import make_host
     from engine.models.registry import resolve_model
 
-    host = ModelHost(resolve_model(model_id or cfg.model.default), cfg.model)
+    # a local model process, or the OpenAI-compatible server in model.remote_url if set
+    host = make_host(resolve_model(model_id or cfg.model.default), cfg.model)
     docs = None
     if collection or cloud_mode != "off":
         from engine.docs.service import DocumentService  # light: opens the manifest only
@@ -117,18 +118,18 @@ def _confirm_on_terminal(routed: "Routed") -> bool:
     """`--cloud ask`: show exactly what would leave the machine, then ask y/N."""
     global _confirming
     err = sys.stderr
-    print(f"\n── About to send to {routed.provider} ({routed.route}) ──", file=err)
-    for reason in routed.reasons:
-        print(f"  • {reason}", file=err)
-    if routed.redactions:
-        print(f"  Redacted: {', '.join(routed.redactions)}", file=err)
-    print("── Exact text that would be sent ──", file=err)
-    print(routed.outbound_text or "", file=err)
-    print("──", file=err)
-    err.write("Send this? [y/N] ")
-    err.flush()
-    _confirming = True
+    _confirming = True  # from here on Ctrl-C means "no" (see _ctrl_c_cancels)
     try:
+        print(f"\n── About to send to {routed.provider} ({routed.route}) ──", file=err)
+        for reason in routed.reasons:
+            print(f"  • {reason}", file=err)
+        if routed.redactions:
+            print(f"  Redacted: {', '.join(routed.redactions)}", file=err)
+        print("── Exact text that would be sent ──", file=err)
+        print(routed.outbound_text or "", file=err)
+        print("──", file=err)
+        err.write("Send this? [y/N] ")
+        err.flush()
         answer = sys.stdin.readline()
     except (EOFError, KeyboardInterrupt):
         answer = ""
