@@ -286,7 +286,8 @@ class EntityScan:
 def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     """Private named entities to redact, skipping spans other detectors already cover."""
     nlp = load_nlp()
-    doc = nlp(text)
+    with _lock:  # one pipeline shared by the app's workers: run it one message at a time
+        doc = nlp(text)
     candidates: list[tuple[str, int, int, str]] = []
     for ent in doc.ents:
         kind = PRIVATE_LABELS.get(ent.label_)
