@@ -321,3 +321,23 @@ def test_full_disk_when_saving_the_answer_is_a_failed_event(assistant: Assistant
     assert [m.role for m in chats.messages(chat.id)] == ["user"]  # the question is safe, nothing half-saved
     chats._conn.execute("PRAGMA max_page_count = 1073741823")
     assert isinstance(list(assistant.regenerate(chat.id))[-1], Done)
+
+
+def test_locked_database_is_a_failed_event(host: ModelHost) -> None:
+    import sqlite3
+
+    chats = ChatStore(timeout_s=0.2)
+    a = Assistant(Config(model=_settings()), chats, host)
+    chat = chats.create()
+    other = sqlite3.connect(chats.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        events = list(a.turn(chat.id, "Hello?"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [type(e).__name__ for e in events] == ["Failed"]
+    assert events[0].kind == "StorageError" and "locked" in events[0].message and events[0].hint
+    assert chats.messages(chat.id) == []
+    assert isinstance(list(a.turn(chat.id, "Hello?"))[-1], Done)  # fine once the lock is gone
+    chats.close()

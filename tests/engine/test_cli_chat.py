@@ -248,3 +248,17 @@ def test_ctrl_c_at_the_cloud_preview_means_no(hearth_home: Path, starter_gguf: P
     with ChatStore() as s:
         (chat,) = s.list()
         assert [m.route for m in s.messages(chat.id)] == ["local", "local"]
+
+
+def test_chat_continues_an_existing_conversation(hearth_home: Path, starter_gguf: Path) -> None:
+    _write_config(hearth_home)
+    with ChatStore() as s:
+        chat = s.create("Earlier")
+        s.add_message(chat.id, "user", "My cat is called Miso.")
+        s.add_message(chat.id, "assistant", "What a lovely name.")
+    r = _run("chat", "--chat", str(chat.id), "--model", str(starter_gguf), stdin="What is my cat called?\n")
+    assert r.returncode == 0, r.stderr
+    assert "you> My cat is called Miso." in r.stdout and "hearth> What a lovely name." in r.stdout
+    with ChatStore() as s:
+        assert [m.role for m in s.messages(chat.id)] == ["user", "assistant"] * 2
+    assert _run("chat", "--chat", "999", stdin="/quit\n").returncode == 1
