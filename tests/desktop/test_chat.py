@@ -81,6 +81,15 @@ def test_shift_enter_adds_a_line_and_does_not_send(window, qtbot):
     window.composer.input.clear()
 
 
+def test_ctrl_enter_sends(window, qtbot):
+    window.new_chat()
+    window.composer.input.setPlainText("Hello again.")
+    with qtbot.waitSignal(window.turn_finished, timeout=120_000):
+        qtbot.keyClick(window.composer.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert [w.msg.role for w in window.chat.widgets] == ["user", "assistant"]
+    assert window.chat.widgets[0].msg.content == "Hello again."
+
+
 def test_empty_message_is_not_sent(window, qtbot):
     window.new_chat()
     window.composer.input.setPlainText("   \n ")

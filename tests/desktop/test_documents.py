@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QDropEvent
 
 from engine.chats import ChatStore
 from tests.desktop.conftest import open_window, test_config, wait_until
@@ -74,6 +74,22 @@ def test_cited_answer_from_documents(window, qtbot):
         assert [Path(c.path).name for c in saved.citations] == [Path(c.path).name for c in bot.msg.citations]
     finally:
         store.close()
+    # clicking a source opens the file (through the desktop's URL handling)
+    opened: list[QUrl] = []
+
+    class Catcher(QObject):
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            opened.append(url)
+
+    catcher = Catcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        button = next(b for b in bot.findChildren(type(bot.copy_btn)) if b.text().startswith("[1]"))
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [Path(u.toLocalFile()).name for u in opened] == ["bikes.md"]
     window.composer.collection.setCurrentIndex(0)
 
 
