@@ -197,6 +197,13 @@ class Manifest:
                                "FROM files WHERE collection_id=?", (cid,))
         return {r[0]: FileRecord(*r) for r in rows}
 
+    def roots_of(self, cid: int, paths: list[str]) -> dict[str, str]:
+        """The collection root each of these files was found under."""
+        if not paths:
+            return {}
+        q = "SELECT path, root FROM files WHERE collection_id=? AND path IN (%s)" % ",".join("?" * len(paths))
+        return dict(self.db.execute(q, [cid, *paths]).fetchall())
+
     def touch_file(self, cid: int, path: str, size: int, mtime_ns: int) -> None:
         """Same content, new mtime (e.g. `touch`): remember it so the next scan skips hashing."""
         self._write(lambda: self.db.execute(

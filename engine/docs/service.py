@@ -263,7 +263,7 @@ class DocumentService:
                 fused = self._rerank(query, fused[: max(30, top_k * 3)])
             top = fused[:top_k]
             rows = self._reader.chunks_by_id([i for i, _ in top])
-            roots = {p: r.root for p, r in self._reader.files(coll.id).items()} if top else {}
+            roots = self._reader.roots_of(coll.id, sorted({r.path for r in rows.values()}))
             sims = dict(vector)
             if qvec is not None:
                 missing = [i for i, _ in top if i not in sims and i in rows]
@@ -283,12 +283,8 @@ class DocumentService:
             return {}
         import numpy as np
 
-        try:
-            got = self.vectors._coll(cid).get(ids=ids, include=["embeddings"])
-        except Exception:
-            return {}
         q = np.asarray(qvec, dtype=np.float32)
-        return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in zip(got["ids"], got["embeddings"])}
+        return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in self.vectors.embeddings(cid, ids).items()}
 
     def _rerank(self, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         rows = self._reader.chunks_by_id([i for i, _ in fused])

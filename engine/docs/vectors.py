@@ -96,6 +96,16 @@ class VectorStore:
             raise _chroma_error(exc) from exc
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
+    def embeddings(self, cid: int, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors of some chunks (for scoring hits that came from keyword search)."""
+        if not ids:
+            return {}
+        try:
+            got = self._coll(cid).get(ids=ids, include=["embeddings"])
+        except Exception as exc:
+            raise _chroma_error(exc) from exc
+        return dict(zip(got["ids"], got["embeddings"]))
+
     def count(self, cid: int) -> int:
         try:
             return int(self._coll(cid).count())
