@@ -190,6 +190,7 @@ class MessageWidget(QFrame):
             actions.addWidget(b)
         outer.addLayout(actions)
         self._segments: list[QWidget] = []
+        self._regen_allowed = False
         self.refresh()
 
     # -- updates --------------------------------------------------------------------------
@@ -250,7 +251,7 @@ class MessageWidget(QFrame):
             parts.append("writing…")
         self.stats.setText(" · ".join(parts))
         self.edit_btn.setVisible(m.role == "user" and m.id is not None)
-        self.regen_btn.setVisible(False)  # the view shows it on the last answer only
+        self.regen_btn.setVisible(self._regen_allowed and m.role == "assistant")  # last answer only
         while self.cites.count():
             item = self.cites.takeAt(0)
             if item.widget():
@@ -267,6 +268,7 @@ class MessageWidget(QFrame):
                 self.cites.addWidget(b)
 
     def set_regenerate_visible(self, visible: bool) -> None:
+        self._regen_allowed = visible
         self.regen_btn.setVisible(visible and self.msg.role == "assistant")
 
     def _copy(self) -> None:
@@ -302,6 +304,7 @@ class ChatView(QScrollArea):
         self._lay.addStretch(1)           # keeps messages at the top
         self.setWidget(self._area)
         self.widgets: list[MessageWidget] = []
+        self._busy = False
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
@@ -354,10 +357,11 @@ class ChatView(QScrollArea):
 
     def _update_regenerate(self) -> None:
         for i, w in enumerate(self.widgets):
-            w.set_regenerate_visible(i == len(self.widgets) - 1)
+            w.set_regenerate_visible(not self._busy and i == len(self.widgets) - 1)
 
     def set_busy(self, busy: bool) -> None:
         """Actions that start a turn are hidden while one runs."""
+        self._busy = busy
         for i, w in enumerate(self.widgets):
-            w.regen_btn.setVisible(not busy and i == len(self.widgets) - 1 and w.msg.role == "assistant")
+            w.set_regenerate_visible(not busy and i == len(self.widgets) - 1)
             w.edit_btn.setVisible(not busy and w.msg.role == "user" and w.msg.id is not None)

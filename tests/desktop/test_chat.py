@@ -106,6 +106,9 @@ def test_escape_stops_and_keeps_partial_answer(window, qtbot, store):
     qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
     wait_until(lambda: painted, 120, "first streamed text")
     assert window.composer.send_btn.text() == "Stop"
+    streaming = window.chat.widgets[-1]
+    assert not streaming.regen_btn.isVisibleTo(streaming)  # no second turn while one runs
+    assert not window.chat.widgets[-2].edit_btn.isVisibleTo(window.chat.widgets[-2])
     with qtbot.waitSignal(window.turn_finished, timeout=60_000):
         qtbot.keyClick(window.composer.input, Qt.Key.Key_Escape)
     window.tokens_painted.disconnect(painted.append)
