@@ -17,7 +17,7 @@ import threading
 from typing import Any, Iterator, NamedTuple, Protocol
 
 from engine import net
-from engine.errors import CloudAuthError, CloudError, CloudRateLimited, CloudUnavailable
+from engine.errors import CloudAuthError, CloudError, CloudRateLimited, CloudUnavailable, KeyringUnavailable
 
 LOCAL_HINT = "You can answer this one locally instead (the local model keeps everything on this computer)."
 
@@ -196,7 +196,12 @@ def make_provider(cloud_settings, keys=None) -> CloudProvider:
         raise CloudError("Cloud escalation is off.", "Turn it on in settings (cloud.mode = ask or auto).")
     keys = keys if keys is not None else KeyStore()
     provider = cloud_settings.provider
-    key = keys.get(provider)
+    try:
+        key = keys.get(provider)
+    except KeyringUnavailable:
+        if not (provider == "openai" and cloud_settings.base_url):
+            raise
+        key = None  # a self-hosted endpoint may need no key; it answers 401 if it does
     if not key:
         if provider == "openai" and cloud_settings.base_url:
             key = "no-key"

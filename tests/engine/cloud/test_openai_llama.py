@@ -87,14 +87,18 @@ def test_retry_recovers_from_a_500(proxy):
     assert out.strip() and len(proxy.received) == 2
 
 
-def test_keyless_custom_endpoint_allowed(proxy, fail_keyring):
-    # A self-hosted OpenAI-compatible server may need no key; the keyring must still be usable
-    # to ask — with no keyring at all the person is told so.
+def test_keyless_custom_endpoint_works_without_a_keyring(proxy, fail_keyring):
+    # A self-hosted OpenAI-compatible server may need no key, and such a machine may have no
+    # keyring; the official endpoints still require a stored key.
     from engine.errors import KeyringUnavailable
 
     settings = CloudSettings(mode="auto", provider="openai", model="m", base_url=proxy.url + "/v1")
+    provider = make_provider(settings)
+    provider.max_tokens = 8
+    assert "".join(provider.stream([{"role": "user", "content": "Say hi."}])).strip()
+    assert proxy.received[-1].headers["authorization"] == "Bearer no-key"
     with pytest.raises(KeyringUnavailable):
-        make_provider(settings)
+        make_provider(CloudSettings(mode="auto", provider="anthropic", model="m"))
 
 
 def test_keyless_custom_endpoint_with_keyring(proxy, memory_keyring):
