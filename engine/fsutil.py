@@ -16,8 +16,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     Writes a temp file in the same directory, fsyncs it, then renames over the target.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _storage_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -29,11 +32,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        if exc.errno == errno.ENOSPC:
-            raise StorageError(f"The disk is full: could not save {path}.",
-                               "Free some space; the previous version is unchanged.") from exc
-        raise StorageError(f"Could not save {path}: {exc.strerror}.",
-                           "The previous version is unchanged.") from exc
+        raise _storage_error(path, exc) from exc
+
+
+def _storage_error(path: Path, exc: OSError) -> StorageError:
+    if exc.errno == errno.ENOSPC:
+        return StorageError(f"The disk is full: could not save {path}.",
+                            "Free some space; the previous version is unchanged.")
+    return StorageError(f"Could not save {path}: {exc.strerror or exc}.",
+                        "The previous version is unchanged.")
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -65,3 +65,14 @@ def test_save_failure_leaves_previous_file(monkeypatch: pytest.MonkeyPatch) -> N
         save_config(cfg)
     assert get_paths().config_file.read_text() == before
     assert not list(get_paths().config_dir.glob(".config.toml.*.tmp"))
+
+
+def test_unwritable_parent_is_a_storage_error(tmp_path: Path) -> None:
+    from engine.errors import StorageError
+    from engine.fsutil import atomic_write_text
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(StorageError, match="Could not save"):
+        atomic_write_text(blocker / "sub" / "x.txt", "data")
+    assert blocker.read_text() == "a file where a folder should be"
