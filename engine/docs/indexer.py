@@ -203,6 +203,8 @@ class IndexJob:
                         worked += 1
                         self._emit(done, self.report.files_total, self.report.chunks_added, w.found.path,
                                    "indexing", t0, worked, len(todo))
+                        if self.cancel.is_set():
+                            break  # the rest of the batch is committed by the next run
                     pending = []
                 if self.cancel.is_set():
                     self.report.cancelled = True
