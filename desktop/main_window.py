@@ -527,6 +527,8 @@ class MainWindow(QMainWindow):
         self.composer.set_privacy_mode(cfg.cloud.mode, cfg.cloud.provider)
         if self.services.state == "idle":
             return  # engine not started (yet): it will start with the new settings
+        if cfg.documents != old.documents:
+            self.services.reset_documents()
         if cfg.model != old.model or self.services.state == "error":
             self.services.load_model()
         elif cfg != old:

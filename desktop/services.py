@@ -155,6 +155,14 @@ class EngineServices(QObject):
                 self._docs = DocumentService(get_paths(), self.config.documents)
             return self._docs
 
+    def reset_documents(self) -> None:
+        """Document settings changed: the next use opens a service with the new settings.
+
+        The old service is dropped, not closed: a running index job or search may still hold it.
+        """
+        with self._docs_lock:
+            self._docs = None
+
     def warm_documents(self, on_done: Callable[[Any], None] | None = None) -> Job:
         """Load the embedder and vector store on the docs thread ahead of use.
 

@@ -158,7 +158,9 @@ class Runner(QObject):
         """End the thread once queued jobs ran (cancelled first unless ``cancel=False``)."""
         if cancel:
             self.cancel_all()
-        self._thread.quit()
+        # Quit from inside the thread, behind the queued jobs: QThread.quit() from here could end
+        # the event loop before jobs queued during shutdown (unloading the model) ever run.
+        self.submit(lambda job: QThread.currentThread().quit())
         ok = self._thread.wait(timeout_ms)
         if not ok:
             log.warning("worker thread %s did not stop within %d ms", self.name, timeout_ms)

@@ -57,3 +57,28 @@ def test_truncated_model_file_shows_an_actionable_banner(qapp, hearth_home, star
         assert not w.composer.send_btn.isEnabled() and "not loaded" in w.model_label.text()
     finally:
         w.close()
+
+
+def test_closing_mid_answer_stops_the_model_process(qapp, module_home, qtbot):
+    import psutil
+
+    w = open_window(test_config())
+    painted: list[int] = []
+    w.tokens_painted.connect(painted.append)
+    w.services.assistant.config.model.max_tokens = 1000
+    w.composer.input.setPlainText("Write a long story about a lighthouse.")
+    qtbot.keyClick(w.composer.input, Qt.Key.Key_Return)
+    wait_until(lambda: painted, 120, "streamed text")
+    pid = w.services.host.pid
+    db = w.services.chats.path
+    assert pid and psutil.pid_exists(pid)
+    w.close()  # cancels the answer, unloads the model, closes the database
+    assert w.services.host is None
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert all(not r._thread.isRunning() for r in (w.services.model, w.services.store, w.services.docs_runner))
+    store = ChatStore(db)
+    try:  # the partial answer was kept, marked as stopped
+        last = store.messages(store.list()[0].id)[-1]
+        assert last.role == "assistant" and last.status == "cancelled" and last.content
+    finally:
+        store.close()
