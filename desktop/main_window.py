@@ -451,10 +451,27 @@ class MainWindow(QMainWindow):
         self.confirm_shown.emit(dlg)
 
     def show_outbound(self, msg: MessageData) -> None:
-        from desktop.cloud_dialogs import OutboundViewDialog
+        from desktop.cloud_dialogs import OutboundViewDialog, redaction_summary
         dlg = OutboundViewDialog(msg.provider or "cloud", msg.outbound_text or "", msg.redactions, self)
         dlg.open()
         self._windows["outbound"] = dlg
+        if msg.redactions is None and msg.outbound_text:
+            # an earlier answer: the audit log recorded which kinds of details were replaced
+            text = msg.outbound_text
+
+            def job(_j: Any) -> list[str] | None:
+                from engine.cloud.audit import AuditLog
+                for e in reversed(AuditLog().entries()):
+                    if e.get("text") == text or text.endswith(e.get("text", "\0")):
+                        return list(e.get("redactions", []))
+                return None
+
+            def done(found: list[str] | None) -> None:
+                if found is not None:
+                    msg.redactions = found
+                    dlg.redactions.setText(redaction_summary(found))
+
+            self.services.hub.submit(job, on_done=done)
 
     # -- other windows ----------------------------------------------------------------------
     def _window(self, key: str, make: Callable[[], QWidget]) -> QWidget:

@@ -19,6 +19,13 @@ pytestmark = pytest.mark.slow
 EMAIL = "alice.martin@gmail.com"  # example.* domains are allowlisted by the router
 
 
+@pytest.fixture(autouse=True)
+def hearth_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """One home for the whole module, as in the app: the audit log outlives a single test."""
+    monkeypatch.setenv("HEARTH_HOME", str(module_home))
+    return module_home
+
+
 @pytest.fixture(scope="module")
 def proxy(starter_gguf: Path):
     with LlamaServer(starter_gguf) as upstream, RecordingProxy(upstream.url) as rec:
@@ -75,7 +82,21 @@ def test_ask_mode_previews_then_sends_only_redacted_text(window, proxy, qtbot):
     view = window._windows["outbound"]
     assert view.outbound.toPlainText() == sent[0]
     view.reject()
-    assert [e["text"] for e in AuditLog().entries()] == sent  # the engine resolves HEARTH_HOME per call
+    assert [e["text"] for e in AuditLog().entries()][-1:] == sent
+
+
+def test_earlier_cloud_answer_shows_what_was_sent_from_the_audit_log(window, qtbot):
+    chat_id = window.current_chat   # the conversation of the previous test
+    window.new_chat()
+    with qtbot.waitSignal(window.messages_loaded, timeout=10_000):
+        window.open_chat(chat_id)
+    bot = window.chat.widgets[-1]
+    assert bot.msg.redactions is None  # not stored with the message
+    qtbot.mouseClick(bot.outbound_btn, Qt.MouseButton.LeftButton)
+    view = window._windows["outbound"]
+    assert "[EMAIL_1]" in view.outbound.toPlainText()
+    wait_until(lambda: "email" in view.redactions.text().lower(), 10, "the audit lookup")
+    view.reject()
 
 
 def test_keep_it_local_sends_nothing(window, proxy, qtbot):
