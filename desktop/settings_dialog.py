@@ -200,9 +200,36 @@ class SettingsDialog(QDialog):
         self.audit_btn.clicked.connect(self.open_audit)
         audit.addWidget(self.audit_btn)
         v.addLayout(audit)
+        self.usage = QLabel("")
+        self.usage.setObjectName("Muted")
+        self.usage.setWordWrap(True)
+        v.addWidget(self.usage)
         v.addStretch(1)
         self._mode_changed()
+        self._load_usage(c)
         return w
+
+    def _load_usage(self, c: Config) -> None:
+        """Cloud requests and estimated spend over 30 days (engine.cloud.usage), read on a worker."""
+        if self.services is None:
+            return
+        prices = c.cloud.prices
+
+        def job(_j: Any) -> tuple[int, float, float]:
+            import datetime as dt
+
+            from engine.cloud.usage import UsageStore
+            since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+            rows = UsageStore().report(prices, since=since)
+            return (sum(r.requests for r in rows if r.kind == "cloud"), sum(r.cost for r in rows),
+                    sum(r.saving for r in rows))
+
+        def done(r: tuple[int, float, float]) -> None:
+            n, cost, saving = r
+            self.usage.setText(f"Last 30 days: {n} cloud request(s), about ${cost:.2f}; answering locally "
+                               f"saved about ${saving:.2f} (at the prices in the settings file).")
+
+        self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("usage: %s", e))
 
     def _appearance_tab(self, c: Config) -> QWidget:
         w = QWidget()

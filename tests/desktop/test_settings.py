@@ -147,3 +147,13 @@ def test_broken_config_shows_a_banner_with_the_line(qapp, hearth_home):
         assert any("not valid TOML" in t and "line 2" in t for t in texts), texts
     finally:
         w.close()
+
+
+def test_privacy_tab_shows_cloud_usage_and_cost(idle_window):
+    from engine.cloud.usage import UsageStore
+
+    UsageStore().record(provider="openai", model="gpt-4o-mini", kind="cloud", input_tokens=1_000_000,
+                        output_tokens=0)
+    dlg = idle_window.open_settings()
+    wait_until(lambda: "cloud request" in dlg.usage.text(), 10, "the usage summary")
+    assert "1 cloud request(s), about $0.15" in dlg.usage.text()  # default price: $0.15 per million input
