@@ -14,7 +14,7 @@ from typing import Any
 from engine.events import Citation
 
 MODES = ("bm25", "vector", "hybrid", "rerank")
-RRF_K = 60
+RRF_K = 20  # dev set: k=20 lifted page Recall@5 0.975 -> 1.0 at equal answer-in-top-5 vs the usual 60
 
 
 @dataclass(frozen=True)

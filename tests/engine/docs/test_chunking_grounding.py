@@ -6,7 +6,7 @@ import pytest
 
 from engine.docs.chunking import chunk_document
 from engine.docs.grounding import build_grounded_prompt
-from engine.docs.search import SearchHit, rrf
+from engine.docs.search import RRF_K, SearchHit, rrf
 from engine.docs.textproc import count_tokens, keyword_tokens, shingles
 
 
@@ -74,7 +74,7 @@ def test_keyword_tokens_and_shingles() -> None:
 def test_rrf_prefers_agreement() -> None:
     fused = rrf([["a", "b", "c"], ["c", "a", "d"]])
     assert [d for d, _ in fused][:2] == ["a", "c"]
-    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[0][1] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
 
 
 def _hit(text: str, relevance: float = 0.6, path: str = "notes/a.md", page: int | None = None) -> SearchHit:
