@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self.confirm_delete)
         self.sidebar.pin_requested.connect(self.pin_chat)
         self.sidebar.search_changed.connect(self.search_chats)
+        self.sidebar.export_requested.connect(self.export_chat)
         self.sidebar.open_documents.connect(self.open_documents)
         self.sidebar.open_models.connect(self.open_models)
         self.sidebar.open_settings.connect(self.open_settings)
@@ -234,6 +235,24 @@ class MainWindow(QMainWindow):
             self.current_chat = None
             self.chat.clear()
         self.services.with_store(lambda s: s.delete(chat_id), lambda _r: self.refresh_chats(), self._error)
+
+    def export_chat(self, chat_id: int, path: str | None = None) -> None:
+        """Save a conversation as Markdown (.md) or JSON (.json); asks for a file when no path is given."""
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+            dlg = QFileDialog(self, "Export conversation", "", "Markdown (*.md);;JSON (*.json)")
+            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dlg.setDefaultSuffix("md")
+            dlg.fileSelected.connect(lambda p: self.export_chat(chat_id, p))
+            dlg.open()
+            self._export_dialog = dlg
+            return
+
+        def job(s: Any) -> str:
+            (s.export_json if path.lower().endswith(".json") else s.export_markdown)(chat_id, path)
+            return path
+
+        self.services.with_store(job, lambda p: self.statusBar().showMessage(f"Saved {p}", 6000), self._error)
 
     def search_chats(self, text: str) -> None:
         if not text.strip():

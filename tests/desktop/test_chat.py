@@ -254,3 +254,28 @@ def test_shortcuts_new_chat_search_and_settings(window, qtbot, store):
     dlg = window._windows.get("settings")
     assert dlg is not None and dlg.isVisible()
     dlg.reject()
+
+
+def test_export_conversation_as_markdown_and_json(window, qtbot, store, tmp_path):
+    window.new_chat()
+    send(window, qtbot, "Export me please.")
+    chat_id = window.current_chat
+    md, js = tmp_path / "chat.md", tmp_path / "chat.json"
+    for path in (md, js):
+        window.export_chat(chat_id, str(path))
+    wait_until(lambda: md.exists() and js.exists(), 10, "the exports")
+    assert "Export me please." in md.read_text()
+    import json
+
+    def strings(x):
+        if isinstance(x, str):
+            yield x
+        elif isinstance(x, dict):
+            for v in x.values():
+                yield from strings(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from strings(v)
+
+    found = set(strings(json.loads(js.read_text())))
+    assert {"Export me please.", window.chat.widgets[-1].msg.content} <= found
