@@ -140,16 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     window.context_label.setText("context 212 / 4096 (5%)")
     _save(window, out, "main-light")
 
-    theme.apply(app, "dark")
-    window.composer.set_privacy_mode("ask", "openai")
-    window.open_chat(chats["Bike chain care"])
-    _wait(lambda: len(window.chat.widgets) == 2)
-    for w in window.chat.widgets:
-        w.refresh()
-    _save(window, out, "main-dark")
-    theme.apply(app, "light")
-    window.composer.set_privacy_mode("ask", "openai")
-
     dw = window.open_documents()
     dw.resize(880, 520)
     _wait(lambda: dw.is_warm, 600)
@@ -162,10 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     _save(dw, out, "documents")
     dw.close()
 
+    theme.apply(app, "dark")
+    window.composer.set_privacy_mode("ask", "openai")
+    _wait(lambda: window.composer.collection.findData("Workshop notes") >= 0)
+    window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
+    window.open_chat(chats["Bike chain care"])
+    _wait(lambda: len(window.chat.widgets) == 2)
+    for w in window.chat.widgets:
+        w.refresh()
+    _save(window, out, "main-dark")
+    theme.apply(app, "light")
+    window.composer.set_privacy_mode("ask", "openai")
+
     mw = window.open_models()
     _wait(lambda: mw.catalog.rowCount() > 0 and mw.installed.rowCount() > 0)
-    mw.select_catalog("qwen2.5-3b-instruct-q4_k_m") if mw.catalog.find("qwen2.5-3b-instruct-q4_k_m") >= 0 \
-        else mw.catalog_view.setCurrentIndex(mw.catalog.index(1))
+    mw.catalog_view.setCurrentIndex(mw.catalog.index(max(0, mw.catalog.find("qwen2.5-3b-instruct-q4_k_m"))))
     mw.select_installed(window.config.model.default)
     _save(mw, out, "models")
     mw.close()
