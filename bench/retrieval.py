@@ -31,6 +31,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def count_tokens(text: str) -> int:
+    from engine.docs.textproc import count_tokens as count
+
+    return count(text)
+
+
 def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict:  # type: ignore[no-untyped-def]
     ks = (1, 3, 5, 10)
     hits_at = {k: 0 for k in ks}
@@ -39,6 +45,7 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
     per_style: dict[str, dict[str, float]] = {}
     latencies = []
     misses = []
+    top5_tokens = []
     for q in questions:
         t0 = time.perf_counter()
         results = service.search(collection, q["question"], top_k=10, mode=mode)
@@ -48,6 +55,7 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
             hits_at[k] += int(first is not None and first <= k)
         rr += 1.0 / first if first else 0.0
         found = any(_norm(a) in _norm(h.text) for h in results[:5] for a in q["answer_contains"])
+        top5_tokens.append(sum(count_tokens(h.text) for h in results[:5]))
         answer5 += int(found)
         if not found or not first or first > 5:
             misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found})
@@ -65,6 +73,7 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
         "recall_at_5": round(hits_at[5] / n, 4), "recall_at_10": round(hits_at[10] / n, 4),
         "mrr": round(rr / n, 4), "answer_in_top5": round(answer5 / n, 4),
         "query_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "mean_top5_tokens": round(sum(top5_tokens) / n),
         "per_style": per_style, "misses": misses,
     }
 
@@ -77,6 +86,7 @@ def main() -> int:
     ap.add_argument("--chunk-tokens", type=int, default=None)
     ap.add_argument("--overlap", type=int, default=None)
     ap.add_argument("--modes", default="bm25,vector,hybrid,rerank")
+    ap.add_argument("--passage-chunks", type=int, default=None, help="override MAX_PASSAGE_CHUNKS")
     args = ap.parse_args()
 
     os.environ["HEARTH_HOME"] = args.home
@@ -86,6 +96,10 @@ def main() -> int:
     from engine.config import load_config
     from engine.docs.service import DocumentService
 
+    import engine.docs.service as service_module
+
+    if args.passage_chunks:
+        service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
     settings = load_config().config.documents
     if args.chunk_tokens:
         settings.chunk_tokens = args.chunk_tokens
@@ -112,10 +126,13 @@ def main() -> int:
         res = evaluate(service, "python-docs", questions, mode)
         out["modes"][mode] = res
         print(f"{mode:7s} R@1 {res['recall_at_1']:.3f} R@5 {res['recall_at_5']:.3f} R@10 {res['recall_at_10']:.3f} "
-              f"MRR {res['mrr']:.3f} answer@5 {res['answer_in_top5']:.3f}", file=sys.stderr)
+              f"MRR {res['mrr']:.3f} answer@5 {res['answer_in_top5']:.3f} top5 tokens {res['mean_top5_tokens']}",
+              file=sys.stderr)
     summary = {"name": "retrieval", "chunks": out["chunks"]}
     for mode, res in out["modes"].items():
-        summary[mode] = {k: res.get(k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "answer_in_top5")}
+        summary[mode] = {k: res.get(k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "answer_in_top5",
+                                                 "mean_top5_tokens")}
+    summary["passage_chunks"] = service_module.MAX_PASSAGE_CHUNKS
     out["summary"] = summary
     (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)
     (REPO / "bench" / "out" / "retrieval.json").write_text(json.dumps(out, indent=2))

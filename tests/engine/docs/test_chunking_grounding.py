@@ -116,3 +116,21 @@ def test_citation_from_hit() -> None:
     c = _hit("x" * 500, page=4).citation()
     assert (c.path, c.page, c.heading, c.start, c.end) == ("/home/u/notes/a.md", 4, "Guide > Part", 0, 500)
     assert len(c.snippet) <= 301
+
+
+def test_adjacent_chunks_merge_into_one_passage() -> None:
+    from engine.docs.manifest import ChunkRow
+    from engine.docs.service import MAX_PASSAGE_CHUNKS, join_chunks, merge_adjacent
+
+    doc = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota."
+    c0 = ChunkRow("a0", "/f", 0, doc[0:36], "", None, "H", 0, 36)
+    c1 = ChunkRow("a1", "/f", 1, doc[18:53], "", None, "H", 18, 53)  # overlaps c0 by one sentence
+    other = ChunkRow("b0", "/g", 0, "Other file.", "", None, "", 0, 11)
+    far = ChunkRow("a5", "/f", 5, "Far away.", "", None, "H", 300, 309)
+    groups = merge_adjacent([(c1, 0.9), (other, 0.8), (c0, 0.7), (far, 0.6)], top_k=2)
+    assert [[r.id for r, _ in g] for g in groups] == [["a0", "a1"], ["b0"]]  # in reading order, capped at top_k
+    assert join_chunks([c0, c1]) == (doc, 0, 53)  # the overlap appears once
+    paged = [ChunkRow("p0", "/p", 0, "x", "", 1, "", 0, 1), ChunkRow("p1", "/p", 1, "y", "", 2, "", 3, 4)]
+    assert len(merge_adjacent([(paged[0], 1.0), (paged[1], 0.5)], top_k=5)) == 2  # pages stay separate citations
+    chain = [ChunkRow(f"c{i}", "/c", i, "t", "", None, "", i, i + 1) for i in range(5)]
+    assert all(len(g) <= MAX_PASSAGE_CHUNKS for g in merge_adjacent([(c, 1.0) for c in chain], top_k=5))
