@@ -33,7 +33,7 @@ class _Section(BaseModel):
 class ModelSettings(_Section):
     default: str = "smollm2-135m-instruct-q4_1"
     n_ctx: int = Field(4096, ge=256, le=1_048_576)
-    n_threads: int = Field(0, ge=0, description="0 = one per physical core")
+    n_threads: int = Field(0, ge=0, description="0 = physical cores minus one (at least one)")
     n_gpu_layers: int | Literal["auto"] = "auto"
     n_batch: int = Field(512, ge=16)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
