@@ -115,6 +115,7 @@ def correspondence(text: str) -> bool:
     return bool(_CORRESPONDENCE.search(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
@@ -155,6 +156,7 @@ _AFFIXES = re.compile(r"^(counter|anti|non|over|under|multi|inter|super|semi|pre
                       r"(ingly|edly|ly|ness|less|ment|able|ible|ize|ise|ized|ised|ing|ed|er|est|s)$")
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_typo(word: str) -> bool:
     """True when ``word`` is a common English word misspelt by one edit ("hospical" → "hospital")
     or built from one with a prefix/suffix ("ascendingly", "counterstereotype")."""
