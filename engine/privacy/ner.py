@@ -283,6 +283,7 @@ def _all_common(surface: str) -> bool:
 class EntityScan:
     findings: list[Finding]
     personal: bool
+    unsure: tuple[str, ...] = ()  # lower-case words read as names (see engine.privacy.caution)
 
 
 def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
@@ -339,7 +340,9 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         for kind, s, e, surface in extra:
             if not any(s < f.end and f.start < e for f in out) and not any(s < b and a < e for a, b in skip):
                 out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
-    return EntityScan(sorted(out, key=lambda f: f.start), personal)
+    from engine.privacy.caution import lowercase_names
+
+    return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple(lowercase_names(doc)))
 
 
 _HONORIFICS = frozenset("mr mrs ms miss dr prof engr sir madam mx".split())

@@ -10,8 +10,9 @@ Layers run in order and each can only make the decision *more* private:
 5. pasted text that matches the local index (``private_text_check``) ⇒ LOCAL
 6. earlier turns: a history that would not itself go out unchanged taints the message ⇒ LOCAL
 7. first-person disclosures of special categories ⇒ LOCAL
-8. named entities of private persons, organisations and places ⇒ redacted
-9. optional judge (the local model) ⇒ LOCAL if it objects
+8. personal texts redaction cannot be trusted with (long, or names typed in lower case) ⇒ LOCAL
+9. named entities of private persons, organisations and places ⇒ redacted
+10. optional judge (the local model) ⇒ LOCAL if it objects
 
 Any exception, or running past the time budget, ⇒ LOCAL with the reason (fail closed).
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal, Protocol, Sequence
 
 from engine.privacy import detectors as det
+from engine.privacy.caution import long_personal, risky_redaction
 from engine.privacy.disclosure import find_disclosures
 from engine.privacy.language import uncovered_language
 from engine.privacy.redact import Mapping, Restorer, redact
@@ -156,12 +158,23 @@ class PrivacyRouter:
         if self._over_budget(t0):
             return _local(["the privacy check took too long, so it stays on this computer"], t0)
 
+        from engine.privacy.ner import personal_context
+
+        # A personal message that redaction cannot be trusted with stays local (caution.py).
+        # The length test runs before the NER: long texts are also where the NER is slowest.
+        personal = personal_context(text)
+        too_long = long_personal(text, personal)
+        if too_long:
+            return _local([too_long], t0)
         redactable = [f for f in findings if not f.local]
         if self.settings.use_ner:
             from engine.privacy.ner import find_entities
 
             scan = find_entities(text, skip=[(f.start, f.end) for f in redactable])
             redactable += scan.findings
+            risky = risky_redaction(personal, scan.unsure)
+            if risky:
+                return _local([risky], t0)
         if self._over_budget(t0):
             return _local(["the privacy check took too long, so it stays on this computer"], t0)
         if self.settings.judge and self.judge is not None:
