@@ -212,6 +212,15 @@ _NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|app
                          r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
 
+def _greeted_name(rx: re.Pattern[str], m: re.Match[str], text: str) -> bool:
+    """"Hi May," / "Dear Will,": a greeting straight onto one word closed by a comma or line
+    break names someone even when the name is also a word; "Hello, We assessed" does not."""
+    if rx is not _SALUTATION or " " in m.group(1):
+        return False
+    between = text[m.start():m.start(1)]
+    return "," not in between and text[m.end(1):m.end(1) + 1] in (",", "\n", ":", "!")
+
+
 def _contextual_names(text: str) -> list[tuple[int, int, str]]:
     """Names the model may miss but the sentence frame gives away: "Dear Nour", "Ms.yoyo",
     "I'm Belal", "Best, Vicky"."""
@@ -221,8 +230,8 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
     for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
             first = m.group(1).split()[0].lower().rstrip(".")
-            if first in STOP_WORDS or first in _HONORIFICS:  # "Hello, We assessed ..." is no name
-                continue
+            if (first in STOP_WORDS or first in _HONORIFICS) and not _greeted_name(rx, m, text):
+                continue  # "Hello, We assessed ..." is no name
             name, end = m.group(1), m.end(1)
             # "Name: Bill Gates Born: ..." — drop trailing ordinary words a form label left attached.
             while " " in name.strip() and text[end:].lstrip().startswith(":"):
@@ -352,6 +361,16 @@ _SENT_START = {".", "!", "?", ":", ";", "\n", '"', "“", "”", "-", "•", "*"
 _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 
 
+# Below this Zipf value a sentence-initial proper noun before a verb is read as a name:
+# first names that are also words ("Simon" 4.5, "Jim" 4.6) stay under it, "The"/"This" do not.
+_SUBJECT_ZIPF = 4.8
+
+
+def _before_verb(t) -> bool:
+    nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
+    return nxt is not None and (nxt.tag_.startswith("VB") or nxt.tag_ == "MD")
+
+
 def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
     """Capitalised or all-caps words inside a sentence that are not everyday words, and
     alphanumeric codes ("ED1755"); adjacent ones merge into one placeholder."""
@@ -375,7 +394,11 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
         if txt.lower() in _CALENDAR or txt.lower().rstrip(".") in _HONORIFICS:
             continue
-        if not code and not (proper and (not starts_sentence or z < 3.5)) and (z >= 4.0 or is_public_entity(txt)):
+        # "Simon introduced ...": a sentence-initial proper noun that is the subject of a verb
+        # is a name the small NER often misses, unless it is an everyday word.
+        subject = starts_sentence and proper and z < _SUBJECT_ZIPF and _before_verb(t)
+        if not code and not subject and not (proper and (not starts_sentence or z < 3.5)) \
+                and (z >= 4.0 or is_public_entity(txt)):
             continue
         s, e = t.idx, t.idx + len(txt)
         if any(s < b and a < e for a, b in taken):
