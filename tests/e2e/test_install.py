@@ -90,12 +90,13 @@ def test_installed_copy_runs(wheel: Path, tmp_path: Path) -> None:
     assert where.returncode == 0, where.stderr
     assert all(line.startswith(str(site)) for line in where.stdout.split()), where.stdout
     version = run("-m", "engine", "--version")
-    assert version.stdout.strip() == "hearth 0.1.0" or version.stdout.startswith("hearth ")
+    assert version.stdout.startswith("hearth "), version.stdout + version.stderr
     doctor = run("-m", "engine", "doctor", "--json", "--skip-llama")
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert json.loads(doctor.stdout)["ok"] is True
+    report = json.loads(doctor.stdout)
+    assert report["ok"] is True, report["problems"]
     # package data is loaded at run time: the catalog and the router's gazetteer
     catalog = run("-m", "engine", "models", "list", "--catalog")
-    assert catalog.returncode == 0, catalog.stderr
+    assert catalog.returncode == 0, catalog.stdout + catalog.stderr
     check = run("-m", "engine", "privacy", "check", "--json", "Who painted the Mona Lisa in Paris?")
     assert check.returncode == 0, check.stdout + check.stderr
