@@ -366,6 +366,12 @@ _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 _SUBJECT_ZIPF = 4.8
 
 
+# Zipf under which a capitalised word is a name even at a sentence start (once per 3 million
+# words: brand and family names, hardly any English words).
+_RARE_START_ZIPF = 2.5
+_CAMEL = re.compile(r"[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z]*")
+
+
 def _before_verb(t) -> bool:
     nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
     return nxt is not None and (nxt.tag_.startswith("VB") or nxt.tag_ == "MD")
@@ -388,16 +394,21 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         proper = t.tag_ in _PROPER_TAGS and not is_public_entity(txt)
         if txt.lower() in ("i", "i'm", "i've", "i'd"):
             continue
-        if not (code or (capital and not starts_sentence) or (proper and capital)):
+        # Brand-style inner capitals ("eClinicalWorks", "HeForShe") and rare capitalised words
+        # at a sentence or list-item start ("4. Allscripts") are names wherever they stand.
+        camel = bool(_CAMEL.fullmatch(txt))
+        if not (code or camel or capital):
             continue
         z = _zipf(txt.lower())
+        if not (code or camel or (capital and not starts_sentence) or (proper and capital) or z < _RARE_START_ZIPF):
+            continue
         # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
         if txt.lower() in _CALENDAR or txt.lower().rstrip(".") in _HONORIFICS:
             continue
         # "Simon introduced ...": a sentence-initial proper noun that is the subject of a verb
         # is a name the small NER often misses, unless it is an everyday word.
         subject = starts_sentence and proper and z < _SUBJECT_ZIPF and _before_verb(t)
-        if not code and not subject and not (proper and (not starts_sentence or z < 3.5)) \
+        if not code and not subject and not camel and z >= _RARE_START_ZIPF and not (proper and (not starts_sentence or z < 3.5)) \
                 and (z >= 4.0 or is_public_entity(txt)):
             continue
         s, e = t.idx, t.idx + len(txt)

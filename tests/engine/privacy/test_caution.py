@@ -108,3 +108,15 @@ def test_sentence_initial_ordinary_words_stay(router):
     # Everyday capitalised words before a verb are not names, and public questions stay verbatim.
     d = router.route("Python is a programming language. Explain what Guido van Rossum designed it for.")
     assert d.route == "cloud" and d.outbound.startswith("Python is")
+
+
+def test_brand_style_and_rare_list_names_once_names_are_present():
+    found = surfaces("Compare these vendors: 1. Veltrona Systems 2. Quorvex 3. mBrightLedger for my clinic")
+    assert "Quorvex" in found and "mBrightLedger" in found
+
+
+def test_camel_case_public_products_in_general_questions_stay(router):
+    # No private name in the message: recall mode is off, so product names are left as they are.
+    for text in ("How do I make a pivot table in PowerPoint?", "What is the difference between JavaScript and TypeScript?"):
+        d = router.route(text)
+        assert d.route == "cloud" and d.outbound == text, text
