@@ -6,7 +6,6 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.hearth-installed
 
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
-export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: run test install bench clean screenshots
 
@@ -24,11 +23,18 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# The desktop app where there is a screen; the terminal chat on a headless machine.
 run: install
-	$(VENV)/bin/hearth-desktop || $(VENV)/bin/hearth chat
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(VENV)/bin/hearth-desktop; \
+	else \
+		echo "No display found: starting the terminal chat (hearth chat)."; \
+		$(VENV)/bin/hearth chat; \
+	fi
 
+# GUI tests run offscreen; no screen needed.
 test: install
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 bench: install
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
