@@ -120,3 +120,14 @@ def test_camel_case_public_products_in_general_questions_stay(router):
     for text in ("How do I make a pivot table in PowerPoint?", "What is the difference between JavaScript and TypeScript?"):
         d = router.route(text)
         assert d.route == "cloud" and d.outbound == text, text
+
+
+def test_long_personal_text_skips_the_ner(router, monkeypatch):
+    # The length decision comes before the NER, so the slowest messages never reach it.
+    import engine.privacy.ner as ner
+
+    def fail(*a, **k):
+        raise AssertionError("NER ran on a message already decided LOCAL")
+
+    monkeypatch.setattr(ner, "find_entities", fail)
+    assert router.route(_LETTER).route == "local"
