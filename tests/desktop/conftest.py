@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QEventLoop, QTimer
 
 from engine.config import Config, load_config, save_config
+from tests.support.memory_keyring import MemoryKeyring  # noqa: F401  (re-exported for desktop tests)
 
 
 def wait_until(pred: Callable[[], object], timeout: float = 90.0, what: str = "condition") -> None:
@@ -69,19 +69,3 @@ def open_window(cfg: Config, *, wait_ready: bool = True):
     return w
 
 
-class MemoryKeyring(KeyringBackend):
-    """Stands in for the OS keyring (none runs here), behind keyring's own backend interface."""
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)

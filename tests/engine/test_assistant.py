@@ -33,13 +33,6 @@ def host(starter_gguf: Path):
 
 
 @pytest.fixture
-def chats():
-    s = ChatStore()
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def assistant(host: ModelHost, chats: ChatStore) -> Assistant:
     return Assistant(Config(model=_settings()), chats, host)
 

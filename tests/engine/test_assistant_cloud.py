@@ -40,13 +40,6 @@ def host(starter_gguf: Path):
     h.unload()
 
 
-@pytest.fixture
-def chats():
-    s = ChatStore()
-    yield s
-    s.close()
-
-
 def _assistant(proxy: RecordingProxy, host: ModelHost, chats: ChatStore, **cloud) -> Assistant:
     cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=proxy.url + "/v1",
                                                          max_retries=0, timeout_s=120, **cloud))

@@ -45,13 +45,6 @@ def host(starter_gguf: Path):
     h.unload()
 
 
-@pytest.fixture
-def chats():
-    s = ChatStore()
-    yield s
-    s.close()
-
-
 def test_grounded_answer_cites_the_document_and_taints_the_chat(docs, host, chats) -> None:
     a = Assistant(Config(model=SETTINGS), chats, host, docs=docs)
     chat = chats.create()
