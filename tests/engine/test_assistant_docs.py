@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from engine.assistant import Assistant
-from engine.chats import ChatStore
 from engine.config import CloudSettings, Config, DocumentSettings, ModelSettings, PrivacySettings
 from engine.events import Citations, Done, Failed, Routed, Token
 from engine.inference.host import ModelHost
