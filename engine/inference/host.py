@@ -226,6 +226,8 @@ class ModelHost:
     def _stats(self, raw: dict, t_send: float, t_first: float | None, t_done: float) -> GenerationStats:
         n = int(raw["tokens"])
         tps = (n - 1) / (t_done - t_first) if t_first is not None and n > 1 and t_done > t_first else 0.0
+        if t_first is None:  # an abandoned stream has no caller-side timings: use the child's own
+            tps = float(raw.get("child_tokens_per_s", 0.0))
         return GenerationStats(tokens=n, prompt_tokens=int(raw["prompt_tokens"]),
                                prompt_eval_tokens=int(raw["prompt_eval_tokens"]),
                                ttft_s=(t_first - t_send) if t_first is not None else 0.0,
