@@ -33,7 +33,11 @@ from engine.docs.walk import FoundFile, walk_roots
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH_CHUNKS = 256  # chunks gathered (across small files) before one encode call
+# Chunks gathered (across files) before one encode call: sentence-transformers sorts each call's
+# texts by length, so bigger groups waste less padding (256 -> 1024: pipeline/raw 0.77 -> 0.82 on
+# the Python docs). A crash loses at most one group's embeddings, never a commit.
+EMBED_BATCH_CHUNKS = 1024
+MIN_EAGER_CHUNKS = 64  # embed early (parser is behind) only once this many are waiting
 
 
 @dataclass
@@ -190,7 +194,8 @@ class IndexJob:
                     raise RuntimeError(item.reason)
                 elif item.kind == "parsed":
                     pending.append(item)
-                    batch_ready = sum(len(w.chunks) for w in pending) >= EMBED_BATCH_CHUNKS or q.empty()
+                    waiting = sum(len(w.chunks) for w in pending)
+                    batch_ready = waiting >= EMBED_BATCH_CHUNKS or (q.empty() and waiting >= MIN_EAGER_CHUNKS)
                 else:
                     self._commit_other(item, known.get(item.found.path))
                     done += 1
