@@ -59,9 +59,13 @@ class VectorStore:
             self._collections[cid] = coll
         return coll
 
+    # chromadb's native upsert holds the GIL for the whole call; in the desktop app a 4096-vector
+    # call froze the UI thread for ~200-300 ms. Small calls bound that stall at little cost.
+    UPSERT_BATCH = 128
+
     def upsert(self, cid: int, ids: list[str], embeddings: list[list[float]], metadatas: list[dict]) -> None:
         coll = self._coll(cid)
-        step = max(1, min(self.max_batch, 4096))
+        step = max(1, min(self.max_batch, self.UPSERT_BATCH))
         try:
             for i in range(0, len(ids), step):
                 coll.upsert(ids=ids[i:i + step], embeddings=embeddings[i:i + step], metadatas=metadatas[i:i + step])
