@@ -267,7 +267,8 @@ class ModelsWindow(QWidget):
 
         self._downloading_id = entry.id
         self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
+        # A resumed download starts where the kept part ends; the bar never jumps back to 0.
+        self.progress.setValue(int(1000 * r.partial_bytes / entry.size_estimate) if r.partial_bytes else 0)
         self.progress.setVisible(True)
         self.progress_label.setText(f"Connecting to download {entry.name}…")
         self.status.setText("")

@@ -79,13 +79,16 @@ def test_download_pause_resume_set_default_and_delete(window, models, hub, qtbot
         models.catalog.find(STARTER_MODEL_ID)))
 
     hub.reset_stats()
+    values.clear()  # from here on: the resumed transfer only
     with qtbot.waitSignal(models.download_finished, timeout=180_000) as sig:
         qtbot.mouseClick(models.download_btn, Qt.MouseButton.LeftButton)
+        resumed_at = models.progress.value()  # set on the click, before the worker reports
     model = sig.args[0]
     assert not isinstance(model, Exception), model
     size = Path(model.path).stat().st_size
     assert hub.bytes_served == size - kept  # resumed, not restarted
     assert values and values[-1] == 1000 and values == sorted(values)  # progress only moved forward
+    assert resumed_at == int(1000 * kept / size)  # Resume starts the bar at the kept part, not at 0
     wait_until(lambda: models.installed.find(model.id) >= 0, 30, "the installed list")
     assert "installed and verified" in models.status.text()
 
