@@ -5,7 +5,35 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget)
+
+from engine.privacy.redact import segments
+
+# Translucent amber: tints the palette's own base colour, so the (palette) text stays readable on
+# both the light and the dark theme. Bold as well, so the highlight does not rely on colour alone.
+PLACEHOLDER_BG = QColor(255, 176, 0, 110)
+
+
+def placeholder_format() -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setBackground(PLACEHOLDER_BG)
+    fmt.setFontWeight(QFont.Weight.Bold)
+    fmt.setToolTip("A detail replaced before sending; the real value stays on this computer.")
+    return fmt
+
+
+def show_outbound(edit: QPlainTextEdit, text: str) -> None:
+    """Put the exact outbound text in a read-only editor, placeholders highlighted.
+
+    Text is inserted as plain text run by run (never parsed as HTML), so toPlainText() and copying
+    give exactly what is sent."""
+    edit.clear()
+    cursor = QTextCursor(edit.document())
+    plain, marked = QTextCharFormat(), placeholder_format()
+    for run, is_placeholder in segments(text):
+        cursor.insertText(run, marked if is_placeholder else plain)
+    edit.moveCursor(QTextCursor.MoveOperation.Start)
 
 
 def redaction_summary(redactions: list[str] | None) -> str:
@@ -29,8 +57,9 @@ class _OutboundBase(QDialog):
         self.intro.setWordWrap(True)
         lay.addWidget(self.intro)
         lay.addWidget(QLabel("<b>Exact text that leaves this computer:</b>"))
-        self.outbound = QPlainTextEdit(text)
+        self.outbound = QPlainTextEdit()
         self.outbound.setReadOnly(True)
+        show_outbound(self.outbound, text)
         lay.addWidget(self.outbound, 1)
         self.redactions = QLabel(redaction_summary(redactions))
         self.redactions.setWordWrap(True)

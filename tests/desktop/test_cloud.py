@@ -142,3 +142,34 @@ def test_cloud_error_banner_offers_answer_locally(window, proxy, qtbot):
     bot = window.chat.widgets[-1]
     assert bot.msg.status == "complete" and bot.badge.text() == "Local"
     assert [w.msg.role for w in window.chat.widgets] == ["user", "assistant"]
+
+
+def test_preview_highlights_placeholders_and_never_interprets_markup(qtbot):
+    """The preview is the exact outbound text (a literal "<b>" stays text), placeholders marked."""
+    from types import SimpleNamespace
+
+    from PySide6.QtGui import QTextCursor
+
+    from desktop.cloud_dialogs import PLACEHOLDER_BG, CloudPreviewDialog
+
+    outbound = "Ask [PERSON_1] whether <b>bold</b> & <i>x</i> is fine.\nReply to [EMAIL_1]."
+    routed = SimpleNamespace(provider="openai", reasons=["needs a larger model"], outbound_text=outbound,
+                             redactions=["PERSON", "EMAIL"])
+    dlg = CloudPreviewDialog(routed)
+    qtbot.addWidget(dlg)
+    doc = dlg.outbound.document()
+    assert dlg.outbound.toPlainText() == outbound == doc.toPlainText()
+
+    def background_at(i: int):
+        c = QTextCursor(doc)
+        c.setPosition(i + 1)  # charFormat() is the format of the character before the cursor
+        return c.charFormat().background()
+
+    for token in ("[PERSON_1]", "[EMAIL_1]"):
+        start = outbound.index(token)
+        for i in range(start, start + len(token)):
+            assert background_at(i).color() == PLACEHOLDER_BG, (token, i)
+    for plain in ("Ask", "<b>bold</b>", "Reply to"):
+        start = outbound.index(plain)
+        for i in range(start, start + len(plain)):
+            assert background_at(i).style() == Qt.BrushStyle.NoBrush, (plain, i)
