@@ -77,11 +77,13 @@ class DocumentsWindow(QWidget):
         self.d_roots.setWordWrap(True)
         self.d_counts = QLabel("—")
         self.d_state = QLabel("—")
+        self.d_last = QLabel("—")
         self.d_model = QLabel("—")
         form.addRow("Collection", self.d_name)
         form.addRow("Folders and files", self.d_roots)
         form.addRow("Indexed", self.d_counts)
         form.addRow("State", self.d_state)
+        form.addRow("Last indexed", self.d_last)
         form.addRow("Embedding model", self.d_model)
         rl.addLayout(form)
         rl.addWidget(QLabel("Files that could not be read:"))
@@ -158,7 +160,7 @@ class DocumentsWindow(QWidget):
         c = self.selected()
         self.problems.clear()
         if c is None:
-            for lbl in (self.d_name, self.d_roots, self.d_counts, self.d_state, self.d_model):
+            for lbl in (self.d_name, self.d_roots, self.d_counts, self.d_state, self.d_last, self.d_model):
                 lbl.setText("—")
         else:
             self.d_name.setText(c.name)
@@ -166,6 +168,8 @@ class DocumentsWindow(QWidget):
             self.d_counts.setText(f"{c.files_indexed} files, {c.chunks} passages; "
                                   f"{c.files_skipped} skipped, {c.files_failed} failed")
             self.d_state.setText(c.state)
+            self.d_last.setText(time.strftime("%Y-%m-%d %H:%M", time.localtime(c.last_indexed))
+                                if c.last_indexed is not None else "never")
             self.d_model.setText(c.embed_model or "—")
             for path, status, reason in c.problems:
                 self.problems.addItem(f"{Path(path).name} — {status}: {reason}")

@@ -117,6 +117,11 @@ def cmd_rm(args: argparse.Namespace) -> int:
     return _print_report(report)
 
 
+def _when(ts: float | None) -> str:
+    """Local time of the last completed indexing job."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts is not None else "never"
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     items = _service().collections()
     if args.json:
@@ -125,7 +130,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not items:
         print("No collections yet. Add one with `hearth docs add PATH --name NAME`.")
     for c in items:
-        print(f"{c.name}: {c.files_indexed} files, {c.chunks} chunks, {c.state}  ({', '.join(c.roots)})")
+        print(f"{c.name}: {c.files_indexed} files, {c.chunks} chunks, {c.state}, last indexed {_when(c.last_indexed)}"
+              f"  ({', '.join(c.roots)})")
     return 0
 
 
@@ -139,6 +145,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"{c.name} [{c.state}] model {c.embed_model or '-'}")
         print(f"  roots: {', '.join(c.roots) or '-'}")
         print(f"  {c.files_indexed} files indexed, {c.chunks} chunks, {c.files_skipped} skipped, {c.files_failed} failed")
+        print(f"  last indexed: {_when(c.last_indexed)}")
         for path, status, reason in c.problems:
             print(f"  {status}: {path}: {reason}")
         if c.state in ("interrupted", "cancelled"):

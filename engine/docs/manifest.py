@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 from engine.errors import IndexError_, StorageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: collections.last_indexed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS collections (
     chunk_config TEXT NOT NULL DEFAULT '',
     generation INTEGER NOT NULL DEFAULT 0,     -- bumped on every change: invalidates BM25 caches
     job_state TEXT NOT NULL DEFAULT 'idle',    -- 'running' left behind = interrupted job
-    job_started REAL
+    job_started REAL,
+    last_indexed REAL                          -- end of the last completed job (epoch s)
 );
 CREATE TABLE IF NOT EXISTS roots (
     collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
@@ -96,6 +97,7 @@ class CollectionRow:
     chunk_config: str
     generation: int
     job_state: str
+    last_indexed: float | None
 
 
 class Manifest:
@@ -113,10 +115,28 @@ class Manifest:
                 raise IndexError_(f"The document index at {path} was written by a newer Hearth.",
                                   "Update Hearth, or remove the index folder to rebuild it.")
             self.db.executescript(_SCHEMA)
+            if version < 2:
+                self._add_last_indexed()
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"The document index manifest {path} is unreadable ({exc}).",
                               "Remove the index folder and re-add your documents to rebuild it.") from exc
+
+    def _add_last_indexed(self) -> None:
+        """Version 1 -> 2. An index written before this column existed gets, for each finished
+        collection, its newest file timestamp: the best guess available (unchanged files are not
+        re-stamped), and better than showing "never" for a collection that is ready."""
+        self.db.execute("BEGIN IMMEDIATE")  # one migrator at a time; column and backfill together
+        try:
+            cols = [r[1] for r in self.db.execute("PRAGMA table_info(collections)")]
+            if "last_indexed" not in cols:  # absent unless a fresh database or another connection got here first
+                self.db.execute("ALTER TABLE collections ADD COLUMN last_indexed REAL")
+                self.db.execute("UPDATE collections SET last_indexed=(SELECT MAX(indexed_at) FROM files "
+                                "WHERE files.collection_id=collections.id) WHERE job_state='idle'")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -140,13 +160,14 @@ class Manifest:
 
     # -- collections
     def collection(self, name: str) -> CollectionRow | None:
-        row = self.db.execute("SELECT id, name, embed_model, chunk_config, generation, job_state "
+        row = self.db.execute("SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed "
                               "FROM collections WHERE name=?", (name,)).fetchone()
         return CollectionRow(*row) if row else None
 
     def collections(self) -> list[CollectionRow]:
         return [CollectionRow(*r) for r in self.db.execute(
-            "SELECT id, name, embed_model, chunk_config, generation, job_state FROM collections ORDER BY name")]
+            "SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed "
+            "FROM collections ORDER BY name")]
 
     def ensure_collection(self, name: str) -> CollectionRow:
         def op() -> None:
@@ -166,6 +187,11 @@ class Manifest:
         self._write(lambda: self.db.execute(
             "UPDATE collections SET job_state=?, job_started=? WHERE id=?",
             (state, time.time() if state == "running" else None, cid)))
+
+    def finish_job(self, cid: int) -> None:
+        """A job ran to the end: the collection is up to date as of now (even if nothing changed)."""
+        self._write(lambda: self.db.execute(
+            "UPDATE collections SET job_state='idle', job_started=NULL, last_indexed=? WHERE id=?", (time.time(), cid)))
 
     def generation(self, cid: int) -> int:
         row = self.db.execute("SELECT generation FROM collections WHERE id=?", (cid,)).fetchone()

@@ -48,12 +48,14 @@ class CollectionStatus:
     state: str                      # ready | interrupted | cancelled | indexing | needs-rebuild
     embed_model: str
     problems: list[tuple[str, str, str]]  # (path, status, reason) for skipped/failed files
+    last_indexed: float | None = None     # epoch s when the last indexing job completed; None = never
 
     def to_json(self) -> dict:
         return {"name": self.name, "roots": self.roots, "files_indexed": self.files_indexed,
                 "files_skipped": self.files_skipped, "files_failed": self.files_failed, "chunks": self.chunks,
                 "state": self.state, "embed_model": self.embed_model,
-                "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems]}
+                "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
+                "last_indexed": self.last_indexed}
 
 
 def merge_adjacent(ranked: list[tuple[ChunkRow, float]], top_k: int) -> list[list[tuple[ChunkRow, float]]]:
@@ -223,7 +225,10 @@ class DocumentService:
                        parse_memory_mb=settings.parse_memory_mb, progress=progress, cancel=cancel, resumed=resumed)
         report = job.run()  # an exception leaves job_state 'running': the next run resumes
         report.rebuilt = rebuilt
-        self.manifest.set_job_state(coll.id, "cancelled" if report.cancelled else "idle")
+        if report.cancelled:
+            self.manifest.set_job_state(coll.id, "cancelled")
+        else:
+            self.manifest.finish_job(coll.id)
         return report
 
     # ------------------------------------------------------------------ reading
@@ -242,7 +247,7 @@ class DocumentService:
                 state = "needs-rebuild"
             return CollectionStatus(coll.name, self._reader.roots(coll.id), counts["indexed"], counts["skipped"],
                                     counts["failed"], counts["chunks"], state, coll.embed_model,
-                                    self._reader.problems(coll.id))
+                                    self._reader.problems(coll.id), coll.last_indexed)
 
     def _writer_busy(self) -> bool:
         try:

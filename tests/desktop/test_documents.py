@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_add_folder_indexes_and_shows_status(window, corpus, qtbot):
     assert not docs.progress.isVisible() and not docs.cancel_btn.isVisibleTo(docs)
     assert "2 files" in docs.d_counts.text() and "1 failed" in docs.d_counts.text()
     assert docs.d_state.text() == "ready"
+    # "YYYY-MM-DD HH:MM" local time, within a minute or so of now (indexing just finished)
+    last = time.mktime(time.strptime(docs.d_last.text(), "%Y-%m-%d %H:%M"))
+    assert time.time() - 180 <= last <= time.time()
     problems = [docs.problems.item(i).text() for i in range(docs.problems.count())]
     assert len(problems) == 1 and problems[0].startswith("broken.pdf")
     assert "workshop" in docs.status.text() and "ready" in docs.status.text()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ def test_docs_add_search_json_and_queries(tmp_path: Path, hearth_home: Path) -> 
 
     status = json.loads(hearth("docs", "status", "home", "--json", home=hearth_home).stdout)[0]
     assert (status["files_indexed"], status["files_skipped"], status["state"]) == (2, 1, "ready")
+    assert isinstance(status["last_indexed"], float)
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(status["last_indexed"]))
+    assert f"  last indexed: {when}" in hearth("docs", "status", "home", home=hearth_home).stdout
+    assert f"ready, last indexed {when}" in hearth("docs", "list", home=hearth_home).stdout
 
     again = hearth("docs", "reindex", "home", "-q", home=hearth_home)
     assert again.returncode == 0 and "0 indexed, 3 unchanged" in again.stdout

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from engine.config import DocumentSettings
 from engine.docs.grounding import build_grounded_prompt
+from engine.docs.manifest import SCHEMA_VERSION, Manifest
 from engine.docs.service import DocumentService
 from engine.docs.textproc import count_tokens
 from engine.errors import IndexError_
@@ -207,6 +210,7 @@ def test_resume_after_interrupted_job(tmp_path: Path, embed_counter: list[str]) 
     restarted = new_service(home)  # as after a restart
     status = restarted.status("notes")
     assert status.state == "interrupted"
+    assert status.last_indexed is None  # no job of this collection has completed yet
     done_before = status.files_indexed
     assert 3 <= done_before < 8
     embed_counter.clear()
@@ -215,8 +219,63 @@ def test_resume_after_interrupted_job(tmp_path: Path, embed_counter: list[str]) 
     assert len(embed_counter) == report.chunks_added
     after = restarted.status("notes")
     assert (after.files_indexed, after.state) == (8, "ready")
+    assert after.last_indexed is not None
     assert restarted.vectors.count(restarted.manifest.collection("notes").id) == after.chunks
     restarted.close()
+
+
+def test_last_indexed_is_recorded_and_survives_a_restart(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The library opens at nine on weekdays.")
+    home = tmp_path / "home"
+    service = new_service(home)
+    before = time.time()
+    service.add("c", [corpus])
+    first = service.status("c").last_indexed
+    assert first is not None and before <= first <= time.time()
+    assert service.status("c").to_json()["last_indexed"] == first
+
+    time.sleep(0.05)
+    assert service.reindex("c").indexed == 0  # nothing changed, but the collection was checked
+    second = service.status("c").last_indexed
+    assert second is not None and second > first
+    service.close()
+
+    restarted = new_service(home)
+    assert restarted.status("c").last_indexed == second
+    assert [c.last_indexed for c in restarted.collections()] == [second]
+    restarted.close()
+
+
+def test_version_1_manifest_gains_last_indexed(tmp_path: Path) -> None:
+    """An index written before last_indexed existed still opens; finished collections get their
+    newest file timestamp, an interrupted one stays "never"."""
+    db_path = tmp_path / "manifest.sqlite3"
+    db = sqlite3.connect(db_path)
+    db.executescript("""
+        CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+            embed_model TEXT NOT NULL DEFAULT '', chunk_config TEXT NOT NULL DEFAULT '',
+            generation INTEGER NOT NULL DEFAULT 0, job_state TEXT NOT NULL DEFAULT 'idle', job_started REAL);
+        CREATE TABLE files (collection_id INTEGER NOT NULL, path TEXT NOT NULL, root TEXT NOT NULL,
+            size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', n_chunks INTEGER NOT NULL DEFAULT 0, indexed_at REAL NOT NULL,
+            PRIMARY KEY (collection_id, path));
+        INSERT INTO collections(id, name, created, job_state) VALUES (1, 'done', 1.0, 'idle'), (2, 'half', 1.0, 'running');
+        INSERT INTO files VALUES (1, '/a', '/', 1, 1, 'x', 'indexed', '', 1, 1000.0),
+                                 (1, '/b', '/', 1, 1, 'y', 'indexed', '', 1, 2000.0),
+                                 (2, '/c', '/', 1, 1, 'z', 'indexed', '', 1, 3000.0);
+        PRAGMA user_version=1;
+    """)
+    db.close()
+    m = Manifest(db_path)
+    assert m.collection("done").last_indexed == 2000.0
+    assert m.collection("half").last_indexed is None
+    assert m.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    m.close()
+    again = Manifest(db_path)  # opening a migrated index again changes nothing
+    assert again.collection("done").last_indexed == 2000.0
+    again.close()
 
 
 def test_cancel_stops_between_files_and_reindex_continues(tmp_path: Path) -> None:
