@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
                                QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from desktop.markdown import Segment, split_markdown

@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListView, QListWidget, QMessageBox, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QListWidget, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
 
+from desktop.confirm import confirm_destructive
 from desktop.item_models import ROW_ROLE, RowListModel
 
 PROGRESS_EVERY_S = 0.1
@@ -212,14 +213,10 @@ class DocumentsWindow(QWidget):
         name = self.selected_name()
         if not name:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove collection",
-                          f"Remove “{name}” from Hearth? Your files are not touched; only the index is deleted.",
-                          QMessageBox.StandardButton.Cancel, self)
-        btn = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        box.buttonClicked.connect(lambda b: b == btn and self.remove(name))
-        box.remove_button = btn
-        box.open()
-        self._remove_box = box
+        self._remove_box = confirm_destructive(
+            self, "Remove collection",
+            f"Remove “{name}” from Hearth? Your files are not touched; only the index is deleted.",
+            "Remove", lambda: self.remove(name))
 
     def remove(self, name: str) -> None:
         self.services.docs_runner.submit(lambda _j: self.services.documents().remove(name),

@@ -12,12 +12,12 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.banner import BannerArea
 from desktop.chat_view import ChatView, MessageData, MessageWidget
 from desktop.composer import Composer
+from desktop.confirm import confirm_destructive
 from desktop.item_models import ChatRow
 from desktop.services import ConfirmRequest, EngineServices
 from desktop.sidebar import Sidebar
@@ -219,14 +219,10 @@ class MainWindow(QMainWindow):
 
     def confirm_delete(self, chat_id: int) -> None:
         chat = self.sidebar.model.chat(chat_id)
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete conversation",
-                          f"Delete “{chat.title if chat else chat_id}” and all its messages? This cannot be undone.",
-                          QMessageBox.StandardButton.Cancel, self)
-        delete_btn = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.buttonClicked.connect(lambda b: b == delete_btn and self.delete_chat(chat_id))
-        box.delete_button = delete_btn
-        box.open()
-        self._delete_box = box
+        self._delete_box = confirm_destructive(
+            self, "Delete conversation",
+            f"Delete “{chat.title if chat else chat_id}” and all its messages? This cannot be undone.",
+            "Delete", lambda: self.delete_chat(chat_id))
 
     def delete_chat(self, chat_id: int) -> None:
         if self._busy and chat_id == self.current_chat:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListView, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListView, QProgressBar,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
+from desktop.confirm import confirm_destructive
 from desktop.item_models import ROW_ROLE, RowListModel
 
 FIT_BADGE = {"gpu": "✔ runs on the GPU", "partial": "◐ part GPU, part CPU", "cpu": "✔ runs on the CPU",
@@ -341,14 +342,9 @@ class ModelsWindow(QWidget):
         r = self._selected_installed()
         if r is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete model",
-                          f"Delete {r.id} ({_human(r.size)}) from this computer?",
-                          QMessageBox.StandardButton.Cancel, self)
-        btn = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.buttonClicked.connect(lambda b: b == btn and self.delete(r.id))
-        box.delete_button = btn
-        box.open()
-        self._delete_box = box
+        self._delete_box = confirm_destructive(
+            self, "Delete model", f"Delete {r.id} ({_human(r.size)}) from this computer?",
+            "Delete", lambda: self.delete(r.id))
 
     def delete(self, model_id: str) -> None:
         if model_id == self.services.config.model.default:

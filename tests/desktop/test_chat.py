@@ -192,7 +192,7 @@ def test_rename_pin_and_delete_from_the_sidebar(window, qtbot, store):
     window.confirm_delete(chat_id)
     box = window._delete_box
     with qtbot.waitSignal(window.chats_loaded, timeout=10_000):
-        box.delete_button.click()
+        box.action_button.click()
     assert chat_id not in window.sidebar.model.chat_ids()
     assert window.current_chat is None and window.chat.widgets == []
     assert chat_id not in [c.id for c in store.list()]

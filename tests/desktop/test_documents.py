@@ -135,7 +135,7 @@ def test_remove_collection(window, qtbot):
     wait_until(lambda: docs.model.find("kitchen") >= 0, 30, "collections listed")
     docs.list.setCurrentIndex(docs.model.index(docs.model.find("kitchen")))
     docs.confirm_remove()
-    docs._remove_box.remove_button.click()
+    docs._remove_box.action_button.click()
     wait_until(lambda: docs.model.find("kitchen") < 0, 30, "the collection to go")
     assert docs.model.find("workshop") >= 0
     wait_until(lambda: window.composer.collection.findData("kitchen") < 0, 10, "the picker to drop it")

@@ -103,7 +103,7 @@ def test_download_pause_resume_set_default_and_delete(window, models, hub, qtbot
     # the model in use cannot be deleted; after switching back it can
     models.select_installed(model.id)
     models.confirm_delete()
-    models._delete_box.delete_button.click()
+    models._delete_box.action_button.click()
     assert "in use" in models.status.text() and Path(model.path).exists()
     models.select_installed(STARTER_MODEL_ID)
     qtbot.mouseClick(models.default_btn, Qt.MouseButton.LeftButton)
@@ -112,7 +112,7 @@ def test_download_pause_resume_set_default_and_delete(window, models, hub, qtbot
     wait_until(lambda: models.installed.find(model.id) >= 0, 30, "list refresh")
     models.select_installed(model.id)
     models.confirm_delete()
-    models._delete_box.delete_button.click()
+    models._delete_box.action_button.click()
     wait_until(lambda: models.installed.find(model.id) < 0, 30, "the model to be deleted")
     assert not Path(model.path).exists() and "freed" in models.status.text()
 
