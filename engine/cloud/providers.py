@@ -98,15 +98,23 @@ class _Base:
     def _input_estimate(self, messages: list[dict]) -> int:
         return sum(_estimate_tokens(m.get("content", "")) for m in messages)
 
+    def _make_client(self, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def client(self) -> Any:
+        """The SDK client, built once through engine.net (the only place network clients are made)."""
+        if self._client is None:
+            self._client = self._make_client(api_key=self.api_key, base_url=self.settings.base_url,
+                                             timeout_s=self.settings.timeout_s,
+                                             max_retries=self.settings.max_retries)
+        return self._client
+
 
 class OpenAIProvider(_Base):
     name = "openai"
 
-    def client(self):
-        if self._client is None:
-            self._client = net.openai_client(api_key=self.api_key, base_url=self.settings.base_url,
-                                             timeout_s=self.settings.timeout_s, max_retries=self.settings.max_retries)
-        return self._client
+    def _make_client(self, **kwargs: Any) -> Any:
+        return net.openai_client(**kwargs)
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         self._cancel.clear()
@@ -146,11 +154,8 @@ class OpenAIProvider(_Base):
 class AnthropicProvider(_Base):
     name = "anthropic"
 
-    def client(self):
-        if self._client is None:
-            self._client = net.anthropic_client(api_key=self.api_key, base_url=self.settings.base_url,
-                                                timeout_s=self.settings.timeout_s, max_retries=self.settings.max_retries)
-        return self._client
+    def _make_client(self, **kwargs: Any) -> Any:
+        return net.anthropic_client(**kwargs)
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         self._cancel.clear()
