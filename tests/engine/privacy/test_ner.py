@@ -92,3 +92,49 @@ def test_names_in_relations_forms_and_letters(router, text, hidden):
 def test_form_labels_do_not_hide_public_figures(router):
     text = "Write a question-answer pair. Name: Bill Gates Born: October 28, 1955 Education: Harvard University"
     assert router.route(text).outbound == text
+
+
+@pytest.mark.parametrize("text, place", [
+    ("How can a small shop survive in Lebanon with the power cuts here?", "Lebanon"),
+    ("Plan speech therapy for a 6-year-old girl with a stutter in Ohio.", "Ohio"),
+    ("Write product copy for a bakery business located in Lisbon.", "Lisbon"),
+])
+def test_a_public_place_that_situates_someone_is_redacted(router, text, place):
+    d = router.route(text)
+    assert d.route == "redacted" and place not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "Tell me about the weather in Lebanon.",
+    "The Boston Celtics are a basketball team based in Boston.",   # a named public firm
+    "Click here to read about Ohio.",                               # "here" not closing a clause
+])
+def test_public_places_in_general_text_stay(router, text):
+    assert router.route(text).route == "cloud", text
+
+
+def test_lone_first_name_in_running_text_is_a_person(router):
+    d = router.route("If Maya sells 12 cups of lemonade at $2, how much does Maya earn?")
+    assert d.route == "redacted" and "Maya" not in d.outbound
+    # Title-cased headings of ordinary words are still no names.
+    assert router.route("Explain Machine Learning in two sentences.").route == "cloud"
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("I need my visa renewed but I can't leave ukrainian soil this month.", "ukrainian"),
+    ("my instagram shop was suspended, how do I appeal?", "instagram"),
+    ("I volunteer for BrightFutures and need a thank-you note for donors.", "BrightFutures"),
+])
+def test_personal_details_the_model_misses(router, text, hidden):
+    d = router.route(text)
+    assert d.route != "cloud" and (d.outbound is None or hidden not in d.outbound), d
+
+
+@pytest.mark.parametrize("text", [
+    "I want to improve my spanish grammar before the trip.",    # a language, not an origin
+    "My visa application asks for a photo, what size?",         # "visa" the word, not the firm
+    "I think the who should publish clearer advice.",           # acronyms only count in capitals
+])
+def test_personal_words_that_look_like_names_but_are_not(router, text):
+    d = router.route(text)
+    assert d.route == "cloud", d
