@@ -1,7 +1,8 @@
 """Validated pattern detectors: each finds spans and says whether they can be redacted.
 
 A finding is either *redactable* (replaced by a typed placeholder before sending: emails, phone
-numbers, cards, IBANs, IP addresses, links) or *local-only* (the whole message stays on this
+numbers, cards, IBANs, IP addresses, links, and — from :mod:`engine.privacy.locators` — postal
+addresses, dates of birth, vehicle registrations) or *local-only* (the whole message stays on this
 machine: secrets, private keys, passwords, national ID numbers). Patterns are validated where a
 checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that ordinary
 numbers are not mistaken for personal data, and documented test values are let through only
@@ -14,20 +15,13 @@ import ipaddress
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from engine.privacy import allowlists as allow
+from engine.privacy.finding import Finding
+from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
 
 
-@dataclass(frozen=True)
-class Finding:
-    kind: str          # placeholder type: EMAIL, PHONE, CARD, SECRET, PERSON, ...
-    start: int
-    end: int
-    text: str
-    local: bool        # True: the message must stay local; False: the span can be redacted
-    reason: str        # person-readable, e.g. "contains an email address"
 
 
 def _f(kind: str, m: re.Match[str] | tuple[int, int, str], local: bool, reason: str, group: int = 0) -> Finding:
@@ -337,7 +331,7 @@ def find_foreign_placeholders(text: str) -> list[Finding]:
 
 DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
     find_secrets, find_national_ids, find_cards, find_ibans, find_emails, find_phones, find_ips,
-    find_urls, find_domains, find_foreign_placeholders,
+    find_urls, find_domains, find_foreign_placeholders, find_birth_dates, find_plates, find_addresses,
 )
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.errors import PrivacyBlocked
-from engine.privacy.detectors import Finding
+from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import is_public_entity
 from engine.privacy.gazetteer import norm as _norm
 from engine.privacy.quasi import personal_details, situated

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from engine.privacy.detectors import Finding
+from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import demonyms, is_public_entity, public_organisations
 
 _SITUATED = re.compile(

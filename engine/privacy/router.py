@@ -5,7 +5,7 @@ Layers run in order and each can only make the decision *more* private:
 1. private context — a tainted conversation, retrieved local documents ⇒ LOCAL
 2. language coverage — text the detectors cannot read ⇒ LOCAL
 3. validated detectors — secrets and ID numbers ⇒ LOCAL; emails, phones, cards, IBANs, IPs,
-   links ⇒ redacted
+   links, postal addresses, dates of birth, vehicle registrations ⇒ redacted
 4. user-defined sensitive terms ⇒ LOCAL
 5. pasted text that matches the local index (``private_text_check``) ⇒ LOCAL
 6. earlier turns: a history that would not itself go out unchanged taints the message ⇒ LOCAL

@@ -1,0 +1,81 @@
+"""Postal addresses, dates of birth and vehicle registrations: found whole, and ordinary
+numbers, dates and streets-as-words left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
+
+
+@pytest.mark.parametrize("text, address", [
+    ("I live at 42 Elm Street, Apt 3B, Springfield IL 62704.", "42 Elm Street, Apt 3B, Springfield IL 62704"),
+    ("send the parcel to 17 harbour rd, my flat", "17 harbour rd"),
+    ("Our office moved to 250 W. 57th St. last year", "250 W. 57th St."),
+    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix"),
+    ("Meine Adresse: Lindenstraße 5, 10115 Berlin", "Lindenstraße 5"),
+    ("Abito in Via Garibaldi 10, Torino", "Via Garibaldi 10"),
+    ("Write to PO Box 4410 for the refund", "PO Box 4410"),
+    ("Our new postcode is LS6 2QT since May", "LS6 2QT"),
+    ("the clinic is in Toronto, ON M5V 3L9", "M5V 3L9"),
+    ("what's the delivery fee for zip code 30309?", "30309"),
+])
+def test_addresses_are_found_whole(text, address):
+    assert [f.text for f in find_addresses(text)] == [address]
+    assert all(f.kind == "ADDRESS" and not f.local for f in find_addresses(text))
+
+
+@pytest.mark.parametrize("text", [
+    "I walked 5 miles down the road to the shop.",
+    "Top 10 Street foods of Bangkok",
+    "Chapter 3 Street Art in Berlin",
+    "We won 3 Court cases this year.",
+    "In 2020 Road deaths fell by 9 percent.",
+    "Version 4 Drive sync fixes a crash.",
+    "Raise the temperature by 20 degrees and bake for 35 minutes.",
+])
+def test_ordinary_numbers_before_street_words_are_no_address(text):
+    assert find_addresses(text) == []
+
+
+@pytest.mark.parametrize("text, date", [
+    ("my date of birth is 12/03/1987, fill in the form", "12/03/1987"),
+    ("DOB: 1990-07-14", "1990-07-14"),
+    ("I was born on March 3rd, 1990 in a small town", "March 3rd, 1990"),
+    ("her birthday is 4 July 2011", "4 July 2011"),
+])
+def test_birth_dates_after_their_cue(text, date):
+    assert [f.text for f in find_birth_dates(text)] == [date]
+
+
+@pytest.mark.parametrize("text", [
+    "Abraham Lincoln was born on February 12, 1809.",   # public history, not the writer's
+    "The invoice dated 12/03/1987 was paid.",           # a date, but no birth cue
+    "I was born in the eighties.",                      # no full date
+])
+def test_other_dates_stay(text):
+    assert find_birth_dates(text) == []
+
+
+@pytest.mark.parametrize("text, plate", [
+    ("my license plate is KX19 ZTB, how do I appeal?", "KX19 ZTB"),
+    ("Registration number: 7ABC123", "7ABC123"),
+    ("my number plate is kx19ztb", "kx19ztb"),
+])
+def test_vehicle_registrations(text, plate):
+    assert [f.text for f in find_plates(text)] == [plate]
+
+
+@pytest.mark.parametrize("text", [
+    "See plate 2 for the figure.",
+    "The registration is open until May.",
+    "Registration closes on Friday for all 30 teams.",
+])
+def test_no_plate_without_a_plate(text):
+    assert find_plates(text) == []
+
+
+def test_router_sends_the_question_without_the_address(router):
+    d = router.route("My landlord at 42 Elm Street, Springfield IL 62704 kept my deposit. What can I do?")
+    assert d.route == "redacted" and "Elm" not in d.outbound and "62704" not in d.outbound
+    assert "ADDRESS" in d.redactions and "What can I do?" in d.outbound
