@@ -2,7 +2,8 @@
 
 A finding is either *redactable* (replaced by a typed placeholder before sending: emails, phone
 numbers, cards, IBANs, IP addresses, links, and — from :mod:`engine.privacy.locators` — postal
-addresses, dates of birth, vehicle registrations) or *local-only* (the whole message stays on this
+addresses, dates of birth, vehicle registrations; from :mod:`engine.privacy.references` —
+labelled account and reference numbers, user names, social handles) or *local-only* (the whole message stays on this
 machine: secrets, private keys, passwords, national ID numbers). Patterns are validated where a
 checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that ordinary
 numbers are not mistaken for personal data, and documented test values are let through only
@@ -20,6 +21,7 @@ from typing import Callable, Iterable
 from engine.privacy import allowlists as allow
 from engine.privacy.finding import Finding
 from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
+from engine.privacy.references import find_references
 
 
 
@@ -332,6 +334,7 @@ def find_foreign_placeholders(text: str) -> list[Finding]:
 DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
     find_secrets, find_national_ids, find_cards, find_ibans, find_emails, find_phones, find_ips,
     find_urls, find_domains, find_foreign_placeholders, find_birth_dates, find_plates, find_addresses,
+    find_references,
 )
 
 

@@ -1,4 +1,4 @@
-"""Postal addresses, dates of birth and vehicle registrations: found whole, and ordinary
+"""Addresses, birth dates, plates, account numbers and handles: found whole, and ordinary
 numbers, dates and streets-as-words left alone."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
+from engine.privacy.references import find_references
 
 
 @pytest.mark.parametrize("text, address", [
@@ -79,3 +80,28 @@ def test_router_sends_the_question_without_the_address(router):
     d = router.route("My landlord at 42 Elm Street, Springfield IL 62704 kept my deposit. What can I do?")
     assert d.route == "redacted" and "Elm" not in d.outbound and "62704" not in d.outbound
     assert "ADDRESS" in d.redactions and "What can I do?" in d.outbound
+
+
+@pytest.mark.parametrize("text, value", [
+    ("my account number is 12345678, why was I charged twice?", "12345678"),
+    ("sort code 20-00-00", "20-00-00"),
+    ("patient MRN 00423871 needs a discharge summary", "00423871"),
+    ("our policy number is POL-88231-XZ, draft a claim letter", "POL-88231-XZ"),
+    ("my username is kittylover92, help me reset it", "kittylover92"),
+    ("follow me on twitter @jdoe_1987 for updates", "@jdoe_1987"),
+])
+def test_labelled_references_and_handles(text, value):
+    assert value in [f.text for f in find_references(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "How do I open an account in 2024?",
+    "The account of 3 witnesses differs.",
+    "Log in with your username via email.",
+    "@dataclass\nclass Point:\n    x: int",
+    "Document it with @param and @return tags.",
+    "Hi @everyone, the meeting is at 3.",
+    "email me at someone@example.com",
+])
+def test_no_reference_without_a_labelled_value(text):
+    assert find_references(text) == []

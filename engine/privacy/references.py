@@ -1,0 +1,59 @@
+"""Account and reference numbers, user names and social handles.
+
+None of these has a checksum to validate, so each is found only where the message labels it:
+"account number 12345678", "sort code 20-00-00", "MRN 00423871", "policy no. POL-88231-XZ",
+"my username is kittylover92". A social handle ("@jdoe_1987") needs no label, but code
+annotations ("@param", a decorator at the start of a line) are not handles. All are redacted,
+not kept local: the question around them is usually fine to send.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.privacy.finding import Finding
+
+_LABEL = (r"account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s+(?:number|no\.?|#))?|a/c(?:\s+no\.?)?|sort\s+code|"
+          r"routing\s+(?:number|no\.?)|bsb|member(?:ship)?\s+(?:id|number|no\.?)|customer\s+(?:id|number|no\.?)|"
+          r"employee\s+(?:id|number|no\.?)|staff\s+(?:id|number|no\.?)|student\s+(?:id|number|no\.?)|"
+          r"patient\s+(?:id|number|no\.?)|mrn|medical\s+record\s+(?:number|no\.?)|nhi|"
+          r"policy\s+(?:number|no\.?)|claim\s+(?:number|no\.?)|case\s+(?:number|no\.?|id)|"
+          r"reference\s+(?:number|no\.?)|ref\.?\s+(?:number|no\.?)|booking\s+(?:reference|number|ref)|"
+          r"order\s+(?:number|no\.?|id)|invoice\s+(?:number|no\.?)|ticket\s+(?:number|no\.?)|"
+          r"tracking\s+(?:number|no\.?)|card\s+number|pnr")
+# The label, then "is" / ":" / "#", then one value with at least one digit ("POL-88231-XZ", "004-1234567-01").
+_LABELLED = re.compile(r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|no\.?))*\s*"
+                       r"((?=[\w/-]*\d)[A-Za-z0-9][\w/-]*(?:\s\d[\d-]*)*)")
+# After "is" or ":" any word is the name ("my username is kittylover"); right after the label only
+# one that reads like a user name does ("login jdoe_87", not "username via email").
+_USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|screen\s?name)\b)"
+                       r"(?:(?:\s*[:#]|\s+(?:is|was))+\s*@?([A-Za-z0-9][\w.-]{2,31})|"
+                       r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
+_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)\b")
+# Annotations and at-rules that look like handles in code and style sheets.
+_CODE_AT = frozenset("param return returns throws raises type property staticmethod classmethod dataclass override "
+                     "deprecated media import font-face keyframes supports page charset namespace app router pytest "
+                     "interface end implementation synthesize author since see link todo example everyone here channel all".split())
+
+
+def find_references(text: str) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(kind: str, s: int, e: int, reason: str) -> None:
+        if not any(s < f.end and f.start < e for f in out):
+            out.append(Finding(kind, s, e, text[s:e], False, reason))
+
+    for m in _LABELLED.finditer(text):
+        if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
+            continue
+        add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
+    for m in _USERNAME.finditer(text):
+        g = 1 if m.group(1) else 2
+        if m.group(g).lower() not in ("and", "the", "not", "your", "my"):
+            add("USERNAME", m.start(g), m.end(g), "contains a user name")
+    for m in _HANDLE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        decorator = text[line_start:m.start()].strip() == ""  # "@dataclass" opening a line of code
+        if not decorator and m.group(1).lower() not in _CODE_AT:
+            add("HANDLE", m.start(), m.end(), "contains a social media handle")
+    return sorted(out, key=lambda f: f.start)
