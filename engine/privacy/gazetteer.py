@@ -1,7 +1,7 @@
 """Word lists the entity layer consults: public entities, public firms, nationality words.
 
-All ship with Hearth (``data/``) or come from installed packages (``pycountry``); nothing is
-downloaded. Each list is read once per process.
+All ship with Hearth (``data/``) or come from installed packages (``pycountry``; ``names``,
+which carries the US census lists of given names and surnames); nothing is downloaded. Each list is read once per process.
 """
 
 from __future__ import annotations
@@ -76,3 +76,39 @@ def demonyms() -> frozenset[str]:
     """Nationality and ethnic adjectives (``data/demonyms.txt``), lower case."""
     return frozenset(w.replace("-", " ") for line in _data("demonyms.txt").splitlines()
                      if not line.startswith("#") for w in line.lower().split())
+
+
+# Census ranks kept: below these the lists are mostly rare spellings and ordinary words.
+_GIVEN_RANK = 1000
+_SURNAME_RANK = 20000
+
+
+def _census(file: str, max_rank: int) -> frozenset[str]:
+    try:
+        text = resources.files("names").joinpath(file).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # the checks still work, only with less recall
+        return frozenset()
+    out = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and int(parts[3]) <= max_rank:
+            out.add(parts[0].lower())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Common given names, lower case ("john", "emma", "ahmed")."""
+    return _census("dist.male.first", _GIVEN_RANK) | _census("dist.female.first", _GIVEN_RANK)
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Common surnames, lower case ("smith", "garcia", "nguyen")."""
+    return _census("dist.all.last", _SURNAME_RANK)
+
+
+def looks_like_full_name(surface: str) -> bool:
+    """"John Smith", "maria garcia": a common given name followed by a common surname."""
+    words = re.findall(r"[A-Za-z'’-]+", surface)
+    return 2 <= len(words) <= 4 and words[0].lower() in given_names() and words[-1].lower() in surnames()

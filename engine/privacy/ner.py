@@ -34,9 +34,9 @@ from functools import lru_cache
 
 from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import is_public_entity
+from engine.privacy.gazetteer import is_public_entity, looks_like_full_name
 from engine.privacy.gazetteer import norm as _norm
-from engine.privacy.quasi import personal_details, situated
+from engine.privacy.quasi import lowercase_given_names, personal_details, situated
 
 _lock = threading.Lock()
 _nlp = None
@@ -111,7 +111,8 @@ def _trim(ent) -> tuple[int, int] | None:
 
     def sentence_verb(t) -> bool:  # "Email Rachel Zheng": a capitalised first word is often a verb
         first = t.i == 0 or t.doc[t.i - 1].text in _SENT_START or t.doc[t.i - 1].is_space
-        return first and len(toks) > 1 and _zipf(t.text.lower()) >= 4.5 and not is_public_entity(t.text)
+        return first and len(toks) > 1 and _zipf(t.text.lower()) >= 4.5 and not is_public_entity(t.text) \
+            and not looks_like_full_name(ent.text)  # "John Smith was admitted": a name, not a verb
 
     while toks and (not proper(toks[0]) or sentence_verb(toks[0])):
         toks.pop(0)
@@ -303,14 +304,15 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         candidates.append((kind, s, e, sub.text, kind == "PERSON" and _lone_name_in_sentence(sub)))
     personal = personal_context(text)
     if not personal:  # outside letters and first-person text, title-cased common words are no names
-        candidates = [c for c in candidates if c[0] == "PLACE" or c[4] or not _all_common(c[3])]
+        candidates = [c for c in candidates
+                      if c[0] == "PLACE" or c[4] or not _all_common(c[3]) or (c[0] == "PERSON" and looks_like_full_name(c[3]))]
     candidates = [c[:4] for c in candidates]
     for s, e, t in _org_phrases(text):
         if not any(s < b and a < e for a, b in skip):
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
             candidates.append(("ORG", s, e, t))
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
-    for s, e, t in _contextual_names(text):
+    for s, e, t in [*_contextual_names(text), *lowercase_given_names(doc)]:
         if is_public_entity(t):
             shielded.append((s, e))
         elif not any(s < b and a < e for a, b in skip):

@@ -4,6 +4,8 @@ or where they are.
 * :func:`situated` — the text places the writer, one individual or one unnamed firm somewhere
   ("the conditions here", "a 4-year-old boy in Texas", "a company based in Lyon"); a public place
   next to that is no longer public knowledge but someone's whereabouts;
+* given names typed in lower case where the sentence frame says a person is meant ("my daughter
+  emma", "my name is juan"), told from the same word used otherwise ("my friend will") by its tag;
 * in personal texts (see :func:`engine.privacy.ner.personal_context`):
   nationality words before a noun in any case ("without leaving russian territory"),
   public firms typed in lower case ("my facebook ads account") and brand-style names of the
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import demonyms, is_public_entity, public_organisations
+from engine.privacy.gazetteer import demonyms, given_names, is_public_entity, public_organisations
 
 _SITUATED = re.compile(
     r"\b(?:here|over here|in my (?:country|city|town|village|area|region|state|province)|"
@@ -65,3 +67,40 @@ def personal_details(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         elif _BRAND.fullmatch(t.text) and not is_public_entity(t.text):
             out.append(_finding(t, "NAME", "contains a name Hearth does not recognise"))
     return out
+
+
+_POSSESSIVE = frozenset("my our his her their".split())
+_RELATIONS = frozenset(
+    "colleague coworker co-worker manager boss friend wife husband partner son daughter child kid baby student "
+    "client customer teacher doctor landlord landlady neighbor neighbour brother sister mother father mom mum dad "
+    "aunt uncle cousin grandmother grandfather grandma grandpa nephew niece employee tenant patient fiance fiancee "
+    "girlfriend boyfriend supervisor professor lawyer accountant assistant intern roommate flatmate ex".split())
+_NAME_TAGS = frozenset({"NN", "NNP", "NNPS"})
+
+
+def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
+    """Common given names in lower case right after "my <relation>" or "my name is"."""
+    names = given_names()
+    found = []
+    for t in doc:
+        if not (t.is_lower and t.text in names and t.tag_ in _NAME_TAGS) or t.i < 2:
+            continue
+        prev = doc[t.i - 2] if doc[t.i - 1].text == "," and t.i >= 3 else doc[t.i - 1]
+        before = doc[prev.i - 1]
+        relation = prev.lower_ in _RELATIONS and before.lower_ in _POSSESSIVE
+        introduced = prev.lower_ == "is" and before.lower_ == "name"
+        if relation or introduced:
+            end = t.idx + len(t.text)
+            nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None  # "juan perez": a lower-case surname too
+            while nxt is not None and nxt.is_lower and nxt.tag_ in _NAME_TAGS and nxt.text not in _RELATIONS \
+                    and nxt.i - t.i <= 2 and _is_surname(nxt.text):
+                end = nxt.idx + len(nxt.text)
+                nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
+            found.append((t.idx, end, doc.text[t.idx:end]))
+    return found
+
+
+def _is_surname(word: str) -> bool:
+    from engine.privacy.gazetteer import surnames
+
+    return word in surnames()

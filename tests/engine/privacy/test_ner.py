@@ -138,3 +138,22 @@ def test_personal_details_the_model_misses(router, text, hidden):
 def test_personal_words_that_look_like_names_but_are_not(router, text):
     d = router.route(text)
     assert d.route == "cloud", d
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my daughter emma (age 7) keeps wetting the bed, is that normal?", "emma"),
+    ("my boss, mark, keeps yelling at me in meetings", "mark"),
+    ("help me write an appeal, my name is juan perez garcia", "juan perez garcia"),
+    ("summarize: John Smith was admitted with chest pain on Monday", "John Smith"),
+])
+def test_common_names_in_any_case_are_persons(router, text, name):
+    d = router.route(text)
+    assert d.route != "cloud" and (d.outbound is None or name.split()[0] not in d.outbound), d
+
+
+@pytest.mark.parametrize("text", [
+    "my friend will help me move, what should I pack first?",   # "will" the verb
+    "Summarize the Rose Garden history for a tour guide.",
+])
+def test_given_names_used_as_words_stay(router, text):
+    assert router.route(text).route == "cloud", text
