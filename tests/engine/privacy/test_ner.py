@@ -157,3 +157,17 @@ def test_common_names_in_any_case_are_persons(router, text, name):
 ])
 def test_given_names_used_as_words_stay(router, text):
     assert router.route(text).route == "cloud", text
+
+
+def test_a_name_frame_takes_no_lower_case_word_as_surname(router):
+    d = router.route("Write a short story about a dragon named Ember who lives in the mountains.")
+    assert "who lives in the mountains" in (d.outbound or ""), d
+
+
+@pytest.mark.parametrize("text", [
+    "What are the opening hours of the Louvre?",
+    "How do I apply for a Schengen visa?",
+    "What does the Quran say about charity?",
+])
+def test_landmarks_and_scriptures_are_public(router, text):
+    assert router.route(text).route == "cloud", text
