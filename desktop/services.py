@@ -115,12 +115,14 @@ class EngineServices(QObject):
         from engine.assistant import Assistant
 
         router = cloud = None
+        docs = self.documents()
         try:
-            from engine.privacy import PrivacyRouter
-            router = PrivacyRouter(cfg.privacy)
+            from engine.privacy.wiring import make_router
+
+            # The same layers as the CLI: pasted document text stays local; the judge, if on.
+            router = make_router(cfg.privacy, docs=docs, host=host)
         except ImportError:
             log.info("privacy router not available; answers stay local")
-        docs = self.documents()
         return Assistant(cfg, store, host, docs=docs, router=router, cloud=cloud)
 
     def rebuild_assistant(self) -> None:

@@ -193,6 +193,9 @@ class SettingsDialog(QDialog):
         self.terms = QPlainTextEdit("\n".join(c.privacy.sensitive_terms))
         self.terms.setMaximumHeight(90)
         v.addWidget(self.terms)
+        self.judge = QCheckBox("Also ask the local model before a message leaves (slower; it can only keep messages here)")
+        self.judge.setChecked(c.privacy.judge)
+        v.addWidget(self.judge)
         audit = QHBoxLayout()
         audit.addWidget(QLabel("Every message sent to a cloud service is recorded on this computer."))
         audit.addStretch(1)
@@ -272,7 +275,7 @@ class SettingsDialog(QDialog):
                              model=self.cloud_model.text().strip() or self.config.cloud.model,
                              base_url=self.base_url.text().strip() or None)
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
-        data["privacy"]["sensitive_terms"] = terms
+        data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
         return Config.model_validate(data)
 

@@ -58,10 +58,10 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
         docs = DocumentService(get_paths(), cfg.documents)
     router = None
     if cloud_mode != "off":
-        from engine.privacy import PrivacyRouter
+        from engine.privacy.wiring import make_router
 
-        # Pasted text that repeats an indexed private document stays local too.
-        router = PrivacyRouter(cfg.privacy, private_text_check=docs.matches_indexed_text)
+        # Pasted text that repeats an indexed private document stays local too; the judge, if on.
+        router = make_router(cfg.privacy, docs=docs, host=host)
     return Assistant(cfg, chats, host, docs=docs, router=router)
 
 

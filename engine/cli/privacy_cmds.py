@@ -69,9 +69,19 @@ def _router(config):
     return PrivacyRouter(config.privacy)
 
 
+def _checking_router(config):
+    """As in chat: pasted text that repeats an indexed document counts (the judge needs a loaded
+    model, so ``check`` says when it would still have the last word)."""
+    from engine.docs.service import DocumentService  # light: opens the manifest only
+    from engine.paths import get_paths
+    from engine.privacy.wiring import make_router
+
+    return make_router(config.privacy, docs=DocumentService(get_paths(), config.documents))
+
+
 def cmd_check(args) -> int:
     config = _config()
-    decision = _router(config).route(args.text, retrieved_private=args.retrieved_private, user_terms=args.term)
+    decision = _checking_router(config).route(args.text, retrieved_private=args.retrieved_private, user_terms=args.term)
     if args.json:
         print(json.dumps({"decision": decision.route, "reasons": decision.reasons, "outbound": decision.outbound,
                           "redactions": decision.redactions, "elapsed_ms": round(decision.elapsed_ms, 2)},
@@ -85,6 +95,8 @@ def cmd_check(args) -> int:
     if decision.outbound is not None:
         print("Would send exactly:")
         print(decision.outbound)
+    if config.privacy.judge and decision.route != "local":
+        print("(The local-model judge is on: in a chat it may still keep this message local.)")
     if config.cloud.mode == "off":
         print("(Cloud escalation is off: nothing is sent either way.)")
     return 0

@@ -279,3 +279,11 @@ def test_export_conversation_as_markdown_and_json(window, qtbot, store, tmp_path
 
     found = set(strings(json.loads(js.read_text())))
     assert {"Export me please.", window.chat.widgets[-1].msg.content} <= found
+
+
+def test_the_apps_router_checks_pasted_document_text(window):
+    # Built by engine.privacy.wiring like the CLI's: the documents check is live, the judge is
+    # off until the settings turn it on.
+    router = window.services.assistant.router
+    assert router is not None and router.private_text_check is not None
+    assert router.judge is None

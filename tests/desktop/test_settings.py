@@ -44,6 +44,8 @@ def test_settings_save_writes_config_and_applies_it(idle_window, hearth_home, qt
     assert "waits for your OK" in dlg.mode_text.text()
     dlg.provider.setCurrentText("anthropic")
     dlg.terms.setPlainText("Project Falcon\n\n  ACME merger \n")
+    assert not dlg.judge.isChecked()
+    dlg.judge.setChecked(True)
     dlg.theme_buttons["dark"].setChecked(True)
     with qtbot.waitSignal(dlg.saved, timeout=5_000):
         dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
@@ -52,6 +54,7 @@ def test_settings_save_writes_config_and_applies_it(idle_window, hearth_home, qt
     assert raw["model"]["n_gpu_layers"] == 12 and raw["model"]["system_prompt"] == "Be brief."
     assert raw["cloud"]["mode"] == "ask" and raw["cloud"]["provider"] == "anthropic"
     assert raw["privacy"]["sensitive_terms"] == ["Project Falcon", "ACME merger"]
+    assert raw["privacy"]["judge"] is True
     assert raw["appearance"]["theme"] == "dark"
     assert load_config().config == idle_window.config
     assert theme.colors() is theme.DARK

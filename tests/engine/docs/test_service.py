@@ -139,6 +139,19 @@ def test_matches_indexed_text(indexed) -> None:
     assert not service.matches_indexed_text("lubricated every 300 kilometres")  # too short to say
 
 
+def test_router_built_with_documents_keeps_pasted_text_local(indexed) -> None:
+    from engine.config import PrivacySettings
+    from engine.privacy.wiring import make_router
+
+    service, _report, _corpus = indexed
+    router = make_router(PrivacySettings(), docs=service)
+    pasted = "Please proofread: The chain should be cleaned and lubricated every 300 kilometres, " \
+             "or after any ride in the rain. Use a dry lubricant in summer"
+    d = router.route(pasted)
+    assert d.route == "local" and "local documents" in d.reasons[0]
+    assert router.route("How often should a bicycle chain be lubricated in general?").route == "cloud"
+
+
 def test_errors_for_bad_input(indexed, tmp_path: Path) -> None:
     service, _report, _corpus = indexed
     with pytest.raises(IndexError_, match="no document collection called 'nope'"):

@@ -9,6 +9,7 @@ import pytest
 from engine.config import ModelSettings, PrivacySettings
 from engine.privacy import PrivacyRouter
 from engine.privacy.judge import ModelJudge, parse_verdict
+from engine.privacy.wiring import make_router
 
 
 def test_parse_verdict():
@@ -35,6 +36,10 @@ def test_judge_with_a_broken_model_keeps_text_local(tmp_path: Path):
         router = PrivacyRouter(PrivacySettings(judge=True), judge=judge)
         d = router.route("What is the capital of France?")
         assert d.route == "local" and "local model" in d.reasons[0]
+        # The settings decide, through the one builder the CLI and the desktop app use.
+        wired = make_router(PrivacySettings(judge=True), host=host)
+        assert wired.route("What is the capital of France?").route == "local"
+        assert make_router(PrivacySettings(judge=False), host=host).route("What is the capital of France?").route == "cloud"
     finally:
         host.unload()
 
