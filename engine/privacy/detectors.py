@@ -228,9 +228,11 @@ _SECRET_ASSIGN = re.compile(
     r"\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|client[_-]?secret|"
     r"bearer|authorization)\b[\"']?\s*(?:[:=]|is|:=|=>)?\s*[\"']?(?:bearer\s+|token\s+)?([A-Za-z0-9_\-+/=.]{16,})",
     re.I)
+# "password is X", and with a few words between: "my password for the router is X".
+_LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)\s+(?:[\w.@'-]+\s+){0,4}?)?"
 _PASSWORD = re.compile(
-    r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})",
-    re.I)
+    r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
+    + r"[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})", re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
 
 
@@ -240,6 +242,18 @@ def _secret_value_ok(value: str) -> bool:
     if allow.looks_like_placeholder(v) or v.lower() in allow.WELL_KNOWN_HASHES:
         return False
     return entropy(v) >= 3.0 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+
+
+def _password_value(value: str) -> bool:
+    """"Tr0ub4dor&3" or "sunflower" yes; "my password is weak" / "is incorrect" no: an everyday
+    word after the label describes the password rather than giving it."""
+    from wordfreq import zipf_frequency
+
+    v = value.rstrip(".!?")
+    if allow.looks_like_placeholder(v) or v.lower() in {"password", "null", "none"}:
+        return False
+    plain_word = v.isalpha() and zipf_frequency(v.lower(), "en") >= 3.5
+    return not plain_word
 
 
 def find_secrets(text: str) -> list[Finding]:
@@ -253,9 +267,7 @@ def find_secrets(text: str) -> list[Finding]:
         if _secret_value_ok(m.group(1)) and entropy(m.group(1)) >= 3.5:
             out.append(_f("SECRET", m, True, "contains what looks like a secret key or token", 1))
     for m in _PASSWORD.finditer(text):
-        v = m.group(1)
-        if not allow.looks_like_placeholder(v) and v.lower() not in {"password", "required", "incorrect",
-                                                                      "wrong", "invalid", "empty", "null", "none"}:
+        if _password_value(m.group(1)):
             out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _URL_CRED.finditer(text):
         if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:

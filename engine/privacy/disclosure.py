@@ -3,8 +3,8 @@
 "What are the early warning signs of a stroke?" is a *topic* and may go to the cloud;
 "I was just told I have stage 2 breast cancer" is a *disclosure* about the writer (or someone
 close to them) and stays on this machine. A sentence counts as a disclosure when it has a
-first-person anchor (I, my, me, we, our, or "my son"/"my wife"...) *and* a term of one of the
-categories. Generic questions ("can someone with diabetes ...") have no anchor and pass.
+first-person anchor (I, my, me, we, our, "my son"/"my wife"..., or a diary-style sentence that
+drops the "I": "diagnosed with ... yesterday") *and* a term of one of the categories. Generic questions ("can someone with diabetes ...") have no anchor and pass.
 """
 
 from __future__ import annotations
@@ -26,11 +26,18 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "alzheimer", "parkinson", "multiple sclerosis", "lupus", "crohn", "psychiatr", "therap(?:ist|y)\\b",
         "antidepress", "prescri", "medication", "surgery", "biopsy", "mri\\b", "disabilit", "opioid",
         "insulin", "chronic", "terminal", "mental illness", "panic attack", "stage [1-4i]+",
+        "sober\\b", "withdrawal", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
+        "(?:test|lab|scan) results", "psa\\b", "\\d+(?:\\.\\d+)?\\s?mg\\b",
+        # medicines and drugs people report taking
+        "xanax", "valium", "adderall", "ritalin", "oxy(?:codone|contin)", "fentanyl", "heroin", "cocaine",
+        "meth\\b", "methamphetamine", "ketamine", "prozac", "zoloft", "lexapro", "sertraline", "fluoxetine",
+        "ssri", "ambien", "lithium", "methadone", "suboxone", "percocet", "vicodin", "tramadol", "benzo",
     ),
     "sexual orientation or gender identity": (
         "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
         "nonbinary", "coming out", "came out", "come out", "homosexual", "asexual", "pansexual",
         "gender dysphoria", "sexual orientation", "hormone therapy",
+        "(?:i'?m|i am|think i'?m|maybe i'?m) bi\\b", "same-sex", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
     ),
     "religion or belief": (
         "convert(?:ed|ing)? to", "muslim", "christian", "jewish", "hindu", "buddhis", "sikh", "atheist",
@@ -56,11 +63,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "served time", "sex offender", "restraining order",
     ),
     "precise finances": (
-        "my salary", "i earn", "i make \\$", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
+        "my salary", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
         "credit score (?:is|of)", "my (?:account )?balance", "my net worth", "my income", "foreclos",
         "my mortgage", "my loan", "collections agency", "payday loan", "my savings",
         # an amount next to a money word, in a first-person sentence ("I owe 48,000 in loans")
-        "(?:owe|debt|savings|saved|loans?|salary|earn|income|balance|rent|mortgage|net worth)\\b[^.!?\\n]{0,40}"
+        "(?:owe|debt|savings|saved|loans?|salary|earn|make|income|balance|rent|mortgage|net worth)\\b[^.!?\\n]{0,40}"
         "(?:[$€£]\\s?\\d|\\d[\\d,.]*\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp))",
         "(?:[$€£]\\s?\\d[\\d,.]*|\\d[\\d,.]{2,}\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp)?)[^.!?\\n]{0,30}"
         "\\b(?:in savings|in debt|in (?:student |car |personal )?loans|a month|per month|a year|per year|salary)",
@@ -70,6 +77,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 _RELATIVE = r"(?:my|our) (?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|sister|child|kid|boyfriend|girlfriend|friend)"
 _COMPILED = {cat: re.compile(r"\b(?:" + "|".join(terms) + r")", re.I) for cat, terms in CATEGORIES.items()}
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# Diary-style sentences drop the "I": "diagnosed with cancer yesterday", "been sober 3 months",
+# "took 3 xanax", "feel like garbage". A sentence opening on such a verb is first person.
+_SUBJECTLESS = re.compile(
+    r"^\s*(?:(?:just|recently|finally|so|and|but|still)\s+)?(?:been|was|got|diagnosed|took|taking|started|stopped|"
+    r"relapsed|feel|feeling|found out|tested|quit|broke up|lost my|struggling|pregnant|scared)\b", re.I)
 # "my" before a *category* word in a question about a topic still discloses ("my HIV test"),
 # but "I want to learn about cancer" does not: these verbs mark topic interest.
 _TOPIC_VERBS = re.compile(
@@ -82,7 +94,7 @@ def find_disclosures(text: str) -> list[str]:
     """Categories disclosed in the first person; empty when the text only asks about topics."""
     found: list[str] = []
     for sentence in _SENTENCE.findall(text):
-        anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I)
+        anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I) or _SUBJECTLESS.match(sentence)
         if not anchor:
             continue
         for cat, rx in _COMPILED.items():

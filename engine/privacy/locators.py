@@ -27,8 +27,10 @@ _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA
               "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 # What may follow a street: a unit, then up to three ", Town" / "State 12345" parts.
 _TAIL = (r"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|#)\.?\s*[\w-]+)?"
-         r"(?:,\s*(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}|\d{4,6}))?"
-         r"(?:,?\s+(?:" + _US_STATES + r")\b)?(?:,?\s+\d{5}(?:-\d{4})?\b)?")
+         r"(?:,\s*(?:[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|\d{1,4}\b)){0,2}|\d{4,6})){0,2}"
+         r"(?:,?\s+(?:" + _US_STATES + r")\b)?"
+         # a postcode: US ZIP, "VIC 3065", Indian PIN, Japanese "160-0023", Singapore's six digits
+         r"(?:,?\s+(?:[A-Z]{2,3}\s+)?(?:\d{5}(?:-\d{4})?|\d{3}-\d{4}|\d{4,6})\b)?")
 _STREET = re.compile(
     r"(?<![\w.,/-])\d{1,6}[A-Za-z]?(?:[-/]\d{1,4})?,?\s+(?:" + _NAME_WORD + r"\s+){1,4}?(?:(?i:" + _STREET_TYPES
     + r"))\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b\.?)?" + _TAIL)
@@ -49,8 +51,8 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _FULL_DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
               r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4}|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
 _BIRTH = re.compile(
-    r"\b(?:date of birth|birth ?date|d\.?o\.?b\.?|birthday|(?:i|we) was born|i was born|(?:i|we) were born)"
-    r"(?:\s*[:-]|\s+(?:is|was|on))*\s*(" + _FULL_DATE + r")", re.I)
+    r"\b(?:date of birth|date_of_birth|birth[ _]?date|d\.?o\.?b\.?|birthday|(?:i|we) was born|i was born|(?:i|we) were born)"
+    r"[\"']?(?:\s*[:=-]|\s+(?:is|was|on))*\s*[\"']?(" + _FULL_DATE + r")", re.I)
 _PLATE = re.compile(
     r"(?i:\b(?:licen[cs]e plate|number plate|plate number|registration number|registration|reg\.? no\.?|"
     r"vehicle reg\w*|plate)(?:\s+(?:is|number|no\.?|reads|:|#))*\s*[:#]?\s*)"

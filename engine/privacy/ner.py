@@ -184,7 +184,7 @@ _RELATION = re.compile(
     r"\b(?i:my|our|his|her|their)\s+(?i:colleague|co-?worker|manager|boss|friend|wife|husband|partner|son|"
     r"daughter|student|client|customer|teacher|doctor|landlord|landlady|neighbou?r|brother|sister|mother|father|"
     r"mom|mum|dad|aunt|uncle|cousin|employee|tenant|patient|fianc[eé]e?|girlfriend|boyfriend|supervisor|"
-    r"professor|lawyer|accountant|assistant|intern|roommate|flatmate)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)")
+    r"professor|lawyer|accountant|assistant|intern|roommate|flatmate|ex)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)")
 _NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|applicant|candidate)\s*[:=]\s*"
                          r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
@@ -314,11 +314,15 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
             candidates.append(("ORG", s, e, t))
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
+    framed: set[tuple[int, int]] = set()  # persons a sentence frame names, even if also public words
     for s, e, t in [*_contextual_names(text), *lowercase_given_names(doc)]:
-        if is_public_entity(t):
+        # Only a full public name is shielded: "Dear Jordan", "my sister Victoria" name people,
+        # whatever else the single word also names.
+        if is_public_entity(t) and len(t.split()) > 1:
             shielded.append((s, e))
         elif not any(s < b and a < e for a, b in skip):
             candidates.append(("PERSON", s, e, t))
+            framed.add((s, e))
     candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
@@ -327,7 +331,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     out: list[Finding] = []
     kept: list[tuple[int, int]] = list(shielded)  # public entities left in place: never redacted piecemeal
     for kind, s, e, surface in sorted(candidates, key=lambda c: c[1] - c[2]):  # longest span first
-        public = is_public_entity(surface) or (kind == "GROUP")
+        public = (is_public_entity(surface) and (s, e) not in framed) or (kind == "GROUP")
         if public and not (quasi and kind in ("PLACE", "GROUP", "ORG")):
             kept.append((s, e))
             continue

@@ -27,7 +27,8 @@ _LABELLED = re.compile(r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|n
 # After "is" or ":" any word is the name ("my username is kittylover"); right after the label only
 # one that reads like a user name does ("login jdoe_87", not "username via email").
 _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|screen\s?name)\b)"
-                       r"(?:(?:\s*[:#]|\s+(?:is|was))+\s*@?([A-Za-z0-9][\w.-]{2,31})|"
+                       r"(?:(?i:\s+(?:for|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?(?:\s*[:#]|\s+(?:is|was))+\s*"
+                       r"@?([A-Za-z0-9][\w.-]{2,31})|"
                        r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)\b")
 # Annotations and at-rules that look like handles in code and style sheets.

@@ -105,3 +105,27 @@ def test_labelled_references_and_handles(text, value):
 ])
 def test_no_reference_without_a_labelled_value(text):
     assert find_references(text) == []
+
+
+@pytest.mark.parametrize("text, address", [
+    ("Flat 12, 45 Palm Beach Road, Sector 17, Navi Mumbai 410210", "45 Palm Beach Road, Sector 17, Navi Mumbai 410210"),
+    ("ship to 12 Smith Street, Fitzroy VIC 3065 please", "12 Smith Street, Fitzroy VIC 3065"),
+    ("office at 10 Anson Road, Singapore 048623", "10 Anson Road, Singapore 048623"),
+])
+def test_postcodes_outside_north_america_and_the_uk_stay_with_the_street(text, address):
+    assert [f.text for f in find_addresses(text)] == [address]
+
+
+@pytest.mark.parametrize("text", ["dob = '1987-06-02'", '{"date_of_birth": "1990-01-31"}'])
+def test_birth_dates_in_code_and_json(text):
+    assert len(find_birth_dates(text)) == 1
+
+
+def test_passwords_and_user_names_a_few_words_after_their_label(router):
+    for text in ("my password for the router is Tr0ub4dor&3, is it strong enough?",
+                 "the wifi password at the office is kT8#mq2Lp"):
+        assert router.route(text).route == "local", text
+    d = router.route("my username on the school portal is aisha_b2011 and it's locked")
+    assert d.route == "redacted" and "aisha_b2011" not in d.outbound
+    # An everyday word after the label describes the password; it does not give it.
+    assert router.route("my password is weak, how do I make a better one?").route == "cloud"

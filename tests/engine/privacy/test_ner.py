@@ -171,3 +171,13 @@ def test_a_name_frame_takes_no_lower_case_word_as_surname(router):
 ])
 def test_landmarks_and_scriptures_are_public(router, text):
     assert router.route(text).route == "cloud", text
+
+
+@pytest.mark.parametrize("text, name", [
+    ("My sister Victoria moved out last week, how do I split the rent?", "Victoria"),
+    ("Dear Jordan, thanks for the update on the project.", "Jordan"),
+    ("my ex Sofia keeps calling me at night", "Sofia"),
+])
+def test_a_person_frame_wins_over_a_public_word(router, text, name):
+    d = router.route(text)
+    assert d.route == "redacted" and name not in d.outbound, d
