@@ -55,19 +55,39 @@ _WORD_BRANDS = frozenset("visa apple alphabet meta oracle marvel ford amazon she
                          "jaguar puma dove gap subway".split())
 
 
+def _section(title: str) -> list[str]:
+    section, out = "", []
+    for line in _data("public_entities.txt").splitlines():
+        line = line.strip()
+        if line.startswith("## "):
+            section = line[3:]
+        elif section == title and line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+@lru_cache(maxsize=1)
+def public_places() -> frozenset[str]:
+    """Countries, their subdivisions and the places section of the gazetteer."""
+    names = {norm(line) for line in _section("places")}
+    try:
+        import pycountry
+
+        for c in pycountry.countries:
+            names.update(norm(getattr(c, a)) for a in ("name", "common_name") if getattr(c, a, None))
+        names.update(norm(sd.name) for sd in pycountry.subdivisions)
+    except ImportError:
+        pass
+    return frozenset(names)
+
+
 @lru_cache(maxsize=1)
 def public_organisations() -> frozenset[str]:
     """The organisations section of the gazetteer, in the lower-case form a person may type them.
 
     Acronyms ("WHO", "UN") and brands that are everyday words are left out: in lower case they
     are the word."""
-    section, names = "", set()
-    for line in _data("public_entities.txt").splitlines():
-        line = line.strip()
-        if line.startswith("## "):
-            section = line[3:]
-        elif section == "organisations" and line and not line.startswith("#") and not line.isupper():
-            names.add(norm(line))
+    names = {norm(line) for line in _section("organisations") if not line.isupper()}
     return frozenset(names - _WORD_BRANDS)
 
 

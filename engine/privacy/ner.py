@@ -315,7 +315,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
             candidates.append(("ORG", s, e, t))
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
     framed: set[tuple[int, int]] = set()  # persons a sentence frame names, even if also public words
-    for s, e, t in [*_contextual_names(text), *lowercase_given_names(doc)]:
+    lowercase_names_found = lowercase_given_names(doc)
+    for s, e, t in [*_contextual_names(text), *lowercase_names_found]:
         # Only a full public name is shielded: "Dear Jordan", "my sister Victoria" name people,
         # whatever else the single word also names.
         if is_public_entity(t) and len(t.split()) > 1:
@@ -351,7 +352,10 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
                 out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
     from engine.privacy.caution import lowercase_names
 
-    return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple(lowercase_names(doc)))
+    # Names typed in lower case ("i'm rahul sharma from pune"): the writer's other names are likely
+    # lower case too, where the NER is blind (engine.privacy.caution keeps such personal texts local).
+    typed_lower = [t for s, e, t in lowercase_names_found if t.islower()]
+    return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*lowercase_names(doc), *typed_lower]))
 
 
 _HONORIFICS = frozenset("mr mrs ms miss dr prof engr sir madam mx".split())

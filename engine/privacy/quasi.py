@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import demonyms, given_names, is_public_entity, public_organisations
+from engine.privacy.gazetteer import demonyms, given_names, is_public_entity, norm, public_organisations, public_places
 
 _SITUATED = re.compile(
     r"\b(?:here|over here|in my (?:country|city|town|village|area|region|state|province)|"
@@ -41,6 +41,24 @@ _LANGUAGE_NOUNS = frozenset("language languages translation translator text vers
 _BRAND = re.compile(r"[A-Z][a-z]+[A-Z][A-Za-z]*")  # "HeForShe", "PayPal": inner capitals
 
 
+def _places(doc, taken: list[tuple[int, int]]) -> list[Finding]:
+    """"4 yrs at Zenith Bank, Lagos": capitalised runs of one to three words that name a public
+    place (the longest match wins), which in a personal text say where the writer is."""
+    places, out, i = public_places(), [], 0
+    while i < len(doc):
+        for n in (3, 2, 1):
+            span = doc[i:i + n]
+            after = doc[i + n] if i + n < len(doc) else None
+            modifier = after is not None and after.is_lower and after.tag_ in ("NN", "NNS")  # "Worcestershire sauce"
+            if len(span) == n and len(span.text) > 2 and all(t.text[:1].isupper() for t in span) \
+                    and norm(span.text) in places and all(_free(t, taken) for t in span) and not modifier:
+                out.append(Finding("PLACE", span.start_char, span.end_char, span.text, False, "names a place"))
+                i += n - 1
+                break
+        i += 1
+    return out
+
+
 def _free(t, taken: list[tuple[int, int]]) -> bool:
     s, e = t.idx, t.idx + len(t.text)
     return not any(s < b and a < e for a, b in taken)
@@ -51,10 +69,11 @@ def _finding(t, kind: str, reason: str) -> Finding:
 
 
 def personal_details(doc, taken: list[tuple[int, int]]) -> list[Finding]:
-    """Nationality words, lower-case public firms and brand-style names in a personal text,
-    outside the character spans already ``taken``."""
+    """Nationality words, public places the NER missed, lower-case public firms and brand-style
+    names in a personal text, outside the character spans already ``taken``."""
     origins, orgs = demonyms(), public_organisations()
-    out: list[Finding] = []
+    out = _places(doc, taken)
+    taken = [*taken, *((f.start, f.end) for f in out)]
     for t in doc:
         if not _free(t, taken):
             continue
@@ -79,24 +98,41 @@ _NAME_TAGS = frozenset({"NN", "NNP", "NNPS"})
 
 
 def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
-    """Common given names in lower case right after "my <relation>" or "my name is"."""
+    """Names typed in lower case where the frame says a person is meant:
+
+    * after "my <relation>": a common given name, or any rare word (Zipf < 4) read as a noun or
+      adjective that a verb or a pause follows ("my manager anand keeps", not "my friend will");
+    * after "my name is" / "i'm": a given name, or a word followed by a common surname
+      ("i'm rahul sharma", not "i'm gluten intolerant").
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from engine.privacy.ner import _zipf
+
     names = given_names()
     found = []
     for t in doc:
-        if not (t.is_lower and t.text in names and t.tag_ in _NAME_TAGS) or t.i < 2:
+        if t.i < 2 or not t.is_lower or not t.is_alpha or t.text in STOP_WORDS:
             continue
         prev = doc[t.i - 2] if doc[t.i - 1].text == "," and t.i >= 3 else doc[t.i - 1]
         before = doc[prev.i - 1]
+        nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
         relation = prev.lower_ in _RELATIONS and before.lower_ in _POSSESSIVE
-        introduced = prev.lower_ == "is" and before.lower_ == "name"
-        if relation or introduced:
-            end = t.idx + len(t.text)
-            nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None  # "juan perez": a lower-case surname too
-            while nxt is not None and nxt.is_lower and nxt.tag_ in _NAME_TAGS and nxt.text not in _RELATIONS \
-                    and nxt.i - t.i <= 2 and _is_surname(nxt.text):
-                end = nxt.idx + len(nxt.text)
-                nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
-            found.append((t.idx, end, doc.text[t.idx:end]))
+        introduced = (prev.lower_ == "is" and before.lower_ == "name") or prev.lower_ in ("i'm", "im", "am") \
+            or (prev.lower_ == "'m" and before.lower_ == "i")
+        known = t.text in names and t.tag_ in _NAME_TAGS
+        pause_or_verb = nxt is None or nxt.is_punct or nxt.tag_.startswith("VB") or nxt.tag_ == "MD"
+        rare = _zipf(t.text) < 4.0 and t.tag_ in _NAME_TAGS | {"JJ"}
+        with_surname = nxt is not None and nxt.is_lower and _is_surname(nxt.text) and _zipf(t.text) < 4.0
+        if not ((relation and (known or (rare and pause_or_verb))) or (introduced and (known or with_surname))):
+            continue
+        end = t.idx + len(t.text)
+        # "juan perez garcia": lower-case surnames too
+        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.i - t.i <= 2 \
+                and _is_surname(nxt.text):
+            end = nxt.idx + len(nxt.text)
+            nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
+        found.append((t.idx, end, doc.text[t.idx:end]))
     return found
 
 

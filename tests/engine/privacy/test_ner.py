@@ -181,3 +181,29 @@ def test_landmarks_and_scriptures_are_public(router, text):
 def test_a_person_frame_wins_over_a_public_word(router, text, name):
     d = router.route(text)
     assert d.route == "redacted" and name not in d.outbound, d
+
+
+def test_public_places_the_model_misses_in_a_personal_text(router):
+    d = router.route("Improve my CV: Senior Analyst, 4 yrs at Zenith Bank, Lagos, then Deloitte.")
+    assert d.route == "redacted" and "Lagos" not in d.outbound
+    # A place name used as a modifier is an ingredient, not where the writer is.
+    d = router.route("Write a recipe for what I have: rice, onion, Worcestershire sauce, mustard")
+    assert d.route == "cloud", d
+
+
+@pytest.mark.parametrize("text", [
+    "hi, i'm rahul sharma from pune, need help writing my resume",
+    "my manager anand keeps scheduling calls at 9pm",
+])
+def test_names_typed_in_lower_case_keep_a_personal_text_local(router, text):
+    # The writer types names in lower case, where the NER is blind: the others ("pune") may be missed.
+    assert router.route(text).route == "local"
+
+
+@pytest.mark.parametrize("text", [
+    "i'm gluten intolerant, what can I eat?",
+    "my friend group is falling apart, any advice?",
+    "my boss said no to my raise, what now?",
+])
+def test_lower_case_words_after_a_frame_that_are_no_names(router, text):
+    assert router.route(text).route == "cloud", text
