@@ -319,10 +319,18 @@ def find_domains(text: str) -> list[Finding]:
     out = []
     for m in _DOMAIN.finditer(text):
         host = m.group(1)
-        if allow.is_example_domain(host) or host.count(".") == 0:
+        if allow.is_example_domain(host) or host.count(".") == 0 or _code_or_degree(text, m):
             continue
         out.append(_f("URL", m, False, "contains a web address", 1))
     return out
+
+
+def _code_or_degree(text: str, m: re.Match[str]) -> bool:
+    """``{user.id}``, ``self.app(`` and ``B.Tech`` look like domains but are attribute access in
+    code and degree names: a brace, bracket or call around it, or a one-letter capital first label."""
+    before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 1]
+    first = m.group(1).split(".")[0]
+    return before in ("{", "(", "[", "$") or after in ("(", "}", "[", "=") or (len(first) == 1 and first.isupper())
 
 
 # Tokens that earlier anonymisers left behind (``<PRESIDIO_ANONYMIZED_PERSON>``): mapped to our

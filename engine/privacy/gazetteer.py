@@ -46,8 +46,30 @@ def public_entities() -> frozenset[str]:
     return frozenset(names)
 
 
+# Names of exceptions and warnings in code ("AttributeError", "NullPointerException").
+_CODE_NAME = re.compile(r"[A-Z]\w*(?:Error|Exception|Warning)")
+
+
 def is_public_entity(text: str) -> bool:
-    return norm(text) in public_entities()
+    return norm(text) in public_entities() or is_term(text)
+
+
+@lru_cache(maxsize=1)
+def public_figures() -> frozenset[str]:
+    """Public figures and fictional characters by name ("Jesus", "Sherlock Holmes")."""
+    return frozenset(norm(line) for line in [*_section("public figures"), *_section("fictional characters and franchises")])
+
+
+@lru_cache(maxsize=1)
+def _terms() -> frozenset[str]:
+    # "Julia", "Ruby": languages, but people first ("my daughter Julia").
+    return frozenset(norm(line) for line in _section("terms")) - given_names()
+
+
+def is_term(text: str) -> bool:
+    """A technical term, degree or name from code ("JSON", "B.Tech", "AttributeError"): it names
+    no one, so it is never redacted, in any context."""
+    return norm(text) in _terms() or bool(_CODE_NAME.fullmatch(text.strip()))
 
 
 # Brands that are also everyday words: in lower case they are the word ("my visa", "an apple").

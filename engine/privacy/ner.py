@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import is_public_entity, looks_like_full_name
+from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
 from engine.privacy.gazetteer import norm as _norm
 from engine.privacy.quasi import lowercase_given_names, personal_details, situated
 
@@ -269,6 +269,13 @@ def _all_common(surface: str) -> bool:
     return bool(words) and all(_zipf(w.lower()) >= 3.3 or is_public_entity(w) for w in words)
 
 
+def _lone_given_name(kind: str, surface: str) -> bool:
+    """"Julia called me", "Jordan said": one given name read as a person is a person, although
+    the same word also names a language, a country or a state."""
+    name = _norm(surface)
+    return kind == "PERSON" and len(surface.split()) == 1 and name in given_names() and name not in public_figures()
+
+
 def _lone_name_in_sentence(span) -> bool:
     """"If Jim puts ...", "Liam wants ...": one proper noun the model reads as a person, set in
     lower-case running text. First names that are also frequent words ("Jim", "Liam") must not
@@ -328,7 +335,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         elif not any(s < b and a < e for a, b in skip):
             candidates.append(("PERSON", s, e, t))
             framed.add((s, e))
-    candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)]
+    candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded) and not is_term(c[3])]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
@@ -336,7 +343,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     out: list[Finding] = []
     kept: list[tuple[int, int]] = list(shielded)  # public entities left in place: never redacted piecemeal
     for kind, s, e, surface in sorted(candidates, key=lambda c: c[1] - c[2]):  # longest span first
-        public = (is_public_entity(surface) and (s, e) not in framed) or (kind == "GROUP")
+        public = (is_public_entity(surface) and (s, e) not in framed and not _lone_given_name(kind, surface)) \
+            or kind == "GROUP"
         if public and not (quasi and kind in ("PLACE", "GROUP", "ORG")):
             kept.append((s, e))
             continue
