@@ -154,3 +154,19 @@ def looks_like_full_name(surface: str) -> bool:
     """"John Smith", "maria garcia": a common given name followed by a common surname."""
     words = re.findall(r"[A-Za-z'’-]+", surface)
     return 2 <= len(words) <= 4 and words[0].lower() in given_names() and words[-1].lower() in surnames()
+
+
+@lru_cache(maxsize=1)
+def languages() -> frozenset[str]:
+    """One-word language names ("spanish", "swahili", "tagalog"), lower case, from ``pycountry``."""
+    out = {"mandarin", "cantonese", "farsi", "filipino", "flemish", "sign"}
+    try:
+        import pycountry
+
+        for lang in pycountry.languages:
+            name = re.sub(r"\s*\(.*\)", "", lang.name).strip()
+            if name.isalpha():
+                out.add(name.lower())
+    except ImportError:
+        pass
+    return frozenset(out)

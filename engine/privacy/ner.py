@@ -40,7 +40,7 @@ from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
 from engine.privacy.gazetteer import norm as _norm
-from engine.privacy.quasi import lowercase_given_names, personal_details, situated
+from engine.privacy.quasi import lowercase_given_names, personal_details, situated, used_as_language
 
 _lock = threading.Lock()
 _nlp = None
@@ -335,7 +335,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         elif not any(s < b and a < e for a, b in skip):
             candidates.append(("PERSON", s, e, t))
             framed.add((s, e))
-    candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded) and not is_term(c[3])]
+    candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)
+                  and not is_term(c[3]) and not used_as_language(text, c[1], c[2])]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
@@ -367,6 +368,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     # Names typed in lower case ("i'm rahul sharma from pune"): the writer's other names are likely
     # lower case too, where the NER is blind (engine.privacy.caution keeps such personal texts local).
     typed_lower = [t for s, e, t in lowercase_names_found if t.islower()]
+    out = [f for f in out if not used_as_language(text, f.start, f.end)]  # "write it in French"
     return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*lowercase_names(doc), *typed_lower]))
 
 

@@ -79,7 +79,11 @@ def personal_details(doc, taken: list[tuple[int, int]]) -> list[Finding]:
             continue
         word = t.text.lower()
         nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
-        if word in origins and nxt is not None and nxt.tag_.startswith("NN") and nxt.text.lower() not in _LANGUAGE_NOUNS:
+        prev = doc[t.i - 1].lower_ if t.i else ""
+        said_of_self = prev in ("i'm", "im", "am", "are", "we're", "'m", "'re") or (prev in ("a", "an") and t.i > 1
+                                                                               and doc[t.i - 2].lower_ == "as")
+        before_noun = nxt is not None and nxt.tag_.startswith("NN") and nxt.text.lower() not in _LANGUAGE_NOUNS
+        if word in origins and (before_noun or said_of_self):
             out.append(_finding(t, "GROUP", "names a group the writer may belong to"))
         elif t.is_lower and len(word) > 2 and word in orgs:
             out.append(_finding(t, "ORG", "names an organisation"))
@@ -140,3 +144,20 @@ def _is_surname(word: str) -> bool:
     from engine.privacy.gazetteer import surnames
 
     return word in surnames()
+
+
+_LANGUAGE_TASK = re.compile(r"\b(?:translat\w*|say|said|speak\w*|spoken|write|written|learn\w*|language|subtitle\w*|"
+                            r"dub\w*|interpret\w*|pronounc\w*)\b", re.I)
+_INTO = re.compile(r"\b(?:in|into|to|from)\s*$", re.I)
+_AS_LANGUAGE_AFTER = re.compile(r"^\s*(?:language|translation|version|text|subtitles|speaker|words?)\b", re.I)
+
+
+def used_as_language(text: str, start: int, end: int) -> bool:
+    """"Translate to Spanish", "say thank you in Swahili", "the Spanish version": a language, which
+    names no one. (Where someone is from — "I'm Spanish" — is not this.)"""
+    from engine.privacy.gazetteer import languages
+
+    if text[start:end].lower() not in languages():
+        return False
+    before, after = text[max(0, start - 12):start], text[end:end + 14]
+    return bool(_AS_LANGUAGE_AFTER.match(after)) or (bool(_INTO.search(before)) and bool(_LANGUAGE_TASK.search(text)))

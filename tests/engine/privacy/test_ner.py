@@ -207,3 +207,25 @@ def test_names_typed_in_lower_case_keep_a_personal_text_local(router, text):
 ])
 def test_lower_case_words_after_a_frame_that_are_no_names(router, text):
     assert router.route(text).route == "cloud", text
+
+
+@pytest.mark.parametrize("text", [
+    "How do you say thank you in Swahili?",
+    "Translate into English: je suis fatigué",
+    "Why does f\"{user.id}\" raise AttributeError in my code?",
+    "I have a B.Tech in mechanical engineering, write my summary",
+])
+def test_languages_code_names_and_degrees_name_no_one(router, text):
+    assert router.route(text).route == "cloud", text
+
+
+def test_where_the_writer_is_from_is_redacted_but_the_target_language_stays(router):
+    d = router.route("I'm Spanish and I live in Leeds, translate my CV into German")
+    assert d.route == "redacted" and "Spanish" not in d.outbound and "Leeds" not in d.outbound
+    assert "into German" in d.outbound
+
+
+def test_a_lone_given_name_is_a_person_even_when_it_names_a_country(router):
+    d = router.route("Jordan said the report is late again.")
+    assert d.route == "redacted" and "Jordan" not in d.outbound
+    assert router.route("What did Jesus say about forgiveness?").route == "cloud"
