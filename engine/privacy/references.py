@@ -54,7 +54,9 @@ def find_references(text: str) -> list[Finding]:
             add("USERNAME", m.start(g), m.end(g), "contains a user name")
     for m in _HANDLE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        decorator = text[line_start:m.start()].strip() == ""  # "@dataclass" opening a line of code
+        # "@dataclass" opening a line of code, or "the @lru_cache decorator" in a sentence about code
+        decorator = text[line_start:m.start()].strip() == "" or bool(
+            re.match(r"\s+(?:decorator|annotation|directive|rule)s?\b", text[m.end():], re.I))
         if not decorator and m.group(1).lower() not in _CODE_AT:
             add("HANDLE", m.start(), m.end(), "contains a social media handle")
     return sorted(out, key=lambda f: f.start)

@@ -229,3 +229,12 @@ def test_a_lone_given_name_is_a_person_even_when_it_names_a_country(router):
     d = router.route("Jordan said the report is late again.")
     assert d.route == "redacted" and "Jordan" not in d.outbound
     assert router.route("What did Jesus say about forgiveness?").route == "cloud"
+
+
+@pytest.mark.parametrize("text", [
+    "sql: SELECT name, COUNT(*) FROM orders GROUP BY name HAVING COUNT(*) > 5; what does having do",
+    "Explain how to use Python's @lru_cache decorator with an example.",
+    "How do mortgages work in the UK - what is an LTV ratio?",
+])
+def test_code_and_business_words_name_no_one(router, text):
+    assert router.route(text).route == "cloud", text
