@@ -151,9 +151,16 @@ def surnames() -> frozenset[str]:
 
 
 def looks_like_full_name(surface: str) -> bool:
-    """"John Smith", "maria garcia": a common given name followed by a common surname."""
-    words = re.findall(r"[A-Za-z'’-]+", surface)
-    return 2 <= len(words) <= 4 and words[0].lower() in given_names() and words[-1].lower() in surnames()
+    """"John Smith", "maria garcia", "Li Wei": a given name or surname followed by a surname."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z'’-]+", surface)]
+    if not 2 <= len(words) <= 4 or words[-1] not in surnames() or words[-1] in public_entities():
+        return False  # "Rank Germany": a country is no surname, whatever the census says
+    if words[0] in given_names():
+        return True
+    # "Li Wei": in many naming orders the first word is a family name; both must be rare words then.
+    from wordfreq import zipf_frequency
+
+    return words[0] in surnames() and all(zipf_frequency(w, "en") < 4.5 for w in (words[0], words[-1]))
 
 
 @lru_cache(maxsize=1)

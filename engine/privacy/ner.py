@@ -116,15 +116,31 @@ def _trim(ent) -> tuple[int, int] | None:
     def sentence_verb(t) -> bool:  # "Email Rachel Zheng": a capitalised first word is often a verb
         first = t.i == 0 or t.doc[t.i - 1].text in _SENT_START or t.doc[t.i - 1].is_space
         return first and len(toks) > 1 and _zipf(t.text.lower()) >= 4.5 and not is_public_entity(t.text) \
-            and not looks_like_full_name(ent.text)  # "John Smith was admitted": a name, not a verb
+            and not looks_like_full_name(ent.text) and t.lower_ not in given_names()  # "John Smith", "'Grace Mwangi'"
 
-    while toks and (not proper(toks[0]) or sentence_verb(toks[0])):
+    def name_part(t) -> bool:  # "Ravi" read as a noun, "Sayed" as a verb: capitalised, rare or a given name
+        return t.is_title and t.tag_ in _NAME_PART_TAGS and (_zipf(t.text.lower()) < 4.0 or t.lower_ in given_names())
+
+    person = ent.label_ == "PERSON"
+    while toks and (not (proper(toks[0]) or (person and name_part(toks[0]))) or sentence_verb(toks[0])):
         toks.pop(0)
-    while toks and not proper(toks[-1]) and toks[-1].tag_ != "POS":
+    while toks and not (proper(toks[-1]) or (person and name_part(toks[-1]))) and toks[-1].tag_ != "POS":
         toks.pop()
     if not toks:
         return None
-    return toks[0].i, toks[-1].i + 1
+    start, end = toks[0].i, toks[-1].i + 1
+    if person:
+        doc = ent.doc
+        # Grow over parts the model left outside: "Grace" before "Mwangi", "-Sayed" after "Al".
+        while start > 0 and name_part(doc[start - 1]) and doc[start - 1].whitespace_ and not sentence_verb(doc[start - 1]):
+            start -= 1
+        while end + 1 < len(doc) and doc[end].text in ("-", "‐") and not doc[end - 1].whitespace_ \
+                and doc[end + 1].is_title:
+            end += 2
+    return start, end
+
+
+_NAME_PART_TAGS = frozenset({"NNP", "NNPS", "NN", "NNS", "JJ", "VB", "VBD", "VBN", "VBZ", "VBP"})
 
 
 _WORDLIKE = re.compile(r"[A-Za-z][a-z]{3,}|[A-Z][A-Za-z]{3,}")

@@ -129,3 +129,15 @@ def test_passwords_and_user_names_a_few_words_after_their_label(router):
     assert d.route == "redacted" and "aisha_b2011" not in d.outbound
     # An everyday word after the label describes the password; it does not give it.
     assert router.route("my password is weak, how do I make a better one?").route == "cloud"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Flat 402, Sai Residency, Sector 21, Kharghar, Navi Mumbai 410210 - how long?", "410210"),
+    ("my grandma lives at 3-14-2 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023.", "160-0023"),
+])
+def test_the_postcode_on_the_last_line_of_an_address(text, code):
+    assert code in [f.text for f in find_addresses(text)]
+
+
+def test_a_number_after_a_name_without_an_address_is_no_postcode():
+    assert find_addresses("In 2020, Toyota sold 950000 cars in Japan.") == []

@@ -238,3 +238,13 @@ def test_a_lone_given_name_is_a_person_even_when_it_names_a_country(router):
 ])
 def test_code_and_business_words_name_no_one(router, text):
     assert router.route(text).route == "cloud", text
+
+
+@pytest.mark.parametrize("text, part", [
+    ("Reply to Fatima Al-Sayed: thanks for the invite, I can attend on Tuesday", "Sayed"),
+    ("Check this SQL: SELECT * FROM patients WHERE name = 'Grace Mwangi';", "Grace"),
+    ("Please summarize: 'attendees: Li Wei, Oksana Bondarenko.'", "Wei"),
+])
+def test_every_part_of_a_name_is_redacted(router, text, part):
+    d = router.route(text)
+    assert d.route == "redacted" and part not in d.outbound, d
