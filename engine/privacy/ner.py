@@ -40,7 +40,7 @@ from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
 from engine.privacy.gazetteer import norm as _norm
-from engine.privacy.quasi import lowercase_given_names, personal_details, situated, used_as_language
+from engine.privacy.quasi import asked_about, lowercase_given_names, personal_details, situated, used_as_language
 
 _lock = threading.Lock()
 _nlp = None
@@ -353,6 +353,10 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
             framed.add((s, e))
     candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)
                   and not is_term(c[3]) and not used_as_language(text, c[1], c[2])]
+    if not personal:  # "Who was Kwame Nkrumah?": asked about in general terms, the person is a public one
+        asked = {(s, e) for k, s, e, t in candidates if k == "PERSON" and (s, e) not in framed and asked_about(text, s)}
+        shielded += asked
+        candidates = [c for c in candidates if (c[1], c[2]) not in asked]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)

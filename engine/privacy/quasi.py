@@ -161,3 +161,17 @@ def used_as_language(text: str, start: int, end: int) -> bool:
         return False
     before, after = text[max(0, start - 12):start], text[end:end + 14]
     return bool(_AS_LANGUAGE_AFTER.match(after)) or (bool(_INTO.search(before)) and bool(_LANGUAGE_TASK.search(text)))
+
+
+# Questions only a public or historical person has answers to: "who WAS", a biography, a body of
+# work. ("Who is <name>" is not one: people ask it about anyone, the neighbour included.)
+_ASKED_ABOUT = re.compile(
+    r"(?:\bwho was|\bbiography of|\bbooks? by|\bnovels? by|\bpoems? by|\bworks? of|\bteachings of|\blife of|"
+    r"\blegacy of|\bachievements of|\bquotes? (?:by|from)|\bphilosophy of|\breign of|\bpresidency of)\s+(?:the\s+)?$",
+    re.I)
+
+
+def asked_about(text: str, start: int) -> bool:
+    """"Who was Kwame Nkrumah", "the teachings of Guru Nanak": a capitalised name right after a
+    question that asks for public or historical knowledge (only used outside personal texts)."""
+    return text[start:start + 1].isupper() and bool(_ASKED_ABOUT.search(text[max(0, start - 30):start]))

@@ -248,3 +248,18 @@ def test_code_and_business_words_name_no_one(router, text):
 def test_every_part_of_a_name_is_redacted(router, text, part):
     d = router.route(text)
     assert d.route == "redacted" and part not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "Who was Thomas Sankara?",
+    "What are the main teachings of Guru Nanak?",
+    "Recommend novels by Ngugi wa Thiong'o for a beginner.",
+])
+def test_historical_and_public_people_asked_about_in_general_terms(router, text):
+    assert router.route(text).route == "cloud", text
+
+
+def test_who_is_a_name_is_not_taken_for_a_public_figure(router):
+    # People ask "who is X" about anyone, a neighbour included.
+    d = router.route("who is Marta Kowalczyk from the third floor?")
+    assert d.route != "cloud"
