@@ -84,12 +84,22 @@ def find_phones(text: str) -> list[Finding]:
         if 7 <= len(digits) <= 15 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
             seen.add((s, e))
             out.append(_f("PHONE", m, False, "contains a phone number", 1))
+    # National numbers of other countries, written with the trunk 0 and in groups ("0722 481 993"):
+    # the US/UK plans above cannot place them, but nothing else is written that way.
+    for m in _NATIONAL_GROUPED.finditer(text):
+        s, e = m.span()
+        if len(set(re.sub(r"\D", "", m.group(0)))) > 2 and not any(s < b and a < e for a, b in seen):
+            seen.add((s, e))
+            out.append(_f("PHONE", m, False, "contains a phone number"))
     return out
 
 
 _PHONE_CONTEXT = re.compile(
     r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|unified number|call(?: me)?(?: on| at)?)"
     r"\b[^\w\n(+]{0,3}(?:number|no\.?|#)?[^\w\n(+]{0,3}(\+?\(?\d[\d ()\-.]{5,18}\d)", re.I)
+
+
+_NATIONAL_GROUPED = re.compile(r"(?<![\w+.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w.-])")
 
 
 # --- payment cards --------------------------------------------------------------------------
@@ -233,6 +243,9 @@ _LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)\s+(?:[\w.@'-]+\s+){0,4}?)?"
 _PASSWORD = re.compile(
     r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
     + r"[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})", re.I)
+_PIN = re.compile(r"\b(?:pin|pin number|pin code)\b" + _LABEL_GAP + r"\s*(?:is|was|:|=)\s*(\d{4,8})\b", re.I)
+# "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
+_PASSWORD_BEFORE = re.compile(r"[\"'“]?([^\s\"'“”]{6,})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b", re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
 
 
@@ -269,6 +282,13 @@ def find_secrets(text: str) -> list[Finding]:
     for m in _PASSWORD.finditer(text):
         if _password_value(m.group(1)):
             out.append(_f("SECRET", m, True, "contains a password", 1))
+    for m in _PIN.finditer(text):
+        out.append(_f("SECRET", m, True, "contains a PIN", 1))
+    for m in _PASSWORD_BEFORE.finditer(text):
+        v = m.group(1).rstrip(".,;:!?)")
+        # Only a value that looks made up: letters with digits or symbols, not an everyday word.
+        if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not v.startswith("http"):
+            out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _URL_CRED.finditer(text):
         if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:
             out.append(_f("SECRET", m, True, "contains a password inside a link"))
@@ -296,14 +316,17 @@ def find_ips(text: str) -> list[Finding]:
     return out
 
 
+_LOOPBACK = re.compile(r"localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?")
+
+
 def find_urls(text: str) -> list[Finding]:
     """Links to specific pages can identify a person or an organisation's internal systems."""
     out = []
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?")
         host = re.sub(r"^(https?://)?", "", url, flags=re.I).split("/")[0].split(":")[0]
-        if allow.is_example_domain(host) or "@" in host:
-            continue
+        if allow.is_example_domain(host) or "@" in host or _LOOPBACK.fullmatch(host.lower()):
+            continue  # a link on this very machine names no one
         out.append(_f("URL", (m.start(), m.start() + len(url), url), False, "contains a web link"))
     return out
 

@@ -37,7 +37,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
         "nonbinary", "coming out", "came out", "come out", "homosexual", "asexual", "pansexual",
         "gender dysphoria", "sexual orientation", "hormone therapy",
-        "(?:i'?m|i am|think i'?m|maybe i'?m) bi\\b", "same-sex", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
+        "(?:i'?m|i am|think i'?m|maybe i'?m) (?:bi|trans)\\b", "same-sex", "hrt\\b", "deadnam", "transition(?:ing|ed)\\b", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
     ),
     "religion or belief": (
         "convert(?:ed|ing)? to", "muslim", "christian", "jewish", "hindu", "buddhis", "sikh", "atheist",
@@ -48,9 +48,14 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "visa\\b[^.!?\\n]{0,40}\\b(?:expired|expires|ran out|runs out|status|denied|refused|rejected|revoked)",
         "(?:i'm on|i am on|on my|i have|i hold|holding|my) an? ?(?:tourist|student|work|spouse|visitor|h-?1b|j-?1|f-?1) visa", "without papers", "green card",
         "work permit (?:expired|denied)", "residence permit", "daca\\b",
+        # visa classes and statuses named without the word "visa"
+        "h-?1b\\b", "(?:on|my) opt\\b", "stem opt", "ilr\\b", "indefinite leave", "grace period", "i-?(?:130|140|485|20|94)\\b",
+        "sevis", "uscis", "extension (?:was )?(?:denied|refused|rejected)", "(?:lost|losing) my status",
     ),
     "violence or abuse": (
-        "hits me", "hit me", "beats me", "beat me", "abus(?:e|ed|es|ive)", "assault", "raped", "rape\\b",
+        "hits me", "beats me", "beat me",
+        # "hit me" from a person, not "the car that hit me"
+        "(?:he|she|they|partner|husband|wife|boyfriend|girlfriend|dad|father|mom|mum|mother|boss|brother|sister) hit me", "abus(?:e|ed|es|ive)", "assault", "raped", "rape\\b",
         "domestic violence", "stalk", "harass", "threatens me", "threatened me", "molest",
     ),
     "political opinion or union membership": (
@@ -59,28 +64,31 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     "criminal record": (
         "arrested", "convicted", "conviction", "felony", "misdemeanou?r", "criminal record", "jail",
-        "prison", "probation", "parole", "dui\\b", "dwi\\b", "charged with", "pleaded guilty", "plead guilty",
+        "prison", "probation(?! (?:period|review))", "parole", "dui\\b", "dwi\\b", "charged with", "pleaded guilty", "plead guilty",
         "served time", "sex offender", "restraining order",
     ),
     "precise finances": (
-        "my salary", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
+        "my salary(?! expectation)", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
         "credit score (?:is|of)", "my (?:account )?balance", "my net worth", "my income", "foreclos",
         "my mortgage", "my loan", "collections agency", "payday loan", "my savings",
         # an amount next to a money word, in a first-person sentence ("I owe 48,000 in loans")
         "(?:owe|debt|savings|saved|loans?|salary|earn|make|income|balance|rent|mortgage|net worth)\\b[^.!?\\n]{0,40}"
         "(?:[$€£]\\s?\\d|\\d[\\d,.]*\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp))",
         "(?:[$€£]\\s?\\d[\\d,.]*|\\d[\\d,.]{2,}\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp)?)[^.!?\\n]{0,30}"
-        "\\b(?:in savings|in debt|in (?:student |car |personal )?loans|a month|per month|a year|per year|salary)",
+        "\\b(?:in savings|in debt|in (?:student |car |personal )?loans|a month|per month|a year|per year|salary|"
+        "in (?:my )?(?:checking|current account|savings account|account))",
+        # "rent of 1,650 is due": a bill with an exact amount (thousands separator or cents)
+        "(?:rent|bill|payment|balance|overdraft|loan|mortgage) (?:of|is|was) \\d{1,3}(?:,\\d{3})+|\\b\\d[\\d,]*\\.\\d\\d in\\b",
     ),
 }
 
 _RELATIVE = r"(?:my|our) (?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|sister|child|kid|boyfriend|girlfriend|friend)"
 _COMPILED = {cat: re.compile(r"\b(?:" + "|".join(terms) + r")", re.I) for cat, terms in CATEGORIES.items()}
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")  # "1,240.55" stays in one sentence
 # Diary-style sentences drop the "I": "diagnosed with cancer yesterday", "been sober 3 months",
 # "took 3 xanax", "feel like garbage". A sentence opening on such a verb is first person.
 _SUBJECTLESS = re.compile(
-    r"^\s*(?:(?:just|recently|finally|so|and|but|still)\s+)?(?:been|was|got|diagnosed|took|taking|started|stopped|"
+    r"^\s*(?:(?:just|recently|finally|so|and|but|still)\s+)?(?:been|was|got|had|have|having|diagnosed|took|taking|started|stopped|"
     r"relapsed|feel|feeling|found out|tested|quit|broke up|lost my|struggling|pregnant|scared)\b", re.I)
 # "my" before a *category* word in a question about a topic still discloses ("my HIV test"),
 # but "I want to learn about cancer" does not: these verbs mark topic interest.

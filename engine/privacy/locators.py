@@ -47,6 +47,8 @@ _POSTCODE = re.compile(
     r"\b(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?\b|"
     # the last line of an address elsewhere: ", Navi Mumbai 410210", ", Tokyo 160-0023"
     r"(?<=,)\s*[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(\d{6}|\d{3}-\d{4})\b(?![\d-])|"
+    # ", 75002 Paris", ", 10115 Berlin": a continental postcode before the town
+    r"(?<=,)\s*(\d{5})\s+(?=[A-ZÀ-Ý][a-zà-ÿ]+)|"
     r"(?i:\b(?:zip|zip code|zipcode|postcode|post code|postal code|plz)\b)\s*(?:is|:|#)?\s*([A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9])\b")
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -67,7 +69,7 @@ def find_addresses(text: str) -> list[Finding]:
     out: list[Finding] = []
     for rx in (_STREET, _CONTINENTAL, _PO_BOX, _POSTCODE):
         for m in rx.finditer(text):
-            group = next((g for g in (1, 2) if rx is _POSTCODE and m.group(g)), 0)
+            group = next((g for g in (1, 2, 3) if rx is _POSTCODE and m.group(g)), 0)
             s, e = m.span(group)
             surface = text[s:e].rstrip(" ,")
             if re.search(r"[A-Za-z]{4,}\.$", surface):  # "Baker Street." ends a sentence; "Elm St." does not

@@ -191,7 +191,7 @@ _SALUTATION = re.compile(
     r"(?:^|[\n\"“:.!]\s*|\b)(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)),?\s+"
     r"(?!(?i:all|team|everyone|there|sir|madam|guys)\b)([A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
 # A surname must be capitalised even though the frame is matched in any case ("named Ember who").
-_SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|with name|name is|named|called)\s+"
+_SELF_INTRO = re.compile(r"\b(?:i am|i'm|im|my name is|this is|it's|its|with name|name is|named|called)\s+"
                          r"([A-Za-z][a-z'-]+(?:[ \t](?-i:[A-Z][a-z'-]+))?)", re.I)
 _SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Best wishes),?\s*\n?\s*([A-Z][a-z'-]+(?:[ \t][A-Z][a-z'-]+)?)\s*$")
 

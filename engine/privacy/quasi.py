@@ -105,7 +105,7 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
     """Names typed in lower case where the frame says a person is meant:
 
     * after "my <relation>": a common given name, or any rare word (Zipf < 4) read as a noun or
-      adjective that a verb or a pause follows ("my manager anand keeps", not "my friend will");
+      adjective ("my manager anand keeps", "my neighbour kev at number 12"; not "my friend will");
     * after "my name is" / "i'm": a given name, or a word followed by a common surname
       ("i'm rahul sharma", not "i'm gluten intolerant").
     """
@@ -125,10 +125,10 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
         introduced = (prev.lower_ == "is" and before.lower_ == "name") or prev.lower_ in ("i'm", "im", "am") \
             or (prev.lower_ == "'m" and before.lower_ == "i")
         known = t.text in names and t.tag_ in _NAME_TAGS
-        pause_or_verb = nxt is None or nxt.is_punct or nxt.tag_.startswith("VB") or nxt.tag_ == "MD"
         rare = _zipf(t.text) < 4.0 and t.tag_ in _NAME_TAGS | {"JJ"}
         with_surname = nxt is not None and nxt.is_lower and _is_surname(nxt.text) and _zipf(t.text) < 4.0
-        if not ((relation and (known or (rare and pause_or_verb))) or (introduced and (known or with_surname))):
+        # a rare word right after "my neighbour" is a name whatever follows ("my neighbour kev at number 12")
+        if not ((relation and (known or rare)) or (introduced and (known or with_surname))):
             continue
         end = t.idx + len(t.text)
         # "juan perez garcia": lower-case surnames too

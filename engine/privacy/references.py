@@ -30,7 +30,15 @@ _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|sc
                        r"(?:(?i:\s+(?:for|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?(?:\s*[:#]|\s+(?:is|was))+\s*"
                        r"@?([A-Za-z0-9][\w.-]{2,31})|"
                        r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
+# "ghostlyfern#4821": a chat-app user tag.
+_TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
+# A bare label straight before a long number: "Employee 4471209", "order #112-4478291-0093".
+_BARE_LABEL = re.compile(r"(?i:\b(?:employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|"
+                         r"booking|meter|citation|account|parcel|shipment|application)\b)\s*#?\s*"
+                         r"((?=[\w/-]*\d{4})[A-Za-z0-9][\w/-]{4,})")
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)\b")
+_CODE_AFTER = re.compile(r"(?:\([^)\n]*\))?\s*(?:\n\s*(?:@|def |class |async |public |private |protected |function |"
+                         r"export |static |[\w.]+\s*[:=(])|[{;:]|\s*$)")
 # Annotations and at-rules that look like handles in code and style sheets.
 _CODE_AT = frozenset("param return returns throws raises type property staticmethod classmethod dataclass override "
                      "deprecated media import font-face keyframes supports page charset namespace app router pytest "
@@ -48,15 +56,20 @@ def find_references(text: str) -> list[Finding]:
         if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
             continue
         add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
+    for rx in (_TAG, _BARE_LABEL):
+        for m in rx.finditer(text):
+            kind = "HANDLE" if rx is _TAG else "ACCOUNT"
+            add(kind, m.start(1), m.end(1), "contains a user name" if rx is _TAG else "contains an account or reference number")
     for m in _USERNAME.finditer(text):
         g = 1 if m.group(1) else 2
         if m.group(g).lower() not in ("and", "the", "not", "your", "my"):
             add("USERNAME", m.start(g), m.end(g), "contains a user name")
     for m in _HANDLE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        # "@dataclass" opening a line of code, or "the @lru_cache decorator" in a sentence about code
-        decorator = text[line_start:m.start()].strip() == "" or bool(
-            re.match(r"\s+(?:decorator|annotation|directive|rule)s?\b", text[m.end():], re.I))
+        # "@dataclass" opening a line of code (code follows it), or "the @lru_cache decorator"
+        rest = text[m.end():]
+        decorator = (text[line_start:m.start()].strip() == "" and bool(_CODE_AFTER.match(rest))) or bool(
+            re.match(r"\s+(?:decorator|annotation|directive|rule)s?\b", rest, re.I))
         if not decorator and m.group(1).lower() not in _CODE_AT:
             add("HANDLE", m.start(), m.end(), "contains a social media handle")
     return sorted(out, key=lambda f: f.start)

@@ -30,3 +30,24 @@ def test_disclosures(text, category):
 ])
 def test_topics_and_everyday_sentences_are_no_disclosure(text):
     assert find_disclosures(text) == []
+
+
+@pytest.mark.parametrize("text, category", [
+    ("My H-1B extension was denied yesterday and I'm in the 60 day grace period", "immigration status"),
+    ("had a miscarriage 3 weeks ago and still bleeding a little, is that normal?", "health"),
+    ("I'm trans and just started HRT, but my school still uses my deadname", "sexual orientation or gender identity"),
+    ("i have 1,240.55 in checking and rent of 1,650 is due friday", "precise finances"),
+    ("my husband hit me last night", "violence or abuse"),
+])
+def test_more_disclosures(text, category):
+    assert category in find_disclosures(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I have my probation review at work next week, tips?",
+    "the recruiter asked my salary expectations, what should I say?",
+    "the car that hit me drove off, what should I do?",
+    "What is an H-1B visa?",
+])
+def test_work_probation_salary_expectations_and_accidents_are_no_disclosure(text):
+    assert find_disclosures(text) == []

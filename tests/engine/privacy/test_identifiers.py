@@ -13,8 +13,8 @@ from engine.privacy.references import find_references
     ("I live at 42 Elm Street, Apt 3B, Springfield IL 62704.", "42 Elm Street, Apt 3B, Springfield IL 62704"),
     ("send the parcel to 17 harbour rd, my flat", "17 harbour rd"),
     ("Our office moved to 250 W. 57th St. last year", "250 W. 57th St."),
-    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix"),
-    ("Meine Adresse: Lindenstraße 5, 10115 Berlin", "Lindenstraße 5"),
+    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix|75002"),
+    ("Meine Adresse: Lindenstraße 5, 10115 Berlin", "Lindenstraße 5|10115"),
     ("Abito in Via Garibaldi 10, Torino", "Via Garibaldi 10"),
     ("Write to PO Box 4410 for the refund", "PO Box 4410"),
     ("Our new postcode is LS6 2QT since May", "LS6 2QT"),
@@ -22,7 +22,7 @@ from engine.privacy.references import find_references
     ("what's the delivery fee for zip code 30309?", "30309"),
 ])
 def test_addresses_are_found_whole(text, address):
-    assert [f.text for f in find_addresses(text)] == [address]
+    assert [f.text for f in find_addresses(text)] == address.split("|")
     assert all(f.kind == "ADDRESS" and not f.local for f in find_addresses(text))
 
 
@@ -141,3 +141,28 @@ def test_the_postcode_on_the_last_line_of_an_address(text, code):
 
 def test_a_number_after_a_name_without_an_address_is_no_postcode():
     assert find_addresses("In 2020, Toyota sold 950000 cars in Japan.") == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("someone on discord, ghostlyfern#4821, asked for my home address", "ghostlyfern#4821"),
+    ("order #112-4478291-0093 never arrived", "112-4478291-0093"),
+    ("Employee 4471209 needs a reference letter", "4471209"),
+    ("@jess_codes_88 keeps messaging me, how do I block her?", "@jess_codes_88"),
+])
+def test_tags_bare_labelled_numbers_and_handles_opening_a_line(text, value):
+    assert value in [f.text for f in find_references(text)]
+
+
+@pytest.mark.parametrize("text", ["In 2019, 1500 people attended.", "@property\ndef name(self):\n    return 1"])
+def test_years_counts_and_decorators_stay(text):
+    assert find_references(text) == []
+
+
+def test_more_secrets_and_numbers(router):
+    for text in ("the pin for my debit card is 4471, should I change it?",
+                 "is sunflower-Kettle-92 a strong enough wifi password?"):
+        assert router.route(text).route == "local", text
+    d = router.route("Call Mrs. Achieng Otieno, 0722 481 993, about the meter")
+    assert d.route == "redacted" and "481" not in d.outbound
+    assert router.route("my nginx proxy_pass http://localhost:3000 returns 502, why?").route == "cloud"
+    assert router.route("What is a strong password policy?").route == "cloud"

@@ -263,3 +263,12 @@ def test_who_is_a_name_is_not_taken_for_a_public_figure(router):
     # People ask "who is X" about anyone, a neighbour included.
     d = router.route("who is Marta Kowalczyk from the third floor?")
     assert d.route != "cloud"
+
+
+@pytest.mark.parametrize("text", [
+    "my neighbour kev at number 12 keeps parking on my drive",
+    "hey its olek, can you send the files?",
+])
+def test_lower_case_names_after_frames(router, text):
+    d = router.route(text)
+    assert d.route == "local" or not any(n in d.outbound for n in ("kev", "olek")), d
