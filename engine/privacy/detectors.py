@@ -84,6 +84,12 @@ def find_phones(text: str) -> list[Finding]:
         if 7 <= len(digits) <= 15 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
             seen.add((s, e))
             out.append(_f("PHONE", m, False, "contains a phone number", 1))
+    # Seven-digit local numbers ("555-0142") validate nowhere; two or more of them are a contact list.
+    local = [m for m in _LOCAL_SEVEN.finditer(text) if not any(m.start() < b and a < m.end() for a, b in seen)]
+    if len(local) >= 2:
+        for m in local:
+            seen.add(m.span())
+            out.append(_f("PHONE", m, False, "contains a phone number"))
     # National numbers of other countries, written with the trunk 0 and in groups ("0722 481 993"):
     # the US/UK plans above cannot place them, but nothing else is written that way.
     for m in _NATIONAL_GROUPED.finditer(text):
@@ -99,6 +105,7 @@ _PHONE_CONTEXT = re.compile(
     r"\b[^\w\n(+]{0,3}(?:number|no\.?|#)?[^\w\n(+]{0,3}(\+?\(?\d[\d ()\-.]{5,18}\d)", re.I)
 
 
+_LOCAL_SEVEN = re.compile(r"(?<![\w+.-])\d{3}-\d{4}(?![\w.-])")
 _NATIONAL_GROUPED = re.compile(r"(?<![\w+.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w.-])")
 
 

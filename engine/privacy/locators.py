@@ -58,7 +58,7 @@ _BIRTH = re.compile(
     r"\b(?:date of birth|date_of_birth|birth[ _]?date|d\.?o\.?b\.?|birthday|(?:i|we) was born|i was born|(?:i|we) were born)"
     r"[\"']?(?:\s*[:=-]|\s+(?:is|was|on))*\s*[\"']?(" + _FULL_DATE + r")", re.I)
 _PLATE = re.compile(
-    r"(?i:\b(?:licen[cs]e plate|number plate|plate number|registration number|registration|reg\.? no\.?|"
+    r"(?i:\b(?:licen[cs]e plate|number plate|plate number|registration number|registration|reg\.? no\.?|reg|"
     r"vehicle reg\w*|plate)(?:\s+(?:is|number|no\.?|reads|:|#))*\s*[:#]?\s*)"
     # As typed on the plate (capitals and digits, "KX19 ZTB"), or one lower-case token ("kx19ztb").
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){2,9}|"

@@ -49,7 +49,9 @@ def _places(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         for n in (3, 2, 1):
             span = doc[i:i + n]
             after = doc[i + n] if i + n < len(doc) else None
-            modifier = after is not None and after.is_lower and after.tag_ in ("NN", "NNS")  # "Worcestershire sauce"
+            # "Worcestershire sauce" is an ingredient; "our Reading office" is still where someone works
+            modifier = after is not None and after.is_lower and after.tag_ in ("NN", "NNS") \
+                and after.lower_ not in _SITE_NOUNS
             if len(span) == n and len(span.text) > 2 and all(t.text[:1].isupper() for t in span) \
                     and norm(span.text) in places and all(_free(t, taken) for t in span) and not modifier:
                 out.append(Finding("PLACE", span.start_char, span.end_char, span.text, False, "names a place"))
@@ -57,6 +59,10 @@ def _places(doc, taken: list[tuple[int, int]]) -> list[Finding]:
                 break
         i += 1
     return out
+
+
+_SITE_NOUNS = frozenset("office offices branch site campus store shop clinic hospital plant factory warehouse "
+                        "headquarters hq depot school university college team".split())
 
 
 def _free(t, taken: list[tuple[int, int]]) -> bool:

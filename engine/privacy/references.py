@@ -35,7 +35,7 @@ _TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
 # A bare label straight before a long number: "Employee 4471209", "order #112-4478291-0093".
 _BARE_LABEL = re.compile(r"(?i:\b(?:employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|"
                          r"booking|meter|citation|account|parcel|shipment|application)\b)\s*#?\s*"
-                         r"((?=[\w/-]*\d{4})[A-Za-z0-9][\w/-]{4,})")
+                         r"((?=(?:[\w/-]*?\d){6})[A-Za-z0-9][\w/-]{4,})")  # six digits or more: "44-019-772"
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)\b")
 _CODE_AFTER = re.compile(r"(?:\([^)\n]*\))?\s*(?:\n\s*(?:@|def |class |async |public |private |protected |function |"
                          r"export |static |[\w.]+\s*[:=(])|[{;:]|\s*$)")

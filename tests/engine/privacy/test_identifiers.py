@@ -166,3 +166,17 @@ def test_more_secrets_and_numbers(router):
     assert d.route == "redacted" and "481" not in d.outbound
     assert router.route("my nginx proxy_pass http://localhost:3000 returns 502, why?").route == "cloud"
     assert router.route("What is a strong password policy?").route == "cloud"
+
+
+def test_contact_lists_short_plates_and_meter_numbers(router):
+    d = router.route("reformat as a table:\nJoão Pereira - 555-0142 - room 4B\nMei Lin Tan - 555-0199 - room 2A")
+    assert d.route == "redacted" and "555-0142" not in d.outbound and "555-0199" not in d.outbound
+    assert find_plates("the car had reg LD68 ZXC and drove off") != []
+    assert "44-019-772" in [f.text for f in find_references("her bill for meter 44-019-772 is wrong")]
+    # One seven-digit number alone is no phone list.
+    assert router.route("Error code 404-1234 appears when I log in, what does it mean?").route == "cloud"
+
+
+def test_a_named_office_is_where_someone_works(router):
+    d = router.route("hr emailed me: my probation review is at our Reading office on 14 June")
+    assert d.route == "redacted" and "Reading" not in d.outbound
