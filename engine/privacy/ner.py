@@ -354,7 +354,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     candidates = [c for c in candidates if not any(c[1] < b and a < c[2] for a, b in shielded)
                   and not is_term(c[3]) and not used_as_language(text, c[1], c[2])]
     if not personal:  # "Who was Kwame Nkrumah?": asked about in general terms, the person is a public one
-        asked = {(s, e) for k, s, e, t in candidates if k == "PERSON" and (s, e) not in framed and asked_about(text, s)}
+        asked = {(s, e) for k, s, e, t in candidates
+                 if k in ("PERSON", "ORG") and (s, e) not in framed and asked_about(text, s, e)}
         shielded += asked
         candidates = [c for c in candidates if (c[1], c[2]) not in asked]
     # A private person or organisation makes the whole message personal: public places and

@@ -177,7 +177,19 @@ _ASKED_ABOUT = re.compile(
     re.I)
 
 
-def asked_about(text: str, start: int) -> bool:
-    """"Who was Kwame Nkrumah", "the teachings of Guru Nanak": a capitalised name right after a
-    question that asks for public or historical knowledge (only used outside personal texts)."""
-    return text[start:start + 1].isupper() and bool(_ASKED_ABOUT.search(text[max(0, start - 30):start]))
+# After the name: an office held ("resign as prime minister") or a deed of public record
+# ("what did X contribute / invent / conquer"). Not "write", "say", "do": anyone does those.
+_PUBLIC_RECORD_AFTER = re.compile(
+    r"^\W{0,3}\s*(?:'s\s+)?(?:\w+\s+){0,2}?(?:as (?:the )?(?:prime minister|president|chancellor|king|queen|emperor|pope|"
+    r"governor|senator|mayor|chairman|general secretary|head of state)|(?:contribute|invent|discover|paint|compose|"
+    r"found|conquer|prove|direct|establish|rule|reform|unify|abdicate|assassinate)\w*\b)", re.I)
+
+
+def asked_about(text: str, start: int, end: int) -> bool:
+    """"Who was Kwame Nkrumah", "the teachings of Guru Nanak", "when did X resign as prime
+    minister", "what did X contribute": a capitalised name the question asks public or
+    historical knowledge about (only used outside personal texts)."""
+    if not text[start:start + 1].isupper():
+        return False
+    return bool(_ASKED_ABOUT.search(text[max(0, start - 30):start])) or bool(
+        _PUBLIC_RECORD_AFTER.match(text[end:end + 60]))

@@ -272,3 +272,17 @@ def test_who_is_a_name_is_not_taken_for_a_public_figure(router):
 def test_lower_case_names_after_frames(router, text):
     d = router.route(text)
     assert d.route == "local" or not any(n in d.outbound for n in ("kev", "olek")), d
+
+
+@pytest.mark.parametrize("text", [
+    "When did Jacinda Ardern resign as prime minister of New Zealand?",
+    "What did Srinivasa Ramanujan contribute to number theory?",
+    "Tell me about the life of Rabindranath Tagore",
+])
+def test_offices_and_deeds_of_public_record_mark_public_people(router, text):
+    assert router.route(text).route == "cloud", text
+
+
+def test_what_someone_wrote_is_no_public_record(router):
+    d = router.route("What did Marta Kowalczyk write in the group chat yesterday?")
+    assert d.route != "cloud"
