@@ -8,8 +8,11 @@ or where they are.
   emma", "my name is juan"), told from the same word used otherwise ("my friend will") by its tag;
 * in personal texts (see :func:`engine.privacy.ner.personal_context`):
   nationality words before a noun in any case ("without leaving russian territory"),
-  public firms typed in lower case ("my facebook ads account") and brand-style names of the
-  writer's own programmes and firms ("an essay for HeForShe").
+  public firms typed in lower case ("my facebook ads account"), brand-style names of the
+  writer's own programmes and firms ("an essay for HeForShe") and public places the NER missed.
+
+And two checks that keep words *out* of redaction: :func:`used_as_language` ("translate into
+German") and :func:`asked_about` (people asked about in historical terms: "who was ...").
 """
 
 from __future__ import annotations
