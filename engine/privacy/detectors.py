@@ -94,7 +94,8 @@ def find_phones(text: str) -> list[Finding]:
     # the US/UK plans above cannot place them, but nothing else is written that way.
     for m in _NATIONAL_GROUPED.finditer(text):
         s, e = m.span()
-        if len(set(re.sub(r"\D", "", m.group(0)))) > 2 and not any(s < b and a < e for a, b in seen):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 9 <= len(digits) <= 12 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
             seen.add((s, e))
             out.append(_f("PHONE", m, False, "contains a phone number"))
     return out
@@ -106,7 +107,7 @@ _PHONE_CONTEXT = re.compile(
 
 
 _LOCAL_SEVEN = re.compile(r"(?<![\w+.-])\d{3}-\d{4}(?![\w.-])")
-_NATIONAL_GROUPED = re.compile(r"(?<![\w+.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w.-])")
+_NATIONAL_GROUPED = re.compile(r"(?<![\w+./-])(?<!\d,)0\d{1,4}(?:[ .-]\d{2,7}){1,4}(?![\w./-]|,\d)")
 
 
 # --- payment cards --------------------------------------------------------------------------
@@ -165,7 +166,7 @@ _ID_CONTEXT = re.compile(
     r"\b(passport|national (?:id|insurance|identity)|id (?:card|number|no)|identity (?:card|number)|"
     r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|social insurance|sin|bsn|dni|nie|nif|"
     r"nir|personnummer|steuer-?id|codice fiscale|cpf|curp|medicare (?:no|number)|nhs (?:no|number)|"
-    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino)\b", re.I)
+    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino|utr|unique taxpayer reference|tfn|itin)\b", re.I)
 # An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
 _ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
 
@@ -250,7 +251,8 @@ _LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)\s+(?:[\w.@'-]+\s+){0,4}?)?"
 _PASSWORD = re.compile(
     r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
     + r"[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})", re.I)
-_PIN = re.compile(r"\b(?:pin|pin number|pin code)\b" + _LABEL_GAP + r"\s*(?:is|was|:|=)\s*(\d{4,8})\b", re.I)
+_PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
+                  r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
 # "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
 _PASSWORD_BEFORE = re.compile(r"[\"'“]?([^\s\"'“”]{6,})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b", re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
@@ -360,7 +362,7 @@ def _code_or_degree(text: str, m: re.Match[str]) -> bool:
     code and degree names: a brace, bracket or call around it, or a one-letter capital first label."""
     before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 1]
     first = m.group(1).split(".")[0]
-    return before in ("{", "(", "[", "$") or after in ("(", "}", "[", "=") or (len(first) == 1 and first.isupper())
+    return before in ("{", "[", "$") or after in ("(", "}", "[", "=") or (len(first) == 1 and first.isupper())
 
 
 # Tokens that earlier anonymisers left behind (``<PRESIDIO_ANONYMIZED_PERSON>``): mapped to our

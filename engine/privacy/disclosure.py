@@ -26,7 +26,12 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "alzheimer", "parkinson", "multiple sclerosis", "lupus", "crohn", "psychiatr", "therap(?:ist|y)\\b",
         "antidepress", "prescri", "medication", "surgery", "biopsy", "mri\\b", "disabilit", "opioid",
         "insulin", "chronic", "terminal", "mental illness", "panic attack", "stage [1-4i]+",
-        "sober\\b", "withdrawal", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
+        "sober\\b", "withdrawal",
+        # thoughts of dying and dependence, said without clinical words
+        "(?:wasn'?t|weren'?t|not) (?:here|around|alive) any ?more", "want(?:ed)? to die", "end (?:it all|my life)",
+        "kill myself", "better off without me", "no reason to (?:live|go on)",
+        "(?:bottle|glass|drinks?) (?:of \\w+ )?(?:every|each) (?:night|day|morning)",
+        "can'?t stop (?:drinking|using|gambling|smoking|taking)", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
         "(?:test|lab|scan) results", "psa\\b", "\\d+(?:\\.\\d+)?\\s?mg\\b",
         # medicines and drugs people report taking
         "xanax", "valium", "adderall", "ritalin", "oxy(?:codone|contin)", "fentanyl", "heroin", "cocaine",
@@ -37,7 +42,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
         "nonbinary", "coming out", "came out", "come out", "homosexual", "asexual", "pansexual",
         "gender dysphoria", "sexual orientation", "hormone therapy",
-        "(?:i'?m|i am|think i'?m|maybe i'?m) (?:bi|trans)\\b", "same-sex", "hrt\\b", "deadnam", "transition(?:ing|ed)\\b", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
+        "(?:i'?m|im|i am|think i'?m|maybe i'?m)(?: an?)? (?:bi|trans|gay|lesbian|queer)\\b", "same-sex", "hrt\\b", "deadnam", "transition(?:ing|ed)\\b", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
     ),
     "religion or belief": (
         "convert(?:ed|ing)? to", "muslim", "christian", "jewish", "hindu", "buddhis", "sikh", "atheist",
@@ -53,7 +58,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "sevis", "uscis", "extension (?:was )?(?:denied|refused|rejected)", "(?:lost|losing) my status",
     ),
     "violence or abuse": (
-        "hits me", "beats me", "beat me",
+        "hits me", "beats me", "beat me", "(?:beats|hits|hurts|chokes|slaps) (?:my|us)\\b",
         # "hit me" from a person, not "the car that hit me"
         "(?:he|she|they|partner|husband|wife|boyfriend|girlfriend|dad|father|mom|mum|mother|boss|brother|sister) hit me", "abus(?:e|ed|es|ive)", "assault", "raped", "rape\\b",
         "domestic violence", "stalk", "harass", "threatens me", "threatened me", "molest",

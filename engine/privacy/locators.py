@@ -27,7 +27,8 @@ _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA
               "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 # What may follow a street: a unit, then up to three ", Town" / "State 12345" parts.
 _TAIL = (r"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|#)\.?\s*[\w-]+)?"
-         r"(?:,\s*(?:[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|\d{1,4}\b)){0,2}|\d{4,6})){0,2}"
+         # ", Town": capitalised words, not across a full stop ("…, Bristol. Write a letter")
+         r"(?:,\s*(?:[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d{1,4}\b)){0,2}|\d{4,6})){0,2}"
          r"(?:,?\s+(?:" + _US_STATES + r")\b)?"
          # a postcode: US ZIP, "VIC 3065", Indian PIN, Japanese "160-0023", Singapore's six digits
          r"(?:,?\s+(?:[A-Z]{2,3}\s+)?(?:\d{5}(?:-\d{4})?|\d{3}-\d{4}|\d{4,6})\b)?")
@@ -54,6 +55,9 @@ _POSTCODE = re.compile(
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _FULL_DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
               r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4}|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
+# "My grandfather, born 9 March 1945, ...": someone close to the writer, with a full date.
+_RELATIVE_BORN = re.compile(r"\b(?:my|our|his|her|their)\s+[a-z]+(?:[- ]in[- ]law)?\b[^.!?\n]{0,40}?\bborn\s+(?:on\s+)?("
+                            + _FULL_DATE + r")", re.I)
 _BIRTH = re.compile(
     r"\b(?:date of birth|date_of_birth|birth[ _]?date|d\.?o\.?b\.?|birthday|(?:i|we) was born|i was born|(?:i|we) were born)"
     r"[\"']?(?:\s*[:=-]|\s+(?:is|was|on))*\s*[\"']?(" + _FULL_DATE + r")", re.I)
@@ -80,8 +84,8 @@ def find_addresses(text: str) -> list[Finding]:
 
 
 def find_birth_dates(text: str) -> list[Finding]:
-    return [Finding("BIRTHDATE", m.start(1), m.end(1), m.group(1), False, "contains a date of birth")
-            for m in _BIRTH.finditer(text)]
+    found = {m.span(1): m.group(1) for rx in (_BIRTH, _RELATIVE_BORN) for m in rx.finditer(text)}
+    return [Finding("BIRTHDATE", s, e, t, False, "contains a date of birth") for (s, e), t in sorted(found.items())]
 
 
 def find_plates(text: str) -> list[Finding]:

@@ -395,7 +395,8 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
 
 _HONORIFICS = frozenset("mr mrs ms miss dr prof engr sir madam mx".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
-                      "monday tuesday wednesday thursday friday saturday sunday".split())
+                      "jan feb mar apr jun jul aug sep sept oct nov dec "
+                      "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split())
 _SENT_START = {".", "!", "?", ":", ";", "\n", '"', "“", "”", "-", "•", "*", "(", ")", "|", "'", "–", "—"}
 _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 

@@ -108,6 +108,8 @@ _RELATIONS = frozenset(
     "aunt uncle cousin grandmother grandfather grandma grandpa nephew niece employee tenant patient fiance fiancee "
     "girlfriend boyfriend supervisor professor lawyer accountant assistant intern roommate flatmate ex".split())
 _NAME_TAGS = frozenset({"NN", "NNP", "NNPS"})
+_ADDRESSING = frozenset("tell ask call text email message remind thank invite".split())
+_MESSAGES = frozenset("text message email mail note letter reply msg dm".split())
 
 
 def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
@@ -133,16 +135,18 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
         relation = prev.lower_ in _RELATIONS and before.lower_ in _POSSESSIVE
         introduced = (prev.lower_ == "is" and before.lower_ == "name") or prev.lower_ in ("i'm", "im", "am") \
             or (prev.lower_ == "'m" and before.lower_ == "i")
+        addressed = prev.lower_ in _ADDRESSING or (prev.lower_ == "to" and before.lower_ in _MESSAGES)  # "text jess"
         known = t.text in names and t.tag_ in _NAME_TAGS
         rare = _zipf(t.text) < 4.0 and t.tag_ in _NAME_TAGS | {"JJ"}
-        with_surname = nxt is not None and nxt.is_lower and _is_surname(nxt.text) and _zipf(t.text) < 4.0
+        with_surname = nxt is not None and nxt.is_lower and nxt.text not in STOP_WORDS and _is_surname(nxt.text) \
+            and _zipf(t.text) < 4.0
         # a rare word right after "my neighbour" is a name whatever follows ("my neighbour kev at number 12")
-        if not ((relation and (known or rare)) or (introduced and (known or with_surname))):
+        if not ((relation and (known or rare)) or (introduced and (known or with_surname)) or (addressed and known)):
             continue
         end = t.idx + len(t.text)
         # "juan perez garcia": lower-case surnames too
-        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.i - t.i <= 2 \
-                and _is_surname(nxt.text):
+        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.text not in STOP_WORDS \
+                and nxt.i - t.i <= 2 and _is_surname(nxt.text):
             end = nxt.idx + len(nxt.text)
             nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
         found.append((t.idx, end, doc.text[t.idx:end]))

@@ -30,19 +30,32 @@ _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|sc
                        r"(?:(?i:\s+(?:for|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?(?:\s*[:#]|\s+(?:is|was))+\s*"
                        r"@?([A-Za-z0-9][\w.-]{2,31})|"
                        r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
+# "account ending 7720", "my Visa ending in 4417": the last digits still point at one account.
+_ENDING = re.compile(r"\b(?:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b", re.I)
+# key=value in logs and URLs: "id=ACC-0049217", "user_id=88213"
+_KEY_VALUE = re.compile(r"\b(?:id|user_?id|account_?id|acct|customer_?id|member_?id|uid)\s*[=:]\s*[\"']?"
+                        r"((?=[\w-]*\d)[A-Za-z0-9][\w-]{3,})", re.I)
+# 'for user "svc_ledger"', "user jdoe_ops can't log in", "login as admin_7": a system user name
+_SYSTEM_USER = re.compile(r"\b(?:user|login as|logged in as|account)(?:\s+is|:)?\s+[\"'`]?((?=[\w.-]*[_\d])[A-Za-z][\w.-]{2,31})[\"'`]?",
+                          re.I)
 # "ghostlyfern#4821": a chat-app user tag.
 _TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
 # A bare label straight before a long number: "Employee 4471209", "order #112-4478291-0093".
 _BARE_LABEL = re.compile(r"(?i:\b(?:employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|"
                          r"booking|meter|citation|account|parcel|shipment|application)\b)\s*#?\s*"
                          r"((?=(?:[\w/-]*?\d){6})[A-Za-z0-9][\w/-]{4,})")  # six digits or more: "44-019-772"
-_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)\b")
+_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?)\b")
 _CODE_AFTER = re.compile(r"(?:\([^)\n]*\))?\s*(?:\n\s*(?:@|def |class |async |public |private |protected |function |"
                          r"export |static |[\w.]+\s*[:=(])|[{;:]|\s*$)")
 # Annotations and at-rules that look like handles in code and style sheets.
 _CODE_AT = frozenset("param return returns throws raises type property staticmethod classmethod dataclass override "
                      "deprecated media import font-face keyframes supports page charset namespace app router pytest "
                      "interface end implementation synthesize author since see link todo example everyone here channel all".split())
+
+
+# "exp 09/27": a card's expiry date, with its number or without.
+_EXPIRY = re.compile(r"\b(?:exp(?:iry|ires|iration)?(?: date)?|valid (?:thru|through|until))\.?\s*[:-]?\s*(\d{2}\s?/\s?\d{2}(?:\d{2})?)\b",
+                     re.I)
 
 
 def find_references(text: str) -> list[Finding]:
@@ -52,14 +65,18 @@ def find_references(text: str) -> list[Finding]:
         if not any(s < f.end and f.start < e for f in out):
             out.append(Finding(kind, s, e, text[s:e], False, reason))
 
+    for m in _EXPIRY.finditer(text):
+        add("CARD", m.start(1), m.end(1), "contains a card's expiry date")
     for m in _LABELLED.finditer(text):
         if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
             continue
         add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
-    for rx in (_TAG, _BARE_LABEL):
+    for rx in (_TAG, _SYSTEM_USER):
         for m in rx.finditer(text):
-            kind = "HANDLE" if rx is _TAG else "ACCOUNT"
-            add(kind, m.start(1), m.end(1), "contains a user name" if rx is _TAG else "contains an account or reference number")
+            add("USERNAME", m.start(1), m.end(1), "contains a user name")
+    for rx in (_BARE_LABEL, _ENDING, _KEY_VALUE):
+        for m in rx.finditer(text):
+            add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
     for m in _USERNAME.finditer(text):
         g = 1 if m.group(1) else 2
         if m.group(g).lower() not in ("and", "the", "not", "your", "my"):

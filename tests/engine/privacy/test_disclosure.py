@@ -51,3 +51,13 @@ def test_more_disclosures(text, category):
 ])
 def test_work_probation_salary_expectations_and_accidents_are_no_disclosure(text):
     assert find_disclosures(text) == []
+
+
+@pytest.mark.parametrize("text, category", [
+    ("i keep thinking it would be easier if i wasnt here anymore", "health"),
+    ("a bottle of wine every night and i can't stop", "health"),
+    ("im a bi woman married to a man and my family doesn't know", "sexual orientation or gender identity"),
+    ("my dad beats my mom and i'm 15", "violence or abuse"),
+])
+def test_disclosures_in_plain_words(text, category):
+    assert category in find_disclosures(text)

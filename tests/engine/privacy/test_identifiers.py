@@ -180,3 +180,39 @@ def test_contact_lists_short_plates_and_meter_numbers(router):
 def test_a_named_office_is_where_someone_works(router):
     d = router.route("hr emailed me: my probation review is at our Reading office on 14 June")
     assert d.route == "redacted" and "Reading" not in d.outbound
+
+
+@pytest.mark.parametrize("text", [
+    "can you help me remember my bank PIN, its 4471",
+    "my OTP code is 583920, is it safe to share with the bank caller?",
+    "credit card 4539 1488 0343 6467 exp 09/27 cvv 312, is this site safe?",
+    "my UTR is 84721 30956 and HMRC says I owe a penalty",
+])
+def test_one_time_codes_pins_and_tax_references_stay_local(router, text):
+    assert router.route(text).route == "local", text
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("call me back on 07700 900461 when you can", "900461"),
+    ("Mon CV: Marie Dubois, 06 12 34 56 78, marie.d@orange.fr", "56 78"),
+    ("2024-03-01 10:22 WARN account locked id=ACC-0049217 after 5 attempts", "0049217"),
+    ("my account ending 7720 was charged twice", "7720"),
+    ("my work account is sagarwal_infra on the internal gitlab (git.kestrelbank.co.in), reset it?", "kestrelbank"),
+    ("FATAL: password authentication failed for user \"svc_ledger\"", "svc_ledger"),
+    ("My grandfather, born 9 March 1945, wants to update his will", "1945"),
+    ("follow @carlos-m-1992 on instagram", "1992"),
+    ("the card expires exp 09/27, can I still use it abroad?", "09/27"),
+])
+def test_numbers_and_names_from_logs_lists_and_cards_are_redacted(router, text, gone):
+    d = router.route(text)
+    assert d.route == "local" or gone not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "Take 0.25 mg twice a day for 10 days",
+    "The meeting is on 01 02 2023",
+    "The total was 1,000, 2,000 and 3,000 in 2020.",
+    "Lincoln was born on February 12, 1809.",
+])
+def test_doses_dates_and_figures_are_no_phone_or_birth_date(router, text):
+    assert router.route(text).route == "cloud", text
