@@ -103,9 +103,16 @@ _TOPIC_VERBS = re.compile(
     re.I)
 
 
+# "checking $3,412.55, savings $18,900, credit card debt $27,340": a list of one's own accounts
+# with exact amounts is a disclosure even without an "I".
+_EXACT_MONEY = re.compile(r"\b(?:checking|current account|savings|debt|loan|mortgage|salary|income|balance|"
+                          r"401k|pension|rent)\b[^.!?\n,;]{0,25}?(?:[$€£]\s?\d[\d,]*(?:\.\d\d)?|\d[\d,]*(?:\.\d\d)?\s?k\b)",
+                          re.I)
+
+
 def find_disclosures(text: str) -> list[str]:
     """Categories disclosed in the first person; empty when the text only asks about topics."""
-    found: list[str] = []
+    found: list[str] = ["precise finances"] if len(_EXACT_MONEY.findall(text)) >= 3 else []
     for sentence in _SENTENCE.findall(text):
         anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I) or _SUBJECTLESS.match(sentence)
         if not anchor:

@@ -85,11 +85,22 @@ def find_addresses(text: str) -> list[Finding]:
 
 def find_birth_dates(text: str) -> list[Finding]:
     found = {m.span(1): m.group(1) for rx in (_BIRTH, _RELATIVE_BORN) for m in rx.finditer(text)}
+    if _CLOSE_ONE.search(text):
+        found.update({m.span(1): m.group(1) for m in _BORN.finditer(text)})
     return [Finding("BIRTHDATE", s, e, t, False, "contains a date of birth") for (s, e), t in sorted(found.items())]
 
 
+_VIN = re.compile(r"(?i:\b(?:vin|chassis number|vehicle identification number))\s*(?:is|:|#|no\.?)?\s*([A-HJ-NPR-Z0-9]{17})\b")
+# "Name: Emmanuel Osei-Bonsu, born 2 Feb 1950": any "born <date>" once the text is about someone
+# close to the writer ("my dad's obituary").
+_CLOSE_ONE = re.compile(r"\b(?:my|our)\s+(?:dad|father|mom|mum|mother|parents?|grand\w+|son|daughter|child|kids?|"
+                        r"husband|wife|partner|brother|sister|aunt|uncle|cousin|patient|client)\b", re.I)
+_BORN = re.compile(r"\bborn\s+(?:on\s+)?(" + _FULL_DATE + r")", re.I)
+
+
 def find_plates(text: str) -> list[Finding]:
-    out = []
+    out = [Finding("PLATE", m.start(1), m.end(1), m.group(1), False, "contains a vehicle identification number")
+           for m in _VIN.finditer(text)]
     for m in _PLATE.finditer(text):
         value = m.group(1).strip()
         if len(re.sub(r"[ -]", "", value)) >= 4:  # "plate 2" is a figure in a document, not a car

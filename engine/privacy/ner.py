@@ -209,6 +209,30 @@ _NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|app
                          r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
 
+# A chat transcript: "[21:04] Marco B: me, but ..." — the speaker labels are people.
+_SPEAKER = re.compile(r"^[ \t]*(\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*)?(?:<)?([A-Z][\w'’-]*(?:[ \t][A-Z][\w'’.-]*)?)(?:>)?:[ \t]",
+                      re.M)
+
+
+def _speakers(text: str) -> list[tuple[int, int, str]]:
+    """Speaker names of a pasted chat: two or more lines open on "Name:", each with a timestamp
+    or a name-like label (a given name, or no everyday word). Form labels ("Born:", "Premise:",
+    "Customer:") are no speakers."""
+    found = []
+    for m in _SPEAKER.finditer(text):
+        label = m.group(2)
+        first = label.split()[0].lower()
+        name_like = first in given_names() or _zipf(first) < 3.0
+        if label.lower() not in _FORM_LABELS and (m.group(1) or name_like):
+            found.append((m.start(2), m.end(2), label))
+    return found if len({t for _, _, t in found}) >= 2 else []
+
+
+_FORM_LABELS = frozenset("name subject date from to cc bcc re note question answer q a user assistant bot system "
+                         "input output example summary title address phone email status error warning info "
+                         "debug step tip result total".split())
+
+
 def _greeted_name(rx: re.Pattern[str], m: re.Match[str], text: str) -> bool:
     """"Hi May," / "Dear Will,": a greeting straight onto one word closed by a comma or line
     break names someone even when the name is also a word; "Hello, We assessed" does not."""
@@ -343,7 +367,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
     framed: set[tuple[int, int]] = set()  # persons a sentence frame names, even if also public words
     lowercase_names_found = lowercase_given_names(doc)
-    for s, e, t in [*_contextual_names(text), *lowercase_names_found]:
+    for s, e, t in [*_contextual_names(text), *lowercase_names_found, *_speakers(text)]:
         # Only a full public name is shielded: "Dear Jordan", "my sister Victoria" name people,
         # whatever else the single word also names.
         if is_public_entity(t) and len(t.split()) > 1:

@@ -61,3 +61,9 @@ def test_work_probation_salary_expectations_and_accidents_are_no_disclosure(text
 ])
 def test_disclosures_in_plain_words(text, category):
     assert category in find_disclosures(text)
+
+
+def test_a_list_of_ones_own_balances_is_a_disclosure_without_an_i():
+    text = "ok full picture: checking $3,412.55, savings $18,900, credit card debt $27,340, car loan 11k."
+    assert "precise finances" in find_disclosures(text)
+    assert find_disclosures("If savings are $18,900, what is 5% of that?") == []

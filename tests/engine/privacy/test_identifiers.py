@@ -216,3 +216,10 @@ def test_numbers_and_names_from_logs_lists_and_cards_are_redacted(router, text, 
 ])
 def test_doses_dates_and_figures_are_no_phone_or_birth_date(router, text):
     assert router.route(text).route == "cloud", text
+
+
+def test_vins_and_birth_dates_of_someone_close(router):
+    d = router.route("My car's VIN is 1HGCM82633A004352, can you tell me the model year?")
+    assert "1HGCM82633A004352" not in (d.outbound or "")
+    d = router.route("help me write my dad's obituary. Name: Emmanuel Osei-Bonsu, born 2 Feb 1950 in Kumasi")
+    assert d.outbound is None or "1950" not in d.outbound

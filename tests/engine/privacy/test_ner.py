@@ -286,3 +286,13 @@ def test_offices_and_deeds_of_public_record_mark_public_people(router, text):
 def test_what_someone_wrote_is_no_public_record(router):
     d = router.route("What did Marta Kowalczyk write in the group chat yesterday?")
     assert d.route != "cloud"
+
+
+def test_chat_speakers_are_people_but_form_labels_are_not(router):
+    d = router.route("[21:03] Aleksandra: who's bringing the grill\n[21:04] Marco B: me, but need ice\n"
+                     "[21:05] Jun: i can do it\nsummarise this chat")
+    assert all(n not in d.outbound for n in ("Aleksandra", "Marco", "Jun:")), d
+    d = router.route("Priya: are we still on for friday?\nTomasz: yes, 7pm at mine\nsummarise")
+    assert "Priya" not in d.outbound and "Tomasz" not in d.outbound
+    text = "Identify the tag of the word.\nWord: excited\nSentence: She felt so excited.\nPremise: It rained."
+    assert router.route(text).route == "cloud"
