@@ -40,7 +40,8 @@ from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
 from engine.privacy.gazetteer import norm as _norm
-from engine.privacy.quasi import asked_about, lowercase_given_names, personal_details, situated, used_as_language
+from engine.privacy.quasi import (asked_about, lowercase_given_names, personal_details, situated, used_as_language,
+                                  work_titles)
 
 _lock = threading.Lock()
 _nlp = None
@@ -381,7 +382,11 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         asked = {(s, e) for k, s, e, t in candidates
                  if k in ("PERSON", "ORG") and (s, e) not in framed and asked_about(text, s, e)}
         shielded += asked
-        candidates = [c for c in candidates if (c[1], c[2]) not in asked]
+        # "the plot of Things Fall Apart by Chinua Achebe": a work and its author, not people
+        titles = work_titles(text)
+        shielded += titles
+        candidates = [c for c in candidates if (c[1], c[2]) not in asked
+                      and not any(a <= c[1] and c[2] <= b for a, b in titles)]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)

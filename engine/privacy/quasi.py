@@ -200,3 +200,25 @@ def asked_about(text: str, start: int, end: int) -> bool:
         return False
     return bool(_ASKED_ABOUT.search(text[max(0, start - 30):start])) or bool(
         _PUBLIC_RECORD_AFTER.match(text[end:end + 60]))
+
+
+# Titles of works, in questions about them: "the plot of One Hundred Years of Solitude",
+# "the novel Things Fall Apart", "similar to The Left Hand of Darkness". (Not the "by <name>"
+# after a title: a song or a report by someone can be a private person's.)
+_TITLE = r"((?:The |A |An )?[A-Z][\w'’-]*(?:\s+(?:of|the|and|on|in|a|an|to|for|at|from|with|[A-Z][\w'’.-]*)){0,7})"
+_WORK_FRAME = re.compile(
+    r"(?i:\b(?:plot|themes?|ending|characters?|author|moral|setting|summary|protagonist) of|"
+    r"\b(?:novel|book|film|movie|series|play|poem|painting|album|song|opera|sitcom|anime|manga)s?(?: called| titled)?|"
+    r"\bsimilar to|\bend of|\b(?:read|reading|watched|watching|finished))\s+(?-i:" + _TITLE + r")")
+
+
+def work_titles(text: str) -> list[tuple[int, int]]:
+    """Spans of work titles named in a question about the work."""
+    spans = []
+    for m in _WORK_FRAME.finditer(text):
+        title = m.group(1).rstrip(" ,.")
+        words = [w for w in title.split() if w[:1].isupper()]
+        if len(words) < 2 and not re.search(r"\b(?:novel|book|film|movie|play|painting|song|album)\b", m.group(0), re.I):
+            continue  # "in Paris" is a place, not a title: one capitalised word only after a work noun
+        spans.append((m.start(1), m.start(1) + len(title)))
+    return spans

@@ -296,3 +296,10 @@ def test_chat_speakers_are_people_but_form_labels_are_not(router):
     assert "Priya" not in d.outbound and "Tomasz" not in d.outbound
     text = "Identify the tag of the word.\nWord: excited\nSentence: She felt so excited.\nPremise: It rained."
     assert router.route(text).route == "cloud"
+
+
+def test_titles_of_works_in_questions_about_them_stay_whole(router):
+    d = router.route("Recommend sci-fi novels similar to The Left Hand of Darkness, please.")
+    assert d.route == "cloud", d
+    d = router.route("my landlord Rachel Zheng lives in Little Rock")
+    assert "Rachel" not in d.outbound and "Little Rock" not in d.outbound
