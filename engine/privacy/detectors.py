@@ -254,7 +254,10 @@ _PASSWORD = re.compile(
 _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
                   r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
 # "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
-_PASSWORD_BEFORE = re.compile(r"[\"'“]?([^\s\"'“”]{6,})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b", re.I)
+# The value starts a token and is bounded: an unbounded run tried at every offset of one long
+# token is quadratic.
+_PASSWORD_BEFORE = re.compile(r"(?<![^\s(\"'“])[\"'“]?([^\s\"'“”]{6,64})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b",
+                              re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
 
 
@@ -264,6 +267,11 @@ def _secret_value_ok(value: str) -> bool:
     if allow.looks_like_placeholder(v) or v.lower() in allow.WELL_KNOWN_HASHES:
         return False
     return entropy(v) >= 3.0 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+
+
+# File names, paths, links and the word itself: "`libreoffice-writer-password.pdf` needs a password".
+_NOT_A_SECRET = re.compile(r"^(?:https?:|www\.)|/|\\|password|\.(?:pdf|docx?|xlsx?|pptx?|txt|md|csv|json|ya?ml|zip|png|jpe?g|"
+                           r"py|js|ts|html?)\b", re.I)
 
 
 def _password_value(value: str) -> bool:
@@ -289,14 +297,17 @@ def find_secrets(text: str) -> list[Finding]:
         if _secret_value_ok(m.group(1)) and entropy(m.group(1)) >= 3.5:
             out.append(_f("SECRET", m, True, "contains what looks like a secret key or token", 1))
     for m in _PASSWORD.finditer(text):
-        if _password_value(m.group(1)):
+        # "need a password: ingestion must report them" is prose: a plain word after a colon that
+        # the sentence goes on from is no password ("my password is sunflower" still is).
+        prose = m.group(1).isalpha() and ":" in m.group(0) and bool(re.match(r" [a-z]", text[m.end():]))
+        if _password_value(m.group(1)) and not prose:
             out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _PIN.finditer(text):
         out.append(_f("SECRET", m, True, "contains a PIN", 1))
     for m in _PASSWORD_BEFORE.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.
-        if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not v.startswith("http"):
+        if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
             out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _URL_CRED.finditer(text):
         if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:

@@ -38,7 +38,7 @@ _STREET = re.compile(
 _CONTINENTAL = re.compile(
     r"(?<![\w.,/-])\d{1,5}[a-z]?,?\s+(?i:rue|avenue|boulevard|bd|chemin|allée|allee|impasse|place|quai|cours)\s+"
     r"(?:[\w'’-]+\s+){0,3}[A-Z][\w'’-]+|"
-    r"\b[A-ZÄÖÜ][\wäöüßé-]{2,}(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|laan|straat|gracht|vej|gatan|"
+    r"\b[A-ZÄÖÜ][\wäöüßé-]{2,40}?(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|laan|straat|gracht|vej|gatan|"
     r"gata|veien)\s+\d{1,5}[a-z]?\b|"
     r"\b(?i:via|viale|piazza|corso|calle|avenida|carrer|rua|ulica)\s+(?:[A-Z][\w'’-]*\s+){1,4}\d{1,5}\b")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s+Box\s+\d{1,7}\b", re.I)

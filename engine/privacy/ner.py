@@ -270,7 +270,7 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
 
 _ORG_SUFFIX = (r"inc|ltd|llc|limited|corp|corporation|gmbh|plc|co|company|group|bank|systems|technologies|"
                r"solutions|research|holdings|partners|consulting|labs|store|enterprises|industries|trust|ngo")
-_ORG_PHRASE = re.compile(r"((?:[A-Za-z][\w&'’-]*\s+){1,5}?)(?:" + _ORG_SUFFIX + r")\b\.?", re.I)
+_ORG_PHRASE = re.compile(r"((?:[A-Za-z][\w&'’-]{0,40}\s+){1,5}?)(?:" + _ORG_SUFFIX + r")\b\.?", re.I)
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z&'’.-]+(?:\s+(?:[A-Z][A-Z&'’.-]+|OF|AND|&|FOR|THE|DE))*\s+[A-Z][A-Z&'’.-]+\b")
 
 

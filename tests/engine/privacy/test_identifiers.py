@@ -223,3 +223,14 @@ def test_vins_and_birth_dates_of_someone_close(router):
     assert "1HGCM82633A004352" not in (d.outbound or "")
     d = router.route("help me write my dad's obituary. Name: Emmanuel Osei-Bonsu, born 2 Feb 1950 in Kumasi")
     assert d.outbound is None or "1950" not in d.outbound
+
+
+@pytest.mark.parametrize("text", [
+    "`encrypted-file.pdf` and `libreoffice-writer-password.pdf` need a password: ingestion must report them",
+    "open `reset-password.html` and check the password field",
+])
+def test_file_names_and_prose_after_password_are_no_password(text):
+    from engine.privacy.detectors import find_secrets
+
+    assert find_secrets(text) == []
+
