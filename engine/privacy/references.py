@@ -30,8 +30,10 @@ _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|sc
                        r"(?:(?i:\s+(?:for|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?(?:\s*[:#]|\s+(?:is|was))+\s*"
                        r"@?([A-Za-z0-9][\w.-]{2,31})|"
                        r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
-# "account ending 7720", "my Visa ending in 4417": the last digits still point at one account.
-_ENDING = re.compile(r"\b(?:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b", re.I)
+# "account ending 7720", "my Visa ending in 4417": the last digits still point at one account
+# (an account word must come first: "the year ending 2024" is a date).
+_ENDING = re.compile(r"(?i:\b(?:account|acct|card|visa|mastercard|amex|debit|credit|iban|number|phone|mobile)\b)"
+                     r"[^.\n]{0,20}?\b(?i:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b")
 # key=value in logs and URLs: "id=ACC-0049217", "user_id=88213"
 _KEY_VALUE = re.compile(r"\b(?:id|user_?id|account_?id|acct|customer_?id|member_?id|uid)\s*[=:]\s*[\"']?"
                         r"((?=[\w-]*\d)[A-Za-z0-9][\w-]{3,})", re.I)

@@ -153,7 +153,8 @@ def test_tags_bare_labelled_numbers_and_handles_opening_a_line(text, value):
     assert value in [f.text for f in find_references(text)]
 
 
-@pytest.mark.parametrize("text", ["In 2019, 1500 people attended.", "@property\ndef name(self):\n    return 1"])
+@pytest.mark.parametrize("text", ["In 2019, 1500 people attended.", "@property\ndef name(self):\n    return 1",
+                                  "For the fiscal year ending 2024, what is the filing deadline?"])
 def test_years_counts_and_decorators_stay(text):
     assert find_references(text) == []
 
