@@ -69,6 +69,12 @@ _PLATE = re.compile(
     r"(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{2,8}(?:[ -][a-z0-9]{3})?)\b")
 
 
+# Addresses that are landmarks in their own right: asking about them says nothing about the writer.
+_FAMOUS = re.compile(r"^(?:10 downing st(?:reet)?|1600 pennsylvania ave(?:nue)?(?: nw)?|221b baker st(?:reet)?|"
+                     r"350 fifth ave(?:nue)?|11 wall st(?:reet)?|1 infinite loop|1 apple park way|"
+                     r"1600 amphitheatre parkway)\b", re.I)
+
+
 def find_addresses(text: str) -> list[Finding]:
     out: list[Finding] = []
     for rx in (_STREET, _CONTINENTAL, _PO_BOX, _POSTCODE):
@@ -78,6 +84,8 @@ def find_addresses(text: str) -> list[Finding]:
             surface = text[s:e].rstrip(" ,")
             if re.search(r"[A-Za-z]{4,}\.$", surface):  # "Baker Street." ends a sentence; "Elm St." does not
                 surface = surface[:-1]
+            if _FAMOUS.match(surface) and "," not in surface:  # a landmark, not someone's door
+                continue
             if not any(s < f.end and f.start < e for f in out):
                 out.append(Finding("ADDRESS", s, s + len(surface), surface, False, "contains a postal address"))
     return out

@@ -35,7 +35,8 @@ _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|sc
 _ENDING = re.compile(r"(?i:\b(?:account|acct|card|visa|mastercard|amex|debit|credit|iban|number|phone|mobile)\b)"
                      r"[^.\n]{0,20}?\b(?i:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b")
 # key=value in logs and URLs: "id=ACC-0049217", "user_id=88213"
-_KEY_VALUE = re.compile(r"\b(?:id|user_?id|account_?id|acct|customer_?id|member_?id|uid)\s*[=:]\s*[\"']?"
+# ("WHERE id = 1234" in a SQL question is an example value: log and URL style has no spaces.)
+_KEY_VALUE = re.compile(r"\b(?:id|user_?id|account_?id|acct|customer_?id|member_?id|uid)[\"']?(?:=|:\s?)[\"']?"
                         r"((?=[\w-]*\d)[A-Za-z0-9][\w-]{3,})", re.I)
 # 'for user "svc_ledger"', "user jdoe_ops can't log in", "login as admin_7": a system user name
 _SYSTEM_USER = re.compile(r"\b(?:user|login as|logged in as|account)(?:\s+is|:)?\s+[\"'`]?((?=[\w.-]*[_\d])[A-Za-z][\w.-]{2,31})[\"'`]?",

@@ -235,3 +235,10 @@ def test_file_names_and_prose_after_password_are_no_password(text):
 
     assert find_secrets(text) == []
 
+
+
+def test_landmark_addresses_and_example_sql_values_stay(router):
+    assert router.route("How many people live at 10 Downing Street on average?").route == "cloud"
+    assert router.route("Write a SQL query: SELECT * FROM users WHERE id = 1234;").route == "cloud"
+    d = router.route('{"customer_id": "C-88213", "name": "x"} why does the import fail?')
+    assert "C-88213" not in d.outbound
