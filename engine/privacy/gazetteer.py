@@ -27,7 +27,7 @@ def norm(s: str) -> str:
 def public_entities() -> frozenset[str]:
     """Well-known public entities (``data/public_entities.txt``) plus countries and their
     subdivisions from ``pycountry``."""
-    names: set[str] = set()
+    names: set[str] = set(_notable_people())
     for line in _data("public_entities.txt").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
@@ -55,9 +55,17 @@ def is_public_entity(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _notable_people() -> frozenset[str]:
+    """``data/notable_people.txt``: about 1,800 people of world renown, by full name."""
+    return frozenset(norm(line) for line in _data("notable_people.txt").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def public_figures() -> frozenset[str]:
     """Public figures and fictional characters by name ("Jesus", "Sherlock Holmes")."""
-    return frozenset(norm(line) for line in [*_section("public figures"), *_section("fictional characters and franchises")])
+    listed = [*_section("public figures"), *_section("fictional characters and franchises")]
+    return frozenset(norm(line) for line in listed) | _notable_people()
 
 
 @lru_cache(maxsize=1)

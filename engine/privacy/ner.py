@@ -205,7 +205,7 @@ _RELATION = re.compile(
     r"\b(?i:my|our|his|her|their)\s+(?i:colleague|co-?worker|manager|boss|friend|wife|husband|partner|son|"
     r"daughter|student|client|customer|teacher|doctor|landlord|landlady|neighbou?r|brother|sister|mother|father|"
     r"mom|mum|dad|aunt|uncle|cousin|employee|tenant|patient|fianc[eé]e?|girlfriend|boyfriend|supervisor|"
-    r"professor|lawyer|accountant|assistant|intern|roommate|flatmate|ex)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)")
+    r"professor|lawyer|accountant|assistant|intern|roommate|flatmate|ex)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+){0,2})")
 _NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|applicant|candidate)\s*[:=]\s*"
                          r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
@@ -243,9 +243,10 @@ def _greeted_name(rx: re.Pattern[str], m: re.Match[str], text: str) -> bool:
     return "," not in between and text[m.end(1):m.end(1) + 1] in (",", "\n", ":", "!")
 
 
-def _contextual_names(text: str) -> list[tuple[int, int, str]]:
+def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
     """Names the model may miss but the sentence frame gives away: "Dear Nour", "Ms.yoyo",
-    "I'm Belal", "Best, Vicky"."""
+    "I'm Belal", "Best, Vicky". The flag says whether a public full name found there may stay
+    ("Name: Bill Gates", "Dear Kofi Annan"); after "my colleague" or "I'm" it never may."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
     found = []
@@ -259,12 +260,12 @@ def _contextual_names(text: str) -> list[tuple[int, int, str]]:
             while " " in name.strip() and text[end:].lstrip().startswith(":"):
                 name = name.rsplit(" ", 1)[0]
                 end = m.start(1) + len(name)
-            found.append((m.start(1), end, name))
+            found.append((m.start(1), end, name, rx is not _RELATION))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
         # "I am Belal" / "i am belal" yes; "I am excited", "I am easygoing" no.
         if _zipf(first.lower()) < (3.0 if first[:1].isupper() else 1.8):
-            found.append((m.start(1), m.end(1), m.group(1)))
+            found.append((m.start(1), m.end(1), m.group(1), False))
     return found
 
 
@@ -368,10 +369,11 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
     framed: set[tuple[int, int]] = set()  # persons a sentence frame names, even if also public words
     lowercase_names_found = lowercase_given_names(doc)
-    for s, e, t in [*_contextual_names(text), *lowercase_names_found, *_speakers(text)]:
+    framed_names = [*_contextual_names(text), *((s, e, t, False) for s, e, t in [*lowercase_names_found, *_speakers(text)])]
+    for s, e, t, may_be_public in framed_names:
         # Only a full public name is shielded: "Dear Jordan", "my sister Victoria" name people,
-        # whatever else the single word also names.
-        if is_public_entity(t) and len(t.split()) > 1:
+        # whatever else the single word also names; and someone's colleague is never a public figure.
+        if may_be_public and is_public_entity(t) and len(t.split()) > 1:
             shielded.append((s, e))
         elif not any(s < b and a < e for a, b in skip):
             candidates.append(("PERSON", s, e, t))

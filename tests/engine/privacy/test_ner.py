@@ -303,3 +303,11 @@ def test_titles_of_works_in_questions_about_them_stay_whole(router):
     assert d.route == "cloud", d
     d = router.route("my landlord Rachel Zheng lives in Little Rock")
     assert "Rachel" not in d.outbound and "Little Rock" not in d.outbound
+
+
+def test_people_of_world_renown_are_public_but_never_as_someones_colleague(router):
+    for text in ("When did Jacinda Ardern resign as prime minister of New Zealand?",
+                 "Is Zlatan Ibrahimovic retired?", "Question: in which year did Yao Ming retire? Answer:"):
+        assert router.route(text).route == "cloud", text
+    d = router.route("my colleague Nelson Mandela Okafor sent me the report")
+    assert d.route == "redacted" and "Mandela" not in d.outbound and "Okafor" not in d.outbound
