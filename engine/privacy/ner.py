@@ -215,6 +215,11 @@ _SPEAKER = re.compile(r"^[ \t]*(\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*)?(?:<)?([A-
                       re.M)
 
 
+_FORM_LABELS = frozenset("name subject date from to cc bcc re note question answer q a user assistant bot system "
+                         "input output example summary title address phone email status error warning info "
+                         "debug step tip result total".split())
+
+
 def _speakers(text: str) -> list[tuple[int, int, str]]:
     """Speaker names of a pasted chat: two or more lines open on "Name:", each with a timestamp
     or a name-like label (a given name, or no everyday word). Form labels ("Born:", "Premise:",
@@ -227,11 +232,6 @@ def _speakers(text: str) -> list[tuple[int, int, str]]:
         if label.lower() not in _FORM_LABELS and (m.group(1) or name_like):
             found.append((m.start(2), m.end(2), label))
     return found if len({t for _, _, t in found}) >= 2 else []
-
-
-_FORM_LABELS = frozenset("name subject date from to cc bcc re note question answer q a user assistant bot system "
-                         "input output example summary title address phone email status error warning info "
-                         "debug step tip result total".split())
 
 
 def _greeted_name(rx: re.Pattern[str], m: re.Match[str], text: str) -> bool:
