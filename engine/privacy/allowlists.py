@@ -30,7 +30,8 @@ EXAMPLE_IBANS = frozenset({
 
 # Reserved for documentation and tests: RFC 2606 / RFC 6761 names.
 EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example.edu")
-EXAMPLE_TLDS = (".example", ".test", ".invalid", ".localhost", ".local")
+# (".local" is not here: "pg.sharma-accounts.local" is a real host on someone's network.)
+EXAMPLE_TLDS = (".example", ".test", ".invalid", ".localhost")
 
 # RFC 5737 / RFC 3849 documentation networks, plus addresses that identify no one.
 DOC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (

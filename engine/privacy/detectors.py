@@ -102,7 +102,8 @@ def find_phones(text: str) -> list[Finding]:
 
 
 _PHONE_CONTEXT = re.compile(
-    r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|unified number|call(?: me)?(?: on| at)?)"
+    r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|unified number|my number(?: is)?|"
+    r"call(?: me)?(?: on| at)?)"
     r"\b[^\w\n(+]{0,3}(?:number|no\.?|#)?[^\w\n(+]{0,3}(\+?\(?\d[\d ()\-.]{5,18}\d)", re.I)
 
 
@@ -164,7 +165,7 @@ _SSN_CONTEXT = re.compile(r"\b(ssn|social security|social-security|itin|tax ?id|
 _NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 _ID_CONTEXT = re.compile(
     r"\b(passport|national (?:id|insurance|identity)|id (?:card|number|no)|identity (?:card|number)|"
-    r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|social insurance|sin|bsn|dni|nie|nif|"
+    r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|pan|social insurance|sin|bsn|dni|nie|nif|"
     r"nir|personnummer|steuer-?id|codice fiscale|cpf|curp|medicare (?:no|number)|nhs (?:no|number)|"
     r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino|utr|unique taxpayer reference|tfn|itin)\b", re.I)
 # An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
@@ -186,6 +187,8 @@ def find_national_ids(text: str) -> list[Finding]:
     for m in _ID_CONTEXT.finditer(text):
         tail = text[m.end(): m.end() + 40].split("\n")[0]
         t = next((t for t in _ID_TOKEN.finditer(tail) if sum(c.isdigit() for c in t.group(0)) >= 5), None)
+        if t is None:  # fewer digits, but the number's own checksum or format says so ("AFZPK7190K")
+            t = next((t for t in _ANY_TOKEN.finditer(tail) if _validated_id(m.group(0), t.group(0))), None)
         if t and not allow.looks_like_placeholder(t.group(0)):
             s = m.end() + t.start()
             # The context word already makes it an ID; a checksum, where stdnum has one, names it.
@@ -198,7 +201,7 @@ def find_national_ids(text: str) -> list[Finding]:
 # context word → (stdnum module, name shown to the person)
 _STDNUM_IDS = (
     (re.compile(r"aadhaar", re.I), "stdnum.in_.aadhaar", "Aadhaar"),
-    (re.compile(r"pan card", re.I), "stdnum.in_.pan", "Indian PAN"),
+    (re.compile(r"\bpan\b", re.I), "stdnum.in_.pan", "Indian PAN"),  # validated: "a pan" alone finds nothing
     (re.compile(r"\bsin\b|social insurance", re.I), "stdnum.ca.sin", "Canadian SIN"),
     (re.compile(r"\bbsn\b", re.I), "stdnum.nl.bsn", "Dutch BSN"),
     (re.compile(r"\bdni\b", re.I), "stdnum.es.dni", "Spanish DNI"),
@@ -211,6 +214,9 @@ _STDNUM_IDS = (
     (re.compile(r"\bcurp\b", re.I), "stdnum.mx.curp", "Mexican CURP"),
     (re.compile(r"\bnhs\b", re.I), "stdnum.gb.nhs", "NHS number"),
 )
+
+
+_ANY_TOKEN = re.compile(r"(?<![\w])[A-Z0-9][A-Z0-9.\-/]{5,}(?![\w])")
 
 
 def _validated_id(context: str, value: str) -> str | None:
@@ -247,10 +253,13 @@ _SECRET_ASSIGN = re.compile(
     r"bearer|authorization)\b[\"']?\s*(?:[:=]|is|:=|=>)?\s*[\"']?(?:bearer\s+|token\s+)?([A-Za-z0-9_\-+/=.]{16,})",
     re.I)
 # "password is X", and with a few words between: "my password for the router is X".
-_LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)\s+(?:[\w.@'-]+\s+){0,4}?)?"
+_LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?"
 _PASSWORD = re.compile(
     r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
     + r"[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})", re.I)
+_ONE_TIME = re.compile(r"\b(?:otp|one[- ]time (?:code|password|pin)|verification code|2fa|two[- ]factor|security code|"
+                       r"auth(?:entication)? code|login code|sms code)\b", re.I)
+_CODE_DIGITS = re.compile(r"(?<![\d.,:/-])\d{4,8}(?!\d|[.,:/-]\d)")
 _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
                   r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
 # "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
@@ -304,6 +313,9 @@ def find_secrets(text: str) -> list[Finding]:
             out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _PIN.finditer(text):
         out.append(_f("SECRET", m, True, "contains a PIN", 1))
+    if _ONE_TIME.search(text):  # "the code, it's 448213 — a normal otp or a scam?": the code before its name
+        for m in _CODE_DIGITS.finditer(text):
+            out.append(_f("SECRET", m, True, "contains a one-time code"))
     for m in _PASSWORD_BEFORE.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.
@@ -353,7 +365,8 @@ def find_urls(text: str) -> list[Finding]:
 
 _TLDS = ("com|net|org|io|co|ai|app|dev|edu|gov|info|biz|me|tv|us|uk|ca|au|in|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|"
          "pl|cz|ru|cn|jp|kr|sg|hk|ae|sa|eg|za|ng|ke|br|mx|ar|cl|nz|ie|pt|gr|tr|il|pk|bd|vn|th|my|id|ph|tw|"
-         "shop|store|online|site|tech|cloud|paris|london|berlin|nyc")
+         "shop|store|online|site|tech|cloud|paris|london|berlin|nyc|"
+         "local|internal|lan|corp|intranet|localdomain")  # internal hosts name a company's network
 _DOMAIN = re.compile(r"(?<![\w@.-])@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + _TLDS + r"))(?![\w-])", re.I)
 
 

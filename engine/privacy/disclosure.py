@@ -31,7 +31,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "(?:wasn'?t|weren'?t|not) (?:here|around|alive) any ?more", "want(?:ed)? to die", "end (?:it all|my life)",
         "kill myself", "better off without me", "no reason to (?:live|go on)",
         "(?:bottle|glass|drinks?) (?:of \\w+ )?(?:every|each) (?:night|day|morning)",
-        "can'?t stop (?:drinking|using|gambling|smoking|taking)", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
+        "can'?t stop (?:drinking|using|gambling|smoking|taking)", "gambl(?:ing|e|ed)\\b", "sports bets", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
         "(?:test|lab|scan) results", "psa\\b", "\\d+(?:\\.\\d+)?\\s?mg\\b",
         # medicines and drugs people report taking
         "xanax", "valium", "adderall", "ritalin", "oxy(?:codone|contin)", "fentanyl", "heroin", "cocaine",
@@ -59,6 +59,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     "violence or abuse": (
         "hits me", "beats me", "beat me", "(?:beats|hits|hurts|chokes|slaps) (?:my|us)\\b",
+        "(?:grabbed|pushed|shoved|choked|slapped|kicked|strangled|punched) (?:me|my)\\b", "touched me",
+        "threaten\\w* to (?:post|share|leak|send|release)", "nudes\\b", "revenge porn", "sextort",
         # "hit me" from a person, not "the car that hit me"
         "(?:he|she|they|partner|husband|wife|boyfriend|girlfriend|dad|father|mom|mum|mother|boss|brother|sister) hit me", "abus(?:e|ed|es|ive)", "assault", "raped", "rape\\b",
         "domestic violence", "stalk", "harass", "threatens me", "threatened me", "molest",
@@ -70,7 +72,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "criminal record": (
         "arrested", "convicted", "conviction", "felony", "misdemeanou?r", "criminal record", "jail",
         "prison", "probation(?! (?:period|review))", "parole", "dui\\b", "dwi\\b", "charged with", "pleaded guilty", "plead guilty",
-        "served time", "sex offender", "restraining order",
+        "served time", "sex offender", "restraining order", "(?:police |a )caution\\b", "offen[cs]e\\b",
+        "dbs check", "criminal (?:charge|case)",
     ),
     "precise finances": (
         "my salary(?! expectation)", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",

@@ -206,13 +206,17 @@ _RELATION = re.compile(
     r"daughter|student|client|customer|teacher|doctor|landlord|landlady|neighbou?r|brother|sister|mother|father|"
     r"mom|mum|dad|aunt|uncle|cousin|employee|tenant|patient|fianc[eé]e?|girlfriend|boyfriend|supervisor|"
     r"professor|lawyer|accountant|assistant|intern|roommate|flatmate|ex)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+){0,2})")
+# "tagged person: 'Liam (son)'": a name with its relation to the writer in brackets.
+_NAME_RELATION = re.compile(r"\b([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)\s*\((?i:my\s+)?(?i:son|daughter|wife|husband|partner|"
+                            r"mum|mom|mother|dad|father|brother|sister|child|kid|nanny|neighbou?r|friend|boss|"
+                            r"colleague|tenant|landlord|grandma|grandpa|aunt|uncle|cousin)\)")
 _NAME_FIELD = re.compile(r"\b(?i:name|full name|first name|last name|surname|applicant|candidate)\s*[:=]\s*"
                          r"([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3})")
 
 
 # A chat transcript: "[21:04] Marco B: me, but ..." — the speaker labels are people.
-_SPEAKER = re.compile(r"^[ \t]*(\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*)?(?:<)?([A-Z][\w'’-]*(?:[ \t][A-Z][\w'’.-]*)?)(?:>)?:[ \t]",
-                      re.M)
+_SPEAKER = re.compile(r"^[ \t]*(\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*)?(?:<)?([A-Z][\w'’-]*(?:[ \t][A-Z][\w'’.-]*)?|"
+                      r"[a-z][\w]*[._][\w.]*)(?:>)?:[ \t]", re.M)  # "Marco B:", or a handle: "kenji_t:"
 
 
 _FORM_LABELS = frozenset("name subject date from to cc bcc re note question answer q a user assistant bot system "
@@ -250,7 +254,7 @@ def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     found = []
-    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_FIELD):
+    for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
             first = m.group(1).split()[0].lower().rstrip(".")
             if (first in STOP_WORDS or first in _HONORIFICS) and not _greeted_name(rx, m, text):
@@ -260,7 +264,7 @@ def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
             while " " in name.strip() and text[end:].lstrip().startswith(":"):
                 name = name.rsplit(" ", 1)[0]
                 end = m.start(1) + len(name)
-            found.append((m.start(1), end, name, rx is not _RELATION))
+            found.append((m.start(1), end, name, rx not in (_RELATION, _NAME_RELATION)))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
         # "I am Belal" / "i am belal" yes; "I am excited", "I am easygoing" no.

@@ -51,3 +51,14 @@ def test_disclosures(text, category):
 ])
 def test_topics_and_everyday_sentences_are_no_disclosure(text):
     assert find_disclosures(text) == []
+
+
+@pytest.mark.parametrize("text, category", [
+    ("my husband grabbed my wrist so hard last night it's bruised", "violence or abuse"),
+    ("my uncle touched me when i was a kid and he's coming to christmas", "violence or abuse"),
+    ("my ex sent me texts threatening to post nudes of me", "violence or abuse"),
+    ("i keep gambling my paycheck on sports bets", HEALTH),
+    ("I have a sex offence caution from 2015, does it show up on a basic DBS check?", "criminal record"),
+])
+def test_abuse_addiction_and_records_in_everyday_words(text, category):
+    assert category in find_disclosures(text)

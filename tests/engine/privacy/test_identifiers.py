@@ -242,3 +242,28 @@ def test_landmark_addresses_and_example_sql_values_stay(router):
     assert router.route("Write a SQL query: SELECT * FROM users WHERE id = 1234;").route == "cloud"
     d = router.route('{"customer_id": "C-88213", "name": "x"} why does the import fail?')
     assert "C-88213" not in d.outbound
+
+
+@pytest.mark.parametrize("text", [
+    "my bank app keeps asking for the code, it's 448213, can you tell me if that's a normal 6 digit otp or a scam?",
+    "pls remember my wifi password for later: Tr0ub4dor&3Kestrel",
+    "what's the format check for an Indian PAN? mine is AFZPK7190K and the portal says invalid",
+])
+def test_codes_before_their_name_passwords_after_a_phrase_and_short_validated_ids(router, text):
+    assert router.route(text).route == "local", text
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Insurance claim ref CLM-2291-88734: they denied water damage. Help me write an appeal.", "88734"),
+    ("The courier left a card saying package ref 7719-4432-0081 is at depot.", "0081"),
+    ("Ticket 55831: the washing machine leaks. write reply.", "55831"),
+    ('can u check this json is valid {"user":"ana_c_ruiz","role":"admin"}', "ana_c_ruiz"),
+    ('File "/home/vsharma/projects/payroll-sync/main.py", line 42', "vsharma"),
+    ("conn = psycopg2.connect(host='pg.sharma-accounts.local')", "sharma-accounts"),
+    ("[10:02] kenji_t: did you push the fix?\n[10:03] anna.w: yes\nsummarise this", "kenji_t"),
+    ("My number is 612 48 93 07, text me anytime.", "93 07"),
+    ("motion at the front door, tagged person: 'Liam (son)'. how do I reduce false alerts?", "Liam"),
+])
+def test_case_numbers_user_names_hosts_and_tagged_people(router, text, gone):
+    d = router.route(text)
+    assert d.route == "local" or gone not in d.outbound, d
