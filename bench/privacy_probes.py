@@ -10,8 +10,9 @@ Routes every probe with the default ``PrivacyRouter`` and reports, per probe set
 * p50 / p95 routing latency in milliseconds (the router's own timing, warm-up excluded).
 
 Sets A and B were used to find and fix gaps in the router, so their figures are regression checks,
-not held-out estimates. Set C was measured blind first (19 of 110 sensitive items leaked, 69 of 90
-public items went out verbatim) and was then also used for fixes. Writes bench/out/privacy_probes.json;
+not held-out estimates. Sets C and D were each measured blind first, on the router as it stood
+(C: 19 of 110 sensitive items leaked, 69 of 90 public items went out verbatim; D, after the fixes
+for C: 19 of 110 leaked, 75 of 90 verbatim), and were then also used for fixes. Writes bench/out/privacy_probes.json;
 the last stdout line is one JSON object.
 
     python bench/privacy_probes.py [--data PATH] [--show-leaks]
