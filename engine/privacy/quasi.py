@@ -68,6 +68,37 @@ _SITE_NOUNS = frozenset("office offices branch site campus store shop clinic hos
                         "headquarters hq depot school university college team".split())
 
 
+_UNITS = frozenset("km kg g mg ml l m cm mm ft feet miles mi steps words calories kcal rpm mah gb mb tb kb hz "
+                   "mhz ghz w kw kwh v people users views followers downloads times years days hours minutes "
+                   "seconds units pieces copies rows lines characters pages %".split())
+_MONEY_MARKS = frozenset("$ € £ ¥ ₹ usd eur gbp inr jpy aud cad chf k dollars euros pounds rupees".split())
+
+
+# Numbers after these name a thing, not a person's account: "error code 404-1234", "model 55UN7300".
+_TECHNICAL = frozenset("error code status version v model port line build release chapter page section exit "
+                       "isbn issn doi pid errno".split())
+_NUMBER_RUN = re.compile(r"(?<![\w.,/-])[A-Za-z]{0,4}\d[\d\-/.]*\d[A-Za-z]{0,3}(?![\w/-]|[.,]\d)")
+
+
+def _long_numbers(doc, taken: list[tuple[int, int]]) -> list[Finding]:
+    """In a personal text, a number of five or more digits that is no amount, count, measure or
+    date ("ref 2023-114-88321", "my number is 61248 9307") points at an account, a case or a phone."""
+    text, out = doc.text, []
+    for m in _NUMBER_RUN.finditer(text):
+        s, e, value = m.start(), m.end(), m.group(0)
+        if sum(c.isdigit() for c in value) < 5 or any(s < b and a < e for a, b in taken):
+            continue
+        before = text[max(0, s - 12):s].split()
+        after = text[e:e + 16].split()
+        prev = before[-1].lower() if before else ""
+        nxt = after[0].lower().strip(".,;:!?)") if after else ""
+        if prev[-1:] in "$€£¥₹" or prev in _MONEY_MARKS or prev in _TECHNICAL or nxt in _MONEY_MARKS or nxt in _UNITS \
+                or re.fullmatch(r"\d+\.\d+|(?:19|20)\d\d[-/]\d\d?[-/]\d\d?|\d\d?[-/.]\d\d?[-/.](?:19|20)?\d\d", value):
+            continue  # an amount, a count, a measure, a decimal, a date
+        out.append(Finding("NUMBER", s, e, value, False, "contains a number that may identify an account, a case or a phone"))
+    return out
+
+
 def _free(t, taken: list[tuple[int, int]]) -> bool:
     s, e = t.idx, t.idx + len(t.text)
     return not any(s < b and a < e for a, b in taken)
@@ -82,6 +113,7 @@ def personal_details(doc, taken: list[tuple[int, int]]) -> list[Finding]:
     names in a personal text, outside the character spans already ``taken``."""
     origins, orgs = demonyms(), public_organisations()
     out = _places(doc, taken)
+    out += _long_numbers(doc, [*taken, *((f.start, f.end) for f in out)])
     taken = [*taken, *((f.start, f.end) for f in out)]
     for t in doc:
         if not _free(t, taken):

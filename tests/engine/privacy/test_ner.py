@@ -311,3 +311,12 @@ def test_people_of_world_renown_are_public_but_never_as_someones_colleague(route
         assert router.route(text).route == "cloud", text
     d = router.route("my colleague Nelson Mandela Okafor sent me the report")
     assert d.route == "redacted" and "Mandela" not in d.outbound and "Okafor" not in d.outbound
+
+
+def test_long_numbers_in_personal_texts_unless_amounts_counts_or_dates(router):
+    d = router.route("my reference is 2023-114-88321, what is this bank charge?")
+    assert "88321" not in d.outbound
+    for text in ("I walked 10000 steps today, is that enough for my age?",
+                 "we have 12000 users on my app, how do I scale postgres?",
+                 "my flight is on 2024-05-12, what should I pack?"):
+        assert router.route(text).route == "cloud", text
