@@ -255,11 +255,25 @@ _SECRET_ASSIGN = re.compile(
 # "password is X", and with a few words between: "my password for the router is X".
 _LABEL_GAP = r"(?:\s+(?:for|of|to|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?"
 _PASSWORD = re.compile(
-    r"\b(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
+    r"(?<![A-Za-z])(?:password|passwd|pwd|passphrase|passcode|pin code|wifi key|pass)\b" + _LABEL_GAP
     + r"[\"']?\s*(?:is|was|:|=|->)\s*[\"']?([^\s\"',;]{4,})", re.I)
-_ONE_TIME = re.compile(r"\b(?:otp|one[- ]time (?:code|password|pin)|verification code|2fa|two[- ]factor|security code|"
-                       r"auth(?:entication)? code|login code|sms code)\b", re.I)
-_CODE_DIGITS = re.compile(r"(?<![\d.,:/-])\d{4,8}(?!\d|[.,:/-]\d)")
+_ONE_TIME = re.compile(r"\b(?:otp|one[- ]time (?:code|password|passcode|pin)|verification code|2fa|two[- ]factor|"
+                       r"security code|auth(?:entication)? code|login code|sms code|passcode|"
+                       # "code 482913 to confirm the transfer" — not an error, status, zip or promo code
+                       r"(?<!error )(?<!status )(?<!exit )(?<!source )(?<!zip )(?<!area )(?<!country )(?<!promo )"
+                       r"(?<!discount )(?<!qr )(?<!bar )code\b[^.\n]{0,40}\b(?:to )?(?:confirm|verify|log ?in|sign ?in|authori[sz]e))\b",
+                       re.I)
+_CODE_DIGITS = re.compile(r"(?<![\d.,:/-])\d{2,8}(?:[ -]\d{2,4}){0,3}(?!\d|[.,:/-]\d)")
+# "the recovery code for my authenticator is 7HQK-29XM-PL4D-88RW"
+_RECOVERY = re.compile(r"(?i:\b(?:recovery|backup|seed) (?:codes?|phrase|key)\b)[^:\n]{0,40}?(?:\bis|\bare|:)\s*"
+                       r"([A-Z0-9]{4,}(?:-[A-Z0-9]{4,}){2,})")
+# Env and config lines: "DB_PASSWORD=...", "AWS_SECRET_ACCESS_KEY=...": the key names a secret.
+_ENV_SECRET = re.compile(r"\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)[A-Z0-9_]*"
+                         r"\s*[=:]\s*[\"']?([^\s\"']{6,})")
+# "mine is currently sunflower_2019!" in a message about a password.
+_MINE_IS = re.compile(r"\b(?:mine|ours|it)\s+is\s+(?:currently\s+|now\s+|still\s+)?[\"'“]?([^\s\"'“”,]{6,64})", re.I)
+# "user marta.g / pass Kiwi#2288": "pass" straight before a made-up value.
+_PASS_DIRECT = re.compile(r"(?<![A-Za-z])(?:pass|pwd|pw)\s+((?=\S*[\d#!@$%&*])\S{4,64})", re.I)
 _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
                   r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
 # "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
@@ -315,7 +329,20 @@ def find_secrets(text: str) -> list[Finding]:
         out.append(_f("SECRET", m, True, "contains a PIN", 1))
     if _ONE_TIME.search(text):  # "the code, it's 448213 — a normal otp or a scam?": the code before its name
         for m in _CODE_DIGITS.finditer(text):
-            out.append(_f("SECRET", m, True, "contains a one-time code"))
+            if 4 <= sum(c.isdigit() for c in m.group(0)) <= 8:
+                out.append(_f("SECRET", m, True, "contains a one-time code"))
+    for m in _RECOVERY.finditer(text):
+        out.append(_f("SECRET", m, True, "contains a recovery code", 1))
+    for m in _ENV_SECRET.finditer(text):
+        if not allow.looks_like_placeholder(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?|<[^>]+>|\*+", m.group(1)):
+            out.append(_f("SECRET", m, True, "contains a password or secret key", 1))
+    for rx in (_MINE_IS, _PASS_DIRECT):
+        if rx is _MINE_IS and not re.search(r"password|passcode|passphrase|\bpin\b", text, re.I):
+            continue
+        for m in rx.finditer(text):
+            v = m.group(1).rstrip(".,;:!?)")
+            if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
+                out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _PASSWORD_BEFORE.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.

@@ -30,6 +30,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         # thoughts of dying and dependence, said without clinical words
         "(?:wasn'?t|weren'?t|not) (?:here|around|alive) any ?more", "want(?:ed)? to die", "end (?:it all|my life)",
         "kill myself", "better off without me", "no reason to (?:live|go on)",
+        "(?:cutting|hurting|burning) (?:himself|herself|themselves|myself)",
         "(?:bottle|glass|drinks?) (?:of \\w+ )?(?:every|each) (?:night|day|morning)",
         "can'?t stop (?:drinking|using|gambling|smoking|taking)", "gambl(?:ing|e|ed)\\b", "sports bets", "hba1c", "a1c\\b", "blood (?:test|work|sugar|pressure)", "glucose", "cholesterol",
         "(?:test|lab|scan) results", "psa\\b", "\\d+(?:\\.\\d+)?\\s?mg\\b",

@@ -63,9 +63,9 @@ _BIRTH = re.compile(
     r"[\"']?(?:\s*[:=-]|\s+(?:is|was|on))*\s*[\"']?(" + _FULL_DATE + r")", re.I)
 _PLATE = re.compile(
     r"(?i:\b(?:licen[cs]e plate|number plate|plate number|registration number|registration|reg\.? no\.?|reg|"
-    r"vehicle reg\w*|plate)(?:\s+(?:is|number|no\.?|reads|:|#))*\s*[:#]?\s*)"
+    r"vehicle reg\w*|plate)(?:\s+(?:is|was|number|no\.?|reads|:|#))*\s*[:#]?\s*)"
     # As typed on the plate (capitals and digits, "KX19 ZTB"), or one lower-case token ("kx19ztb").
-    r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){2,9}|"
+    r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){2,12}|"
     r"(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{2,8}(?:[ -][a-z0-9]{3})?)\b")
 
 

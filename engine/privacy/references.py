@@ -36,10 +36,13 @@ _ENDING = re.compile(r"(?i:\b(?:account|acct|card|visa|mastercard|amex|debit|cre
                      r"[^.\n]{0,20}?\b(?i:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b")
 # key=value in logs and URLs: "id=ACC-0049217", "user_id=88213"
 # ("WHERE id = 1234" in a SQL question is an example value: log and URL style has no spaces.)
+# "DB_USER=hearth_app": an env or config user name.
+_ENV_USER = re.compile(r"\b[A-Z][A-Z0-9_]*USER(?:NAME)?\s*[=:]\s*[\"']?([A-Za-z][\w.@-]{1,63})")
 _KEY_VALUE = re.compile(r"\b(?:id|user_?id|account_?id|acct|customer_?id|member_?id|uid)[\"']?(?:=|:\s?)[\"']?"
                         r"((?=[\w-]*\d)[A-Za-z0-9][\w-]{3,})", re.I)
 # 'for user "svc_ledger"', "user jdoe_ops can't log in", "login as admin_7": a system user name
-_SYSTEM_USER = re.compile(r"\b(?:user|login as|logged in as|account)(?:\s+is|:)?\s+[\"'`]?((?=[\w.-]*[_\d])[A-Za-z][\w.-]{2,31})[\"'`]?",
+_SYSTEM_USER = re.compile(r"\b(?:user|login as|logged in as|account|called|named)(?:\s+is|:)?\s+[\"'`]?"
+                          r"((?=[\w-]*(?:[_\d]|\.[A-Za-z0-9]))[A-Za-z][\w.-]{2,31}[A-Za-z0-9])[\"'`]?",
                           re.I)
 # '"user":"ana_c_ruiz"' in JSON or config: any quoted value under a user-name key.
 _USER_KEY = re.compile(r"[\"']?\b(?:user|user_?name|login|owner|author)[\"']?\s*[:=]\s*[\"']([A-Za-z][\w.@-]{1,63})[\"']", re.I)
@@ -47,7 +50,7 @@ _USER_KEY = re.compile(r"[\"']?\b(?:user|user_?name|login|owner|author)[\"']?\s*
 _HOME_DIR = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\Users\\)([A-Za-z][\w.-]{1,31})(?=[/\\])")
 # "claim ref CLM-2291-88734", "package ref 7719-4432-0081", "Ticket 55831": a case number after its noun.
 _CASE_NUMBER = re.compile(r"(?i:\b(?:ticket|case|claim|ref|reference|incident|complaint|package|parcel|tracking|"
-                          r"shipment|consignment|booking|confirmation)\b)\s*(?:no\.?|number|#|id)?\s*[:#]?\s*"
+                          r"shipment|consignment|booking|confirmation)\b)\s*(?:no\.?|number|#|id)?(?:\s+is)?\s*[:#]?\s*"
                           r"((?=[\w-]*\d{3})(?=(?:[\w-]*?\d){5})[A-Za-z0-9][\w-]{4,})")
 # "ghostlyfern#4821": a chat-app user tag.
 _TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
@@ -82,7 +85,7 @@ def find_references(text: str) -> list[Finding]:
         if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
             continue
         add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
-    for rx in (_TAG, _SYSTEM_USER, _USER_KEY, _HOME_DIR):
+    for rx in (_TAG, _SYSTEM_USER, _USER_KEY, _HOME_DIR, _ENV_USER):
         for m in rx.finditer(text):
             add("USERNAME", m.start(1), m.end(1), "contains a user name")
     for rx in (_BARE_LABEL, _ENDING, _KEY_VALUE, _CASE_NUMBER):

@@ -62,3 +62,7 @@ def test_topics_and_everyday_sentences_are_no_disclosure(text):
 ])
 def test_abuse_addiction_and_records_in_everyday_words(text, category):
     assert category in find_disclosures(text)
+
+
+def test_self_harm_of_a_child_said_plainly():
+    assert HEALTH in find_disclosures("my son (16) told me hes been cutting himself, what do i do tonight")

@@ -267,3 +267,36 @@ def test_codes_before_their_name_passwords_after_a_phrase_and_short_validated_id
 def test_case_numbers_user_names_hosts_and_tagged_people(router, text, gone):
     d = router.route(text)
     assert d.route == "local" or gone not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "can u check why this fails??\nDB_HOST=db-prod-02.internal\nDB_PASSWORD=Tr0ub4dor&3xq\nerror: FATAL",
+    "AWS_SECRET_ACCESS_KEY=kQ9w7Zr2/Pm4xT8yBn1LvC3dF6hJ0sA5eG2iK7oU is in my .env, is it fine to commit?",
+    "my bank sent me code 482913 to confirm the transfer but the app crashed, is it still valid?",
+    "the one-time passcode is 90 31 77, the guy on the phone asked me to read it out, should i?",
+    "whats a stronger wifi password? mine is currently sunflower_2019! and i want something easy",
+    "the recovery code for my authenticator is 7HQK-29XM-PL4D-88RW, where should I store it",
+    "login for the school portal: user marta.g / pass Kiwi#2288 — write a reminder to my husband",
+])
+def test_env_secrets_codes_and_passwords_in_passing_stay_local(router, text):
+    assert router.route(text).route == "local", text
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("someone called xX_ravenclaw_Xx on discord keeps dm'ing my 13yo, what do i report", "ravenclaw"),
+    ("the insurance claim ref is CLM-7781-2290-AB for the flooded kitchen", "7781"),
+    ("uber driver plate was KA 05 MN 4471, he took a really long route", "4471"),
+    ("DB_USER=hearth_app\nwhy can't it connect?", "hearth_app"),
+])
+def test_handles_claims_plates_and_env_users(router, text, gone):
+    d = router.route(text)
+    assert d.route == "local" or gone not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "Error code 404-1234 appears when I log in, what does it mean?",
+    "Replace the placeholders with appropriate named entities. I went to coffee with [name].",
+    "DATABASE_PASSWORD=${DB_PASSWORD} in docker-compose, is that the right syntax?",
+])
+def test_error_codes_words_after_named_and_env_references_stay(router, text):
+    assert router.route(text).route == "cloud", text
