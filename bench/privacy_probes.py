@@ -10,9 +10,10 @@ Routes every probe with the default ``PrivacyRouter`` and reports, per probe set
 * p50 / p95 routing latency in milliseconds (the router's own timing, warm-up excluded).
 
 Sets A and B were used to find and fix gaps in the router, so their figures are regression checks,
-not held-out estimates. Sets C and D were each measured blind first, on the router as it stood
+not held-out estimates. Sets C, D and E were each measured blind first, on the router as it stood
 (C: 19 of 110 sensitive items leaked, 69 of 90 public items went out verbatim; D, after the fixes
-for C: 19 of 110 leaked, 75 of 90 verbatim), and were then also used for fixes. Writes bench/out/privacy_probes.json;
+for C: 19 of 110 leaked, 75 of 90 verbatim; E, after the fixes for D: 11 of 110 leaked, 84 of 90
+verbatim), and were then also used for fixes. Writes bench/out/privacy_probes.json;
 the last stdout line is one JSON object.
 
     python bench/privacy_probes.py [--data PATH] [--show-leaks]
