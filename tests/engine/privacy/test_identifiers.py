@@ -90,6 +90,8 @@ def test_router_sends_the_question_without_the_address(router):
     ("my username is kittylover92, help me reset it", "kittylover92"),
     ("follow me on twitter @jdoe_1987 for updates", "@jdoe_1987"),
 ])
+
+
 def test_labelled_references_and_handles(text, value):
     assert value in [f.text for f in find_references(text)]
 
@@ -103,6 +105,8 @@ def test_labelled_references_and_handles(text, value):
     "Hi @everyone, the meeting is at 3.",
     "email me at someone@example.com",
 ])
+
+
 def test_no_reference_without_a_labelled_value(text):
     assert find_references(text) == []
 
@@ -149,12 +153,16 @@ def test_a_number_after_a_name_without_an_address_is_no_postcode():
     ("Employee 4471209 needs a reference letter", "4471209"),
     ("@jess_codes_88 keeps messaging me, how do I block her?", "@jess_codes_88"),
 ])
+
+
 def test_tags_bare_labelled_numbers_and_handles_opening_a_line(text, value):
     assert value in [f.text for f in find_references(text)]
 
 
 @pytest.mark.parametrize("text", ["In 2019, 1500 people attended.", "@property\ndef name(self):\n    return 1",
                                   "For the fiscal year ending 2024, what is the filing deadline?"])
+
+
 def test_years_counts_and_decorators_stay(text):
     assert find_references(text) == []
 
@@ -183,13 +191,27 @@ def test_a_named_office_is_where_someone_works(router):
     assert d.route == "redacted" and "Reading" not in d.outbound
 
 
+# Router-level tables: what must stay on this computer, what must be gone from what is sent, and
+# what must go out unchanged. One row per kind of text the probe sets found.
+
+
 @pytest.mark.parametrize("text", [
     "can you help me remember my bank PIN, its 4471",
     "my OTP code is 583920, is it safe to share with the bank caller?",
     "credit card 4539 1488 0343 6467 exp 09/27 cvv 312, is this site safe?",
     "my UTR is 84721 30956 and HMRC says I owe a penalty",
+    "my bank app keeps asking for the code, it's 448213, can you tell me if that's a normal 6 digit otp or a scam?",
+    "pls remember my wifi password for later: Tr0ub4dor&3Kestrel",
+    "what's the format check for an Indian PAN? mine is AFZPK7190K and the portal says invalid",
+    "can u check why this fails??\nDB_HOST=db-prod-02.internal\nDB_PASSWORD=Tr0ub4dor&3xq\nerror: FATAL",
+    "AWS_SECRET_ACCESS_KEY=kQ9w7Zr2/Pm4xT8yBn1LvC3dF6hJ0sA5eG2iK7oU is in my .env, is it fine to commit?",
+    "my bank sent me code 482913 to confirm the transfer but the app crashed, is it still valid?",
+    "the one-time passcode is 90 31 77, the guy on the phone asked me to read it out, should i?",
+    "whats a stronger wifi password? mine is currently sunflower_2019! and i want something easy",
+    "the recovery code for my authenticator is 7HQK-29XM-PL4D-88RW, where should I store it",
+    "login for the school portal: user marta.g / pass Kiwi#2288 — write a reminder to my husband",
 ])
-def test_one_time_codes_pins_and_tax_references_stay_local(router, text):
+def test_stays_local(router, text):
     assert router.route(text).route == "local", text
 
 
@@ -203,8 +225,23 @@ def test_one_time_codes_pins_and_tax_references_stay_local(router, text):
     ("My grandfather, born 9 March 1945, wants to update his will", "1945"),
     ("follow @carlos-m-1992 on instagram", "1992"),
     ("the card expires exp 09/27, can I still use it abroad?", "09/27"),
+    ("Insurance claim ref CLM-2291-88734: they denied water damage. Help me write an appeal.", "88734"),
+    ("The courier left a card saying package ref 7719-4432-0081 is at depot.", "0081"),
+    ("Ticket 55831: the washing machine leaks. write reply.", "55831"),
+    ('can u check this json is valid {"user":"ana_c_ruiz","role":"admin"}', "ana_c_ruiz"),
+    ('File "/home/vsharma/projects/payroll-sync/main.py", line 42', "vsharma"),
+    ("conn = psycopg2.connect(host='pg.sharma-accounts.local')", "sharma-accounts"),
+    ("[10:02] kenji_t: did you push the fix?\n[10:03] anna.w: yes\nsummarise this", "kenji_t"),
+    ("My number is 612 48 93 07, text me anytime.", "93 07"),
+    ("motion at the front door, tagged person: 'Liam (son)'. how do I reduce false alerts?", "Liam"),
+    ("someone called xX_ravenclaw_Xx on discord keeps dm'ing my 13yo, what do i report", "ravenclaw"),
+    ("the insurance claim ref is CLM-7781-2290-AB for the flooded kitchen", "7781"),
+    ("uber driver plate was KA 05 MN 4471, he took a really long route", "4471"),
+    ("DB_USER=hearth_app\nwhy can't it connect?", "hearth_app"),
 ])
-def test_numbers_and_names_from_logs_lists_and_cards_are_redacted(router, text, gone):
+
+
+def test_is_removed_from_what_is_sent(router, text, gone):
     d = router.route(text)
     assert d.route == "local" or gone not in d.outbound, d
 
@@ -214,8 +251,11 @@ def test_numbers_and_names_from_logs_lists_and_cards_are_redacted(router, text, 
     "The meeting is on 01 02 2023",
     "The total was 1,000, 2,000 and 3,000 in 2020.",
     "Lincoln was born on February 12, 1809.",
+    "Error code 404-1234 appears when I log in, what does it mean?",
+    "Replace the placeholders with appropriate named entities. I went to coffee with [name].",
+    "DATABASE_PASSWORD=${DB_PASSWORD} in docker-compose, is that the right syntax?",
 ])
-def test_doses_dates_and_figures_are_no_phone_or_birth_date(router, text):
+def test_goes_out_unchanged(router, text):
     assert router.route(text).route == "cloud", text
 
 
@@ -236,67 +276,8 @@ def test_file_names_and_prose_after_password_are_no_password(text):
     assert find_secrets(text) == []
 
 
-
 def test_landmark_addresses_and_example_sql_values_stay(router):
     assert router.route("How many people live at 10 Downing Street on average?").route == "cloud"
     assert router.route("Write a SQL query: SELECT * FROM users WHERE id = 1234;").route == "cloud"
     d = router.route('{"customer_id": "C-88213", "name": "x"} why does the import fail?')
     assert "C-88213" not in d.outbound
-
-
-@pytest.mark.parametrize("text", [
-    "my bank app keeps asking for the code, it's 448213, can you tell me if that's a normal 6 digit otp or a scam?",
-    "pls remember my wifi password for later: Tr0ub4dor&3Kestrel",
-    "what's the format check for an Indian PAN? mine is AFZPK7190K and the portal says invalid",
-])
-def test_codes_before_their_name_passwords_after_a_phrase_and_short_validated_ids(router, text):
-    assert router.route(text).route == "local", text
-
-
-@pytest.mark.parametrize("text, gone", [
-    ("Insurance claim ref CLM-2291-88734: they denied water damage. Help me write an appeal.", "88734"),
-    ("The courier left a card saying package ref 7719-4432-0081 is at depot.", "0081"),
-    ("Ticket 55831: the washing machine leaks. write reply.", "55831"),
-    ('can u check this json is valid {"user":"ana_c_ruiz","role":"admin"}', "ana_c_ruiz"),
-    ('File "/home/vsharma/projects/payroll-sync/main.py", line 42', "vsharma"),
-    ("conn = psycopg2.connect(host='pg.sharma-accounts.local')", "sharma-accounts"),
-    ("[10:02] kenji_t: did you push the fix?\n[10:03] anna.w: yes\nsummarise this", "kenji_t"),
-    ("My number is 612 48 93 07, text me anytime.", "93 07"),
-    ("motion at the front door, tagged person: 'Liam (son)'. how do I reduce false alerts?", "Liam"),
-])
-def test_case_numbers_user_names_hosts_and_tagged_people(router, text, gone):
-    d = router.route(text)
-    assert d.route == "local" or gone not in d.outbound, d
-
-
-@pytest.mark.parametrize("text", [
-    "can u check why this fails??\nDB_HOST=db-prod-02.internal\nDB_PASSWORD=Tr0ub4dor&3xq\nerror: FATAL",
-    "AWS_SECRET_ACCESS_KEY=kQ9w7Zr2/Pm4xT8yBn1LvC3dF6hJ0sA5eG2iK7oU is in my .env, is it fine to commit?",
-    "my bank sent me code 482913 to confirm the transfer but the app crashed, is it still valid?",
-    "the one-time passcode is 90 31 77, the guy on the phone asked me to read it out, should i?",
-    "whats a stronger wifi password? mine is currently sunflower_2019! and i want something easy",
-    "the recovery code for my authenticator is 7HQK-29XM-PL4D-88RW, where should I store it",
-    "login for the school portal: user marta.g / pass Kiwi#2288 — write a reminder to my husband",
-])
-def test_env_secrets_codes_and_passwords_in_passing_stay_local(router, text):
-    assert router.route(text).route == "local", text
-
-
-@pytest.mark.parametrize("text, gone", [
-    ("someone called xX_ravenclaw_Xx on discord keeps dm'ing my 13yo, what do i report", "ravenclaw"),
-    ("the insurance claim ref is CLM-7781-2290-AB for the flooded kitchen", "7781"),
-    ("uber driver plate was KA 05 MN 4471, he took a really long route", "4471"),
-    ("DB_USER=hearth_app\nwhy can't it connect?", "hearth_app"),
-])
-def test_handles_claims_plates_and_env_users(router, text, gone):
-    d = router.route(text)
-    assert d.route == "local" or gone not in d.outbound, d
-
-
-@pytest.mark.parametrize("text", [
-    "Error code 404-1234 appears when I log in, what does it mean?",
-    "Replace the placeholders with appropriate named entities. I went to coffee with [name].",
-    "DATABASE_PASSWORD=${DB_PASSWORD} in docker-compose, is that the right syntax?",
-])
-def test_error_codes_words_after_named_and_env_references_stay(router, text):
-    assert router.route(text).route == "cloud", text
