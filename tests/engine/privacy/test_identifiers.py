@@ -90,8 +90,6 @@ def test_router_sends_the_question_without_the_address(router):
     ("my username is kittylover92, help me reset it", "kittylover92"),
     ("follow me on twitter @jdoe_1987 for updates", "@jdoe_1987"),
 ])
-
-
 def test_labelled_references_and_handles(text, value):
     assert value in [f.text for f in find_references(text)]
 
@@ -105,8 +103,6 @@ def test_labelled_references_and_handles(text, value):
     "Hi @everyone, the meeting is at 3.",
     "email me at someone@example.com",
 ])
-
-
 def test_no_reference_without_a_labelled_value(text):
     assert find_references(text) == []
 
@@ -153,16 +149,12 @@ def test_a_number_after_a_name_without_an_address_is_no_postcode():
     ("Employee 4471209 needs a reference letter", "4471209"),
     ("@jess_codes_88 keeps messaging me, how do I block her?", "@jess_codes_88"),
 ])
-
-
 def test_tags_bare_labelled_numbers_and_handles_opening_a_line(text, value):
     assert value in [f.text for f in find_references(text)]
 
 
 @pytest.mark.parametrize("text", ["In 2019, 1500 people attended.", "@property\ndef name(self):\n    return 1",
                                   "For the fiscal year ending 2024, what is the filing deadline?"])
-
-
 def test_years_counts_and_decorators_stay(text):
     assert find_references(text) == []
 
@@ -239,8 +231,6 @@ def test_stays_local(router, text):
     ("uber driver plate was KA 05 MN 4471, he took a really long route", "4471"),
     ("DB_USER=hearth_app\nwhy can't it connect?", "hearth_app"),
 ])
-
-
 def test_is_removed_from_what_is_sent(router, text, gone):
     d = router.route(text)
     assert d.route == "local" or gone not in d.outbound, d
