@@ -2,9 +2,9 @@
 
 Runs only inside the child started by :class:`engine.inference.host.ModelHost` (multiprocessing
 *spawn* context), so ``llama_cpp`` is imported here and never in the caller. Messages are small
-tuples (see ``host.py`` for the protocol). Generation checks a shared cancel event between
+tuples (see ``host.py`` for the protocol). Generation checks a shared cancel flag between
 tokens; while a (possibly long) prompt is evaluated, llama.cpp's abort callback checks the same
-event between graph nodes, so a cancel lands within milliseconds even mid-prefill. The callback
+flag between graph nodes, so a cancel lands within milliseconds even mid-prefill. The callback
 is installed only for the prefill: per-token decoding is short, and a Python callback per graph
 node would slow it measurably.
 """

@@ -31,6 +31,7 @@ from typing import Any, Iterator
 
 from engine.config import ModelSettings
 from engine.errors import ContextOverflow, ModelCrashed, ModelError, ModelLoadError
+from engine.inference.cancel_flag import CancelFlag
 from engine.inference.child import child_main
 from engine.inference.fitting import fit_conversation
 from engine.inference.types import FitResult, GenerationStats, LoadInfo
@@ -106,7 +107,7 @@ class ModelHost:
         self.settings = settings
         self.load_timeout_s = load_timeout_s
         self._mp = multiprocessing.get_context("spawn")
-        self._cancel = self._mp.Event()
+        self._cancel = CancelFlag(self._mp)  # not an mp.Event: a killed child could leave its lock held
         self._lock = threading.Lock()
         self._owner: int | None = None  # thread holding the lock (to refuse re-entrant use)
         self._proc: Any = None
