@@ -32,56 +32,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATA = ROOT / "bench" / "data" / "privacy_probes.jsonl"
+DEFAULT_DATA = [ROOT / "bench" / "data" / "privacy_probes.jsonl", ROOT / "bench" / "data" / "privacy_blind_F.jsonl"]
+sys.path.insert(0, str(ROOT / "bench"))
 
 
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else 0.0
+from probe_scoring import block, leaked  # noqa: E402
 
 
-def present(term: str, text: str) -> bool:
-    """Whole-word, case-insensitive match; whitespace inside the term matches any whitespace."""
-    words = [re.escape(w) for w in term.split()]
-    return bool(words) and re.search(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", text, re.I) is not None
-
-
-def leaked(item: dict, outbound: str | None) -> bool:
-    if outbound is None:
-        return False
-    return item["expect"] == "local" or any(present(s, outbound) for s in item["spans"])
-
-
-def lost_keep(item: dict, outbound: str) -> bool:
-    return any(not present(k, outbound) for k in item["keep"])
-
-
-def rate(k: int, n: int) -> float | None:
-    return round(k / n, 4) if n else None
-
-
-def block(rows: list[tuple[dict, str | None, float]]) -> dict:
-    """Metrics for one group of (item, outbound, elapsed_ms) rows."""
-    sens = [(i, o) for i, o, _ in rows if i["label"] == "sensitive"]
-    pub = [(i, o) for i, o, _ in rows if i["label"] == "public"]
-    red = [(i, o) for i, o in sens if i["expect"] == "redacted"]
-    red_sent = [(i, o) for i, o in red if o is not None and i["keep"]]
-    n_leak = sum(leaked(i, o) for i, o in sens)
-    n_over = sum(o != i["text"] for i, o in pub)
-    n_lost = sum(lost_keep(i, o) for i, o in red_sent)
-    ms = [t for *_, t in rows]
-    return {"n": len(rows), "n_sensitive": len(sens), "leaks": n_leak, "leak_rate": rate(n_leak, len(sens)),
-            "n_public": len(pub), "over_redacted": n_over, "over_redaction_rate": rate(n_over, len(pub)),
-            "redacted_served_rate": rate(sum(o is not None for _, o in red), len(red)),
-            "n_keep_checked": len(red_sent), "keep_lost": n_lost, "keep_loss_rate": rate(n_lost, len(red_sent)),
-            "p50_ms": round(statistics.median(ms), 2) if ms else 0.0, "p95_ms": round(pct(ms, 0.95), 2)}
-
-
-def read_items(path: Path) -> list[dict]:
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_items(paths: list[Path]) -> list[dict]:
+    items = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
     ids = [it["id"] for it in items]
     if len(set(ids)) != len(ids):
-        raise SystemExit(f"{path}: duplicate ids")
+        raise SystemExit("duplicate ids")
     return items
 
 
@@ -90,29 +53,35 @@ def main() -> int:
 
     enforce_offline_defaults()
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA)
+    ap.add_argument("--sets", nargs="+", help="only these sets (e.g. F)")
+    ap.add_argument("--by", default="set", help="item field to break figures down by (set, lang, variant, category)")
     ap.add_argument("--show-leaks", action="store_true", help="print each leak's id, text and outbound")
     args = ap.parse_args()
 
     from engine.privacy import PrivacyRouter
+    from engine.privacy.evaluate import route_item, sent_text
 
     items = read_items(args.data)
+    if args.sets:
+        items = [i for i in items if i["set"] in args.sets]
     router = PrivacyRouter()
     t = time.perf_counter()
     router.warm_up()
     warm_s = time.perf_counter() - t
 
-    rows: list[tuple[dict, str | None, float]] = []
+    rows: list[tuple[dict, str | None, str | None, float]] = []
     for item in items:
-        d = router.route(item["text"])
-        rows.append((item, d.outbound, d.elapsed_ms))
+        d = route_item(router, item)
+        rows.append((item, d.outbound, sent_text(d) if d.outbound is not None else None, d.elapsed_ms))
 
     if args.show_leaks:
-        for item, out, _ in rows:
-            if item["label"] == "sensitive" and leaked(item, out):
-                print(f"LEAK {item['id']} [{item['expect']}]\n  text: {item['text']!r}\n  sent: {out!r}")
+        for item, out, sent, _ in rows:
+            if leaked(item, sent):
+                print(f"LEAK {item['id']} [{item['expect']}]\n  text: {item['text']!r}\n  sent: {sent!r}")
 
-    per_set = {s: block([r for r in rows if r[0]["set"] == s]) for s in sorted({i["set"] for i in items})}
+    groups = sorted({str(i.get(args.by, "?")) for i in items})
+    per_set = {g: block([r for r in rows if str(r[0].get(args.by, "?")) == g]) for g in groups}
     metrics = {**block(rows), "warm_up_s": round(warm_s, 2), "per_set": per_set}
 
     out = ROOT / "bench" / "out" / "privacy_probes.json"
