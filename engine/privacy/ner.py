@@ -67,6 +67,13 @@ def load_nlp():
         return _nlp
 
 
+def parse(text: str):
+    """The spaCy document for ``text`` (one message at a time through the shared pipeline)."""
+    nlp = load_nlp()
+    with _lock:
+        return nlp(text)
+
+
 # Letters, emails, CVs and someone's own text pasted to be edited.
 _CORRESPONDENCE = re.compile(
     r"(^|\n|[\"“:]\s*)\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[ ,]+(?:mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|engr\.?\s*)?[A-Z<]|"
@@ -343,11 +350,15 @@ class EntityScan:
     unsure: tuple[str, ...] = ()  # lower-case words read as names (see engine.privacy.caution)
 
 
-def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
-    """Private named entities to redact, skipping spans other detectors already cover."""
-    nlp = load_nlp()
-    with _lock:  # one pipeline shared by the app's workers: run it one message at a time
-        doc = nlp(text)
+def find_entities(text: str, *, skip: list[tuple[int, int]] = (), doc=None) -> EntityScan:
+    """Private named entities to redact, skipping spans other detectors already cover.
+
+    ``doc`` is the message's spaCy document when the caller already has one (the router's
+    Analysis); otherwise the text is parsed here."""
+    if doc is None:
+        nlp = load_nlp()
+        with _lock:  # one pipeline shared by the app's workers: run it one message at a time
+            doc = nlp(text)
     candidates: list[tuple[str, int, int, str]] = []
     for ent in doc.ents:
         kind = PRIVATE_LABELS.get(ent.label_)

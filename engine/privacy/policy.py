@@ -1,0 +1,119 @@
+"""The policy: what the findings and signals of one message mean for where it may go.
+
+Stated in words in ``docs/privacy-model.md``; enforced only here:
+
+1. **LOCAL** when any local-only finding or signal fired: secrets, ID numbers and full payment
+   card numbers, a special
+   category disclosed about the writer or someone they know (health, sexuality or gender
+   identity, religion, politics or union membership, ethnicity, immigration, criminal or legal
+   trouble, personal finances), confidential company material, a term the user marked
+   sensitive, text from the user's documents, a follow-up to a turn that stayed local, a
+   language the checks do not read, a personal text too long or too lower-case to redact
+   reliably. Special categories are never redacted-and-sent: the topic itself is the secret.
+2. Otherwise the **frame** decides what is redacted:
+   * personal (the writer, people they know, their job, letters, applications, messages) —
+     every span that helps identify someone: people, organisations, places below country level,
+     contact details, account and reference numbers, links;
+   * surely impersonal (general knowledge, code, public figures, fiction, examples, templates;
+     no first-person or letter cue and the learned frame classifier confident) — public names
+     stay, and only contact details and numbers that are personal data wherever they appear
+     (emails, phones, cards, IBANs, addresses, dates of birth, account numbers) are replaced;
+   * in between — validated patterns and every *private* entity the name recognizers found
+     (public ones were already left out by them).
+3. **CLOUD** when nothing is left to redact, else **REDACTED**.
+
+Every threshold lives in :data:`THRESHOLDS`. The verdict names the rule ids that decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+from engine.privacy.analysis import Analysis
+from engine.privacy.finding import Finding
+from engine.privacy.signals import Signal
+
+Route = Literal["local", "redacted", "cloud"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    special: float = 0.5        # learned probability of a special-category disclosure ⇒ LOCAL
+    business: float = 0.5       # learned probability of confidential company material ⇒ LOCAL
+    personal: float = 0.5       # learned probability of a personal frame ⇒ personal
+    impersonal: float = 0.2     # below this, with no personal cue, the frame is surely impersonal
+    follow_up: float = 0.87     # cosine between a message and a turn that stayed local ⇒ depends on it
+    long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL
+
+
+THRESHOLDS = Thresholds()
+
+# Findings a detector may call redactable that the policy keeps local: a full payment card number
+# is a credential (with an expiry date it pays for things), not just an identifier.
+LOCAL_KINDS = frozenset({"CARD"})
+# Personal data wherever it appears: replaced even in an impersonal question.
+ALWAYS_REDACTED = frozenset({"EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS", "DOB", "BIRTHDATE", "PLATE",
+                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET"})
+# Names and links: replaced unless the frame is surely impersonal.
+ENTITY_KINDS = frozenset({"PERSON", "ORG", "PLACE", "GROUP", "NAME", "URL", "NUMBER"})
+
+
+@dataclass
+class Verdict:
+    route: Route
+    rules: list[str]                         # ids of the rules/recognizers that decided
+    reasons: list[str]                       # in words, each completing "because ..."
+    redact: list[Finding] = field(default_factory=list)
+    frame: str = ""                          # personal | impersonal | mixed ("" when not reached)
+
+
+def local_verdict(signals: Sequence[Signal], findings: Sequence[Finding]) -> Verdict | None:
+    """LOCAL when any local-only signal or finding fired, else None."""
+    rules: list[str] = []
+    reasons: list[str] = []
+    for s in signals:
+        if s.local:
+            rules.append(s.rule)
+            reasons.append(s.reason)
+    for f in findings:
+        if f.local or f.kind in LOCAL_KINDS:
+            rules.append(f.recognizer or f.kind.lower())
+            reasons.append(f"it {f.reason.removeprefix('the message ')}")
+    if not rules:
+        return None
+    return Verdict("local", list(dict.fromkeys(rules)), list(dict.fromkeys(reasons)))
+
+
+def frame_of(a: Analysis, th: Thresholds = THRESHOLDS) -> str:
+    f = a.frame
+    if f.personal(th.personal):
+        return "personal"
+    if f.surely_impersonal(th.impersonal):
+        return "impersonal"
+    return "mixed"
+
+
+def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal]:
+    """Personal texts that redaction cannot be trusted with."""
+    if frame != "personal":
+        return []
+    if len(a.text) > th.long_personal_chars:
+        return [Signal("caution.long_personal", "it is a long personal text, with too many details to replace reliably")]
+    if a.unsure_names:
+        return [Signal("caution.lowercase_names", "it is personal and has names typed in lower case that may not all be found")]
+    return []
+
+
+def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[Finding], frame: str) -> Verdict:
+    """REDACTED or CLOUD for a message no local rule claimed."""
+    keep_names = frame == "impersonal"
+    redact = [f for f in patterns if f.kind in ALWAYS_REDACTED or (f.kind in ENTITY_KINDS and not keep_names)
+              or f.kind not in ENTITY_KINDS]
+    if not keep_names:
+        redact += [f for f in names if not any(f.start < g.end and g.start < f.end for g in redact)]
+    if not redact:
+        return Verdict("cloud", ["frame." + frame], ["nothing in it identifies anyone or is sensitive"], frame=frame)
+    rules = list(dict.fromkeys(f.recognizer or f.kind.lower() for f in redact))
+    reasons = list(dict.fromkeys(f"it {f.reason.removeprefix('the message ')} (replaced by a placeholder)" for f in redact))
+    return Verdict("redacted", ["frame." + frame, *rules], reasons, redact, frame)
