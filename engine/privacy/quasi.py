@@ -2,13 +2,13 @@
 or where they are.
 
 * :func:`situated` — the text places the writer, one individual or one unnamed firm somewhere
-  ("the conditions here", "a 4-year-old boy in Texas", "a company based in Lyon"); a public place
+  ("the conditions here", "a 6-year-old girl in Ohio", "a firm based in Ghent"); a public place
   next to that is no longer public knowledge but someone's whereabouts;
 * given names typed in lower case where the sentence frame says a person is meant ("my daughter
   emma", "my name is juan"), told from the same word used otherwise ("my friend will") by its tag;
 * in personal texts (see :func:`engine.privacy.ner.personal_context`):
-  nationality words before a noun in any case ("without leaving russian territory"),
-  public firms typed in lower case ("my facebook ads account"), brand-style names of the
+  nationality words before a noun in any case ("back on polish soil"),
+  public firms typed in lower case ("my etsy shop page"), brand-style names of the
   writer's own programmes and firms ("an essay for HeForShe") and public places the NER missed.
 
 And two checks that keep words *out* of redaction: :func:`used_as_language` ("translate into

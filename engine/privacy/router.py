@@ -107,7 +107,7 @@ class PrivacyRouter:
         if use_ner in PrivacyRouter._warmed:
             return
         sample = ("Dear Anna Kowalsky, call +1 202 555 0147 or mail anna@fastmail.fm about Acme Corp in Paris, "
-                  "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Wadzpay hospical.")
+                  "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Zorvia recieve.")
         a = Analysis(sample, learned=None)
         a.language  # noqa: B018 - loads the word lists
         from engine.privacy.recognizers import run_names, run_patterns
