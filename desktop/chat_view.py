@@ -19,6 +19,17 @@ from desktop.markdown import Segment, split_markdown
 
 
 @dataclass
+def badge_tooltip(local: bool, reasons: list[str]) -> str:
+    """The badge's explanation: where the answer was made and the router's reasons, in words."""
+    if local:
+        head = "Answered on this computer. Nothing was sent anywhere."
+        because = "Kept here because " if reasons else ""
+    else:
+        head = "Answered by a cloud model. Click 'What was sent' to see the exact text."
+        because = "It was allowed out because " if reasons else ""
+    return head + ("\n" + because + "; ".join(r.rstrip(".") for r in reasons) + "." if reasons else "")
+
+
 class MessageData:
     """What the view needs of one message (from ChatStore rows or a live turn)."""
     id: int | None
@@ -32,6 +43,7 @@ class MessageData:
     tokens: int = 0
     tokens_per_s: float = 0.0
     status: str = "complete"       # complete | cancelled | failed | streaming
+    reasons: list[str] = field(default_factory=list)   # why it was answered where it was, in words
 
     @classmethod
     def from_engine(cls, m: Any) -> "MessageData":
@@ -43,7 +55,8 @@ class MessageData:
                    citations=list(cites),
                    tokens=int(getattr(m, "tokens", 0) or 0),
                    tokens_per_s=float(getattr(m, "tokens_per_s", 0.0) or 0.0),
-                   status=getattr(m, "status", "complete") or "complete")
+                   status=getattr(m, "status", "complete") or "complete",
+                   reasons=list(getattr(m, "reasons", None) or []))
 
 
 def _mono_font():
@@ -226,14 +239,15 @@ class MessageWidget(QFrame):
     def _render_meta(self) -> None:
         m = self.msg
         is_bot = m.role == "assistant"
+        why = getattr(m, "reasons", None) or []
         if is_bot and m.route in ("cloud", "redacted"):
             self.badge.setText(f"Cloud ({m.provider or 'cloud'})")
             self.badge.setObjectName("Badge_cloud")
-            self.badge.setToolTip("This answer was produced by a cloud model. Click 'What was sent' to see the exact text.")
+            self.badge.setToolTip(badge_tooltip(False, why))
         else:
             self.badge.setText("Local")
             self.badge.setObjectName("Badge_local")
-            self.badge.setToolTip("This answer was produced on this computer. Nothing was sent anywhere.")
+            self.badge.setToolTip(badge_tooltip(True, why))
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.badge.setVisible(is_bot)

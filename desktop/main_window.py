@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         if isinstance(ev, Routed):
             w.msg.route, w.msg.provider = ev.route, ev.provider
             w.msg.outbound_text, w.msg.redactions = ev.outbound_text, list(ev.redactions)
+            w.msg.reasons = list(ev.reasons)
             w.refresh()
             if ev.truncated_turns:
                 self.statusBar().showMessage(

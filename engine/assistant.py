@@ -348,7 +348,7 @@ class Assistant:
         tps = float(getattr(stats, "tokens_per_s", 0.0) or 0.0)
         answer = "".join(pieces)
         msg = self.chats.add_message(chat.id, "assistant", answer, citations=citations, tokens=tokens,
-                                     tokens_per_s=tps, status=status)
+                                     tokens_per_s=tps, status=status, reasons=plan.reasons)
         self._record_usage("local", self._model_id(), getattr(stats, "prompt_tokens", 0) or 0, tokens)
         yield Done(answer, msg.id, tokens=tokens, tokens_per_s=tps,
                    ttft_s=float(getattr(stats, "ttft_s", 0.0) or 0.0),
@@ -448,7 +448,7 @@ class Assistant:
                     first.append(time.perf_counter())
                 yield piece
 
-        meta = dict(route=plan.route, provider=name, outbound_text=preview)
+        meta = dict(route=plan.route, provider=name, outbound_text=preview, reasons=plan.reasons)
         try:
             status = yield from self._pump(timed(exchange.stream()), pieces, None)
         except GeneratorExit:

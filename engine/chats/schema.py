@@ -91,6 +91,9 @@ def _v4_cloud_thread(conn: sqlite3.Connection) -> None:
     # so the turn is not part of the cloud's thread. Per chat, the placeholder mapping so far
     # (it holds the originals, so it never leaves this machine).
     conn.execute("ALTER TABLE messages ADD COLUMN sent_text TEXT")
+    # Why an answer was produced where it was (the router's reasons in words, JSON list): the Local
+    # and Cloud badges show it.
+    conn.execute("ALTER TABLE messages ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]'")
     conn.execute("ALTER TABLE conversations ADD COLUMN placeholders TEXT")
 
 

@@ -28,7 +28,7 @@ Status = Literal["complete", "cancelled", "failed"]
 DEFAULT_TITLE = "New chat"
 
 _MESSAGE_FIELDS = ("content", "route", "provider", "outbound_text", "citations", "tokens",
-                   "tokens_per_s", "status", "sent_text")
+                   "tokens_per_s", "status", "sent_text", "reasons")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Message:
     tokens_per_s: float = 0.0
     status: Status = "complete"
     sent_text: str | None = None   # what the cloud saw of this message (None: it never left)
+    reasons: list[str] = field(default_factory=list)  # why it was answered where it was, in words
 
     @property
     def cancelled(self) -> bool:
@@ -281,13 +282,13 @@ class ChatStore:
                        created=row["created"], route=row["route"], provider=row["provider"],
                        outbound_text=row["outbound_text"], citations=_citations_from_json(row["citations"]),
                        tokens=row["tokens"], tokens_per_s=row["tokens_per_s"], status=row["status"],
-                       sent_text=row["sent_text"])
+                       sent_text=row["sent_text"], reasons=json.loads(row["reasons"] or "[]"))
 
     def add_message(self, chat_id: int, role: Role, content: str, *, route: str = "local",
                     provider: str | None = None, outbound_text: str | None = None,
                     citations: list[Citation] | None = None, tokens: int = 0,
                     tokens_per_s: float = 0.0, status: Status = "complete",
-                    sent_text: str | None = None) -> Message:
+                    sent_text: str | None = None, reasons: list[str] | None = None) -> Message:
         if role not in ("system", "user", "assistant"):
             raise ValueError(f"unknown role {role!r}")
         now = time.time()
@@ -297,10 +298,11 @@ class ChatStore:
                                    "See your conversations with: hearth chats list")
             cur = conn.execute(
                 """INSERT INTO messages (chat_id, role, content, created, route, provider, outbound_text,
-                                         citations, tokens, tokens_per_s, status, sent_text)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         citations, tokens, tokens_per_s, status, sent_text, reasons)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (chat_id, role, content, now, route, provider, outbound_text,
-                 _citations_to_json(citations), tokens, tokens_per_s, status, sent_text))
+                 _citations_to_json(citations), tokens, tokens_per_s, status, sent_text,
+                 json.dumps(list(reasons or []), ensure_ascii=False)))
             message_id = cur.lastrowid
         return self.get_message(message_id)
 
@@ -324,6 +326,8 @@ class ChatStore:
             raise ValueError(f"cannot update {sorted(unknown)}")
         if "citations" in changes:
             changes["citations"] = _citations_to_json(changes["citations"])
+        if "reasons" in changes:
+            changes["reasons"] = json.dumps(list(changes["reasons"] or []), ensure_ascii=False)
         if not changes:
             return self.get_message(message_id)
         cols = ", ".join(f"{k} = ?" for k in changes)

@@ -101,10 +101,10 @@ NAMES: tuple[NameRecognizer, ...] = (
 )
 
 
-def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] = PATTERNS) -> list[Finding]:
+def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] | None = None) -> list[Finding]:
     """All pattern findings; overlaps resolved in favour of the earlier recognizer."""
     found: list[Finding] = []
-    for rec in recognizers:
+    for rec in PATTERNS if recognizers is None else recognizers:
         for f in rec.run(a):
             if any(f.start < g.end and g.start < f.end for g in found) and not f.local:
                 continue
@@ -112,9 +112,10 @@ def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] = PATTERNS) ->
     return sorted(found, key=lambda f: f.start)
 
 
-def run_names(a: Analysis, skip: list[tuple[int, int]], recognizers: tuple[NameRecognizer, ...] = NAMES) -> list[Finding]:
+def run_names(a: Analysis, skip: list[tuple[int, int]],
+              recognizers: tuple[NameRecognizer, ...] | None = None) -> list[Finding]:
     out: list[Finding] = []
-    for rec in recognizers:
+    for rec in NAMES if recognizers is None else recognizers:
         out += rec.run(a, skip)
     return out
 
