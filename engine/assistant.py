@@ -449,11 +449,11 @@ class Assistant:
                 yield piece
 
         meta = dict(route=plan.route, provider=name, outbound_text=preview, reasons=plan.reasons)
+        self._remember_sent(chat, question, plan)
         try:
             status = yield from self._pump(timed(exchange.stream()), pieces, None)
         except GeneratorExit:
             self._save_partial(chat, pieces, [], "cancelled", **meta)
-            self._remember_sent(chat, question, plan, None)
             raise
         except HearthError:
             self._save_partial(chat, pieces, [], "failed", **meta)
@@ -467,14 +467,14 @@ class Assistant:
         tps = out_tok / decode_s if decode_s > 0 else 0.0
         msg = self.chats.add_message(chat.id, "assistant", answer, tokens=out_tok, tokens_per_s=tps,
                                      status=status, sent_text=exchange.raw_text, **meta)  # type: ignore[arg-type]
-        self._remember_sent(chat, question, plan, msg)
         self._record_usage(name, getattr(provider, "model", self.config.cloud.model), in_tok, out_tok)
         yield Done(answer, msg.id, tokens=out_tok, tokens_per_s=tps,
                    ttft_s=(first[0] - started) if first else 0.0, backend=f"cloud:{name}",
                    cancelled=status == "cancelled")
 
-    def _remember_sent(self, chat: Chat, question: Message, plan: _Plan, answer: Message | None) -> None:
-        """The question joins the cloud's thread as it was sent; the chat keeps its placeholders."""
+    def _remember_sent(self, chat: Chat, question: Message, plan: _Plan) -> None:
+        """The question joins the cloud's thread in the form it was allowed out (also when the
+        delivery then fails: it was never private); the chat keeps its placeholders."""
         self.chats.update_message(question.id, route=plan.route, sent_text=plan.decision.outbound)
         self.chats.set_placeholders(chat.id, plan.decision.mapping.to_json())
 
