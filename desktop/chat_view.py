@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
 from desktop.markdown import Segment, split_markdown
 
 
-@dataclass
 def badge_tooltip(local: bool, reasons: list[str]) -> str:
     """The badge's explanation: where the answer was made and the router's reasons, in words."""
     if local:
@@ -30,6 +29,7 @@ def badge_tooltip(local: bool, reasons: list[str]) -> str:
     return head + ("\n" + because + "; ".join(r.rstrip(".") for r in reasons) + "." if reasons else "")
 
 
+@dataclass
 class MessageData:
     """What the view needs of one message (from ChatStore rows or a live turn)."""
     id: int | None
