@@ -38,7 +38,8 @@ from functools import lru_cache
 
 from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
+from engine.privacy.gazetteer import (given_names, is_public_entity, is_term, looks_like_full_name, public_figures,
+                                      stop_words, zipf)
 from engine.privacy.gazetteer import norm as _norm
 from engine.privacy.quasi import (asked_about, lowercase_given_names, personal_details, situated, used_as_language,
                                   work_titles)
@@ -101,11 +102,7 @@ def correspondence(text: str) -> bool:
     return bool(_CORRESPONDENCE.search(text))
 
 
-@lru_cache(maxsize=1 << 16)
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
+_zipf = zipf  # English word frequency (engine.privacy.gazetteer)
 
 
 _PROPER_TAGS = {"NNP", "NNPS"}
@@ -258,13 +255,12 @@ def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
     """Names the model may miss but the sentence frame gives away: "Dear Odile", "Mr.okoro",
     "I'm Darnell", "Best, Tamsin". The flag says whether a public full name found there may stay
     ("Name: Bill Gates", "Dear Kofi Annan"); after "my colleague" or "I'm" it never may."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
+    stops = stop_words()
     found = []
     for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
             first = m.group(1).split()[0].lower().rstrip(".")
-            if (first in STOP_WORDS or first in _HONORIFICS) and not _greeted_name(rx, m, text):
+            if (first in stops or first in _HONORIFICS) and not _greeted_name(rx, m, text):
                 continue  # "Hello, We assessed ..." is no name
             name, end = m.group(1), m.end(1)
             # "Name: Bill Gates Born: ..." — drop trailing ordinary words a form label left attached.
@@ -289,15 +285,14 @@ _CAPS_RUN = re.compile(r"\b[A-Z][A-Z&'’.-]+(?:\s+(?:[A-Z][A-Z&'’.-]+|OF|AND|
 def _org_phrases(text: str) -> list[tuple[int, int, str]]:
     """"brightkettle ltd", "moravec consulting", "NORTHWIND AGRO SEEDS LTD": a legal-form or
     organisation word after at least one uncommon word names an organisation, in any case."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
+    stops = stop_words()
     found = []
     for m in _ORG_PHRASE.finditer(text):
         words = m.group(1).split()
         # keep the words right before the suffix, stopping at a function word ("the company is ...")
         keep: list[str] = []
         for w in reversed(words):
-            if w.lower() in STOP_WORDS or not w[:1].isalnum():
+            if w.lower() in stops or not w[:1].isalnum():
                 break
             keep.insert(0, w)
         if not keep or not any(_zipf(w.lower().strip("'’s")) < 4.0 for w in keep):

@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import demonyms, given_names, is_public_entity, norm, public_organisations, public_places
+from engine.privacy.gazetteer import (demonyms, given_names, is_public_entity, norm, public_organisations,
+                                      public_places, stop_words)
+from engine.privacy.gazetteer import zipf as _zipf
 
 _SITUATED = re.compile(
     r"\b(?:here|over here|in my (?:country|city|town|village|area|region|state|province)|"
@@ -152,14 +154,12 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
     * after "my name is" / "i'm": a given name, or a word followed by a common surname
       ("i'm rahul sharma", not "i'm gluten intolerant").
     """
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    from engine.privacy.ner import _zipf
+    stops = stop_words()
 
     names = given_names()
     found = []
     for t in doc:
-        if t.i < 2 or not t.is_lower or not t.is_alpha or t.text in STOP_WORDS:
+        if t.i < 2 or not t.is_lower or not t.is_alpha or t.text in stops:
             continue
         prev = doc[t.i - 2] if doc[t.i - 1].text == "," and t.i >= 3 else doc[t.i - 1]
         before = doc[prev.i - 1]
@@ -170,14 +170,14 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
         addressed = prev.lower_ in _ADDRESSING or (prev.lower_ == "to" and before.lower_ in _MESSAGES)  # "text jess"
         known = t.text in names and t.tag_ in _NAME_TAGS
         rare = _zipf(t.text) < 4.0 and t.tag_ in _NAME_TAGS | {"JJ"}
-        with_surname = nxt is not None and nxt.is_lower and nxt.text not in STOP_WORDS and _is_surname(nxt.text) \
+        with_surname = nxt is not None and nxt.is_lower and nxt.text not in stops and _is_surname(nxt.text) \
             and _zipf(t.text) < 4.0
         # a rare word right after "my neighbour" is a name whatever follows ("my neighbour kev at number 12")
         if not ((relation and (known or rare)) or (introduced and (known or with_surname)) or (addressed and known)):
             continue
         end = t.idx + len(t.text)
         # "juan perez garcia": lower-case surnames too
-        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.text not in STOP_WORDS \
+        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.text not in stops \
                 and nxt.i - t.i <= 2 and _is_surname(nxt.text):
             end = nxt.idx + len(nxt.text)
             nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
