@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
+from engine.privacy.labels_intl import find_references_intl
 
 _LABEL = (r"account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s+(?:number|no\.?|#))?|a/c(?:\s+no\.?)?|sort\s+code|"
           r"routing\s+(?:number|no\.?)|bsb|member(?:ship)?\s+(?:id|number|no\.?)|customer\s+(?:id|number|no\.?)|"
@@ -81,6 +82,8 @@ def find_references(text: str) -> list[Finding]:
 
     for m in _EXPIRY.finditer(text):
         add("CARD", m.start(1), m.end(1), "contains a card's expiry date")
+    for f in find_references_intl(text):
+        add(f.kind, f.start, f.end, f.reason)
     for m in _LABELLED.finditer(text):
         if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
             continue
