@@ -33,7 +33,7 @@ _UNCOVERED = ("da", "sv", "nb", "pl", "tr", "ro", "vi", "id", "tl", "fi", "cs", 
               "lv", "et", "af", "eu", "ga", "is", "sq", "lb", "ms", "yo")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Mail and web addresses and code ("np.linalg.svd(a_b)") are in no language.
-_NOT_PROSE = re.compile(r"[^\s]*(?:@|://|www\.|\w[._(){}\[\]=<>/\\|]\w)[^\s]*")
+_NOT_PROSE = re.compile(r"(?<!\S)\S*?(?:@|://|www\.|\w[._(){}\[\]=<>/\\|]\w)\S*")
 _SEGMENT = re.compile(r"(?<=[.!?:;\n])\s+|\n")
 # Letters that only some covered languages use: a light nudge when word scores are close.
 _LETTER_HINTS = {"ß": "de", "ñ": "es", "ã": "pt", "õ": "pt", "ê": "pt", "ij": "nl", "ç": "fr", "è": "it",
@@ -81,13 +81,13 @@ def _load_stop_words(code: str) -> frozenset[str]:
     s = importlib.util.spec_from_file_location(f"_hearth_stop_{code}", path)
     mod = importlib.util.module_from_spec(s)
     s.loader.exec_module(mod)
-    return frozenset(w.lower() for w in mod.STOP_WORDS)
+    return frozenset(w.casefold() for w in mod.STOP_WORDS)
 
 
 def zipf(word: str, lang: str) -> float:
     """Zipf frequency of a lower-case ``word`` in covered language ``lang`` (0 when rarer than
     about once per million words)."""
-    return _tables()[0][COVERED.index(lang)].get(word, 0.0)
+    return _tables()[0][COVERED.index(lang)].get(word.casefold(), 0.0)  # wordfreq folds "ß" to "ss"
 
 
 def non_latin_letters(text: str) -> int:
@@ -164,8 +164,8 @@ def detect(text: str, min_words: int = 3) -> LanguageGuess:
         written = _WORD.findall(segment)
         if len(written) < min_words:  # too short to judge: a name, a number, a code line
             continue
-        words = [w.lower() for w in written]
-        code, confidence, other = _segment_language(words, [w for w in written[1:] if w.islower()])
+        words = [w.casefold() for w in written]
+        code, confidence, other = _segment_language(words, [w.casefold() for w in written[1:] if w.islower()])
         if other:
             name = NAMES.get(other, "a language")
             return LanguageGuess(None if other == "?" else other, False, 1.0,
