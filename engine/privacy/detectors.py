@@ -90,7 +90,8 @@ def find_cards(text: str) -> list[Finding]:
 
 
 # --- IBANs ----------------------------------------------------------------------------------
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Any case and spacing: "DE89 3704 …", "de89370400440532013000" (stdnum validates the upper-case form).
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.I)
 
 
 def find_ibans(text: str) -> list[Finding]:
@@ -99,7 +100,7 @@ def find_ibans(text: str) -> list[Finding]:
     out = []
     testy = allow.test_context(text)
     for m in _IBAN.finditer(text):
-        compact = m.group(0).replace(" ", "")
+        compact = m.group(0).replace(" ", "").upper()
         if not iban.is_valid(compact):
             continue
         if compact in allow.EXAMPLE_IBANS and testy:
@@ -277,7 +278,7 @@ _DOMAIN = re.compile(r"(?<![\w@.-])@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)
 
 
 def find_domains(text: str) -> list[Finding]:
-    """Bare domain names ("gelato.com", "@blacksun-global.com") name a company or a person's site."""
+    """Bare domain names ("bakery-shop.com", "@northwind-trading.com") name a company or a person's site."""
     out = []
     for m in _DOMAIN.finditer(text):
         host = m.group(1)

@@ -88,7 +88,7 @@ def find_phones(text: str) -> list[Finding]:
             out.append(Finding("PHONE", s, e, text[s:e], False, _REASON))
 
     # US and UK numbers as their plans place them, any grouping; and any number written with
-    # its country code ("+44 7700 900123" is dialled like any other, fiction range or not).
+    # its country code (a fiction-range number is dialled like any other).
     passes = (("US", phonenumbers.Leniency.VALID), ("GB", phonenumbers.Leniency.VALID),
               ("ZZ", phonenumbers.Leniency.POSSIBLE))
     for region, leniency in passes:

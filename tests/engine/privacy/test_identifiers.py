@@ -242,7 +242,7 @@ def test_is_removed_from_what_is_sent(router, text, gone):
     "The total was 1,000, 2,000 and 3,000 in 2020.",
     "Lincoln was born on February 12, 1809.",
     "Error code 404-1234 appears when I log in, what does it mean?",
-    "Replace the placeholders with appropriate named entities. I went to coffee with [name].",
+    "Fill the template gaps with made-up people: [name] met [name] at the station.",
     "DATABASE_PASSWORD=${DB_PASSWORD} in docker-compose, is that the right syntax?",
 ])
 def test_goes_out_unchanged(router, text):
