@@ -18,6 +18,7 @@ import re
 
 from engine.privacy.allowlists import looks_like_placeholder
 from engine.privacy.finding import Finding
+from engine.privacy.gate import Gated
 
 # "ist", "lautet", "est", "es", "è", "é", "is", ":" — the words between a label and its value.
 _IS = r"(?:\s*(?:[:=#]|->)|\s+(?:ist|lautet|lautete|war|est|était|etait|c'est|es|era|è|é|is|was|sind|são|son|sono)(?!\w))+"
@@ -28,16 +29,17 @@ _GAP = (r"(?:\s+(?:für|fürs|vom|von|zum|zur|des|der|de|du|des|della|del|dello|
 _PASSWORD_WORDS = (r"password|passwort|kennwort|wlan-passwort|wlan-schlüssel|wlan-schluessel|zugangsdaten|mot de passe|mdp|"
                    r"code wifi|clé wifi|cle wifi|contraseña|contrasena|clave(?: de acceso| wifi)?|parola d'ordine|"
                    r"parola chiave|senha|palavra-passe|palavra passe|wachtwoord|wifi-wachtwoord|toegangscode")
-_PASSWORD = re.compile(r"(?<![\w])(?i:" + _PASSWORD_WORDS + r")\b" + _GAP + r"(?i:" + _IS + r")\s*[\"'“«]?\s*"
-                       r"([^\s\"',;“”«»]{4,64})")
+_PASSWORD = Gated.labelled(_PASSWORD_WORDS, r"(?<![\w])(?i:" + _PASSWORD_WORDS + r")\b" + _GAP + r"(?i:" + _IS
+                           + r")\s*[\"'“«]?\s*([^\s\"',;“”«»]{4,64})")
 _PIN_WORDS = (r"pin(?:-code| code|-nummer|nummer)?|code pin|código pin|codice pin|pincode|pin-code|geheimzahl|"
-              r"m?tan|bestätigungscode|verifizierungscode|sicherheitscode|einmalcode|"
+              r"tan|mtan|bestätigungscode|verifizierungscode|sicherheitscode|einmalcode|"
               r"code de (?:vérification|verification|confirmation|sécurité|securite)|code secret|code sms|"
               r"código de (?:verificación|verificacion|seguridad|confirmación|confirmacion|acceso)|"
               r"codice (?:di verifica|otp|di sicurezza|di conferma|segreto)|"
               r"código de (?:verificação|verificacao|segurança|seguranca|confirmação|confirmacao|acesso)|"
               r"verificatiecode|beveiligingscode|bevestigingscode|sms-code|eenmalige code|cvv|cvc")
-_PIN = re.compile(r"(?<![\w])(?i:" + _PIN_WORDS + r")\b" + _GAP + r"(?i:" + _IS + r")?\s*[\"'“«]?(\d{3,8})\b")
+_PIN = Gated.labelled(_PIN_WORDS, r"(?<![\w])(?i:" + _PIN_WORDS + r")\b" + _GAP + r"(?i:" + _IS
+                      + r")?\s*[\"'“«]?(\d{3,8})\b")
 
 _REF_WORDS = (
     # German
@@ -63,10 +65,13 @@ _REF_WORDS = (
     r"klantnummer|klantnr\.?|dossiernummer|dossiernr\.?|ordernummer|bestelnummer|factuurnummer|polisnummer|"
     r"rekeningnummer|zaaknummer|referentienummer|lidnummer|personeelsnummer|ticketnummer|trackingnummer|"
     r"volgnummer|contractnummer|boekingsnummer|studentnummer|patiëntnummer|kenmerk")
-_REFERENCE = re.compile(r"(?<![\w])(?i:" + _REF_WORDS + r")(?![\w])(?i:" + _IS + r")?\s*"
+# Every label has one of these in it: the gate for the pattern below.
+_REF_STEMS = ("nummer", "nr", "num", "núm", "n°", "nº", "n.º", "n.", "aktenzeichen", "az.", "matricul", "localizador",
+              "expediente", "protocol", "kenmerk", "codice cliente", "référence", "reference", "kassenzeichen")
+_REFERENCE = Gated(re.compile(r"(?<![\w])(?i:" + _REF_WORDS + r")(?![\w])(?i:" + _IS + r")?\s*"
                         # a court file number ("12 O 345/21"), or one run with a digit and digit groups after it
                         r"(\d{1,3}\s?[A-Z]{1,3}[a-z]{0,2}\s?\d{1,6}/\d{2,4}|"
-                        r"(?=[\w/.-]*\d)[A-Za-z0-9][\w/.-]*(?:\s\d[\d-]*)*)")
+                        r"(?=[\w/.-]*\d)[A-Za-z0-9][\w/.-]*(?:\s\d[\d-]*)*)"), _REF_STEMS)
 
 
 def _everyday_word(value: str) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
+from engine.privacy.gate import Gated, index_of
 from engine.privacy.words_intl import ALL_MONTHS, MY, RELATIVES
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÖØ-öø-ÿ'’.-]*"
@@ -41,45 +42,48 @@ _POSTCODE_LINE = (r"(?:,?\s*\n?\s*(?:[A-Z]{1,2}-)?(?:\d{5}|\d{4}-\d{3}|\d{4}\s?[
                   r"\s+" + _CAP + r"(?:[ -]" + _CAP + r")?)?")
 _UNIT = r"(?:,?\s*(?:\d{1,2}\s?[º°ª]\s?(?:\d{1,2}\s?[º°ª]|[A-Z]|izq(?:uierda)?\.?|dcha\.?|dto\.?|esq\.?)?|" \
         r"\d{1,2}\.?\s?(?:OG|Stock|étage|piso|andar|piano|etage)|bajo|r/c|(?:apt|app|wohnung|whg)\.?\s?\d+))?"
-_STREET_BEFORE = re.compile(
+_STREET_BEFORE = Gated.labelled(_PREFIX_TYPES, 
     r"(?<![\w])(?:\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?(?i:" + _PREFIX_TYPES + r")\s*"
     r"(?:(?:" + _CONNECT + r")\s*)*" + _CAP + r"(?:\s+(?:(?:" + _CONNECT + r")\s+)*(?:" + _CAP + r"|[IVX]+\b))"
     r"{0,3}(?:,?\s*" + _NUMBER + r")" + _UNIT + _POSTCODE_LINE)
+_FRENCH_TYPES = r"rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|cours|route|square|passage"
 # "12 rue des Lilas": the number comes first in French.
-_NUMBER_FIRST = re.compile(
-    r"(?<![\w.,/-])\d{1,5}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|"
-    r"place|quai|cours|route|square|passage)\s+(?:(?:" + _CONNECT + r")\s*)*" + _CAP
+_NUMBER_FIRST = Gated.labelled(
+    _FRENCH_TYPES, r"(?<![\w.,/-])\d{1,5}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?i:" + _FRENCH_TYPES + r")\s+(?:(?:" + _CONNECT + r")\s*)*" + _CAP
     + r"(?:\s+(?:(?:" + _CONNECT + r")\s+)*" + _CAP + r"){0,3}" + _POSTCODE_LINE)
-_STREET_AFTER = re.compile(
+_STREET_AFTER = Gated(re.compile(
     r"(?<![\w-])(?:[A-ZÄÖÜ][\wäöüß]+(?:er|e)\s+(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Ring|Damm|Gasse|Chaussee)|"
     r"[A-ZÀ-Þ][\wÀ-ÿ'’-]{1,40}?(?i:" + _SUFFIX_TYPES + r")|"
     r"[a-zäöü][\wäöüß-]{2,40}?(?:straße|strasse|straat))"
-    r"\s*" + _NUMBER + _UNIT + _POSTCODE_LINE)
-_LABELLED_POSTCODE = re.compile(
-    r"(?i:\b(?:plz|postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|cep|postcode)\b)\.?\s*[:#]?\s*"
-    r"(\d{5}-\d{3}|\d{4}-\d{3}|\d{4,5}|\d{4}\s?[A-Z]{2})\b")
+    r"\s*" + _NUMBER + _UNIT + _POSTCODE_LINE), tuple(t.replace("\\", "") for t in _SUFFIX_TYPES.split("|")))
+_POSTCODE_LABELS = r"plz|postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|cep|postcode"
+_LABELLED_POSTCODE = Gated.labelled(_POSTCODE_LABELS, r"(?i:\b(?:" + _POSTCODE_LABELS + r")\b)\.?\s*[:#]?\s*"
+                                    r"(\d{5}-\d{3}|\d{4}-\d{3}|\d{4,5}|\d{4}\s?[A-Z]{2})\b")
 
 _DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
          r"\d{1,2}(?:\.|er|º|°)?\s+(?i:de\s+)?(?i:" + ALL_MONTHS + r")\.?,?\s+(?i:de\s+)?\d{4})")
 _FORM_LABEL = (r"geburtsdatum|geb\.-?datum|geb\.|date de naissance|né\(e\) le|date naiss\.?|ddn|"
                r"fecha de nacimiento|f\. ?nac\.|fecha nac\.?|data di nascita|data nascita|data de nascimento|"
                r"data nasc\.|geboortedatum|geb\.datum")
-_BIRTH_LABEL = re.compile(r"(?i:\b(?:" + _FORM_LABEL + r"))\s*[:=-]?\s*(?:(?i:am|le|el|il|em|op|on)\s+)?(" + _DATE + r")")
+_BIRTH_LABEL = Gated.labelled(_FORM_LABEL, r"(?i:\b(?:" + _FORM_LABEL + r"))\s*[:=-]?\s*(?:(?i:am|le|el|il|em|op|on)\s+)?(" + _DATE + r")")
 # "ich bin am 3. Mai 1990 geboren", "je suis née le …", "nací el …", "sono nato il …", "nasci em …",
 # "ik ben op … geboren"
-_FIRST_PERSON_BORN = re.compile(
-    r"(?i:\b(?:ich bin|ich wurde|je suis n[ée]e?|(?:yo )?nac[íi]|sono nat[oa]|(?:eu )?nasci|ik ben(?: geboren)?|"
-    r"wir sind|nous sommes n[ée]e?s|nacimos|siamo nat[ie]|nascemos|wij zijn|we zijn))"
+_I_WAS_BORN = (r"ich bin|ich wurde|je suis n[ée]e?|yo nac[íi]|nac[íi]|sono nat[oa]|eu nasci|nasci|ik ben|"
+               r"wir sind|nous sommes n[ée]e?s|nacimos|siamo nat[ie]|nascemos|wij zijn|we zijn")
+_FIRST_PERSON_BORN = Gated.labelled(
+    _I_WAS_BORN, r"(?i:\b(?:" + _I_WAS_BORN + r"))"
     r"[^.!?\n]{0,20}?(?i:\b(?:am|le|el|il|em|no dia|op|en)\s+)(" + _DATE + r")")
-_THIRD_PERSON_BORN = re.compile(
-    r"(?i:\b(?:geboren|né|née|nacido|nacida|nato|nata|nascido|nascida|nasceu|naci[óo]|è nat[oa]|est n[ée]e?)"
+_BORN = r"geboren|né|née|nacido|nacida|nato|nata|nascido|nascida|nasceu|naci[óo]|è nat[oa]|est n[ée]e?"
+_THIRD_PERSON_BORN = Gated.labelled(
+    _BORN + "|am", r"(?i:\b(?:" + _BORN + r")"
     r"\s+(?:am|le|el|il|em|no dia|op|en)\s+)(" + _DATE + r")|"
     r"(?i:\bam\s+)(" + _DATE + r")(?i:\s+geboren)")
 _CLOSE_ONE = re.compile(r"\b(?:" + "|".join(MY.values()) + r")\s+(?:" + "|".join(RELATIVES.values()) + r")\b", re.I)
 
-_PLATE_LABEL = re.compile(
-    r"(?i:\b(?:(?:kfz-|auto|amtliche[sn]? )?kennzeichen|nummernschild|plaque(?: d'immatriculation)?|immatriculation|"
-    r"immat|matr[íi]cula|placa|targa|kenteken|nummerplaat)\b)"
+_PLATE_WORDS = (r"kennzeichen|kfz-kennzeichen|autokennzeichen|amtliches kennzeichen|nummernschild|plaque|immatriculation|"
+                r"immat|matrícula|matricula|placa|targa|kenteken|nummerplaat")
+_PLATE_LABEL = Gated.labelled(
+    _PLATE_WORDS, r"(?i:\b(?:" + _PLATE_WORDS + r")\b)"
     r"(?:\s+[\w'’]+){0,5}?\s*[:#]?\s*"
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-ZÄÖÜ0-9](?:[A-ZÄÖÜ0-9]|[ -](?=[A-Z0-9])){3,11})\b")
 _FR_PLATE = re.compile(r"(?<![\w-])[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2}(?![\w-])")
@@ -99,10 +103,12 @@ def find_addresses_intl(text: str) -> list[Finding]:
 
 def find_birth_dates_intl(text: str) -> list[Finding]:
     found: dict[tuple[int, int], str] = {}
+    if not any(c.isdigit() for c in text):
+        return []
     for rx in (_BIRTH_LABEL, _FIRST_PERSON_BORN):
         for m in rx.finditer(text):
             found[m.span(1)] = m.group(1)
-    if _CLOSE_ONE.search(text):
+    if _THIRD_PERSON_BORN.may_match(index_of(text)) and _CLOSE_ONE.search(text):
         for m in _THIRD_PERSON_BORN.finditer(text):
             g = 1 if m.group(1) else 2
             found[m.span(g)] = m.group(g)

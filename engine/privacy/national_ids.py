@@ -20,6 +20,7 @@ import re
 
 from engine.privacy import allowlists as allow
 from engine.privacy.finding import Finding
+from engine.privacy.gate import Gated
 
 _SSN = re.compile(r"(?<![\d-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\d-])")
 _SSN_CONTEXT = re.compile(r"\b(ssn|social security|social-security|itin|tax ?id|w-?[249]|i-9)\b", re.I)
@@ -58,22 +59,22 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
     (r"steuer-?id(?:entifikationsnummer)?|steuerliche identifikationsnummer|steuer-?idnr|idnr|"
      r"identifikationsnummer", "stdnum.de.idnr", "German tax ID", False),
     (r"steuernummer", "stdnum.de.stnr", "German tax number", False),
-    (r"(?:personal)?ausweis(?:nummer|-?nr\.?)?|personalausweis|reisepass(?:nummer)?|pass(?:nummer|-?nr\.?)",
+    (r"ausweis(?:nummer|-?nr\.?)?|personalausweis(?:nummer|-?nr\.?)?|reisepass(?:nummer)?|pass(?:nummer|-?nr\.?)",
      None, "identity document number", False),
     (r"sozialversicherungs(?:nummer|-?nr\.?)|rentenversicherungs(?:nummer|-?nr\.?)|sv-?(?:nummer|nr\.?)|"
      r"versicherungsnummer der rentenversicherung", "stdnum.at.vnr", "social insurance number", False),
     (r"krankenversicherten(?:nummer|-?nr\.?)|versichertennummer", None, "health insurance number", False),
     (r"führerschein(?:nummer|-?nr\.?)", None, "driving licence number", False),
     # French
-    (r"nir|num[ée]ro (?:de )?s[ée]cu(?:rit[ée] sociale)?|n° de s[ée]cu(?:rit[ée] sociale)?|s[ée]curit[ée] sociale|"
+    (r"nir|num[ée]ro (?:de )?s[ée]cu(?:rit[ée] sociale)?|n° de s[ée]cu(?:rit[ée] sociale)?|sécurité sociale|securite sociale|"
      r"num[ée]ro insee", "stdnum.fr.nir", "French social security number", False),
     (r"num[ée]ro fiscal(?: de r[ée]f[ée]rence)?|spi", "stdnum.fr.nif", "French tax number", False),
-    (r"(?:num[ée]ro de )?passeport|carte (?:nationale )?d'identit[ée]|cni|permis de conduire",
+    (r"passeport|num[ée]ro de passeport|carte (?:nationale )?d'identit[ée]|cni|permis de conduire",
      None, "identity document number", False),
     # Spanish
     (r"dni|nif", "stdnum.es.nif", "Spanish DNI/NIF", False),
     (r"nie", "stdnum.es.nie", "Spanish NIE", True),
-    (r"n[úu]mero de (?:la )?seguridad social|nuss|naf", None, "Spanish social security number", False),
+    (r"número de (?:la )?seguridad social|numero de (?:la )?seguridad social|nuss|naf", None, "Spanish social security number", False),
     (r"pasaporte|documento (?:nacional )?de identidad|carn[ée] de conducir", None, "identity document number",
      False),
     # Italian
@@ -81,11 +82,11 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
     (r"tessera sanitaria", None, "Italian health card number", False),
     (r"carta d'identit[àa]|passaporto|patente(?: di guida)?", None, "identity document number", False),
     # Portuguese and Brazilian
-    (r"n[úu]mero de contribuinte|nif", "stdnum.pt.nif", "Portuguese NIF", False),
-    (r"niss|n[úu]mero de (?:identifica[çc][ãa]o de )?seguran[çc]a social", None, "Portuguese NISS", False),
+    (r"número de contribuinte|numero de contribuinte|nif", "stdnum.pt.nif", "Portuguese NIF", False),
+    (r"niss|número de (?:identifica[çc][ãa]o de )?seguran[çc]a social|numero de seguran[çc]a social", None, "Portuguese NISS", False),
     (r"cart[ãa]o de cidad[ãa]o|cc", "stdnum.pt.cc", "Portuguese citizen card", True),
     (r"cart[ãa]o de cidad[ãa]o", None, "Portuguese citizen card", False),
-    (r"n[úu]mero de utente|cart[ãa]o do sus", None, "health service number", False),
+    (r"número de utente|numero de utente|cart[ãa]o do sus", None, "health service number", False),
     (r"cpf", "stdnum.br.cpf", "Brazilian CPF", False),
     (r"rg|cnh|carteira de (?:identidade|motorista)|registro geral", None, "Brazilian identity document number",
      False),
@@ -95,7 +96,8 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
      None, "identity document number", False),
     (r"rijksregisternummer|registre national|insz", "stdnum.be.nn", "Belgian national number", False),
 )
-_CUE_RX = [(re.compile(r"(?<![\w-])(?:" + cue + r")(?![\w-])", re.I), mod, name, strict) for cue, mod, name, strict in _CUES]
+_CUE_RX = [(Gated.labelled(cue, r"(?<![\w-])(?:" + cue + r")(?![\w-])", re.I), mod, name, strict)
+           for cue, mod, name, strict in _CUES]
 # An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
 _ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
 # A German pension insurance number: area, birth date, initial, serial ("65 180539 W 028").

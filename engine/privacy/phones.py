@@ -1,7 +1,8 @@
 """Phone numbers, validated against each country's number plan (``phonenumbers``).
 
 Written with a country code (``+49 30 1234567``, ``0049 30 1234567``) a number is checked for
-that country. Written nationally it is checked against the plans of the countries whose
+that country (with ``+``, the plan need only find it possible: numbers in ranges reserved for
+fiction are still dialled). Written nationally it is checked against the plans of the countries whose
 languages Hearth reads: the US and UK (the plan decides, any grouping), numbers with the trunk
 ``0`` of Germany, France, Italy, the Netherlands, Belgium, Austria and Switzerland (``030
 12345678``, ``06 12 34 56 78``, ``0171/1234567``), and mobile numbers of Spain, Portugal, Italy
@@ -21,9 +22,10 @@ _REASON = "contains a phone number"
 _TRUNK_REGIONS = ("DE", "FR", "IT", "NL", "BE", "AT", "CH", "GB")
 _MOBILE_REGIONS = ("ES", "PT", "IT")
 
-# A digit run with its separators: optional +CC / 00CC, an optional "(0)", groups of digits.
-_CANDIDATE = re.compile(r"(?<![\w+/.,-])(?:\+|00)?(?:\(\d{1,4}\)\s?)?\d[\d]*(?:(?:\s?\(0\)\s?|[ ./-]|\s?/\s?)\d+){0,6}"
-                        r"(?![\w/-]|[.,]\d)")
+# A digit run with its separators: optional +CC / 00CC, an optional "(0)", groups of digits, an
+# area code in brackets ("(415) 555-2671", "+1 (415) 555 2671").
+_CANDIDATE = re.compile(r"(?<![\w+/.,-])(?:\+\s?\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d+"
+                        r"(?:(?:\s?\(0\)\s?|[ ./-]|\s?/\s?)\d+){0,6}(?![\w/-]|[.,]\d)")
 # Spanish/Portuguese/Italian/Brazilian mobile groupings (spaces only: dots and commas are amounts).
 _MOBILE_GROUPS = re.compile(r"\d{3} \d{3} \d{3}|\d{3} \d{3} \d{4}|\d{3} \d{2} \d{2} \d{2}|\d{2,3} \d{3} \d{2} \d{2}|"
                             r"\(\d{2}\) ?9?\d{4}-\d{4}")
@@ -59,14 +61,24 @@ def _plan_says_phone(raw: str) -> bool:
     digits = re.sub(r"\D", "", raw)
     if not 8 <= len(digits) <= 15 or len(set(digits)) <= 2 or _DATE_SHAPE.fullmatch(raw.strip()):
         return False
-    if raw.startswith(("+", "00")):
-        return _valid("+" + re.sub(r"^\+|^00", "", raw).replace("(0)", ""), "ZZ") is not None
+    if raw.startswith("+"):
+        # A number written with its country code is dialled as written, even in a range
+        # reserved for fiction: the plan need only find it possible.
+        try:
+            return phonenumbers.is_possible_number(phonenumbers.parse(raw.replace("(0)", ""), "ZZ"))
+        except phonenumbers.NumberParseException:
+            return False
+    if raw.startswith("00"):
+        return _valid("+" + raw[2:].replace("(0)", ""), "ZZ") is not None
     grouped = bool(re.search(r"[ ./-]", raw))
     if raw.startswith("0") or raw.startswith("(0"):
         # "01711234567" in one run could be any reference; grouped, it is written as a phone number.
         # Other countries' numbers written the same way ("0722 481 993") are phone numbers too:
         # nothing else is written with a leading 0 in groups.
         return grouped and (any(_valid(raw, r) is not None for r in _TRUNK_REGIONS) or 9 <= len(digits) <= 12)
+    # US numbers as their plan places them, in any grouping ("(415) 555-2671"); UK ones start with 0.
+    if _valid(raw, "US") is not None:
+        return True
     if _MOBILE_GROUPS.fullmatch(raw):
         if raw.startswith("("):
             return _valid(raw, "BR") is not None
@@ -77,8 +89,6 @@ def _plan_says_phone(raw: str) -> bool:
 
 
 def find_phones(text: str) -> list[Finding]:
-    import phonenumbers
-
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
@@ -87,16 +97,6 @@ def find_phones(text: str) -> list[Finding]:
             taken.append((s, e))
             out.append(Finding("PHONE", s, e, text[s:e], False, _REASON))
 
-    # US and UK numbers as their plans place them, any grouping; and any number written with
-    # its country code (a fiction-range number is dialled like any other).
-    passes = (("US", phonenumbers.Leniency.VALID), ("GB", phonenumbers.Leniency.VALID),
-              ("ZZ", phonenumbers.Leniency.POSSIBLE))
-    for region, leniency in passes:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-            if region == "ZZ" and not m.raw_string.lstrip("(").startswith("+"):
-                continue
-            if len(set(re.sub(r"\D", "", m.raw_string))) > 2:  # not 000-000-0000 style fillers
-                add(m.start, m.end)
     for m in _CANDIDATE.finditer(text):
         raw = m.group(0).rstrip(" ./-")
         if _plan_says_phone(raw):

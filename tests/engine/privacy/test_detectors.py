@@ -13,9 +13,9 @@ def kinds(findings):
 
 # --- emails -----------------------------------------------------------------------------------
 def test_email_found_with_exact_span():
-    text = "write to r.delacroix@fastmail.fm today"
+    text = "write to h.okafor@posteo.net today"
     [f] = d.find_emails(text)
-    assert (f.kind, f.text, f.local) == ("EMAIL", "r.delacroix@fastmail.fm", False)
+    assert (f.kind, f.text, f.local) == ("EMAIL", "h.okafor@posteo.net", False)
     assert text[f.start:f.end] == f.text
 
 
@@ -27,7 +27,7 @@ def test_email_reserved_domains_and_placeholders_pass(text):
 
 # --- phones -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["call +44 20 7946 0958 now", "ring (415) 555-2671 after 5", "+1 202 555 0147",
-                                  "cc +44 7700 900123 please"])
+                                  "cc +44 7700 900614 please"])
 def test_phone_numbers_found(text):
     assert kinds(d.find_phones(text)) == ["PHONE"]
 
@@ -88,7 +88,7 @@ def test_uk_ni_and_passport_with_context():
 
 # --- secrets ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", [
-    "headers={'Authorization': 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a'}",
+    "headers={'Authorization': 'token ghp_9Xk2LmQ7vR4tB8nW1zY6cP3sD5fG0hJ2aE7u'}",
     "OPENAI_API_KEY=sk-proj-4fG7hJ2kL9mN3pQ8rS1tU6vW0xY5zA2bC",
     "aws key AKIAQ3EGT5LK7XN2PD4W here",
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
