@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from engine.privacy.finding import Finding
+from engine.privacy.gate import Gated
 from engine.privacy.words_intl import HONORIFICS, MY, RELATIVES, SALUTATIONS, SELF_INTRO, SIGN_OFFS
 
 _UP = "A-ZÀ-ÖØ-ÞĀ-Ž"
@@ -52,21 +53,25 @@ _DE_NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "i
 
 
 @lru_cache(maxsize=8)
-def _frames(lang: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
-    """Compiled frames of ``lang``; the flag says whether a lower-case name may follow."""
-    salute = re.compile(r"(?:^|\n|[\"“:]\s*)\s*(?i:" + SALUTATIONS[lang] + r")\s*,?[ \t]+(?:(?i:" + HONORIFICS[lang]
-                        + r")[ \t]+)?(" + _NAME + r")", re.M)
-    salute_lower = re.compile(r"(?:^|\n)\s*(?i:" + SALUTATIONS[lang] + r")[ \t]+(" + _LOWER_NAME + r")\b", re.M)
-    sign_off = re.compile(r"(?i:\b(?:" + SIGN_OFFS[lang] + r"))\s*[,!.]?[ \t]*\n?[ \t]*(" + _NAME + r")\s*$", re.M)
-    honorific = re.compile(r"(?<![\w.])(?i:" + HONORIFICS[lang] + r")(?:[ \t]+(?i:dr\.|prof\.))?[ \t]*(" + _NAME + r")")
-    relation = re.compile(r"(?i:\b(?:" + MY[lang] + r")\s+(?:(?:[a-zà-ÿ]+)\s+)?(?:" + RELATIVES[lang] + r"))"
-                          r"\s*,?[ \t]+(" + _NAME + r")")
-    relation_lower = re.compile(r"(?i:\b(?:" + MY[lang] + r")\s+(?:" + RELATIVES[lang] + r"))[ \t]+(" + _LOWER_NAME
-                                + r")\b")
-    intro = re.compile(r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _NAME + r")")
-    intro_lower = re.compile(r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _LOWER_NAME + r")\b")
-    field = re.compile(r"(?i:\b(?:" + _FIELD[lang] + r"))\s*:[ \t]*(" + _NAME + r"|" + _LOWER_NAME
-                       + r"(?:[ \t]+" + _LOWER_NAME + r")?)")
+def _frames(lang: str) -> tuple[tuple[Gated, bool], ...]:
+    """Compiled frames of ``lang``, each run only when its words occur; the flag says whether a
+    lower-case name may follow."""
+    hon, rel, my = HONORIFICS[lang], RELATIVES[lang], MY[lang]
+    salute = Gated.labelled(SALUTATIONS[lang], r"(?:^|\n|[\"“:]\s*)\s*(?i:" + SALUTATIONS[lang] + r")\s*,?[ \t]+"
+                            r"(?:(?i:" + hon + r")[ \t]+)?(" + _NAME + r")", re.M)
+    salute_lower = Gated.labelled(SALUTATIONS[lang], r"(?:^|\n)\s*(?i:" + SALUTATIONS[lang] + r")[ \t]+("
+                                  + _LOWER_NAME + r")\b", re.M)
+    sign_off = Gated.labelled(SIGN_OFFS[lang], r"(?i:\b(?:" + SIGN_OFFS[lang] + r"))\s*[,!.]?[ \t]*\n?[ \t]*("
+                              + _NAME + r")\s*$", re.M)
+    honorific = Gated.labelled(hon, r"(?<![\w.])(?i:" + hon + r")(?:[ \t]+(?i:dr\.|prof\.))?[ \t]*(" + _NAME + r")")
+    relation = Gated.labelled(rel, r"(?i:\b(?:" + my + r")\s+(?:(?:[a-zà-ÿ]+)\s+)?(?:" + rel + r"))"
+                              r"\s*,?[ \t]+(" + _NAME + r")")
+    relation_lower = Gated.labelled(rel, r"(?i:\b(?:" + my + r")\s+(?:" + rel + r"))[ \t]+(" + _LOWER_NAME + r")\b")
+    intro = Gated.labelled(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _NAME + r")")
+    intro_lower = Gated.labelled(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _LOWER_NAME
+                                 + r")\b")
+    field = Gated.labelled(_FIELD[lang], r"(?i:\b(?:" + _FIELD[lang] + r"))\s*:[ \t]*(" + _NAME + r"|" + _LOWER_NAME
+                           + r"(?:[ \t]+" + _LOWER_NAME + r")?)")
     return ((salute, False), (salute_lower, True), (sign_off, False), (honorific, False), (relation, False),
             (relation_lower, True), (intro, False), (intro_lower, True), (field, True))
 
