@@ -1,13 +1,18 @@
 """Validated pattern detectors: each finds spans and says whether they can be redacted.
 
 A finding is either *redactable* (replaced by a typed placeholder before sending: emails, phone
-numbers, cards, IBANs, IP addresses, links, and — from :mod:`engine.privacy.locators` — postal
-addresses, dates of birth, vehicle registrations; from :mod:`engine.privacy.references` —
-labelled account and reference numbers, user names, social handles) or *local-only* (the whole message stays on this
-machine: secrets, private keys, passwords, national ID numbers). Patterns are validated where a
-checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that ordinary
-numbers are not mistaken for personal data, and documented test values are let through only
-when the message itself frames them as test data (see :mod:`engine.privacy.allowlists`).
+numbers (:mod:`engine.privacy.phones`), cards, IBANs, IP addresses, links, and — from
+:mod:`engine.privacy.locators` — postal addresses, dates of birth, vehicle registrations; from
+:mod:`engine.privacy.references` — labelled account and reference numbers, user names, social
+handles) or *local-only* (the whole message stays on this machine: secrets, private keys,
+passwords, national ID numbers (:mod:`engine.privacy.national_ids`)). Patterns are validated
+where a checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that
+ordinary numbers are not mistaken for personal data, and documented test values are let through
+only when the message itself frames them as test data (see :mod:`engine.privacy.allowlists`).
+
+The patterns read English and the forms and labels of German, French, Spanish, Italian,
+Portuguese and Dutch (``*_intl`` modules); they expect text already normalised (NFKC, plain
+spaces and hyphens) but work on any letters, accented or not.
 """
 
 from __future__ import annotations

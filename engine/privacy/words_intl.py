@@ -7,7 +7,6 @@ relatives, months, honorifics, first-person pronouns — not anything taken from
 
 from __future__ import annotations
 
-LANGS = ("de", "fr", "es", "it", "pt", "nl")
 
 MONTHS = {
     "de": r"januar|jänner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"

@@ -206,6 +206,9 @@ def test_ibans_spaced_and_lower_case():
     ("Atenciosamente,\nRaquel Moreira", "pt", "Raquel Moreira"),
     ("Met vriendelijke groet,\nLotte van der Berg", "nl", "Lotte van der Berg"),
     ("Mijn collega Sanne is ziek.", "nl", "Sanne"),
+    ("Ik ben Daan en ik zoek werk.", "nl", "Daan"),
+    ("Sono Giulia, la nuova collega.", "it", "Giulia"),
+    ("Ich bin Jonas und komme aus Köln.", "de", "Jonas"),
 ])
 def test_names_from_frames(text, lang, name):
     assert name in [f.text for f in find_names(text, lang)]
@@ -217,6 +220,8 @@ def test_names_from_frames(text, lang, name):
     "Hallo zusammen, die Besprechung fällt aus.",
     "Liebe Grüße und bis bald",
     "Der Ernst der Lage ist klar.",
+    "Ich bin Deutscher.",
+    "Ich habe meiner Mutter Blumen mitgebracht.",
 ])
 def test_german_nouns_are_no_names(text):
     assert find_names(text, "de") == []
