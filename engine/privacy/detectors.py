@@ -50,7 +50,8 @@ def entropy(s: str) -> float:
 
 
 # --- emails ---------------------------------------------------------------------------------
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})\b")
+# Letters of any script on both sides: "josé.garcía@correo.es" and "müller@straße.de" are addresses too.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@((?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)*\.[A-Za-z]{2,24})\b")
 
 
 def find_emails(text: str) -> list[Finding]:

@@ -271,6 +271,10 @@ def test_topic_questions_are_no_disclosure(text):
 
 
 # --- accented text and speed ------------------------------------------------------------------
+def test_addresses_with_accented_letters_are_emails():
+    assert [f.text for f in d.find_emails("escribe a josé.garcía@correo.es hoy")] == ["josé.garcía@correo.es"]
+
+
 def test_accented_letters_do_not_break_spans():
     text = "Grüße von Jürgen: Straße? Nein — Weißdornstraße 7, 80331 München; señor Núñez, ação, garçon."
     for f in [*d.run_detectors(text), *find_names(text, "de")]:
