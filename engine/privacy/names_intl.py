@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from engine.privacy.finding import Finding
 from engine.privacy.gate import Gated
-from engine.privacy.words_intl import HONORIFICS, MY, RELATIVES, SALUTATIONS, SELF_INTRO, SIGN_OFFS
+from engine.privacy.words_intl import HONORIFICS, MONTHS, MY, RELATIVES, SALUTATIONS, SELF_INTRO, SIGN_OFFS, WEEKDAYS
 
 _UP = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _TOKEN = r"[" + _UP + r"][\wÀ-ÖØ-öø-ÿ'’-]*"
@@ -88,12 +88,43 @@ def _everyday(word: str, lang: str) -> bool:
     return max(_zipf(word, lang), _zipf(word, "en")) >= 3.5
 
 
-def _given(word: str) -> bool:
-    """A known given name ("Lucía" and "Lucia" alike: the census list has no accents)."""
+def _given(word: str, lang: str | None = None) -> bool:
+    """A known given name: the US census list (which has no accents: "Lucía" is "lucia"), and
+    with ``lang``, that language's lists."""
     from engine.privacy.gazetteer import given_names
 
     w = word.lower()
-    return w in given_names() or _fold(w) in given_names()
+    if w in given_names() or _fold(w) in given_names():
+        return True
+    return lang is not None and w in _local_given_names(lang)
+
+
+# Faker's person providers (MIT) carry given names of each country; read once, nothing generated.
+_FAKER_LOCALES = {"de": ("de_DE", "de_AT", "de_CH"), "fr": ("fr_FR", "fr_BE", "fr_CH"), "es": ("es_ES", "es_MX", "es_AR"),
+                  "it": ("it_IT",), "pt": ("pt_PT", "pt_BR"), "nl": ("nl_NL", "nl_BE")}
+
+
+@lru_cache(maxsize=8)
+def _local_given_names(lang: str) -> frozenset[str]:
+    """Given names of ``lang``'s countries, lower case, without calendar words ("August", "Abril")."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in _FAKER_LOCALES.get(lang, ()):
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):  # without faker the census list still works, with less recall
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names.update(n.lower() for n in (getattr(provider, attr, None) or ()))
+    return frozenset(names - _calendar_words(lang))
+
+
+@lru_cache(maxsize=8)
+def _calendar_words(lang: str) -> frozenset[str]:
+    # full names only: "Jan" is a man before it is January
+    return frozenset(w for w in (MONTHS[lang] + "|" + WEEKDAYS[lang]).split("|")
+                     if w.isalpha() and (len(w) > 3 or w in ("mai", "mei")))
 
 
 def _fold(word: str) -> str:
@@ -155,21 +186,21 @@ def _frame_names(text: str, lang: str) -> list[tuple[int, int, str]]:
             if lower_ok and m.group(1).islower():
                 # a lower-case word after a frame is a name only when it is a known given name or
                 # no word of the language at all ("ich heiße lena", not "ich heiße nicht")
-                if not all(_given(w) or not _everyday(w, lang) for w in words):
+                if not all(_given(w, lang) or not _everyday(w, lang) for w in words):
                     continue
             else:
                 # "Liebe Grüße", "Hallo Zusammen", "Bonjour Madame": words, not names. Names are
                 # frequent words in their own language ("Julien", "Gómez"), so frequency decides
                 # only in German, where every noun is capitalised too ("meiner Mutter Blumen").
                 first = next((w for w in words if w.lower() not in _PARTICLES), "")
-                if not first or first.lower() in _ADDRESSEES:
+                if not first or first.lower() in _ADDRESSEES or first.lower() in _calendar_words(lang):
                     continue
                 # German: a frequent noun after a greeting or a relation is the noun ("meiner Mutter
                 # Blumen"), unless the words say it is a name: a title before it, a comma or line
                 # end after it ("Liebe Katharina,"), or a closing formula.
                 titled = bool(re.search(r"(?i:" + HONORIFICS[lang] + r")\s*$", text[m.start():s]))
                 closed = bool(re.match(r"\s*(?:[,!:\n]|$)", text[e:]))
-                if (lang == "de" and _zipf(first, "de") >= 4.0 and not _given(first) and not titled
+                if (lang == "de" and _zipf(first, "de") >= 4.0 and not _given(first, lang) and not titled
                         and not closed and rx is not _frames(lang)[2][0]):
                     continue
                 if lang == "de" and rx is _frames(lang)[3][0] and _after_article(text, m.start()):
@@ -213,20 +244,28 @@ def _capitalised_names(text: str, lang: str) -> list[tuple[int, int, str]]:
 
 def _name_kind(word: str, lang: str, text: str, at: int) -> str | None:
     """PERSON for a known given name, NAME for a word no list knows, None for an ordinary word."""
-    if word.lower() in _public_surnames():
+    if word.lower() in _calendar_words(lang):
         return None
-    if _given(word):
-        if lang == "de":
-            if _after_article(text, at):  # "die Rose", "der Ernst der Lage"
-                return None
-            if _zipf(word, "de") >= 4.5 and not _zipf(word, "en") >= 4.0:
-                return None  # a frequent German noun that is also a name
+    if _given(word, lang):
+        # German nouns come after an article or a number ("der Ernst der Lage", "zehn Mark");
+        # a given name without one is a person ("Morgen kommt Ernst", "mit Jürgen")
+        if lang == "de" and (_after_article(text, at) or _after_number(text, at)):
+            return None
         return "PERSON"
-    if _everyday(word, lang):
-        return None
+    if word.lower() in _public_surnames() or _everyday(word, lang):
+        return None  # "Macron", "Merkel" alone are the public figures
     if lang == "de" and _german_noun(word):
         return None
     return "NAME"
+
+
+_NUMBER_WORDS = frozenset("ein eine zwei drei vier fünf sechs sieben acht neun zehn elf zwölf zwanzig hundert tausend "
+                          "paar viele einige".split())
+
+
+def _after_number(text: str, at: int) -> bool:
+    before = text[max(0, at - 12):at].split()
+    return bool(before) and (before[-1].replace(".", "").replace(",", "").isdigit() or before[-1].lower() in _NUMBER_WORDS)
 
 
 def find_names(text: str, lang: str) -> list[Finding]:

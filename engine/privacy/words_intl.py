@@ -18,6 +18,14 @@ MONTHS = {
     "pt": r"janeiro|fevereiro|março|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro",
     "nl": r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december",
 }
+WEEKDAYS = {
+    "de": r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag",
+    "fr": r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche",
+    "es": r"lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo",
+    "it": r"lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica",
+    "pt": r"segunda|terça|terca|quarta|quinta|sexta|sábado|sabado|domingo",
+    "nl": r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag",
+}
 ALL_MONTHS = "|".join(sorted({m for ms in MONTHS.values() for m in ms.split("|")}, key=len, reverse=True))
 
 # Possessives of the first person ("my", "our").

@@ -235,6 +235,16 @@ def test_public_figures_stay(text, lang):
     assert find_names(text, lang) == []
 
 
+@pytest.mark.parametrize("text, names", [
+    ("Im Mai treffe ich Jürgen und Katrin in Hamburg.", ["Jürgen", "Katrin"]),   # names, not the month
+    ("Morgen kommt Ernst zu Besuch.", ["Ernst"]),
+    ("Wir fahren im August nach Italien.", []),
+    ("Das kostet zehn Mark mehr.", []),
+])
+def test_german_given_names_and_the_nouns_they_share(text, names):
+    assert [f.text for f in find_names(text, "de")] == names
+
+
 def test_a_rare_capitalised_word_is_a_guessed_name():
     assert [(f.kind, f.text) for f in find_names("Ayer hablé con Iñaki sobre el proyecto.", "es")] == [("NAME", "Iñaki")]
 
