@@ -100,17 +100,26 @@ def index_of(text: str) -> TextIndex:
 class Gated:
     """A compiled pattern that runs only when one of ``words`` occurs in the lower-cased text."""
 
-    def __init__(self, regex: re.Pattern[str], words: tuple[str, ...] | None, word_start: bool = False) -> None:
+    def __init__(self, regex: re.Pattern[str], words: tuple[str, ...] | None, word_start: bool = False,
+                 anchored: bool = False) -> None:
         self.regex = regex
         self.words = words
+        # Every match starts where one of ``words`` starts: try the regex only there.
+        self.anchored = anchored and words is not None and word_start
         self.word_start = word_start  # the words must start a word ("pan" in "pan card", not in "spanish")
         self.keys = frozenset(word_key(w) for w in words) if words is not None else frozenset()
 
     @classmethod
-    def labelled(cls, labels: str, pattern: str, flags: int = 0) -> "Gated":
+    def labelled(cls, labels: str, pattern: str, flags: int = 0, anchored: bool = False) -> "Gated":
         """``pattern`` compiled; gated on the literal starts of the ``labels`` alternation it
-        contains, each at the start of a word (as the labels are in the pattern)."""
-        return cls(re.compile(pattern, flags), literal_prefixes(labels), word_start=True)
+        contains, each at the start of a word (as the labels are in the pattern). ``anchored``:
+        the pattern begins with the labels, so it is tried only where one of them starts."""
+        return cls(re.compile(pattern, flags), literal_prefixes(labels), word_start=True, anchored=anchored)
+
+    @classmethod
+    def at_labels(cls, labels: str, pattern: str, flags: int = 0) -> "Gated":
+        """:meth:`labelled`, for a pattern that begins with its labels."""
+        return cls.labelled(labels, pattern, flags, anchored=True)
 
     def may_match(self, index: TextIndex) -> bool:
         if self.words is None:
@@ -120,9 +129,31 @@ class Gated:
         return any(w in index.lower for w in self.words)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self.may_match(index_of(text)):
-            return self.regex.finditer(text)
-        return iter(())
+        index = index_of(text)
+        if not self.may_match(index):
+            return iter(())
+        if self.anchored and len(index.lower) == len(text):  # (lower-casing kept every offset)
+            return self._anchored(text, index.lower)
+        return self.regex.finditer(text)
+
+    def _anchored(self, text: str, lower: str) -> Iterator[re.Match[str]]:
+        """The matches ``finditer`` would give, trying the regex only where a label word starts
+        (the regex still sees the text before that point, for its look-behinds)."""
+        starts = set()
+        for w in self.words or ():
+            at = lower.find(w)
+            while at != -1:
+                if at == 0 or not lower[at - 1].isalnum():
+                    starts.add(at)
+                at = lower.find(w, at + 1)
+        end = 0
+        for at in sorted(starts):
+            if at < end:
+                continue
+            m = self.regex.match(text, at)
+            if m:
+                end = max(m.end(), at + 1)
+                yield m
 
     def search(self, text: str) -> re.Match[str] | None:
         if self.may_match(index_of(text)):

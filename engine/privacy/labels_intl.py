@@ -29,7 +29,7 @@ _GAP = (r"(?:\s+(?:für|fürs|vom|von|zum|zur|des|der|de|du|des|della|del|dello|
 _PASSWORD_WORDS = (r"password|passwort|kennwort|wlan-passwort|wlan-schlüssel|wlan-schluessel|zugangsdaten|mot de passe|mdp|"
                    r"code wifi|clé wifi|cle wifi|contraseña|contrasena|clave(?: de acceso| wifi)?|parola d'ordine|"
                    r"parola chiave|senha|palavra-passe|palavra passe|wachtwoord|wifi-wachtwoord|toegangscode")
-_PASSWORD = Gated.labelled(_PASSWORD_WORDS, r"(?<![\w])(?i:" + _PASSWORD_WORDS + r")\b" + _GAP + r"(?i:" + _IS
+_PASSWORD = Gated.at_labels(_PASSWORD_WORDS, r"(?<![\w])(?i:" + _PASSWORD_WORDS + r")\b" + _GAP + r"(?i:" + _IS
                            + r")\s*[\"'“«]?\s*([^\s\"',;“”«»]{4,64})")
 _PIN_WORDS = (r"pin(?:-code| code|-nummer|nummer)?|code pin|código pin|codice pin|pincode|pin-code|geheimzahl|"
               r"tan|mtan|bestätigungscode|verifizierungscode|sicherheitscode|einmalcode|"
@@ -38,7 +38,7 @@ _PIN_WORDS = (r"pin(?:-code| code|-nummer|nummer)?|code pin|código pin|codice p
               r"codice (?:di verifica|otp|di sicurezza|di conferma|segreto)|"
               r"código de (?:verificação|verificacao|segurança|seguranca|confirmação|confirmacao|acesso)|"
               r"verificatiecode|beveiligingscode|bevestigingscode|sms-code|eenmalige code|cvv|cvc")
-_PIN = Gated.labelled(_PIN_WORDS, r"(?<![\w])(?i:" + _PIN_WORDS + r")\b" + _GAP + r"(?i:" + _IS
+_PIN = Gated.at_labels(_PIN_WORDS, r"(?<![\w])(?i:" + _PIN_WORDS + r")\b" + _GAP + r"(?i:" + _IS
                       + r")?\s*[\"'“«]?(\d{3,8})\b")
 
 _REF_WORDS = (

@@ -57,7 +57,7 @@ _STREET_AFTER = Gated(re.compile(
     r"[a-zäöü][\wäöüß-]{2,40}?(?:straße|strasse|straat))"
     r"\s*" + _NUMBER + _UNIT + _POSTCODE_LINE), tuple(t.replace("\\", "") for t in _SUFFIX_TYPES.split("|")))
 _POSTCODE_LABELS = r"plz|postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|cep|postcode"
-_LABELLED_POSTCODE = Gated.labelled(_POSTCODE_LABELS, r"(?i:\b(?:" + _POSTCODE_LABELS + r")\b)\.?\s*[:#]?\s*"
+_LABELLED_POSTCODE = Gated.at_labels(_POSTCODE_LABELS, r"(?i:\b(?:" + _POSTCODE_LABELS + r")\b)\.?\s*[:#]?\s*"
                                     r"(\d{5}-\d{3}|\d{4}-\d{3}|\d{4,5}|\d{4}\s?[A-Z]{2})\b")
 
 _DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
@@ -65,16 +65,16 @@ _DATE = (r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
 _FORM_LABEL = (r"geburtsdatum|geb\.-?datum|geb\.|date de naissance|né\(e\) le|date naiss\.?|ddn|"
                r"fecha de nacimiento|f\. ?nac\.|fecha nac\.?|data di nascita|data nascita|data de nascimento|"
                r"data nasc\.|geboortedatum|geb\.datum")
-_BIRTH_LABEL = Gated.labelled(_FORM_LABEL, r"(?i:\b(?:" + _FORM_LABEL + r"))\s*[:=-]?\s*(?:(?i:am|le|el|il|em|op|on)\s+)?(" + _DATE + r")")
+_BIRTH_LABEL = Gated.at_labels(_FORM_LABEL, r"(?i:\b(?:" + _FORM_LABEL + r"))\s*[:=-]?\s*(?:(?i:am|le|el|il|em|op|on)\s+)?(" + _DATE + r")")
 # "ich bin am 3. Mai 1990 geboren", "je suis née le …", "nací el …", "sono nato il …", "nasci em …",
 # "ik ben op … geboren"
 _I_WAS_BORN = (r"ich bin|ich wurde|je suis n[ée]e?|yo nac[íi]|nac[íi]|sono nat[oa]|eu nasci|nasci|ik ben|"
                r"wir sind|nous sommes n[ée]e?s|nacimos|siamo nat[ie]|nascemos|wij zijn|we zijn")
-_FIRST_PERSON_BORN = Gated.labelled(
+_FIRST_PERSON_BORN = Gated.at_labels(
     _I_WAS_BORN, r"(?i:\b(?:" + _I_WAS_BORN + r"))"
     r"[^.!?\n]{0,20}?(?i:\b(?:am|le|el|il|em|no dia|op|en)\s+)(" + _DATE + r")")
 _BORN = r"geboren|né|née|nacido|nacida|nato|nata|nascido|nascida|nasceu|naci[óo]|è nat[oa]|est n[ée]e?"
-_THIRD_PERSON_BORN = Gated.labelled(
+_THIRD_PERSON_BORN = Gated.at_labels(
     _BORN + "|am", r"(?i:\b(?:" + _BORN + r")"
     r"\s+(?:am|le|el|il|em|no dia|op|en)\s+)(" + _DATE + r")|"
     r"(?i:\bam\s+)(" + _DATE + r")(?i:\s+geboren)")
@@ -82,7 +82,7 @@ _CLOSE_ONE = re.compile(r"\b(?:" + "|".join(MY.values()) + r")\s+(?:" + "|".join
 
 _PLATE_WORDS = (r"kennzeichen|kfz-kennzeichen|autokennzeichen|amtliches kennzeichen|nummernschild|plaque|immatriculation|"
                 r"immat|matrícula|matricula|placa|targa|kenteken|nummerplaat")
-_PLATE_LABEL = Gated.labelled(
+_PLATE_LABEL = Gated.at_labels(
     _PLATE_WORDS, r"(?i:\b(?:" + _PLATE_WORDS + r")\b)"
     r"(?:\s+[\w'’]+){0,5}?\s*[:#]?\s*"
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-ZÄÖÜ0-9](?:[A-ZÄÖÜ0-9]|[ -](?=[A-Z0-9])){3,11})\b")

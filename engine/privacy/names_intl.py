@@ -62,16 +62,16 @@ def _frames(lang: str) -> tuple[tuple[Gated, bool], ...]:
                             r"(?:(?i:" + hon + r")[ \t]+)?(" + _NAME + r")", re.M)
     salute_lower = Gated.labelled(SALUTATIONS[lang], r"(?:^|\n)\s*(?i:" + SALUTATIONS[lang] + r")[ \t]+("
                                   + _LOWER_NAME + r")\b", re.M)
-    sign_off = Gated.labelled(SIGN_OFFS[lang], r"(?i:\b(?:" + SIGN_OFFS[lang] + r"))\s*[,!.]?[ \t]*\n?[ \t]*("
+    sign_off = Gated.at_labels(SIGN_OFFS[lang], r"(?i:\b(?:" + SIGN_OFFS[lang] + r"))\s*[,!.]?[ \t]*\n?[ \t]*("
                               + _NAME + r")\s*$", re.M)
-    honorific = Gated.labelled(hon, r"(?<![\w.])(?i:" + hon + r")(?:[ \t]+(?i:dr\.|prof\.))?[ \t]*(" + _NAME + r")")
+    honorific = Gated.at_labels(hon, r"(?<![\w.])(?i:" + hon + r")(?:[ \t]+(?i:dr\.|prof\.))?[ \t]*(" + _NAME + r")")
     relation = Gated.labelled(rel, r"(?i:\b(?:" + my + r")\s+(?:(?:[a-zà-ÿ]+)\s+)?(?:" + rel + r"))"
                               r"\s*,?[ \t]+(" + _NAME + r")")
     relation_lower = Gated.labelled(rel, r"(?i:\b(?:" + my + r")\s+(?:" + rel + r"))[ \t]+(" + _LOWER_NAME + r")\b")
-    intro = Gated.labelled(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _NAME + r")")
-    intro_lower = Gated.labelled(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _LOWER_NAME
+    intro = Gated.at_labels(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _NAME + r")")
+    intro_lower = Gated.at_labels(SELF_INTRO[lang], r"(?i:\b(?:" + SELF_INTRO[lang] + r"))[ \t]+(" + _LOWER_NAME
                                  + r")\b")
-    field = Gated.labelled(_FIELD[lang], r"(?i:\b(?:" + _FIELD[lang] + r"))\s*:[ \t]*(" + _NAME + r"|" + _LOWER_NAME
+    field = Gated.at_labels(_FIELD[lang], r"(?i:\b(?:" + _FIELD[lang] + r"))\s*:[ \t]*(" + _NAME + r"|" + _LOWER_NAME
                            + r"(?:[ \t]+" + _LOWER_NAME + r")?)")
     return ((salute, False), (salute_lower, True), (sign_off, False), (honorific, False), (relation, False),
             (relation_lower, True), (intro, False), (intro_lower, True), (field, True))

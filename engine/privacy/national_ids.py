@@ -96,7 +96,7 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
      None, "identity document number", False),
     (r"rijksregisternummer|registre national|insz", "stdnum.be.nn", "Belgian national number", False),
 )
-_CUE_RX = [(Gated.labelled(cue, r"(?<![\w-])(?:" + cue + r")(?![\w-])", re.I), mod, name, strict)
+_CUE_RX = [(Gated.at_labels(cue, r"(?<![\w-])(?:" + cue + r")(?![\w-])", re.I), mod, name, strict)
            for cue, mod, name, strict in _CUES]
 # An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
 _ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)

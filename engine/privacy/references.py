@@ -24,7 +24,7 @@ _LABEL = (r"account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s+(?:number|no\.?|#))?|
           r"order\s+(?:number|no\.?|id)|invoice\s+(?:number|no\.?)|ticket\s+(?:number|no\.?)|"
           r"tracking\s+(?:number|no\.?)|card\s+number|pnr")
 # The label, then "is" / ":" / "#", then one value with at least one digit ("POL-88231-XZ", "004-1234567-01").
-_LABELLED = Gated.labelled(_LABEL, r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|no\.?))*\s*"
+_LABELLED = Gated.at_labels(_LABEL, r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|no\.?))*\s*"
                        r"((?=[\w/-]*\d)[A-Za-z0-9][\w/-]*(?:\s\d[\d-]*)*)")
 # After "is" or ":" any word is the name ("my username is kittylover"); right after the label only
 # one that reads like a user name does ("login jdoe_87", not "username via email").
@@ -53,14 +53,14 @@ _HOME_DIR = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\Users\\)([A-Za-z][\w.-]{1,
 # "claim ref CLM-2291-88734", "package ref 7719-4432-0081", "Ticket 55831": a case number after its noun.
 _CASE_WORDS = (r"ticket|case|claim|ref|reference|incident|complaint|package|parcel|tracking|shipment|consignment|booking|"
                r"confirmation")
-_CASE_NUMBER = Gated.labelled(_CASE_WORDS, r"(?i:\b(?:" + _CASE_WORDS + r")\b)\s*(?:no\.?|number|#|id)?(?:\s+is)?\s*[:#]?\s*"
+_CASE_NUMBER = Gated.at_labels(_CASE_WORDS, r"(?i:\b(?:" + _CASE_WORDS + r")\b)\s*(?:no\.?|number|#|id)?(?:\s+is)?\s*[:#]?\s*"
                           r"((?=[\w-]*\d{3})(?=(?:[\w-]*?\d){5})[A-Za-z0-9][\w-]{4,})")
 # "ghostlyfern#4821": a chat-app user tag.
 _TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
 # A bare label straight before a long number: "Employee 4471209", "order #112-4478291-0093".
 _BARE_WORDS = (r"employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|booking|meter|citation|"
                r"account|parcel|shipment|application")
-_BARE_LABEL = Gated.labelled(_BARE_WORDS, r"(?i:\b(?:" + _BARE_WORDS + r")\b)\s*#?\s*"
+_BARE_LABEL = Gated.at_labels(_BARE_WORDS, r"(?i:\b(?:" + _BARE_WORDS + r")\b)\s*#?\s*"
                          r"((?=(?:[\w/-]*?\d){6})[A-Za-z0-9][\w/-]{4,})")  # six digits or more: "44-019-772"
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?)\b")
 _CODE_AFTER = re.compile(r"(?:\([^)\n]*\))?\s*(?:\n\s*(?:@|def |class |async |public |private |protected |function |"

@@ -304,3 +304,27 @@ def test_detectors_stay_fast_on_long_messages():
         detect(text)
     # A generous bound (CPU time, not wall time): a regex gone quadratic takes seconds here.
     assert (time.process_time() - start) / 5 < 0.5
+
+
+def test_label_gates_find_what_the_plain_patterns_find():
+    """The gates (engine/privacy/gate.py) skip work, never findings: every gated pattern finds
+    the same spans as the same regex run over the whole text."""
+    import engine.privacy.labels_intl as labels
+    import engine.privacy.locators_intl as loc
+    import engine.privacy.national_ids as ids
+    import engine.privacy.names_intl as names
+    import engine.privacy.references as refs
+    from engine.privacy.gate import Gated
+
+    gates = [v for mod in (labels, loc, refs) for v in vars(mod).values() if isinstance(v, Gated)]
+    gates += [rx for rx, *_ in ids._CUE_RX] + [rx for lang in ("de", "fr", "nl") for rx, _ in names._frames(lang)]
+    texts = [
+        "Mein Passwort lautet Kx9!mm2, meine Kundennummer ist 4711-0815 und das Aktenzeichen 3 C 123/22.",
+        "Cordialement,\nNathalie Perrin — n° client : FR-88213, né le 4 mai 1980, plaque AB-123-CD",
+        "Geachte mevr. de Jong, mijn BSN is 384729101 en mijn kenteken is XX-99-99. PLZ: 80331",
+        "account number 40081192, case no. 55831-22, the reference number is REF-2291 and order #112-4478291",
+        "ich bin am 3. Mai 1990 geboren; Geburtsdatum: 12.03.1985; Passnummer C01X00T47",
+    ]
+    for gate in gates:
+        for text in texts:
+            assert [m.span() for m in gate.finditer(text)] == [m.span() for m in gate.regex.finditer(text)], gate.regex.pattern[:60]
