@@ -78,7 +78,9 @@ _THIRD_PERSON_BORN = Gated.at_labels(
     _BORN + "|am", r"(?i:\b(?:" + _BORN + r")"
     r"\s+(?:am|le|el|il|em|no dia|op|en)\s+)(" + _DATE + r")|"
     r"(?i:\bam\s+)(" + _DATE + r")(?i:\s+geboren)")
-_CLOSE_ONE = re.compile(r"\b(?:" + "|".join(MY.values()) + r")\s+(?:" + "|".join(RELATIVES.values()) + r")\b", re.I)
+_ALL_MY = "|".join(MY.values())
+_CLOSE_ONE = Gated.at_labels(_ALL_MY, r"\b(?:" + _ALL_MY + r")\s+(?:" + "|".join(RELATIVES.values()) + r")\b", re.I)
+_DIGIT = re.compile(r"\d")
 
 _PLATE_WORDS = (r"kennzeichen|kfz-kennzeichen|autokennzeichen|amtliches kennzeichen|nummernschild|plaque|immatriculation|"
                 r"immat|matrícula|matricula|placa|targa|kenteken|nummerplaat")
@@ -103,12 +105,12 @@ def find_addresses_intl(text: str) -> list[Finding]:
 
 def find_birth_dates_intl(text: str) -> list[Finding]:
     found: dict[tuple[int, int], str] = {}
-    if not any(c.isdigit() for c in text):
+    if not _DIGIT.search(text):
         return []
     for rx in (_BIRTH_LABEL, _FIRST_PERSON_BORN):
         for m in rx.finditer(text):
             found[m.span(1)] = m.group(1)
-    if _THIRD_PERSON_BORN.may_match(index_of(text)) and _CLOSE_ONE.search(text):
+    if _THIRD_PERSON_BORN.may_match(index_of(text)) and next(_CLOSE_ONE.finditer(text), None):
         for m in _THIRD_PERSON_BORN.finditer(text):
             g = 1 if m.group(1) else 2
             found[m.span(g)] = m.group(g)
