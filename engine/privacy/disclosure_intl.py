@@ -173,12 +173,13 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")
 
 
 @lru_cache(maxsize=8)
-def _compiled(lang: str) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], re.Pattern[str], re.Pattern[str]]:
+def _compiled(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     # "j'ai" and "m'a" are one word with their pronoun; Spanish, Italian and Portuguese drop the
     # pronoun, so a verb in the first person ("estoy", "ho", "tenho") anchors too.
     anchor = re.compile(r"(?<![\w'’])(?:" + FIRST_PERSON[lang] + r")(?=\W|$|(?<=['’]))|\b(?:" + MY[lang] + r")\s+(?:"
                         + RELATIVES[lang] + r")\b|\b(?:" + _SELF[lang] + r")(?!\w)", re.I)
-    terms = {cat: re.compile(r"(?<![\w])(?:" + rx + r")", re.I) for cat, rx in TERMS[lang].items()}
+    # One pattern for all categories (one scan per sentence); the group that matched names the category.
+    terms = re.compile("|".join(f"(?P<c{i}>(?<![\\w])(?:{rx}))" for i, rx in enumerate(TERMS[lang].values())), re.I)
     return anchor, terms, re.compile(r"\b(?:" + _TOPIC[lang] + r")", re.I), re.compile(r"\b(?:" + _SELF[lang] + r")",
                                                                                         re.I)
 
@@ -188,12 +189,15 @@ def find_disclosures_intl(text: str, lang: str) -> list[str]:
     if lang not in TERMS:
         return []
     anchor, terms, topic, said_of_self = _compiled(lang)
+    categories = list(TERMS[lang])
     found: list[str] = []
     for sentence in _SENTENCE.findall(text):
         if not anchor.search(sentence):
             continue
-        asks = bool(topic.search(sentence)) and not said_of_self.search(sentence)
-        for cat, rx in terms.items():
-            if cat not in found and not asks and rx.search(sentence):
+        if topic.search(sentence) and not said_of_self.search(sentence):
+            continue
+        for m in terms.finditer(sentence):
+            cat = categories[int(m.lastgroup[1:])]
+            if cat not in found:
                 found.append(cat)
     return found
