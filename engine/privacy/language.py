@@ -84,6 +84,11 @@ def _load_stop_words(code: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in mod.STOP_WORDS)
 
 
+def is_stop_word(word: str, lang: str) -> bool:
+    """A function word of ``lang`` ("les", "der", "het") by spaCy's list."""
+    return lang in _tables()[1].get(word.casefold(), ())
+
+
 def zipf(word: str, lang: str) -> float:
     """Zipf frequency of a lower-case ``word`` in covered language ``lang`` (0 when rarer than
     about once per million words)."""

@@ -88,15 +88,26 @@ def _everyday(word: str, lang: str) -> bool:
     return max(_zipf(word, lang), _zipf(word, "en")) >= 3.5
 
 
-def _given(word: str, lang: str | None = None) -> bool:
-    """A known given name: the US census list (which has no accents: "Lucía" is "lucia"), and
-    with ``lang``, that language's lists."""
+def _given(word: str, lang: str | None = None, fold: bool = True) -> bool:
+    """A known given name: the US census list (which has no accents: with ``fold``, "Lucía" is
+    "lucia"), and with ``lang``, that language's lists."""
     from engine.privacy.gazetteer import given_names
 
     w = word.lower()
-    if w in given_names() or _fold(w) in given_names():
+    if w in given_names() or (fold and _fold(w) in given_names()):
         return True
     return lang is not None and w in _local_given_names(lang)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country names ("France", "Jordan"): given names too, but in running text the country."""
+    try:
+        import pycountry
+    except ImportError:
+        return frozenset()
+    return frozenset(getattr(c, a).lower() for c in pycountry.countries for a in ("name", "common_name")
+                     if getattr(c, a, None))
 
 
 # Faker's person providers (MIT) carry given names of each country; read once, nothing generated.
@@ -244,9 +255,18 @@ def _capitalised_names(text: str, lang: str) -> list[tuple[int, int, str]]:
 
 def _name_kind(word: str, lang: str, text: str, at: int) -> str | None:
     """PERSON for a known given name, NAME for a word no list knows, None for an ordinary word."""
-    if word.lower() in _calendar_words(lang):
-        return None
-    if _given(word, lang):
+    from engine.privacy.language import is_stop_word
+
+    low = word.lower()
+    if low in _calendar_words(lang) or low in _countries() or is_stop_word(low, lang):
+        return None  # "im August", "en France", "Les Misérables"
+    if "-" in word.strip("-"):  # "Kfz-Steuer", "Jean-Pierre": judged by its parts
+        parts = [p for p in word.split("-") if p]
+        if any(_given(p, lang, fold=False) for p in parts):
+            return "PERSON"
+        if all(_everyday(p, lang) or (lang == "de" and _german_noun(p)) or p.isupper() for p in parts):
+            return None
+    if _given(word, lang, fold=False):
         # German nouns come after an article or a number ("der Ernst der Lage", "zehn Mark");
         # a given name without one is a person ("Morgen kommt Ernst", "mit Jürgen")
         if lang == "de" and (_after_article(text, at) or _after_number(text, at)):
