@@ -24,7 +24,9 @@ from engine.privacy.finding import Finding
 from engine.privacy.gate import Gated, index_of
 from engine.privacy.words_intl import ALL_MONTHS, MY, RELATIVES
 
-_CAP = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÖØ-öø-ÿ'’.-]*"
+_CAP = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÖØ-öø-ÿ'’-]*"
+# A word of a street's name: capitalised, or an abbreviation with its full stop ("St.", "Sta.", "Dr.").
+_STREET_WORD = r"(?:[A-ZÀ-Þ][a-zà-ÿ]{0,2}\.|" + _CAP + r")"
 _CONNECT = r"(?:de|del|della|delle|dei|degli|dello|di|da|das|do|dos|la|las|los|el|le|les|des|du|d'|l'|van|der|den|" \
            r"het|ter|und|e|y)"
 _NUMBER = r"(?:n\.?\s?º?|nº|n°|no\.?|nr\.?)?\s?\d{1,5}(?:\s?[a-zA-Z](?![\w]))?(?:\s?[/-]\s?\d{1,4}[a-zA-Z]?)?(?:\s+(?:bis|ter))?"
@@ -44,7 +46,7 @@ _UNIT = r"(?:,?\s*(?:\d{1,2}\s?[º°ª]\s?(?:\d{1,2}\s?[º°ª]|[A-Z]|izq(?:uier
         r"\d{1,2}\.?\s?(?:OG|Stock|étage|piso|andar|piano|etage)|bajo|r/c|(?:apt|app|wohnung|whg)\.?\s?\d+))?"
 _STREET_BEFORE = Gated.labelled(_PREFIX_TYPES, 
     r"(?<![\w])(?:\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?(?i:" + _PREFIX_TYPES + r")\s*"
-    r"(?:(?:" + _CONNECT + r")\s*)*" + _CAP + r"(?:\s+(?:(?:" + _CONNECT + r")\s+)*(?:" + _CAP + r"|[IVX]+\b))"
+    r"(?:(?:" + _CONNECT + r")\s*)*" + _STREET_WORD + r"(?:\s+(?:(?:" + _CONNECT + r")\s+)*(?:" + _STREET_WORD + r"|[IVX]+\b))"
     r"{0,3}(?:,?\s*" + _NUMBER + r")" + _UNIT + _POSTCODE_LINE)
 _FRENCH_TYPES = r"rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|cours|route|square|passage"
 # "12 rue des Lilas": the number comes first in French.

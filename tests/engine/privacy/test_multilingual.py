@@ -117,6 +117,8 @@ def test_id_words_without_an_id(text):
     ("Moro na Rua Augusta 100, 1100-053 Lisboa", "Rua Augusta 100, 1100-053 Lisboa"),
     ("Ik woon op Kerkstraat 12, 1017 GL Amsterdam", "Kerkstraat 12, 1017 GL Amsterdam"),
     ("CEP 01310-100", "01310-100"),
+    ("Wohnung in der Gneisenaustraße 41, 10961 Berlin. Meine Nachbarn", "Gneisenaustraße 41, 10961 Berlin"),
+    ("Calle Sta. Engracia 5, 28010 Madrid", "Calle Sta. Engracia 5, 28010 Madrid"),
 ])
 def test_addresses(text, address):
     assert [f.text for f in find_addresses(text)] == [address]
