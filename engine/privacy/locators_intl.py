@@ -88,7 +88,7 @@ _PLATE_WORDS = (r"kennzeichen|kfz-kennzeichen|autokennzeichen|amtliches kennzeic
                 r"immat|matrícula|matricula|placa|targa|kenteken|nummerplaat")
 _PLATE_LABEL = Gated.at_labels(
     _PLATE_WORDS, r"(?i:\b(?:" + _PLATE_WORDS + r")\b)"
-    r"(?:\s+[\w'’]+){0,5}?\s*[:#]?\s*"
+    r"(?:\s+[\w'’]+){0,5}?\s*[:#,]?\s*"
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-ZÄÖÜ0-9](?:[A-ZÄÖÜ0-9]|[ -](?=[A-Z0-9])){3,11})\b")
 _FR_PLATE = re.compile(r"(?<![\w-])[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2}(?![\w-])")
 

@@ -232,8 +232,8 @@ def _capitalised_names(text: str, lang: str) -> list[tuple[int, int, str]]:
     while i < len(words):
         s, e, w = words[i]
         i += 1
-        if not w[0].isupper() or len(w) < 2 or w.isupper():
-            continue
+        if not w[0].isupper() or len(w) < 2 or w.isupper() or "_" in w or any(c.isdigit() for c in w):
+            continue  # acronyms, identifiers and codes ("Gato_Negro77") are no names
         if s == 0 or _SENTENCE_START.search(text[max(0, s - 4):s]):
             continue  # the first word of a sentence is capitalised whatever it is
         kind = _name_kind(w.strip("'’-"), lang, text, s)

@@ -155,6 +155,7 @@ def test_public_and_other_dates(text):
     ("Mein Kennzeichen ist B-AB 1234", "B-AB 1234"), ("ma voiture GH-456-JK a été volée", "GH-456-JK"),
     ("la matrícula de mi coche es 1234 BCD", "1234 BCD"), ("targa AB 123 CD", "AB 123 CD"),
     ("mijn kenteken is XX-99-99", "XX-99-99"),
+    ("le invio la targa della mia auto, FB 482 KM, per il permesso", "FB 482 KM"),
 ])
 def test_plates(text, plate):
     assert [f.text for f in find_plates(text)] == [plate]
