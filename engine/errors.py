@@ -112,6 +112,10 @@ class PrivacyBlocked(HearthError):
     pass
 
 
+class LearnedUnavailable(HearthError):
+    pass
+
+
 class KeyringUnavailable(HearthError):
     pass
 

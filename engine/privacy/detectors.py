@@ -290,8 +290,14 @@ def find_domains(text: str) -> list[Finding]:
         host = m.group(1)
         if allow.is_example_domain(host) or host.count(".") == 0 or _code_or_degree(text, m):
             continue
-        out.append(_f("URL", m, False, "contains a web address", 1))
+        if _INTERNAL_TLD.search(host):  # a host on someone's own network names their company or home
+            out.append(_f("HOST", m, False, "contains the name of a computer on a private network", 1))
+        else:
+            out.append(_f("URL", m, False, "contains a web address", 1))
     return out
+
+
+_INTERNAL_TLD = re.compile(r"\.(?:local|internal|lan|corp|intranet|localdomain|home\.arpa)$", re.I)
 
 
 def _code_or_degree(text: str, m: re.Match[str]) -> bool:

@@ -44,10 +44,7 @@ def special_lexicon(a: Analysis) -> list[Signal]:
     """First-person disclosures the word lists recognise (engine.privacy.disclosure)."""
     from engine.privacy.disclosure import find_disclosures
 
-    try:
-        found = find_disclosures(a.text, lang=a.language.code)
-    except TypeError:  # the English-only signature
-        found = find_disclosures(a.text)
+    found = find_disclosures(a.text, lang=a.language.code)
     out = []
     for cat in found:
         key = _LEXICON_CATEGORY.get(cat, cat)
@@ -71,6 +68,17 @@ _CONFIDENTIAL = re.compile(
 def confidential_marker(a: Analysis) -> list[Signal]:
     m = _CONFIDENTIAL.search(a.text)
     return [Signal("business.marker", "it is marked confidential or internal")] if m else []
+
+
+def second_opinion(a: Analysis, found: list[Signal], veto_below: float) -> list[Signal]:
+    """Word-list disclosures the learned layer is near-certain are no disclosure are dropped: the
+    lists cannot tell "I'm addicted to this podcast" from an addiction. Without the learned
+    layer every list hit stands."""
+    s = a.scores
+    if s is None or not found:
+        return found
+    kept = [x for x in found if not (x.rule.startswith("special.lexicon.") and s.special_any < veto_below)]
+    return kept
 
 
 def learned(a: Analysis, special_at: float, business_at: float) -> list[Signal]:
@@ -127,7 +135,7 @@ _SHORT_DEICTIC = re.compile(r"\b(?:it|this|that|these|those|es|das|dies|ça|cela
 
 
 def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Callable[[list[str]], object] | None,
-                         similar_at: float) -> list[Signal]:
+                         similar_at: float, last_turn_private: bool = True) -> list[Signal]:
     """Does this message depend on an earlier turn that was kept local? Then it stays local too.
 
     A fresh, unrelated question in such a chat may go out alone (only the cloud's own earlier
@@ -138,11 +146,12 @@ def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Calla
         return []
     why = Signal("context.follows_private_turn", "it follows up on an earlier message that stayed on this computer")
     words = len(a.text.split())
-    pronoun = _PERSON_PRONOUN.search(a.text)
-    if pronoun and not _NAME_BEFORE.search(a.text[:pronoun.start()]):
-        return [why]
-    if _CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text)):
-        return [why]
+    if last_turn_private:  # words that lean on "what came before" point at the turn just before
+        pronoun = _PERSON_PRONOUN.search(a.text)
+        if pronoun and not _NAME_BEFORE.search(a.text[:pronoun.start()]):
+            return [why]
+        if _CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text)):
+            return [why]
     if embed is None:
         return [why] if words <= _SHORT_WORDS else []
     import numpy as np
