@@ -9,6 +9,8 @@ parses the message a second time.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -70,6 +72,7 @@ class Analysis:
         self.text = self.norm.text
         self._learned_layer = learned
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
+        self._pending: Future | None = None
 
     @cached_property
     def language(self) -> Language:
@@ -93,11 +96,19 @@ class Analysis:
 
         return parse(self.text)
 
+    def start_scores(self) -> None:
+        """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
+        releases the GIL) runs on one core while the NER runs on the other."""
+        if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
+            self._pending = _scoring_pool().submit(self._learned_layer.score, self.text)
+
     @cached_property
     def scores(self) -> "Scores | None":
         """The learned layer's scores, or None when no layer is configured."""
         if self._learned_layer is None:
             return None
+        if self._pending is not None:
+            return self._pending.result()
         return self._learned_layer.score(self.text)
 
     @cached_property
@@ -117,6 +128,18 @@ class Analysis:
     def frame(self) -> Frame:
         learned = self.scores.personal if self.scores is not None else None
         return Frame(self.cues.first_person, self.cues.correspondence, learned)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _scoring_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-learned")
+        return _pool
 
 
 # First-person words and letter openings in the other covered languages (whole words).

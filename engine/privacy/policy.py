@@ -43,11 +43,16 @@ Route = Literal["local", "redacted", "cloud"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    special: float = 0.5        # learned probability of a special-category disclosure ⇒ LOCAL
-    business: float = 0.5       # learned probability of confidential company material ⇒ LOCAL
+    # Learned probability of a special-category disclosure that keeps a message local on its own.
+    # High: below it the classifier also fires on personal messages that merely touch a topic
+    # (splitting the rent, a refused raise); the word lists catch the plainly worded disclosures.
+    special: float = 0.8
+    # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
+    # (first person or a letter): public news about a firm reads much the same.
+    business: float = 0.7
     personal: float = 0.5       # learned probability of a personal frame ⇒ personal
     impersonal: float = 0.2     # below this, with no personal cue, the frame is surely impersonal
-    lexicon_veto: float = 0.02  # a word-list disclosure the learned layer finds this unlikely is figurative
+    lexicon_veto: float = 0.25  # a word-list disclosure the learned layer finds this unlikely is figurative
                                 # ("addicted to this podcast"): it does not keep the message local
     follow_up: float = 0.87     # cosine between a message and a turn that stayed local ⇒ depends on it
     long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL

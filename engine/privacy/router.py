@@ -171,31 +171,30 @@ class PrivacyRouter:
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
 
+        a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
         signals += policy.long_personal(a, th)
         signals += sig.private_text(a, self.private_text_check)
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
                                             conv.last_turn_private)
+        signals += sig.confidential_marker(a)
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
-        # The embedding, only when the cheap layers let the message by; it also gets a say on the
-        # word lists' disclosures, which cannot tell figurative speech from the real thing.
-        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto) + sig.confidential_marker(a)
-        signals += sig.learned(a, th.special, th.business)
-        if (v := policy.local_verdict(signals, patterns)) is not None:
-            return _local(v.rules, v.reasons, t0)
-
-        frame = policy.frame_of(a, th)
-        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
-            return _local(v.rules, v.reasons, t0)  # long personal texts skip the NER (it is slowest there)
         names: list[Finding] = []
-        if self.settings.use_ner:
+        if self.settings.use_ner:  # on this core while the embedding runs on the other
             try:
                 names = run_names(a, [(f.start, f.end) for f in patterns])
             except NamesUnavailable as exc:
                 return _local(["language.names_unavailable"],
                               [f"Hearth cannot yet find names in this language ({exc})"], t0)
-            if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
-                return _local(v.rules, v.reasons, t0)
+        # The learned layer also gets a say on the word lists' disclosures, which cannot tell
+        # figurative speech ("addicted to this podcast") from the real thing.
+        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
+        signals += sig.learned(a, th.special, th.business)
+        if (v := policy.local_verdict(signals, patterns)) is not None:
+            return _local(v.rules, v.reasons, t0)
+        frame = policy.frame_of(a, th)
+        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
+            return _local(v.rules, v.reasons, t0)
         if self._over_budget(t0):
             return _local(["router.budget"], ["the privacy check took too long, so it stays on this computer"], t0)
         if self.settings.judge and self.judge is not None:

@@ -91,7 +91,7 @@ def learned(a: Analysis, special_at: float, business_at: float) -> list[Signal]:
         words = CATEGORY_WORDS.get(s.special_top, "a sensitive subject")
         out.append(Signal(f"special.learned.{s.special_top}", f"it seems to share personal information about {words}",
                           score=s.special_any))
-    if s.business >= business_at:
+    if s.business >= business_at and (a.cues.first_person or a.cues.correspondence):
         out.append(Signal("business.learned", "it reads like confidential company material", score=s.business))
     return out
 
