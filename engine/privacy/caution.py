@@ -51,9 +51,18 @@ def lowercase_names(tokens: Iterable) -> list[str]:
         w = t.text
         if t.tag_ not in _PROPER_TAGS or not w.isalpha() or not w.islower() or len(w) < 3 or w in stops:
             continue
-        if is_public_entity(w) or _zipf(w) < _RARE_ZIPF:
+        if (is_public_entity(w) or _zipf(w) < _RARE_ZIPF) and not _word_of_another_language(w):
             found.append(w)
     return found
+
+
+def _word_of_another_language(word: str) -> bool:
+    """"suis", "fatigué": a common word of another covered language, quoted in an English request,
+    is no name the writer typed in lower case."""
+    from engine.privacy.gazetteer import zipf
+    from engine.privacy.language import COVERED
+
+    return any(zipf(word, lang) >= _RARE_ZIPF for lang in COVERED if lang != "en")
 
 
 def risky_redaction(personal: bool, unsure: Iterable[str]) -> str | None:
