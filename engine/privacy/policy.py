@@ -49,12 +49,12 @@ class Thresholds:
     special: float = 0.8
     # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
     # (first person or a letter): public news about a firm reads much the same.
-    business: float = 0.7
+    business: float = 0.9
     personal: float = 0.5       # learned probability of a personal frame ⇒ personal
     impersonal: float = 0.2     # below this, with no personal cue, the frame is surely impersonal
     lexicon_veto: float = 0.25  # a word-list disclosure the learned layer finds this unlikely is figurative
                                 # ("addicted to this podcast"): it does not keep the message local
-    follow_up: float = 0.87     # cosine between a message and a turn that stayed local ⇒ depends on it
+    follow_up: float = 0.84     # cosine between a message and a turn that stayed local ⇒ depends on it
     long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL
 
 

@@ -175,7 +175,7 @@ class PrivacyRouter:
         signals += policy.long_personal(a, th)
         signals += sig.private_text(a, self.private_text_check)
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
-                                            conv.last_turn_private)
+                                            conv.last_turn_private, conv.thread)
         signals += sig.confidential_marker(a)
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)

@@ -134,8 +134,19 @@ _SHORT_DEICTIC = re.compile(r"\b(?:it|this|that|these|those|es|das|dies|ça|cela
                             r"dit|dat)\b", re.I)
 
 
+_RELATION_WORD = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|"
+    r"sister|child|kid|friend|boss|colleague|coworker|neighbou?r|patient|client|boyfriend|girlfriend|aunt|uncle|cousin)\b",
+    re.I)
+
+
+def _mentions_person(text: str) -> bool:
+    return bool(_RELATION_WORD.search(text) or _PERSON_PRONOUN.search(text))
+
+
 def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Callable[[list[str]], object] | None,
-                         similar_at: float, last_turn_private: bool = True) -> list[Signal]:
+                         similar_at: float, last_turn_private: bool = True,
+                         thread: Sequence[dict] = ()) -> list[Signal]:
     """Does this message depend on an earlier turn that was kept local? Then it stays local too.
 
     A fresh, unrelated question in such a chat may go out alone (only the cloud's own earlier
@@ -146,12 +157,15 @@ def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Calla
         return []
     why = Signal("context.follows_private_turn", "it follows up on an earlier message that stayed on this computer")
     words = len(a.text.split())
-    if last_turn_private:  # words that lean on "what came before" point at the turn just before
-        pronoun = _PERSON_PRONOUN.search(a.text)
-        if pronoun and not _NAME_BEFORE.search(a.text[:pronoun.start()]):
+    pronoun = _PERSON_PRONOUN.search(a.text)
+    if pronoun and not _NAME_BEFORE.search(a.text[:pronoun.start()]):
+        # "she", "his": a person named before. The turn just before, if it stayed here; otherwise
+        # a private turn about someone, unless the cloud's own thread has a person to point at.
+        if last_turn_private or (any(_mentions_person(t) for t in turns)
+                                 and not any(_mentions_person(m.get("content", "")) for m in thread)):
             return [why]
-        if _CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text)):
-            return [why]
+    if last_turn_private and (_CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text))):
+        return [why]  # "and ...?", "make it shorter": words that lean on the turn just before
     if embed is None:
         return [why] if words <= _SHORT_WORDS else []
     import numpy as np
