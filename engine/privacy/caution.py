@@ -57,12 +57,14 @@ def lowercase_names(tokens: Iterable) -> list[str]:
 
 
 def _word_of_another_language(word: str) -> bool:
-    """"suis", "fatigué": a common word of another covered language, quoted in an English request,
-    is no name the writer typed in lower case."""
+    """"suis", "fatigué": a common word of another covered language (and much rarer in English),
+    quoted in an English request, is no name the writer typed in lower case. Brands common
+    everywhere ("netflix") still count."""
     from engine.privacy.gazetteer import zipf
     from engine.privacy.language import COVERED
 
-    return any(zipf(word, lang) >= _RARE_ZIPF for lang in COVERED if lang != "en")
+    english = zipf(word)
+    return any(zipf(word, lang) >= max(_RARE_ZIPF, english + 1.0) for lang in COVERED if lang != "en")
 
 
 def risky_redaction(personal: bool, unsure: Iterable[str]) -> str | None:
