@@ -70,9 +70,11 @@ clean:
 package: install
 	PY=$(PY) packaging/build.sh
 
-# Every capability, run from the built folder with no network (packaging/smoke.py).
+# The download as a user gets it (checksum, unpack, install-linux.sh), then every capability of
+# the installed copy with no network (packaging/smoke.py). `packaging/smoke.sh dist/hearth` tests
+# the built folder directly.
 package-smoke:
-	packaging/smoke.sh dist/hearth
+	packaging/smoke.sh
 
 # Screenshots of the desktop app under a virtual X server (installs nothing by itself).
 # Needs: apt-get install xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxkbcommon-x11-0

@@ -306,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="hearth-smoke-"))
     server, received = None, []
     t_start = time.perf_counter()
+    passed = 0
     try:
         app = App(bindir, home)
         steps = [("no network", lambda: step_no_network(args.allow_network)),
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in steps:
             t = time.perf_counter()
             print(f"smoke: {name}: {fn()} ({time.perf_counter() - t:.1f}s)", flush=True)
+            passed += 1
         server, received = _start_cloud()
         _write_config(home, f"http://127.0.0.1:{server.server_address[1]}/v1")
         sent: list[str] = []
@@ -326,14 +328,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in steps:
             t = time.perf_counter()
             print(f"smoke: {name}: {fn()} ({time.perf_counter() - t:.1f}s)", flush=True)
+            passed += 1
     except SmokeFailed as exc:
         print(f"smoke: FAILED: {exc}", file=sys.stderr)
+        print(f"smoke: {passed} passed, 1 failed")
         return 1
     finally:
         if server is not None:
             server.shutdown()
         shutil.rmtree(home, ignore_errors=True)
-    print(f"smoke: OK ({time.perf_counter() - t_start:.0f}s)")
+    print(f"smoke: OK, every step passed in {time.perf_counter() - t_start:.0f}s")
+    print(f"smoke: {passed} passed, 0 failed")
     return 0
 
 
