@@ -22,6 +22,18 @@ ONNX_DIR="$("$PY" -c 'import sys; print(sys.prefix)')/share/hearth/onnx"
   --distpath dist --workpath build/pyinstaller \
   packaging/hearth.spec
 
+# Symbol tables of the bundled libraries (~190 MB nobody reads at run time), except where strip
+# corrupts the file: what auditwheel rewrote with patchelf — the libraries it grafted into
+# <package>.libs/ and the modules whose RPATH points there (numpy's OpenBLAS, stripped, fails
+# with "ELF load command address/offset not page-aligned"). The executable itself carries the
+# Python archive and is left alone.
+stripped=0
+while IFS= read -r -d '' lib; do
+  readelf -d "$lib" 2>/dev/null | grep -E '\((RPATH|RUNPATH)\)' | grep -q '\.libs' && continue
+  strip "$lib" 2>/dev/null && stripped=$((stripped + 1))
+done < <(find dist/hearth/_internal -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0)
+echo "build.sh: stripped $stripped libraries"
+
 # One executable, two names: hearth_entry.py starts the app when called as hearth-desktop.
 [ -e dist/hearth/hearth-desktop ] || ln -s hearth dist/hearth/hearth-desktop
 # The freedesktop entry and icon travel with the folder; install-linux.sh puts them in place.
