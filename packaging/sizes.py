@@ -32,7 +32,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "wordfreq", "names", "pycountry", "phonenumbers", "stdnum", "regex", "ftfy", "msgpack", "locate"),
     "documents (pypdf, python-docx, lxml, selectolax, bm25s)": (
         "pypdf", "docx", "lxml", "selectolax", "bm25s", "PIL", "pillow.libs"),
-    "tokenizers, huggingface_hub, hf_xet": ("tokenizers", "huggingface_hub", "hf_xet", "libhf*"),
+    "tokenizers, huggingface_hub": ("tokenizers", "huggingface_hub", "hf_xet", "libhf*"),
     "cloud SDKs and HTTP (openai, anthropic, httpx, grpc, opentelemetry)": (
         "openai", "anthropic", "httpx", "httpcore", "h11", "anyio", "certifi", "jiter", "grpc",
         "opentelemetry", "google", "yarl", "multidict", "aiohttp", "frozenlist", "propcache",

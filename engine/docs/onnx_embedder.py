@@ -37,7 +37,8 @@ def model_key(model_id: str) -> str:
 
 
 def onnx_search_dirs() -> list[Path]:
-    """Folders holding exported graphs, first match wins: the frozen bundle, then the venv."""
+    """Folders holding exported graphs (<dir>/<model>/model.onnx), first match wins:
+    ``HEARTH_ONNX_DIR`` if set, the frozen bundle's ``_internal/onnx``, then the venv's."""
     dirs: list[Path] = []
     override = os.environ.get("HEARTH_ONNX_DIR")
     if override:
