@@ -31,7 +31,10 @@ def default_threads() -> int:
     env = os.environ.get("HEARTH_LEARNED_THREADS", "")
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(2, os.cpu_count() or 1))
+    # One thread: the router runs the NER on the other core while the embedding runs
+    # (engine.privacy.analysis.Analysis.start_scores), and OpenMP threads that outnumber the free
+    # cores spin and slow everything down.
+    return 1
 
 
 def clean(text: str) -> str:
