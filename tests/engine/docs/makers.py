@@ -13,7 +13,8 @@ def _pdf_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(path: Path, pages: list[str], *, compress: bool = False, raw_stream: bytes | None = None) -> Path:
+def make_pdf(path: Path, pages: list[str], *, compress: bool = False, raw_stream: bytes | None = None,
+             deflated_stream: bytes | None = None) -> Path:
     """A minimal valid PDF with one Helvetica text page per entry (lines split on \\n)."""
     objects: list[bytes] = []
     n_pages = len(pages)
@@ -35,7 +36,10 @@ def make_pdf(path: Path, pages: list[str], *, compress: bool = False, raw_stream
                 ops.append(f"({_pdf_escape(line)}) Tj T*")
             ops.append("ET")
             stream = "\n".join(ops).encode("latin-1")
-        if compress:
+        if deflated_stream is not None:
+            data = deflated_stream
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+        elif compress:
             data = zlib.compress(stream, 9)
             objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
         else:
@@ -52,6 +56,17 @@ def make_pdf(path: Path, pages: list[str], *, compress: bool = False, raw_stream
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     path.write_bytes(bytes(out))
     return path
+
+
+def deflated_bomb(megabytes: int) -> bytes:
+    """A content stream that inflates to ``megabytes`` MB of blanks after one text operator,
+    compressed piecewise so building it needs little memory (about 1 KB per MB)."""
+    co = zlib.compressobj(9)
+    parts = [co.compress(b"BT /F1 12 Tf (a) Tj ET\n")]
+    block = b" " * (1 << 20)
+    parts.extend(co.compress(block) for _ in range(megabytes))
+    parts.append(co.flush())
+    return b"".join(parts)
 
 
 def encrypt_pdf(src: Path, dst: Path, password: str = "secret") -> Path:
