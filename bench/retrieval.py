@@ -110,6 +110,8 @@ def main() -> int:
     ap.add_argument("--overlap", type=int, default=None)
     ap.add_argument("--modes", default="bm25,vector,hybrid,rerank")
     ap.add_argument("--passage-chunks", type=int, default=None, help="override MAX_PASSAGE_CHUNKS")
+    ap.add_argument("--context", choices=("title+heading", "heading-or-title+page"), default=None,
+                    help="what precedes each chunk's text for the embedder and BM25 (engine.docs.chunking.CONTEXT)")
     ap.add_argument("--parse-timeout", type=float, default=None, help="documents.parse_timeout_s for this run")
     ap.add_argument("--pdf-extractor", choices=("pdfium", "pypdf"), default="pdfium")
     ap.add_argument("--out", default=None, help="JSON file (default bench/out/retrieval[-pdf].json)")
@@ -138,6 +140,10 @@ def main() -> int:
 
     if args.passage_chunks:
         service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
+    if args.context:
+        import engine.docs.chunking as chunking
+
+        chunking.CONTEXT = args.context
     settings = load_config().config.documents
     if args.chunk_tokens:
         settings.chunk_tokens = args.chunk_tokens

@@ -46,9 +46,12 @@ class Progress:
     files_total: int
     chunks: int              # chunks embedded so far in this job
     rate: float              # files per second (files that needed work)
-    eta_s: float | None
+    eta_s: float | None      # from bytes done: file counts mislead when sizes differ 1000-fold
     current_file: str
     phase: str = "indexing"  # scanning | indexing | done
+    bytes_done: int = 0      # bytes of the files that needed work and are finished
+    bytes_total: int = 0     # bytes of all files that need work in this job
+    chunks_per_s: float = 0.0
 
 
 @dataclass
@@ -105,6 +108,9 @@ class IndexJob:
         self._stop = threading.Event()  # internal: the consumer gave up
         self.resumed = resumed  # previous job died: chunks of uncommitted files may linger in chroma
         self.report = IndexReport(coll.name)
+        self._bytes_total = 0
+        self._bytes_done = 0
+        self._t_work = 0.0  # when the first file's work began (after the scan)
 
     # ------------------------------------------------------------------ public
     def run(self) -> IndexReport:
@@ -128,6 +134,8 @@ class IndexJob:
             else:
                 todo.append(f)
         self.report.files_total = len(found)
+        self._bytes_total = sum(f.size for f in todo)
+        self._t_work = time.perf_counter()
         try:
             self._process(todo, known, t0)
         finally:
@@ -198,12 +206,14 @@ class IndexJob:
                     batch_ready = waiting >= EMBED_BATCH_CHUNKS or (q.empty() and waiting >= MIN_EAGER_CHUNKS)
                 else:
                     self._commit_other(item, known.get(item.found.path))
+                    self._bytes_done += item.found.size
                     done += 1
                     worked += 1
                     self._emit(done, self.report.files_total, self.report.chunks_added, item.found.path,
                                "indexing", t0, worked, len(todo))
                 if pending and (batch_ready or finished or self.cancel.is_set()):
                     for w in self._embed_and_commit(pending, known):
+                        self._bytes_done += w.found.size
                         done += 1
                         worked += 1
                         self._emit(done, self.report.files_total, self.report.chunks_added, w.found.path,
@@ -265,10 +275,15 @@ class IndexJob:
               worked: int, todo: int | None = None) -> None:
         if not self.progress_fn:
             return
-        elapsed = max(1e-6, time.perf_counter() - t0)
+        now = time.perf_counter()
+        elapsed = max(1e-6, now - t0)
+        working = max(1e-6, now - (self._t_work or t0))
         rate = worked / elapsed
-        eta = (todo - worked) / rate if todo is not None and rate > 0 else None
+        eta = None
+        if phase == "indexing" and self._bytes_done > 0 and working >= 1.0:
+            eta = max(0.0, (self._bytes_total - self._bytes_done) * working / self._bytes_done)
         try:
-            self.progress_fn(Progress(done, total, chunks, rate, eta, current, phase))
+            self.progress_fn(Progress(done, total, chunks, rate, eta, current, phase, self._bytes_done,
+                                      self._bytes_total, chunks / working if self._t_work else 0.0))
         except Exception:  # a broken progress display must not break indexing
             log.exception("progress callback failed")

@@ -288,6 +288,16 @@ class Manifest:
                 out[row[0]] = ChunkRow(*row)
         return out
 
+    def chunks_in_range(self, path: str, lo: int, hi: int) -> list[ChunkRow]:
+        """Chunks of one file (in the first collection holding it) overlapping [lo, hi), in order."""
+        row = self.db.execute("SELECT collection_id FROM chunks WHERE path=? LIMIT 1", (path,)).fetchone()
+        if row is None:
+            return []
+        cur = self.db.execute('SELECT id, path, ord, text, embed_text, page, heading, start, "end" FROM chunks '
+                              'WHERE collection_id=? AND path=? AND start<? AND "end">? ORDER BY start, ord',
+                              (row[0], path, hi, lo))
+        return [ChunkRow(*r) for r in cur]
+
     def counts(self, cid: int) -> dict[str, int]:
         out = {"indexed": 0, "skipped": 0, "failed": 0}
         for status, n in self.db.execute("SELECT status, COUNT(*) FROM files WHERE collection_id=? GROUP BY status", (cid,)):

@@ -8,13 +8,13 @@ Runs inside the parse worker (see ``formats.py``). Why each step:
   line, read left to right. Spaces come from PDFium's own word breaks or from the gap between
   runs, so words are never glued (pypdf glued most words of one of our dev manuals together).
 * **Reading order.** A page whose text falls into two side-by-side columns (a clear vertical
-  gutter with wide lines on both sides) is read column by column, band by band between
-  full-width lines; anything else keeps top-to-bottom order, so table rows stay rows.
+  gutter with wide text on both sides) is read column by column, band by band between
+  full-width lines; anything else is read top to bottom, so table rows stay rows.
 * **Running headers and footers.** A line in the top or bottom band of a page that repeats on
   several pages (digits ignored: "31 / 278") or is a bare page number is dropped: it is noise in
   every chunk and in BM25.
 * **Hyphens.** "configu-" + "ration" is joined when the joined word occurs elsewhere in the
-  document or the hyphen is PDFium's soft hyphen; real compounds ("package-version") keep it.
+  document and the hyphenated form does not; compounds ("package-version") keep the hyphen.
 * **Headings.** Outline entries are located on their page and become heading blocks, so every
   chunk carries its section trail; without an outline, short lines set clearly larger than the
   body text are taken as headings.
@@ -32,12 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+HYPHEN = "\ufffe"    # PDFium's mark for a hyphen at a line end (kept until mend_hyphens decides)
 BAND = 0.085          # top/bottom share of the page height where running headers/footers live
 MIN_REPEATS = 3       # a band line repeated on this many pages is a running header/footer
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 _WORD_CHARS = re.compile(r"[A-Za-zÀ-ÿ]+$")
 _LEAD_WORD = re.compile(r"^([a-zà-ÿ]+)(.*)$", re.S)
 _BULLET = re.compile(r"^(?:[•◦▪‣●○■–—*-]|\d{1,2}[.)]|[a-z][.)])\s")
+
+
+Run = tuple[float, float, float, float, str]  # top, bottom, left, right, text (top-down y)
 
 
 @dataclass
@@ -62,7 +66,7 @@ class PageText:
 
 # ---------------------------------------------------------------- lines from PDFium runs
 
-def _runs(textpage: Any, page_h: float) -> list[tuple[float, float, float, float, str]]:
+def _runs(textpage: Any, page_h: float) -> list[Run]:
     """PDFium's own text lines (it breaks lines by position) with a box each. One call fetches
     the page's text; boxes come from a line's first and last characters (asking PDFium for the
     text of every run box instead was ~10x slower)."""
@@ -91,7 +95,7 @@ def _runs(textpage: Any, page_h: float) -> list[tuple[float, float, float, float
     return out
 
 
-def _run_boxes(textpage: Any, page_h: float) -> list[tuple[float, float, float, float, str]]:
+def _run_boxes(textpage: Any, page_h: float) -> list[Run]:
     out = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
@@ -102,14 +106,15 @@ def _run_boxes(textpage: Any, page_h: float) -> list[tuple[float, float, float, 
 
 
 def _clean(text: str) -> str:
-    # PDFium marks a hyphen it considers a line-end soft hyphen with U+0002; keep it recognisable.
-    text = text.replace("\x02", "\u00ad").replace("\r", " ").replace("\n", " ").replace("\x00", "")
+    # PDFium reports a hyphen at a line end as U+FFFE (or U+0002): whether it is a soft hyphen
+    # or part of a compound is decided when the lines are joined (join_lines).
+    text = text.replace("\x02", HYPHEN).replace("\r", " ").replace("\n", " ").replace("\x00", "")
     return unicodedata.normalize("NFKC", text.replace("\u00ad", "\x01")).replace("\x01", "\u00ad")
 
 
-def _group_lines(runs: list[tuple[float, float, float, float, str]]) -> list[Line]:
+def _group_lines(runs: list[Run]) -> list[Line]:
     """Runs whose vertical extents overlap by half the smaller one sit on one line."""
-    lines: list[list[tuple[float, float, float, float, str]]] = []
+    lines: list[list[Run]] = []
     for run in sorted(runs, key=lambda r: ((r[0] + r[1]) / 2, r[2])):
         top, bottom = run[0], run[1]
         for line in reversed(lines[-3:]):
@@ -141,40 +146,48 @@ def _group_lines(runs: list[tuple[float, float, float, float, str]]) -> list[Lin
     return out
 
 
-def _reading_order(lines: list[Line], width: float) -> list[Line]:
-    """Two side-by-side columns are read one after the other, band by band; otherwise top-down."""
-    if len(lines) < 8:
-        return lines
-    text_x0 = min(ln.x0 for ln in lines)
-    text_x1 = max(ln.x1 for ln in lines)
-    span = max(1.0, text_x1 - text_x0)
-    best = None
-    for frac in (0.5, 0.45, 0.55, 0.4, 0.6):
-        gutter = text_x0 + frac * span
-        crossing = [ln for ln in lines if ln.x0 < gutter - 2 and ln.x1 > gutter + 2]
-        left = [ln for ln in lines if ln.x1 <= gutter + 2]
-        right = [ln for ln in lines if ln.x0 >= gutter - 2]
-        if len(crossing) <= 0.2 * len(lines) and len(left) >= 4 and len(right) >= 4:
-            # Columns of running text are wide; table cells are not.
-            wide_l = statistics.median(ln.x1 - ln.x0 for ln in left) >= 0.3 * span
-            wide_r = statistics.median(ln.x1 - ln.x0 for ln in right) >= 0.3 * span
-            if wide_l and wide_r:
-                best = gutter
-                break
-    if best is None:
-        return lines
+def _gutter(runs: list[Run]) -> float | None:
+    """The x of a gutter between two columns of running text, or None (one column, or a table:
+    table cells are narrow, column lines are wide). Candidates are the right edges of runs in
+    the middle of the text block; the one crossed by the fewest runs wins."""
+    if len(runs) < 8:
+        return None
+    x0 = min(r[2] for r in runs)
+    x1 = max(r[3] for r in runs)
+    span = max(1.0, x1 - x0)
+    edges = sorted({round(r[3], 1) + 0.5 for r in runs if x0 + 0.3 * span <= r[3] <= x0 + 0.7 * span})
+    if not edges:
+        return None
+    crossing, gutter = min((sum(1 for r in runs if r[2] < g < r[3]), g) for g in edges)
+    left = [r[3] - r[2] for r in runs if r[3] <= gutter]
+    right = [r[3] - r[2] for r in runs if r[2] >= gutter]
+    if crossing <= 0.2 * len(runs) and len(left) >= 4 and len(right) >= 4 \
+            and statistics.median(left) >= 0.3 * span and statistics.median(right) >= 0.3 * span:
+        return gutter
+    return None
+
+
+def _ordered_lines(runs: list[Run]) -> list[Line]:
+    """Lines in reading order: two columns are read one after the other, band by band between
+    full-width lines; otherwise top to bottom, left to right."""
+    def grouped(part: list[Run]) -> list[Line]:
+        return sorted(_group_lines(part), key=lambda ln: (round(ln.top, 0), ln.x0))
+
+    gutter = _gutter(runs)
+    if gutter is None:
+        return grouped(runs)
     out: list[Line] = []
-    band_l: list[Line] = []
-    band_r: list[Line] = []
-    for ln in lines:  # lines are sorted top to bottom
-        if ln.x0 < best - 2 and ln.x1 > best + 2:  # full width: ends a band
-            out += band_l + band_r + [ln]
+    band_l: list[Run] = []
+    band_r: list[Run] = []
+    for run in sorted(runs, key=lambda r: (r[0], r[2])):
+        if run[2] < gutter < run[3]:  # full width: ends a band
+            out += grouped(band_l) + grouped(band_r) + grouped([run])
             band_l, band_r = [], []
-        elif ln.x1 <= best + 2:
-            band_l.append(ln)
+        elif run[3] <= gutter:
+            band_l.append(run)
         else:
-            band_r.append(ln)
-    return out + band_l + band_r
+            band_r.append(run)
+    return out + grouped(band_l) + grouped(band_r)
 
 
 # ---------------------------------------------------------------- running headers and footers
@@ -275,24 +288,35 @@ def vocabulary(pages: list[PageText]) -> set[str]:
     words: set[str] = set()
     for p in pages:
         for ln in p.lines:
-            words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", ln.text))
-            words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{2,}(?:-[A-Za-zÀ-ÿ]{2,})+", ln.text))
+            # words split at a line end are left out: only whole words vouch for a mend
+            text = re.sub(r"[A-Za-zÀ-ÿ]*" + HYPHEN + r"\s*[A-Za-zÀ-ÿ]*", " ", ln.text)
+            words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", text))
+            words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{2,}(?:-[A-Za-zÀ-ÿ]{2,})+", text))
     return words
 
 
-def join_lines(prev: str, nxt: str, vocab: set[str]) -> str:
-    """Join two lines of one paragraph, mending a word hyphenated across the line end."""
+def join_lines(prev: str, nxt: str) -> str:
+    """Join two lines of one paragraph; a hyphen at the line end becomes the HYPHEN mark."""
     if prev.endswith("\u00ad"):
         return prev[:-1] + nxt
-    if prev.endswith("-") and not prev.endswith(("--", " -")):
-        head = re.search(r"([A-Za-zÀ-ÿ]+)-$", prev)
-        m = _LEAD_WORD.match(nxt)
-        if head and m:
-            joined = (head.group(1) + m.group(1)).lower()
-            if joined in vocab and (head.group(1) + "-" + m.group(1)).lower() not in vocab:
-                return prev[:-1] + nxt
-        return prev + nxt  # a real hyphen ("package-version"): keep it, no space
+    if prev.endswith(HYPHEN) or (prev.endswith("-") and prev[-2:-1].isalpha()):
+        return prev[:-1] + HYPHEN + nxt
     return prev + "\n" + nxt
+
+
+_MARKED = re.compile(r"([A-Za-zÀ-ÿ]*)" + HYPHEN + r"\s*([A-Za-zÀ-ÿ]*)")
+
+
+def mend_hyphens(text: str, vocab: set[str]) -> str:
+    """"configu" + "ration" becomes "configuration" when the document uses that word and not
+    the hyphenated form; otherwise the hyphen stays ("well-known", "package-version")."""
+    def fix(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        joined = (head + tail).lower()
+        if head and tail and tail[0].islower() and joined in vocab and f"{head}-{tail}".lower() not in vocab:
+            return head + tail
+        return f"{head}-{tail}"
+    return _MARKED.sub(fix, text) if HYPHEN in text else text
 
 
 def page_blocks(page: PageText, vocab: set[str]) -> list[list]:
@@ -307,7 +331,7 @@ def page_blocks(page: PageText, vocab: set[str]) -> list[list]:
 
     def flush() -> None:
         nonlocal current
-        text = current.replace("\u00ad", "").strip()
+        text = mend_hyphens(current.replace("\u00ad", ""), vocab).strip()
         if text:
             blocks.append(["text", 0, page.number, text])
         current = ""
@@ -325,7 +349,7 @@ def page_blocks(page: PageText, vocab: set[str]) -> list[list]:
             flush()
             current = ln.text
         else:
-            current = join_lines(current, ln.text, vocab)
+            current = join_lines(current, ln.text)
         prev = ln
     flush()
     return blocks
@@ -361,13 +385,12 @@ def read_pages(doc: Any) -> list[PageText]:
             width, height = page.get_size()
             textpage = page.get_textpage()
             try:
-                lines = _group_lines(_runs(textpage, height))
+                lines = _ordered_lines(_runs(textpage, height))
             finally:
                 textpage.close()
         finally:
             page.close()
-        lines.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
-        pages.append(PageText(i + 1, width, height, _reading_order(lines, width)))
+        pages.append(PageText(i + 1, width, height, lines))
     return pages
 
 

@@ -58,6 +58,16 @@ class CollectionStatus:
                 "last_indexed": self.last_indexed}
 
 
+@dataclass(frozen=True)
+class Passage:
+    """A cited passage with the text around it, for showing a citation in place."""
+    path: str
+    page: int | None
+    heading: str
+    text: str                   # the cited span with up to ``context`` characters either side
+    highlight: tuple[int, int]  # the cited span's offsets inside ``text``
+
+
 def merge_adjacent(ranked: list[tuple[ChunkRow, float]], top_k: int) -> list[list[tuple[ChunkRow, float]]]:
     """Group ranked chunks so neighbours of one file and page become one passage (in reading
     order); a group ranks where its best chunk ranked. Returns at most ``top_k`` groups. Two
@@ -127,7 +137,11 @@ class DocumentService:
         self.close()
 
     def _chunk_config(self) -> str:
-        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 2})
+        from engine.docs import chunking
+
+        # v3: PDF text from PDFium and context lines with the document title; a change re-indexes.
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 3,
+                           **({"context": chunking.CONTEXT} if chunking.CONTEXT != "title+heading" else {})})
 
     @contextlib.contextmanager
     def _writer(self) -> Iterator[None]:
@@ -328,6 +342,23 @@ class DocumentService:
         ids = [i for i, _ in fused if i in rows]
         scores = self._reranker.scores(query, [rows[i].text for i in ids])  # type: ignore[union-attr]
         return sorted(zip(ids, scores), key=lambda kv: kv[1], reverse=True)
+
+    def passage(self, path: str, start: int, end: int, context: int = 600) -> Passage | None:
+        """The indexed text of ``path`` around [start, end) (chunk texts are exact slices of the
+        document text, so neighbouring chunks rebuild it). None when the file is not indexed."""
+        with self._read_lock:
+            rows = self._reader.chunks_in_range(path, max(0, start - context), end + context)
+        rows = [r for r in rows if r.end > r.start]
+        if not rows:
+            return None
+        base, top = rows[0].start, max(r.end for r in rows)
+        buf = ["\n"] * (top - base)  # gaps between chunks are block breaks
+        for r in rows:
+            buf[r.start - base:r.start - base + len(r.text)] = r.text
+        text = "".join(buf)
+        cited = next((r for r in rows if r.start <= start < r.end), rows[0])
+        lo, hi = max(0, start - base), max(0, min(len(text), end - base))
+        return Passage(path, cited.page, cited.heading, text, (lo, max(lo, hi)))
 
     # ------------------------------------------------------------------ privacy check
     def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:
