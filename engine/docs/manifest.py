@@ -223,6 +223,28 @@ class Manifest:
                                "FROM files WHERE collection_id=?", (cid,))
         return {r[0]: FileRecord(*r) for r in rows}
 
+    def file_record(self, cid: int, path: str) -> FileRecord | None:
+        row = self.db.execute("SELECT path, root, size, mtime_ns, sha256, status, reason, n_chunks "
+                              "FROM files WHERE collection_id=? AND path=?", (cid, path)).fetchone()
+        return FileRecord(*row) if row else None
+
+    # -- a scan that never holds the file list in memory: seen paths go to a temporary table
+    def begin_scan(self) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS scan_seen (path TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM scan_seen")
+
+    def mark_seen(self, paths: list[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO scan_seen(path) VALUES (?)", [(p,) for p in paths])
+
+    def unseen_files(self, cid: int, limit: int = 500) -> list[str]:
+        """Indexed files the scan did not find (deleted, or excluded since)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT path FROM files WHERE collection_id=? AND path NOT IN (SELECT path FROM scan_seen) LIMIT ?",
+            (cid, limit))]
+
+    def end_scan(self) -> None:
+        self.db.execute("DELETE FROM scan_seen")
+
     def roots_of(self, cid: int, paths: list[str]) -> dict[str, str]:
         """The collection root each of these files was found under."""
         if not paths:
@@ -271,6 +293,10 @@ class Manifest:
     # -- chunks
     def chunk_ids(self, cid: int, path: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE collection_id=? AND path=?", (cid, path))]
+
+    def chunk_texts(self, cid: int, path: str) -> dict[str, str]:
+        """id -> embed text of one file's chunks."""
+        return dict(self.db.execute("SELECT id, embed_text FROM chunks WHERE collection_id=? AND path=?", (cid, path)))
 
     def iter_chunks(self, cid: int) -> Iterator[ChunkRow]:
         cur = self.db.execute('SELECT id, path, ord, text, embed_text, page, heading, start, "end" '
