@@ -72,7 +72,8 @@ def evaluate(service, collection: str, questions: list[dict], mode: str, match=h
         top5_tokens.append(sum(count_tokens(h.text) for h in results[:5]))
         answer5 += int(found)
         if not found or not first or first > 5:
-            misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found})
+            misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found,
+                           "top3": [f"{Path(h.path).name}:{h.page}" if h.page else h.rel_path for h in results[:3]]})
         st = per_style.setdefault(q.get("style", "?"), {"n": 0, "recall_at_5": 0, "answer_in_top5": 0})
         st["n"] += 1
         st["recall_at_5"] += int(first is not None and first <= 5)
@@ -110,6 +111,9 @@ def main() -> int:
     ap.add_argument("--overlap", type=int, default=None)
     ap.add_argument("--modes", default="bm25,vector,hybrid,rerank")
     ap.add_argument("--passage-chunks", type=int, default=None, help="override MAX_PASSAGE_CHUNKS")
+    ap.add_argument("--heading-weight", type=int, default=None, help="override HEADING_WEIGHT (BM25 heading field)")
+    ap.add_argument("--fusion", default=None, help="override FUSION_WEIGHTS as VECTOR,KEYWORD")
+    ap.add_argument("--window", type=int, default=None, help="override WINDOW_CHUNKS (small-to-big neighbours)")
     ap.add_argument("--context", choices=("title+heading", "heading-or-title+page"), default=None,
                     help="what precedes each chunk's text for the embedder and BM25 (engine.docs.chunking.CONTEXT)")
     ap.add_argument("--parse-timeout", type=float, default=None, help="documents.parse_timeout_s for this run")
@@ -140,6 +144,12 @@ def main() -> int:
 
     if args.passage_chunks:
         service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
+    if args.window is not None:
+        service_module.WINDOW_CHUNKS = args.window
+    if args.heading_weight:
+        service_module.HEADING_WEIGHT = args.heading_weight
+    if args.fusion:
+        service_module.FUSION_WEIGHTS = tuple(float(x) for x in args.fusion.split(","))
     if args.context:
         import engine.docs.chunking as chunking
 
@@ -184,6 +194,9 @@ def main() -> int:
             summary[mode]["per_style"] = {k: {"recall_at_5": v["recall_at_5"], "answer_in_top5": v["answer_in_top5"]}
                                           for k, v in res["per_style"].items()}
     summary["passage_chunks"] = service_module.MAX_PASSAGE_CHUNKS
+    summary["window_chunks"] = service_module.WINDOW_CHUNKS
+    summary["heading_weight"] = service_module.HEADING_WEIGHT
+    summary["fusion_weights"] = list(service_module.FUSION_WEIGHTS)
     out["summary"] = summary
     (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)
     target = Path(args.out) if args.out else REPO / "bench" / "out" / f"retrieval{suffix}.json"

@@ -282,6 +282,11 @@ class Manifest:
             self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
         self._write(op)
 
+    def invalidate_files(self, cid: int) -> None:
+        """Every file must be parsed again (chunks and vectors stay until each file is redone)."""
+        self._write(lambda: self.db.execute(
+            "UPDATE files SET sha256='', mtime_ns=-1 WHERE collection_id=?", (cid,)))
+
     def forget_all_chunks(self, cid: int) -> None:
         """Model or chunking changed: every file must be re-indexed."""
         def op() -> None:
@@ -293,6 +298,13 @@ class Manifest:
     # -- chunks
     def chunk_ids(self, cid: int, path: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE collection_id=? AND path=?", (cid, path))]
+
+    def chunks_by_ord(self, cid: int, path: str, ords: list[int]) -> list[ChunkRow]:
+        if not ords:
+            return []
+        q = ('SELECT id, path, ord, text, embed_text, page, heading, start, "end" FROM chunks '
+             "WHERE collection_id=? AND path=? AND ord IN (%s)" % ",".join("?" * len(ords)))
+        return [ChunkRow(*r) for r in self.db.execute(q, [cid, path, *ords])]
 
     def chunk_texts(self, cid: int, path: str) -> dict[str, str]:
         """id -> embed text of one file's chunks."""

@@ -15,6 +15,8 @@ Runs inside the parse worker (see ``formats.py``). Why each step:
   every chunk and in BM25.
 * **Hyphens.** "configu-" + "ration" is joined when the joined word occurs elsewhere in the
   document and the hyphenated form does not; compounds ("package-version") keep the hyphen.
+* **Contents pages.** Table-of-contents entries (dot leaders and a page number) are dropped: as
+  search results they crowd out the pages they point to.
 * **Headings.** Outline entries are located on their page and become heading blocks, so every
   chunk carries its section trail; without an outline, short lines set clearly larger than the
   body text are taken as headings.
@@ -36,6 +38,8 @@ HYPHEN = "\ufffe"    # PDFium's mark for a hyphen at a line end (kept until mend
 BAND = 0.085          # top/bottom share of the page height where running headers/footers live
 MIN_REPEATS = 3       # a band line repeated on this many pages is a running header/footer
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+# A table-of-contents entry: dot leaders, then a page number ("2.3 Finding your way . . . . 33").
+_TOC_ENTRY = re.compile(r"(?:\.\s?){6,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.I)
 _WORD_CHARS = re.compile(r"[A-Za-zÀ-ÿ]+$")
 _LEAD_WORD = re.compile(r"^([a-zà-ÿ]+)(.*)$", re.S)
 _BULLET = re.compile(r"^(?:[•◦▪‣●○■–—*-]|\d{1,2}[.)]|[a-z][.)])\s")
@@ -202,6 +206,12 @@ def _in_band(ln: Line, page: PageText) -> bool:
 
 def _lead(shape: str) -> str:
     return " ".join(shape.split()[:2])
+
+
+def drop_toc_lines(pages: list[PageText]) -> None:
+    """Table-of-contents entries point at content: as search results they only crowd it out."""
+    for page in pages:
+        page.lines = [ln for ln in page.lines if not _TOC_ENTRY.search(ln.text)]
 
 
 def drop_running_lines(pages: list[PageText]) -> None:
@@ -411,6 +421,7 @@ def extract(path: Path) -> dict[str, Any]:
     finally:
         doc.close()
     drop_running_lines(pages)
+    drop_toc_lines(pages)
     unplaced: list[tuple[int, str, int]] = place_outline(pages, outline) if outline else []
     if not outline:
         guess_headings(pages)

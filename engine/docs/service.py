@@ -35,6 +35,14 @@ CANDIDATES = 60  # per retriever, before fusion
 # Ranked neighbours of one file merge into one passage of at most this many chunks. On the dev
 # set answer-in-top-5 goes 0.85 (1) -> 0.90 (2) -> 0.95 (3); 2 keeps passages near 300 tokens.
 MAX_PASSAGE_CHUNKS = 2
+# Small-to-big: a passage also carries this many neighbouring chunks (same file and page) on each
+# side of what was retrieved, so the model sees the sentences around a precise hit.
+WINDOW_CHUNKS = 0
+# BM25 fields: the heading trail counts this many times in a chunk's keyword text (1 = once, as
+# part of the context line every chunk already starts with).
+HEADING_WEIGHT = 1
+# Reciprocal rank fusion weights of (vector, keyword) rankings.
+FUSION_WEIGHTS = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,9 @@ class DocumentService:
     def _chunk_config(self) -> str:
         from engine.docs import chunking
 
-        # v3: PDF text from PDFium and context lines with the document title; a change re-indexes.
-        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 3,
+        # v3: PDF text from PDFium and context lines with the document title; v4: no PDF contents
+        # entries. A change re-parses every file (unchanged chunks keep their vectors).
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 4,
                            **({"context": chunking.CONTEXT} if chunking.CONTEXT != "title+heading" else {})})
 
     @contextlib.contextmanager
@@ -224,10 +233,16 @@ class DocumentService:
         settings = self.settings
         model = settings.embedding_model
         rebuilt = False
-        if (coll.embed_model and coll.embed_model != model) or (coll.chunk_config and coll.chunk_config != self._chunk_config()):
-            log.info("collection %s: embedding model or chunking changed, rebuilding", coll.name)
+        if coll.embed_model and coll.embed_model != model:
+            log.info("collection %s: embedding model changed, rebuilding", coll.name)
             self.vectors.drop(coll.id)
             self.manifest.forget_all_chunks(coll.id)
+            rebuilt = True
+        elif coll.chunk_config and coll.chunk_config != self._chunk_config():
+            # Same model, new chunking or parsing: every file is parsed again, but a chunk whose
+            # text comes out the same keeps its vector (the indexer reuses it by text).
+            log.info("collection %s: chunking changed, re-parsing every file", coll.name)
+            self.manifest.invalidate_files(coll.id)
             rebuilt = True
         if coll.embed_model != model or coll.chunk_config != self._chunk_config():
             self.manifest.set_collection_config(coll.id, model, self._chunk_config())
@@ -279,7 +294,13 @@ class DocumentService:
 
     def _keyword_index(self, coll: CollectionRow):  # type: ignore[no-untyped-def]
         gen = self._reader.generation(coll.id)
-        return self._keywords.get(coll.id, gen, lambda: [(c.id, c.embed_text) for c in self._reader.iter_chunks(coll.id)])
+        extra = HEADING_WEIGHT - 1
+
+        def rows():  # type: ignore[no-untyped-def]
+            for c in self._reader.iter_chunks(coll.id):
+                yield c.id, (f"{c.heading}\n" * extra + c.embed_text) if extra > 0 and c.heading else c.embed_text
+
+        return self._keywords.get(coll.id, gen, rows)
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
                query_embedding: list[float] | None = None) -> list[SearchHit]:
@@ -309,7 +330,7 @@ class DocumentService:
             elif mode == "vector":
                 fused = vector
             else:
-                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]])
+                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]], list(FUSION_WEIGHTS))
             if mode == "rerank" and self.rerank_available():
                 fused = self._rerank(query, fused[: max(30, top_k * 3)])
             pool = fused[: top_k * 4]
@@ -323,11 +344,20 @@ class DocumentService:
             hits = []
             for group in groups:
                 first = group[0][0]
-                text, start, end = join_chunks([r for r, _ in group])
+                text, start, end = join_chunks(self._window(coll.id, [r for r, _ in group]))
                 hits.append(SearchHit(first.path, rel_path(first.path, roots.get(first.path, first.path)), first.page,
                                       first.heading, text, max(sc for _, sc in group), start, end,
                                       max(float(sims.get(r.id, 0.0)) for r, _ in group), first.id))
             return hits
+
+    def _window(self, cid: int, rows: list[ChunkRow]) -> list[ChunkRow]:
+        if WINDOW_CHUNKS <= 0:
+            return rows
+        have = {r.ord for r in rows}
+        lo, hi = min(have), max(have)
+        wanted = [o for o in range(lo - WINDOW_CHUNKS, hi + WINDOW_CHUNKS + 1) if o not in have and o >= 0]
+        extra = [r for r in self._reader.chunks_by_ord(cid, rows[0].path, wanted) if r.page == rows[0].page]
+        return sorted(rows + extra, key=lambda r: r.ord)
 
     def _similarities(self, cid: int, qvec: list[float], ids: list[str]) -> dict[str, float]:
         if not ids:

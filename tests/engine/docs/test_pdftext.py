@@ -118,3 +118,11 @@ def test_chunks_carry_the_outline_heading_path(tmp_path: Path, sandbox: ParseSan
     _text_, chunks = chunk_document(doc, 200, 40)
     assert chunks[0].heading == "Watering" and chunks[0].page == 1
     assert "Garden Handbook" in chunks[0].embed_text and "Watering" in chunks[0].embed_text
+
+
+def test_contents_entries_are_dropped(tmp_path: Path, sandbox: ParseSandbox) -> None:
+    toc = [(72, 700 - 14 * i, f"{i + 1}.2 Section about topic {i} . . . . . . . . . . . . . . . . {10 + i}", BODY)
+           for i in range(6)]
+    body = [(72, 700, "Pruning roses is best done in late winter.", BODY)]
+    text = _text(_parse(sandbox, make_layout_pdf(tmp_path / "toc.pdf", [toc, body])))
+    assert "Section about topic" not in text and "Pruning roses" in text

@@ -346,6 +346,20 @@ def test_cancel_stops_between_files_and_reindex_continues(tmp_path: Path) -> Non
     service.close()
 
 
+def test_new_chunking_reparses_but_keeps_vectors_of_unchanged_text(tmp_path: Path, embed_counter: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = build_corpus(tmp_path / "corpus")
+    service = new_service(tmp_path / "home")
+    first = service.add("c", [corpus])
+    embed_counter.clear()
+    monkeypatch.setattr(DocumentService, "_chunk_config", lambda self: '{"v": "a newer parser"}')
+    again = service.reindex("c")
+    assert again.rebuilt and again.indexed == first.indexed  # every file parsed again...
+    assert embed_counter == [] and again.chunks_reused == first.chunks_added  # ...nothing embedded again
+    assert "300 kilometres" in service.search("c", "how often to oil the bike chain", top_k=1)[0].text
+    service.close()
+
+
 def test_embedding_model_change_triggers_rebuild(tmp_path: Path) -> None:
     from engine.starter import starter_embedder_path
 
