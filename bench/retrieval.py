@@ -113,6 +113,7 @@ def main() -> int:
     ap.add_argument("--passage-chunks", type=int, default=None, help="override MAX_PASSAGE_CHUNKS")
     ap.add_argument("--heading-weight", type=int, default=None, help="override HEADING_WEIGHT (BM25 heading field)")
     ap.add_argument("--fusion", default=None, help="override FUSION_WEIGHTS as VECTOR,KEYWORD")
+    ap.add_argument("--same-page", type=int, choices=(0, 1), default=None, help="override SAME_PAGE")
     ap.add_argument("--window", type=int, default=None, help="override WINDOW_CHUNKS (small-to-big neighbours)")
     ap.add_argument("--context", choices=("title+heading", "heading-or-title+page"), default=None,
                     help="what precedes each chunk's text for the embedder and BM25 (engine.docs.chunking.CONTEXT)")
@@ -146,6 +147,8 @@ def main() -> int:
         service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
     if args.window is not None:
         service_module.WINDOW_CHUNKS = args.window
+    if args.same_page is not None:
+        service_module.SAME_PAGE = bool(args.same_page)
     if args.heading_weight:
         service_module.HEADING_WEIGHT = args.heading_weight
     if args.fusion:
@@ -196,6 +199,7 @@ def main() -> int:
     summary["passage_chunks"] = service_module.MAX_PASSAGE_CHUNKS
     summary["window_chunks"] = service_module.WINDOW_CHUNKS
     summary["heading_weight"] = service_module.HEADING_WEIGHT
+    summary["same_page"] = service_module.SAME_PAGE
     summary["fusion_weights"] = list(service_module.FUSION_WEIGHTS)
     out["summary"] = summary
     (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)

@@ -118,7 +118,11 @@ def context_line(title: str, heading: str, page: int | None) -> str:
         if page:
             context = f"{context} (page {page})" if context else f"page {page}"
         return context
-    parts = [title] if title and not heading.startswith(title) else []
+    # The title adds something only when the trail does not already start with it (a web page's
+    # <title> "4. More Control Flow Tools — Python 3.11 documentation" and its <h1> name the same).
+    top, low = heading.split(" > ", 1)[0].lower(), title.lower()
+    same = top == low or (len(top) >= 8 and top in low) or (len(low) >= 8 and low in top)
+    parts = [title] if title and not same else []
     if heading:
         parts.append(heading)
     return " > ".join(parts)

@@ -35,6 +35,8 @@ CANDIDATES = 60  # per retriever, before fusion
 # Ranked neighbours of one file merge into one passage of at most this many chunks. On the dev
 # set answer-in-top-5 goes 0.85 (1) -> 0.90 (2) -> 0.95 (3); 2 keeps passages near 300 tokens.
 MAX_PASSAGE_CHUNKS = 2
+# Paged documents: one result per page (see merge_adjacent).
+SAME_PAGE = False
 # Small-to-big: a passage also carries this many neighbouring chunks (same file and page) on each
 # side of what was retrieved, so the model sees the sentences around a precise hit.
 WINDOW_CHUNKS = 0
@@ -79,20 +81,29 @@ class Passage:
 def merge_adjacent(ranked: list[tuple[ChunkRow, float]], top_k: int) -> list[list[tuple[ChunkRow, float]]]:
     """Group ranked chunks so neighbours of one file and page become one passage (in reading
     order); a group ranks where its best chunk ranked. Returns at most ``top_k`` groups. Two
-    overlapping neighbours shown separately waste a result slot and repeat the overlap."""
+    overlapping neighbours shown separately waste a result slot and repeat the overlap. With
+    ``SAME_PAGE`` a paged document's page is one result: a further chunk of a page already
+    listed joins it (while there is room) or is left out, so five results are five pages."""
     groups: list[list[tuple[ChunkRow, float]]] = []
     for row, score in ranked:
+        placed = False
         for g in groups:
+            first = g[0][0]
+            if first.path != row.path or first.page != row.page:
+                continue
             ords = [r.ord for r, _ in g]
-            if len(g) < MAX_PASSAGE_CHUNKS and g[0][0].path == row.path and g[0][0].page == row.page \
-                    and (row.ord == min(ords) - 1 or row.ord == max(ords) + 1):
+            adjacent = row.ord == min(ords) - 1 or row.ord == max(ords) + 1
+            if len(g) < MAX_PASSAGE_CHUNKS and (adjacent or (SAME_PAGE and row.page is not None)):
                 g.append((row, score))
                 g.sort(key=lambda rs: rs[0].ord)
+                placed = True
                 break
-        else:
-            if len(groups) == top_k:
-                continue
-            groups.append([(row, score)])
+            if SAME_PAGE and row.page is not None:
+                placed = True  # the page is listed already: no second slot for it
+                break
+        if placed or len(groups) == top_k:
+            continue
+        groups.append([(row, score)])
     return groups
 
 
@@ -148,8 +159,9 @@ class DocumentService:
         from engine.docs import chunking
 
         # v3: PDF text from PDFium and context lines with the document title; v4: no PDF contents
-        # entries. A change re-parses every file (unchanged chunks keep their vectors).
-        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 4,
+        # entries; v5: no title where the heading trail already names it. A change re-parses
+        # every file (unchanged chunks keep their vectors).
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 5,
                            **({"context": chunking.CONTEXT} if chunking.CONTEXT != "title+heading" else {})})
 
     @contextlib.contextmanager
