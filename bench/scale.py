@@ -164,10 +164,10 @@ class Sampler(threading.Thread):
         self.every = every
         self.samples: list[tuple[float, float, float, float]] = []  # (t, fraction done, rss MB, children MB)
         self.fraction = 0.0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.every):
+        while not self._halt.wait(self.every):
             try:
                 rss = self.proc.memory_info().rss / 2**20
                 kids = sum(c.memory_info().rss for c in self.proc.children(recursive=True)) / 2**20
@@ -176,7 +176,7 @@ class Sampler(threading.Thread):
             self.samples.append((time.perf_counter(), self.fraction, rss, kids))
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 
