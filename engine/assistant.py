@@ -381,6 +381,8 @@ class Assistant:
         return cloud
 
     def _remote(self, chat: Chat, plan: _Plan) -> Iterator[TurnEvent]:
+        from engine.cloud.audit import audited_stream
+
         provider = self._provider(plan.mode)
         name = getattr(provider, "name", self.config.cloud.provider)
         model = getattr(provider, "model", self.config.cloud.model)
@@ -388,8 +390,8 @@ class Assistant:
         if self._cancel.is_set():  # stopped before anything was sent
             yield Done("", None, backend=f"cloud:{name}", cancelled=True)
             return
-        # Audit first: if the record cannot be written, nothing is sent.
-        self._audit_outbound(name, model, plan)
+        # Audit first: if the record cannot be written, nothing is sent; its outcome follows the send.
+        entry = self._audit_outbound(name, model, plan)
         self._active_provider = provider
         pieces: list[str] = []
         started = time.perf_counter()
@@ -404,7 +406,8 @@ class Assistant:
 
         meta = dict(route=plan.route, provider=name, outbound_text=preview)
         try:
-            status = yield from self._pump(timed(provider.stream(plan.outbound)), pieces, restorer)
+            status = yield from self._pump(timed(audited_stream(self._audit, entry, provider.stream(plan.outbound))),
+                                           pieces, restorer)
         except GeneratorExit:
             self._save_partial(chat, pieces, [], "cancelled", **meta)
             raise
@@ -435,14 +438,14 @@ class Assistant:
                 pass
         return max(1, len(sent) // 4), max(1, len(answer) // 4)  # rough, for cost estimates only
 
-    def _audit_outbound(self, provider: str, model: str, plan: _Plan) -> None:
+    def _audit_outbound(self, provider: str, model: str, plan: _Plan) -> Any:
         if self._audit is None:
             from engine.cloud.audit import AuditLog
 
             self._audit = AuditLog()
-        self._audit.append(provider=provider, model=model, text=plan.outbound[-1]["content"],
-                           history=plan.outbound[:-1], redactions=self._routed(plan).redactions,
-                           reasons=plan.reasons, route=plan.route)
+        return self._audit.append(provider=provider, model=model, text=plan.outbound[-1]["content"],
+                                  history=plan.outbound[:-1], redactions=self._routed(plan).redactions,
+                                  reasons=plan.reasons, route=plan.route)
 
     def _record_usage(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> None:
         # Usage figures are nice to have: a failure to count must never fail an answer.

@@ -412,10 +412,10 @@ def _check_state(paths: Paths, report: Report) -> None:
                            "or restore it from a backup.")
     if paths.audit_log.exists():
         try:
-            from engine.cloud.audit import AuditLog
+            from engine.cloud.audit import CHAIN_ONLY, AuditLog
         except ImportError:
             return
-        check = AuditLog(paths.audit_log).verify()
+        check = AuditLog(paths.audit_log, keys=CHAIN_ONLY).verify()  # the chain; signatures: `hearth audit`
         report.paths["audit_log"].update(entries=check.entries, chain_ok=check.ok)
         if not check.ok:
             report.problem("error", f"The cloud audit log {paths.audit_log} was changed outside Hearth: "

@@ -2,14 +2,15 @@
 
 This is the single path by which user text leaves the machine. It refuses anything the router
 kept local, sends only the router's outbound text (and the earlier turns it allowed), appends
-the exact payload to the audit log *before* the request, restores placeholders in the streamed
-answer, and records token usage.
+the exact payload to the audit log *before* the request (and its outcome after it), restores
+placeholders in the streamed answer, and records token usage.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
+from engine.cloud.audit import audited_stream
 from engine.errors import PrivacyBlocked
 
 
@@ -31,13 +32,14 @@ def stream_cloud_answer(decision, provider, *, audit=None, usage=None, system: s
                         send_history: bool = True) -> Iterator[str]:
     """Yield the provider's answer with placeholders restored. Raises CloudError subclasses."""
     messages = outbound_messages(decision, system=system, send_history=send_history)
+    entry = None
     if audit is not None:
-        audit.append(provider=provider.name, model=provider.model, text=decision.outbound,
-                     history=[m for m in messages[:-1] if m["role"] != "system"],
-                     redactions=decision.redactions, reasons=decision.reasons, route=decision.route)
+        entry = audit.append(provider=provider.name, model=provider.model, text=decision.outbound,
+                             history=[m for m in messages[:-1] if m["role"] != "system"],
+                             redactions=decision.redactions, reasons=decision.reasons, route=decision.route)
     restorer = decision.restorer()
     try:
-        for piece in provider.stream(messages):
+        for piece in audited_stream(audit, entry, provider.stream(messages)):
             text = restorer.feed(piece)
             if text:
                 yield text
