@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -24,7 +25,9 @@ from engine.events import Citation
 from engine.chats.schema import LATEST_VERSION, MIGRATIONS
 
 Role = Literal["system", "user", "assistant"]
-Status = Literal["complete", "cancelled", "failed"]
+# streaming: being written right now (saved as it arrives); interrupted: a crash or kill ended
+# the process that was writing it (found and marked when the store is next opened).
+Status = Literal["complete", "cancelled", "failed", "streaming", "interrupted"]
 DEFAULT_TITLE = "New chat"
 
 _MESSAGE_FIELDS = ("content", "route", "provider", "outbound_text", "citations", "tokens",
@@ -100,6 +103,23 @@ def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
     return StorageError(f"The chats database {path} failed: {exc}.", "Nothing was changed; try again.")
 
 
+def writer_id() -> str:
+    """This process, as a streaming answer's ``writer``: pid and start time (pids get reused)."""
+    import psutil
+
+    return f"{os.getpid()}:{psutil.Process().create_time():.3f}"
+
+
+def writer_alive(writer: str | None) -> bool:
+    import psutil
+
+    try:
+        pid, started = (writer or "").split(":")
+        return f"{psutil.Process(int(pid)).create_time():.3f}" == started
+    except (ValueError, psutil.Error):
+        return False
+
+
 class ChatStore:
     """Conversations and their messages (see module doc)."""
 
@@ -130,6 +150,7 @@ class ChatStore:
             self._migrate()
             self._fts = self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone() is not None
+            self.interrupted_found = self._mark_interrupted()
         except sqlite3.Error as exc:
             self._conn.close()
             raise _storage_error(self.path, exc) from exc
@@ -154,6 +175,21 @@ class ChatStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+
+    def _mark_interrupted(self) -> int:
+        """Answers left 'streaming' by a process that no longer runs become 'interrupted'."""
+        rows = self._conn.execute("SELECT id, writer FROM messages WHERE status = 'streaming'").fetchall()
+        dead = [r["id"] for r in rows if not writer_alive(r["writer"])]
+        if dead:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("UPDATE messages SET status = 'interrupted', writer = NULL "
+                                       "WHERE id = ? AND status = 'streaming'", [(i,) for i in dead])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return len(dead)
 
     @property
     def schema_version(self) -> int:
@@ -279,8 +315,11 @@ class ChatStore:
                     provider: str | None = None, outbound_text: str | None = None,
                     citations: list[Citation] | None = None, tokens: int = 0,
                     tokens_per_s: float = 0.0, status: Status = "complete") -> Message:
+        """Add a message. With ``status="streaming"`` it is tagged with this process, so if the
+        process dies before :meth:`update_message` finishes it, the next open marks it interrupted."""
         if role not in ("system", "user", "assistant"):
             raise ValueError(f"unknown role {role!r}")
+        writer = writer_id() if status == "streaming" else None
         now = time.time()
         with self._write() as conn:
             if conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, chat_id)).rowcount == 0:
@@ -288,10 +327,10 @@ class ChatStore:
                                    "See your conversations with: hearth chats list")
             cur = conn.execute(
                 """INSERT INTO messages (chat_id, role, content, created, route, provider, outbound_text,
-                                         citations, tokens, tokens_per_s, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         citations, tokens, tokens_per_s, status, writer)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (chat_id, role, content, now, route, provider, outbound_text,
-                 _citations_to_json(citations), tokens, tokens_per_s, status))
+                 _citations_to_json(citations), tokens, tokens_per_s, status, writer))
             message_id = cur.lastrowid
         return self.get_message(message_id)
 
@@ -318,6 +357,8 @@ class ChatStore:
         if not changes:
             return self.get_message(message_id)
         cols = ", ".join(f"{k} = ?" for k in changes)
+        if changes.get("status") not in (None, "streaming"):
+            cols += ", writer = NULL"  # finished: no longer anyone's stream
         with self._write() as conn:
             cur = conn.execute(f"UPDATE messages SET {cols} WHERE id = ? RETURNING chat_id",
                                (*changes.values(), message_id))
@@ -326,6 +367,13 @@ class ChatStore:
                 raise ChatNotFound(f"There is no message with id {message_id}.")
             conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (time.time(), row[0]))
         return self.get_message(message_id)
+
+    def save_streaming(self, message_id: int, content: str) -> None:
+        """Replace the text of an answer that is still streaming: one statement, no re-read,
+        called for every piece (see engine/chats/partial.py)."""
+        with self._write() as conn:
+            conn.execute("UPDATE messages SET content = ? WHERE id = ? AND status = 'streaming'",
+                         (content, message_id))
 
     def delete_message(self, message_id: int) -> None:
         with self._write() as conn:
