@@ -85,9 +85,19 @@ def _citations_from_json(text: str | None) -> list[Citation]:
         return []  # a damaged citations cell must not hide the message itself
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
     text = str(exc).lower()
-    if "full" in text:
+    # SQLite reports a full disk as SQLITE_FULL, or (writing its WAL) as a plain "disk I/O error"
+    if "full" in text or ("disk i/o error" in text and _disk_nearly_full(path)):
         return StorageError(f"The disk is full: could not save to the chats database {path}.",
                             "Free some space and try again; nothing was half-saved.")
     if "locked" in text or "busy" in text:
@@ -173,7 +183,8 @@ class ChatStore:
                 self._conn.execute(f"PRAGMA user_version = {number}")
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already (full disk)
+                    self._conn.execute("ROLLBACK")
                 raise
 
     def _mark_interrupted(self) -> int:
@@ -187,7 +198,8 @@ class ChatStore:
                                        "WHERE id = ? AND status = 'streaming'", [(i,) for i in dead])
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already (full disk)
+                    self._conn.execute("ROLLBACK")
                 raise
         return len(dead)
 
