@@ -161,16 +161,22 @@ class AuditKeyStore:
         """The key, making one that signs from ``next_seq`` on if there is none (call under the
         audit log's lock, so two processes cannot both make one)."""
         key, since = self.existing()
-        if key is not None:
+        next_seq = max(1, int(next_seq))
+        if key is not None and since <= next_seq:
             return key, since
-        key, since = secrets.token_bytes(32), max(1, int(next_seq))
+        # No key yet; or the log is shorter than when the key was made (it was moved aside and a
+        # new one begins): sign from this record on, so every record of this log is checked.
+        key = key or secrets.token_bytes(32)
+        self._store(key, next_seq)
+        return key, next_seq
+
+    def _store(self, key: bytes, since: int) -> None:
         backend = usable_backend()
         try:
             backend.set_password(self.service, AUDIT_USER, json.dumps({"v": 1, "key": key.hex(), "since": since}))
         except Exception as exc:
             raise KeyringUnavailable(f"The keyring refused to store the audit key: {exc}.",
                                      "Unlock your system keyring and try again.") from exc
-        if self.existing()[0] != key:  # a backend that drops writes must not leave us signing alone
+        if self.existing() != (key, since):  # a backend that drops writes must not leave us signing alone
             raise KeyringUnavailable("The keyring did not keep the audit log's key.",
                                      "Check your system keyring, then try again.")
-        return key, since

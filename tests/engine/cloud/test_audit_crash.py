@@ -261,3 +261,17 @@ def test_processes_appending_at_once_keep_one_chain(tmp_path, hearth_home, monke
 def test_delivery_wording(exc, answered, delivered, words):
     got, detail = delivery(exc, answered)
     assert got is delivered and words in detail
+
+
+def test_a_log_moved_aside_starts_again_fully_signed(memory_keyring_backend):
+    log = AuditLog()
+    for t in ("one", "two", "three"):
+        _append(log, t)
+    key = json.loads(memory_keyring_backend.store[(AUDIT_SERVICE, AUDIT_USER)])["key"]
+    log.path.rename(log.path.with_name("audit-old.jsonl"))  # what the damaged-log hint tells people
+    log.head_path.unlink()
+    _append(log, "first of the new log")
+    stored = json.loads(memory_keyring_backend.store[(AUDIT_SERVICE, AUDIT_USER)])
+    assert stored == {"v": 1, "key": key, "since": 1}  # same key; this log is checked from its first record
+    result = log.verify()
+    assert result.ok and result.signed == 1 and _seqs(log) == [1]
