@@ -68,6 +68,13 @@ class VectorStore:
         except Exception:
             self.max_batch = 5000
 
+    def warm_up(self) -> None:
+        """Load chromadb's storage ahead of the first search (creates nothing)."""
+        try:
+            self.client.list_collections()
+        except Exception as exc:
+            raise _chroma_error(exc, opening=True) from exc
+
     @staticmethod
     def _name(cid: int) -> str:
         return f"hearth-c{cid}"

@@ -69,3 +69,11 @@ def test_an_open_failure_does_not_advise_reindexing() -> None:
     err = _chroma_error(KeyError("/home/me/.local/share/hearth/index/chroma"), opening=True)
     assert "could not be opened" in err.message
     assert "re-index" in err.hint and "no need" in err.hint and "remove the collection and add" not in err.hint
+
+
+def test_warm_up_opens_the_store_and_creates_nothing(tmp_path: Path) -> None:
+    paths = _existing_index(tmp_path / "home")
+    with DocumentService(paths, DocumentSettings()) as docs:
+        docs.vectors.warm_up()
+        names = [getattr(c, "name", c) for c in docs.vectors.client.list_collections()]
+    assert names == ["hearth-c1"]  # the warm-up used to leave an empty 'hearth-c0' behind
