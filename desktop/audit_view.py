@@ -23,8 +23,9 @@ class AuditLogDialog(QDialog):
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Time (UTC)", "Provider", "Model", "Replaced details", "Why it was allowed"])
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["Time (UTC)", "Provider", "Model", "Replaced details", "Why it was allowed",
+                                              "Outcome"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -55,19 +56,18 @@ class AuditLogDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             if "corrupt" in e:
-                cells = ["?", "", "", "", "unreadable line"]
+                cells = ["?", "", "", "", "unreadable line", ""]
             else:
+                out = e.get("outcome")
                 cells = [e.get("time", ""), e.get("provider", ""), e.get("model", ""),
-                         ", ".join(e.get("redactions", [])) or "none", "; ".join(e.get("reasons", []))]
+                         ", ".join(e.get("redactions", [])) or "none", "; ".join(e.get("reasons", [])),
+                         "no outcome recorded" if not out else
+                         ("delivered" if out.get("delivered") else "not delivered: " + str(out.get("detail", "")))]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
-        n = len(entries)
-        if not n:
-            self.summary.setText("Nothing has been sent to a cloud service from this computer.")
-        elif verdict.ok:
-            self.summary.setText(f"{n} message(s) were sent. The log is intact (each entry is chained to the one before).")
-        else:
-            self.summary.setText(f"{n} entries. Warning: the log was altered — {verdict.problem}.")
+        # What reached a provider, what did not, and whether the log is intact (engine's wording).
+        self.summary.setText(verdict.summary() if verdict.ok else
+                             f"{len(entries)} entries. Warning: the log was altered — {verdict.problem}.")
         if self.entries:
             self.table.selectRow(0)
             self._show(0)

@@ -264,6 +264,8 @@ class MessageWidget(QFrame):
             parts.append("failed")
         elif m.status == "streaming":
             parts.append("writing…")
+        elif m.status == "interrupted":  # Hearth stopped (crash, kill) while this answer streamed
+            parts.append("interrupted")
         self.stats.setText(" · ".join(parts))
         self.edit_btn.setVisible(m.role == "user" and m.id is not None)
         self.regen_btn.setVisible(self._regen_allowed and m.role == "assistant")  # last answer only

@@ -177,7 +177,7 @@ class EngineServices(QObject):
             if docs is None:
                 return False
             docs.embedder.embed(["warm up"])  # loads torch + the model and runs it once
-            docs.vectors.count(0)  # opens chromadb and its storage
+            docs.vectors.warm_up()  # opens the process's one chromadb client (no empty collection made)
             return True
 
         return self.docs_runner.submit(job, on_done=on_done, on_error=lambda e: log.warning("warm-up: %s", e))

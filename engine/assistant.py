@@ -3,8 +3,9 @@
 ``Assistant.turn(...)`` is a generator of :mod:`engine.events`: ``Routed`` → (``Citations``) →
 ``Token``* → ``Done`` | ``Failed``. It never raises into the consumer's loop: every error becomes
 a ``Failed`` event carrying the :class:`HearthError`'s message, hint and kind. The user's message
-is saved before anything else happens, so a failure never loses what they typed; a partial
-answer (cancelled, crashed model, dropped connection) is saved with its status.
+is saved before anything else happens, so a failure never loses what they typed; an answer
+is saved while it streams, before each piece is shown (a kill -9 keeps it, marked interrupted at
+the next start), and ends with its status (complete, cancelled, failed).
 
 Privacy rules enforced here (see DESIGN.md): with cloud mode off no provider is ever built;
 retrieved document chunks never leave the machine (only the routed question, and redacted
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
+from engine.chats.partial import PartialAnswer
 from engine.cloud.zones import HostEndpoint, describe, model_zone
 from engine.errors import Cancelled, CloudError, CloudUnreachable, HearthError, IndexError_, PrivacyBlocked
 from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
@@ -347,6 +349,7 @@ class Assistant:
         fit = self.host.fit_messages(self.config.model.system_prompt, history, user_content)
         yield self._routed(plan, truncated=fit.dropped_turns)
         pieces: list[str] = []
+        saver = PartialAnswer(self.chats, chat.id, citations=citations, reasons=plan.reasons)
         if collection:
             yield Citations(citations, nothing_relevant)
             if nothing_relevant:
@@ -354,17 +357,18 @@ class Assistant:
                 # documents do not cover it" may not, and then its answer looks sourced.
                 notice = nothing_found_reply(collection) + "\n\n"
                 pieces.append(notice)
+                saver.save(notice)
                 yield Token(notice)
         if self._cancel.is_set():  # stopped while retrieving or fitting: do not start the model
             yield Done("".join(pieces), None, cancelled=True)
             return
         try:
-            status = yield from self._pump(self.host.stream_chat(fit.messages), pieces, None)
+            status = yield from self._pump(self.host.stream_chat(fit.messages), pieces, None, saver)
         except GeneratorExit:  # the consumer walked away mid-answer: keep what was said
-            self._save_partial(chat, pieces, citations, "cancelled")
+            self._save_partial(saver, pieces, "cancelled")
             raise
         except HearthError:
-            self._save_partial(chat, pieces, citations, "failed")
+            self._save_partial(saver, pieces, "failed")
             raise
         stats = getattr(self.host, "last_stats", None)
         if stats is not None and getattr(stats, "cancelled", False):
@@ -372,16 +376,17 @@ class Assistant:
         tokens = getattr(stats, "tokens", 0) or 0
         tps = float(getattr(stats, "tokens_per_s", 0.0) or 0.0)
         answer = "".join(pieces)
-        msg = self.chats.add_message(chat.id, "assistant", answer, citations=citations, tokens=tokens,
-                                     tokens_per_s=tps, status=status, reasons=plan.reasons)
+        msg = saver.finish(answer, status, tokens=tokens, tokens_per_s=tps)
         self._record_usage("local", self._model_id(), getattr(stats, "prompt_tokens", 0) or 0, tokens)
         yield Done(answer, msg.id, tokens=tokens, tokens_per_s=tps,
                    ttft_s=float(getattr(stats, "ttft_s", 0.0) or 0.0),
                    backend=getattr(getattr(self.host, "info", None), "backend", "CPU"),
                    cancelled=status == "cancelled")
 
-    def _pump(self, stream: Iterator[str], pieces: list[str], restorer: Any) -> Iterator[TurnEvent]:
-        """Relay text pieces as Token events until the stream ends or the user cancels.
+    def _pump(self, stream: Iterator[str], pieces: list[str], restorer: Any,
+              saver: PartialAnswer | None = None) -> Iterator[TurnEvent]:
+        """Relay text pieces as Token events until the stream ends or the user cancels; each
+        piece is saved (``saver``) before it is shown.
 
         Returns the message status. If the consumer abandons the generator mid-answer, the
         generation is stopped (never left running in the model process)."""
@@ -394,11 +399,15 @@ class Assistant:
                 out = restorer.feed(piece) if restorer is not None else piece
                 if out:
                     pieces.append(out)
+                    if saver is not None:
+                        saver.save("".join(pieces))
                     yield Token(out)
             if restorer is not None:
                 tail = restorer.flush()
                 if tail:
                     pieces.append(tail)
+                    if saver is not None:
+                        saver.save("".join(pieces))
                     yield Token(tail)
         except Cancelled:
             status = "cancelled"
@@ -416,12 +425,10 @@ class Assistant:
             status = "cancelled"
         return status
 
-    def _save_partial(self, chat: Chat, pieces: list[str], citations: list[Citation], status: str,
-                      **meta: Any) -> None:
+    def _save_partial(self, saver: PartialAnswer, pieces: list[str], status: str) -> None:
         if pieces:
             try:
-                self.chats.add_message(chat.id, "assistant", "".join(pieces), citations=citations,
-                                       status=status, **meta)  # type: ignore[arg-type]
+                saver.finish("".join(pieces), status)
             except HearthError:
                 log.warning("could not save a partial answer", exc_info=True)
 
@@ -473,15 +480,16 @@ class Assistant:
                     first.append(time.perf_counter())
                 yield piece
 
-        meta = dict(route=plan.route, provider=name, outbound_text=preview, reasons=plan.reasons)
         self._remember_sent(chat, question, plan)
+        saver = PartialAnswer(self.chats, chat.id, route=plan.route, provider=name, outbound_text=preview,
+                              reasons=plan.reasons)
         try:
-            status = yield from self._pump(timed(exchange.stream()), pieces, None)
+            status = yield from self._pump(timed(exchange.stream()), pieces, None, saver)
         except GeneratorExit:
-            self._save_partial(chat, pieces, [], "cancelled", **meta)
+            self._save_partial(saver, pieces, "cancelled")
             raise
         except HearthError:
-            self._save_partial(chat, pieces, [], "failed", **meta)
+            self._save_partial(saver, pieces, "failed")
             raise
         finally:
             self._active_provider = None
@@ -490,8 +498,7 @@ class Assistant:
         in_tok, out_tok = self._cloud_tokens(provider, preview, answer)
         decode_s = end - first[0] if first else 0.0
         tps = out_tok / decode_s if decode_s > 0 else 0.0
-        msg = self.chats.add_message(chat.id, "assistant", answer, tokens=out_tok, tokens_per_s=tps,
-                                     status=status, sent_text=exchange.raw_text, **meta)  # type: ignore[arg-type]
+        msg = saver.finish(answer, status, tokens=out_tok, tokens_per_s=tps, sent_text=exchange.raw_text)
         self._record_usage(name, getattr(provider, "model", self.config.cloud.model), in_tok, out_tok)
         yield Done(answer, msg.id, tokens=out_tok, tokens_per_s=tps,
                    ttft_s=(first[0] - started) if first else 0.0, backend=f"cloud:{name}",

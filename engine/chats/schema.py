@@ -46,7 +46,7 @@ def _v2_routing(conn: sqlite3.Connection) -> None:
         "citations TEXT NOT NULL DEFAULT '[]'",
         "tokens INTEGER NOT NULL DEFAULT 0",
         "tokens_per_s REAL NOT NULL DEFAULT 0",
-        "status TEXT NOT NULL DEFAULT 'complete'",  # complete | cancelled | failed
+        "status TEXT NOT NULL DEFAULT 'complete'",  # complete | cancelled | failed (v5: streaming | interrupted)
     ):
         conn.execute(f"ALTER TABLE messages ADD COLUMN {ddl}")
     conn.execute("CREATE INDEX conversations_order ON conversations(pinned DESC, updated DESC)")
@@ -97,5 +97,13 @@ def _v4_cloud_thread(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE conversations ADD COLUMN placeholders TEXT")
 
 
-MIGRATIONS: list[Migration] = [_v1_base, _v2_routing, _v3_fulltext, _v4_cloud_thread]
+def _v5_streaming(conn: sqlite3.Connection) -> None:
+    # Answers are saved while they stream (status 'streaming'); ``writer`` names the process
+    # writing one, so a later start can tell a live stream from one a crash left behind
+    # ('interrupted'). The partial index keeps that check cheap on a long history.
+    conn.execute("ALTER TABLE messages ADD COLUMN writer TEXT")
+    conn.execute("CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'")
+
+
+MIGRATIONS: list[Migration] = [_v1_base, _v2_routing, _v3_fulltext, _v4_cloud_thread, _v5_streaming]
 LATEST_VERSION = len(MIGRATIONS)

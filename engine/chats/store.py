@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -24,7 +25,9 @@ from engine.events import Citation
 from engine.chats.schema import LATEST_VERSION, MIGRATIONS
 
 Role = Literal["system", "user", "assistant"]
-Status = Literal["complete", "cancelled", "failed"]
+# streaming: being written right now (saved as it arrives); interrupted: a crash or kill ended
+# the process that was writing it (found and marked when the store is next opened).
+Status = Literal["complete", "cancelled", "failed", "streaming", "interrupted"]
 DEFAULT_TITLE = "New chat"
 
 _MESSAGE_FIELDS = ("content", "route", "provider", "outbound_text", "citations", "tokens",
@@ -85,9 +88,19 @@ def _citations_from_json(text: str | None) -> list[Citation]:
         return []  # a damaged citations cell must not hide the message itself
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
     text = str(exc).lower()
-    if "full" in text:
+    # SQLite reports a full disk as SQLITE_FULL, or (writing its WAL) as a plain "disk I/O error"
+    if "full" in text or ("disk i/o error" in text and _disk_nearly_full(path)):
         return StorageError(f"The disk is full: could not save to the chats database {path}.",
                             "Free some space and try again; nothing was half-saved.")
     if "locked" in text or "busy" in text:
@@ -101,6 +114,23 @@ def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
         return StorageError(f"Cannot write the chats database {path}: {exc}.",
                             "Check that the folder exists and that you may write to it.")
     return StorageError(f"The chats database {path} failed: {exc}.", "Nothing was changed; try again.")
+
+
+def writer_id() -> str:
+    """This process, as a streaming answer's ``writer``: pid and start time (pids get reused)."""
+    import psutil
+
+    return f"{os.getpid()}:{psutil.Process().create_time():.3f}"
+
+
+def writer_alive(writer: str | None) -> bool:
+    import psutil
+
+    try:
+        pid, started = (writer or "").split(":")
+        return f"{psutil.Process(int(pid)).create_time():.3f}" == started
+    except (ValueError, psutil.Error):
+        return False
 
 
 class ChatStore:
@@ -133,6 +163,7 @@ class ChatStore:
             self._migrate()
             self._fts = self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone() is not None
+            self.interrupted_found = self._mark_interrupted()
         except sqlite3.Error as exc:
             self._conn.close()
             raise _storage_error(self.path, exc) from exc
@@ -155,8 +186,25 @@ class ChatStore:
                 self._conn.execute(f"PRAGMA user_version = {number}")
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already (full disk)
+                    self._conn.execute("ROLLBACK")
                 raise
+
+    def _mark_interrupted(self) -> int:
+        """Answers left 'streaming' by a process that no longer runs become 'interrupted'."""
+        rows = self._conn.execute("SELECT id, writer FROM messages WHERE status = 'streaming'").fetchall()
+        dead = [r["id"] for r in rows if not writer_alive(r["writer"])]
+        if dead:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("UPDATE messages SET status = 'interrupted', writer = NULL "
+                                       "WHERE id = ? AND status = 'streaming'", [(i,) for i in dead])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:  # SQLite may have rolled back already (full disk)
+                    self._conn.execute("ROLLBACK")
+                raise
+        return len(dead)
 
     @property
     def schema_version(self) -> int:
@@ -289,8 +337,11 @@ class ChatStore:
                     citations: list[Citation] | None = None, tokens: int = 0,
                     tokens_per_s: float = 0.0, status: Status = "complete",
                     sent_text: str | None = None, reasons: list[str] | None = None) -> Message:
+        """Add a message. With ``status="streaming"`` it is tagged with this process, so if the
+        process dies before :meth:`update_message` finishes it, the next open marks it interrupted."""
         if role not in ("system", "user", "assistant"):
             raise ValueError(f"unknown role {role!r}")
+        writer = writer_id() if status == "streaming" else None
         now = time.time()
         with self._write() as conn:
             if conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, chat_id)).rowcount == 0:
@@ -298,11 +349,12 @@ class ChatStore:
                                    "See your conversations with: hearth chats list")
             cur = conn.execute(
                 """INSERT INTO messages (chat_id, role, content, created, route, provider, outbound_text,
-                                         citations, tokens, tokens_per_s, status, sent_text, reasons)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         citations, tokens, tokens_per_s, status, sent_text, reasons,
+                                         writer)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (chat_id, role, content, now, route, provider, outbound_text,
                  _citations_to_json(citations), tokens, tokens_per_s, status, sent_text,
-                 json.dumps(list(reasons or []), ensure_ascii=False)))
+                 json.dumps(list(reasons or []), ensure_ascii=False), writer))
             message_id = cur.lastrowid
         return self.get_message(message_id)
 
@@ -331,6 +383,8 @@ class ChatStore:
         if not changes:
             return self.get_message(message_id)
         cols = ", ".join(f"{k} = ?" for k in changes)
+        if changes.get("status") not in (None, "streaming"):
+            cols += ", writer = NULL"  # finished: no longer anyone's stream
         with self._write() as conn:
             cur = conn.execute(f"UPDATE messages SET {cols} WHERE id = ? RETURNING chat_id",
                                (*changes.values(), message_id))
@@ -339,6 +393,13 @@ class ChatStore:
                 raise ChatNotFound(f"There is no message with id {message_id}.")
             conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (time.time(), row[0]))
         return self.get_message(message_id)
+
+    def save_streaming(self, message_id: int, content: str) -> None:
+        """Replace the text of an answer that is still streaming: one statement, no re-read,
+        called for every piece (see engine/chats/partial.py)."""
+        with self._write() as conn:
+            conn.execute("UPDATE messages SET content = ? WHERE id = ? AND status = 'streaming'",
+                         (content, message_id))
 
     def delete_message(self, message_id: int) -> None:
         with self._write() as conn:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterator
 
+from engine.cloud.audit import audited_stream
 from engine.errors import PrivacyBlocked
 from engine.prompting import alternate_roles
 
@@ -68,10 +69,11 @@ class CloudExchange:
         """Yield the answer with placeholders restored. Raises CloudError subclasses."""
         entry = self._audit()  # before anything is sent: a failed audit write raises here
         restorer = self.decision.restorer()
-        delivered = False
+        replies = self.provider.stream(self.messages)
+        if self.audit is not None and hasattr(self.audit, "record_outcome"):
+            replies = audited_stream(self.audit, entry, replies)  # delivered / failed after the send
         try:
-            for piece in self.provider.stream(self.messages):
-                delivered = True
+            for piece in replies:
                 self.raw.append(piece)
                 text = restorer.feed(piece)
                 if text:
@@ -80,17 +82,7 @@ class CloudExchange:
             if tail:
                 yield tail
         finally:
-            self._record_outcome(entry, delivered)
             self._record_usage()
-
-    def _record_outcome(self, entry: Any, delivered: bool) -> None:
-        record = getattr(self.audit, "record_outcome", None)
-        if entry is None or record is None:
-            return
-        try:
-            record(entry, delivered)
-        except Exception:  # the request already happened; a failed note must not hide the answer
-            log.warning("could not record the outcome of an audited request", exc_info=True)
 
     def _record_usage(self) -> None:
         if self.usage is None:

@@ -183,17 +183,19 @@ class IndexJob:
             out.put(None)
 
     def _prepare(self, f: FoundFile, rec: FileRecord | None) -> _Work:
+        if f.skip:  # decided by the walk (a link leading outside the root): never opened
+            return _Work("skipped", f, "", f.skip)
+        path = Path(f.path)
+        try:
+            formats.parser_for(path)
+        except formats.Skip as exc:  # by its type, before reading a byte (a 40 GB disk image …)
+            return _Work("skipped", f, "", str(exc), rec=rec)
         try:
             sha = sha256_file(f.path)
         except OSError as exc:
             return _Work("failed", f, reason=f"cannot read the file ({exc.strerror})")
         if rec and rec.sha256 == sha:
             return _Work("unchanged", f, sha, rec=rec)
-        path = Path(f.path)
-        try:
-            formats.parser_for(path)
-        except formats.Skip as exc:  # decided without starting the worker
-            return _Work("skipped", f, sha, str(exc), rec=rec)
         result = self.sandbox.parse(path)
         if not result.ok:
             return _Work(result.status, f, sha, result.reason, rec=rec)

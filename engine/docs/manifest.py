@@ -135,7 +135,8 @@ class Manifest:
                                 "WHERE files.collection_id=collections.id) WHERE job_state='idle'")
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back already (full disk)
+                self.db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:
@@ -150,7 +151,10 @@ class Manifest:
                 self.db.execute("COMMIT")
                 return result
             except BaseException:
-                self.db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): a second
+                # ROLLBACK would fail and hide the real error behind "no transaction is active".
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as exc:
             if any(sign in str(exc).lower() for sign in ("full", "disk i/o error")):

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import sys
 from pathlib import Path
 
+try:
+    import resource  # POSIX only
+except ImportError:  # Windows: no RLIMIT_AS; the parent's time limit still applies
+    resource = None  # type: ignore[assignment]
+
 
 def _limit_memory(megabytes: int) -> None:
+    if resource is None:
+        return
     limit = megabytes * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -57,7 +63,7 @@ def main() -> int:
     _limit_memory(megabytes)
     try:
         os.nice(5)  # parsing is background work: keep the app responsive
-    except OSError:
+    except (OSError, AttributeError):  # no os.nice on Windows
         pass
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:

@@ -138,7 +138,8 @@ class DocumentService:
         if self._vectors is None:
             from engine.docs.vectors import VectorStore
 
-            self._vectors = VectorStore(self.index_dir / "chroma")
+            # the process's one owner of this folder's chromadb client (see engine/docs/vectors.py)
+            self._vectors = VectorStore.shared(self.index_dir / "chroma")
         return self._vectors
 
     @property

@@ -3,26 +3,50 @@
 Telemetry is off and chroma never embeds anything itself: we pass our own embeddings in (no
 embedding function is attached, so chroma's default model — which downloads — is never used).
 One chroma collection per Hearth collection, cosine space; writes go in batches.
+
+One owner per process: chromadb keeps a process-wide cache of open stores, and two threads
+opening the same folder at once corrupt it (``KeyError`` / ``'RustBindingsAPI' object has no
+attribute 'bindings'`` — the app's first document question failed that way while the warm-up
+opened the store). :meth:`VectorStore.shared` hands every caller the one store of a folder, opened
+once under a lock.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from engine.errors import IndexError_, StorageError
 
+_owner_lock = threading.RLock()  # re-entrant: shared() holds it while __init__ opens the client
+_stores: dict[str, "VectorStore"] = {}
 
-def _chroma_error(exc: Exception) -> Exception:
+
+def _chroma_error(exc: Exception, *, opening: bool = False) -> Exception:
     text = str(exc)
     if any(sign in text.lower() for sign in ("full", "no space", "disk i/o error", "file too large")):
         return StorageError("The vector index could not be written: the disk is full or not writable.",
                             "Free some space and run `hearth docs reindex`; finished files are kept.")
+    if opening:  # nothing is known to be wrong with the collections themselves
+        return IndexError_(f"The vector index could not be opened ({type(exc).__name__}: {text[:300]}).",
+                           "Ask again in a moment; if it keeps failing, restart Hearth. Your collections "
+                           "are not affected, so there is no need to re-index or remove them.")
     return IndexError_(f"The vector index failed ({type(exc).__name__}: {text[:300]}).",
                        "Run `hearth docs reindex`; if it keeps failing, remove the collection and add it again.")
 
 
 class VectorStore:
+    @classmethod
+    def shared(cls, directory: Path) -> "VectorStore":
+        """The process's one store for ``directory`` (opened on first use, thread-safe)."""
+        key = str(Path(directory).resolve())
+        with _owner_lock:
+            store = _stores.get(key)
+            if store is None:
+                store = _stores[key] = cls(Path(directory))
+            return store
+
     def __init__(self, directory: Path) -> None:
         from engine.net import enforce_offline_defaults
 
@@ -32,32 +56,42 @@ class VectorStore:
 
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            self.client = chromadb.PersistentClient(
-                path=str(directory), settings=Settings(anonymized_telemetry=False, allow_reset=False))
+            with _owner_lock:  # never two chromadb opens at once in this process
+                self.client = chromadb.PersistentClient(
+                    path=str(directory), settings=Settings(anonymized_telemetry=False, allow_reset=False))
         except Exception as exc:
-            raise _chroma_error(exc) from exc
+            raise _chroma_error(exc, opening=True) from exc
         self._collections: dict[int, Any] = {}
+        self._coll_lock = threading.Lock()
         try:
             self.max_batch = int(self.client.get_max_batch_size())
         except Exception:
             self.max_batch = 5000
+
+    def warm_up(self) -> None:
+        """Load chromadb's storage ahead of the first search (creates nothing)."""
+        try:
+            self.client.list_collections()
+        except Exception as exc:
+            raise _chroma_error(exc, opening=True) from exc
 
     @staticmethod
     def _name(cid: int) -> str:
         return f"hearth-c{cid}"
 
     def _coll(self, cid: int) -> Any:
-        coll = self._collections.get(cid)
-        if coll is None:
-            try:
-                coll = self.client.get_or_create_collection(
-                    self._name(cid), embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine", "ef_construction": 128, "ef_search": 96,
-                                            "max_neighbors": 16}})
-            except Exception as exc:
-                raise _chroma_error(exc) from exc
-            self._collections[cid] = coll
-        return coll
+        with self._coll_lock:  # the indexer and a search may ask for a new collection at once
+            coll = self._collections.get(cid)
+            if coll is None:
+                try:
+                    coll = self.client.get_or_create_collection(
+                        self._name(cid), embedding_function=None,
+                        configuration={"hnsw": {"space": "cosine", "ef_construction": 128, "ef_search": 96,
+                                                "max_neighbors": 16}})
+                except Exception as exc:
+                    raise _chroma_error(exc) from exc
+                self._collections[cid] = coll
+            return coll
 
     # chromadb's native upsert holds the GIL for the whole call; in the desktop app a 4096-vector
     # call froze the UI thread for ~200-300 ms. Small calls bound that stall at little cost.
@@ -117,8 +151,10 @@ class VectorStore:
             raise _chroma_error(exc) from exc
 
     def drop(self, cid: int) -> None:
-        self._collections.pop(cid, None)
+        with self._coll_lock:
+            self._collections.pop(cid, None)
         try:
             self.client.delete_collection(self._name(cid))
         except Exception:  # not there: nothing to drop
             pass
+

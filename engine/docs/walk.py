@@ -3,7 +3,11 @@
 Ignored: hidden files and folders (".git", ".venv", ...), dependency and cache folders
 (``node_modules``, ``__pycache__``), anything matching a configured glob (matched against the
 name and against the path relative to the root), and anything that is not a regular file
-(sockets, FIFOs, devices: reading them can block forever).
+(sockets, FIFOs, devices: reading them can block forever). Symlinked folders are not followed.
+
+A symlinked *file* is indexed only if it points inside the root it was found under: a link to
+``~/.ssh/id_rsa`` dropped into a shared folder must not put that key into the index (and from
+there into answers). Such links are reported as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -24,16 +28,24 @@ class FoundFile:
     root: str      # the collection root it was found under
     size: int
     mtime_ns: int
+    skip: str = ""  # why it must not be read (a link leading outside the root); "" = index it
 
 
 def _ignored(name: str, rel: str, globs: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
 
 
+def _outside(path: str, real_root: str) -> bool:
+    """True when the symlink ``path`` resolves to somewhere outside ``real_root``."""
+    target = os.path.realpath(path)
+    return target != real_root and not target.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def walk_roots(roots: list[str], globs: list[str], excludes: list[str] = ()) -> Iterator[FoundFile]:  # type: ignore[assignment]
     seen: set[str] = set(excludes)  # removed by the person: never yielded, never descended into
     excluded = set(excludes)
     for root in roots:
+        real_root = os.path.realpath(root)
         try:
             st = os.stat(root)
         except OSError:
@@ -64,7 +76,9 @@ def walk_roots(roots: list[str], globs: list[str], excludes: list[str] = ()) -> 
                 if not stat.S_ISREG(st.st_mode) or full in seen:
                     continue
                 seen.add(full)
-                yield FoundFile(full, root, st.st_size, st.st_mtime_ns)
+                skip = ("a link to a file outside this collection's folder (not followed)"
+                        if os.path.islink(full) and _outside(full, real_root) else "")
+                yield FoundFile(full, root, st.st_size, st.st_mtime_ns, skip)
 
 
 def normalise_root(path: str | Path) -> str:

@@ -7,23 +7,31 @@ tokens; while a (possibly long) prompt is evaluated, llama.cpp's abort callback 
 flag between graph nodes, so a cancel lands within milliseconds even mid-prefill. The callback
 is installed only for the prefill: per-token decoding is short, and a Python callback per graph
 node would slow it measurably.
+
+A chat template is code from the model file. Rendering it runs under a time limit
+(``spec["render_timeout_s"]``, a ``SIGALRM`` timer where the platform has one): a template with
+huge loops ends with a ``TemplateTimeout`` error instead of wedging the process. The parent keeps
+its own, longer deadline and kills the process if even that passes (no timer on Windows).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import signal
+import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 # A plain ChatML template, used only when the GGUF carries none and no override was given.
 FALLBACK_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content']"
     " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+RENDER_TIMEOUT_S = 10.0  # formatting one conversation takes milliseconds; a template never needs this long
 FLUSH_S = 0.02  # batch text pieces sent after the first for this long (50 updates/s is smooth)
 GPU_BACKENDS = ("CUDA", "ROCm", "HIP", "Metal", "Vulkan", "SYCL", "OpenCL", "CANN", "MUSA", "Kompute")
 
@@ -65,6 +73,32 @@ class TemplateInvalid(ValueError):
     """The chat template does not compile: not a memory problem, so loading is not retried."""
 
 
+class TemplateTimeout(Exception):
+    """Rendering the chat template ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> "Iterator[None]":
+    """Raise :class:`TemplateTimeout` in this (main) thread after ``seconds``; no-op where the
+    platform has no interval timer (the parent's deadline covers that case)."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expired(_signum: int, _frame: Any) -> None:
+        raise TemplateTimeout(f"formatting the conversation with the chat template took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class _Worker:
     """Owns the Llama object and its chat formatter; one request at a time."""
 
@@ -101,6 +135,7 @@ class _Worker:
         except Exception as exc:  # jinja2.TemplateSyntaxError and friends
             raise TemplateInvalid(f"the chat template (from {source}) is not valid: {exc}") from exc
         self.template_source = source
+        self.render_timeout_s = float(spec.get("render_timeout_s") or RENDER_TIMEOUT_S)
         self.vocab = model.vocab
         n_layer = llama_cpp.llama_model_n_layer(model.model)
         offload = bool(llama_cpp.llama_supports_gpu_offload())
@@ -122,7 +157,8 @@ class _Worker:
         # Whole-prompt rendering and tokenising, exactly as llama-cpp-python's own chat handler
         # does (special=True, no extra BOS): earlier turns render identically turn after turn, so
         # the tokens of a follow-up prompt start with the tokens already in the KV cache.
-        prompt = self.formatter(messages=messages).prompt
+        with time_limit(self.render_timeout_s):
+            prompt = self.formatter(messages=messages).prompt
         return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def prefill(self, tokens: list[int], cancel: Any) -> int | None:
@@ -162,6 +198,7 @@ class _Worker:
         if not tokens:
             conn.send(("error", "ValueError", "the chat template produced an empty prompt"))
             return
+        conn.send(("prompt", len(tokens)))  # formatted in time: from here on the parent waits for tokens
         n_ctx = llm.n_ctx()
         if len(tokens) >= n_ctx:
             conn.send(("error", "overflow", f"The conversation is {len(tokens)} tokens long; the model's "

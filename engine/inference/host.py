@@ -32,7 +32,7 @@ from typing import Any, Iterator
 from engine.config import ModelSettings
 from engine.errors import ContextOverflow, ModelCrashed, ModelError, ModelLoadError
 from engine.inference.cancel_flag import CancelFlag
-from engine.inference.child import child_main
+from engine.inference.child import RENDER_TIMEOUT_S, child_main
 from engine.inference.fitting import fit_conversation
 from engine.inference.types import FitResult, GenerationStats, LoadInfo
 from engine.models.registry import InstalledModel
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 OVERRIDES = {"temperature", "top_p", "max_tokens", "seed", "top_k", "min_p", "repeat_penalty"}
 CRASH_HINT = ("Send the message again to restart the model. If it keeps happening, choose a smaller "
               "model or lower the context size (n_ctx) in Settings.")
+TEMPLATE_HINT = ("The model's chat template is broken or hostile: set a chat template override in Settings, "
+                 "or choose another model.")
+REPLY_MARGIN_S = 20.0  # beyond the child's own render limit: tokenising, a busy machine, the pipe
 _SIGNALS = {9: "it was killed (SIGKILL), often because the system ran out of memory",
             11: "it crashed (segmentation fault)", 6: "it aborted (SIGABRT)", 15: "it was terminated"}
 
@@ -102,10 +105,14 @@ class ModelHost:
     """
 
     def __init__(self, model: InstalledModel, settings: ModelSettings, *,
-                 load_timeout_s: float = 300.0) -> None:
+                 load_timeout_s: float = 300.0, render_timeout_s: float = RENDER_TIMEOUT_S) -> None:
         self.model = model
         self.settings = settings
         self.load_timeout_s = load_timeout_s
+        # The chat template comes from the model file: formatting with it is time-bound in the
+        # child, and the parent gives up on the child (and replaces it) a margin later.
+        self.render_timeout_s = render_timeout_s
+        self.reply_deadline_s = render_timeout_s + REPLY_MARGIN_S
         self._mp = multiprocessing.get_context("spawn")
         self._cancel = CancelFlag(self._mp)  # not an mp.Event: a killed child could leave its lock held
         self._lock = threading.Lock()
@@ -182,7 +189,7 @@ class ModelHost:
         with self._locked():
             self._ensure_loaded()
             self._send(("count", msgs))
-            reply = self._recv()
+            reply = self._recv_formatted()
             if reply[0] != "count":
                 raise self._child_error(reply)
             return int(reply[1])
@@ -207,6 +214,10 @@ class ModelHost:
             self._send(("chat", messages, params))
             finished = False
             try:
+                msg = self._recv_formatted()  # ("prompt", n): formatted in time; the rest may take long
+                if msg[0] != "prompt":
+                    finished = True
+                    raise self._child_error(msg)
                 while True:
                     msg = self._recv()
                     if msg[0] == "piece":
@@ -223,6 +234,19 @@ class ModelHost:
             finally:
                 if not finished and self._proc is not None:
                     self._abandon_stream()
+
+    def _recv_formatted(self) -> tuple:
+        """The child's first reply to a request: it comes once the template is rendered, so it
+        is due within the render limit. A child that misses the deadline by far is stuck (no
+        timer on this platform, or stuck in native code): it is replaced, never waited on."""
+        try:
+            return self._recv(timeout=self.reply_deadline_s)
+        except _NoReply:
+            log.error("model process gave no answer within %.0f s of a request; ending it", self.reply_deadline_s)
+            self._kill_child()
+            raise ModelError(f"Formatting the conversation for the model took longer than "
+                             f"{self.reply_deadline_s:.0f} s, so the model process was stopped; the next request starts a fresh one.",
+                             TEMPLATE_HINT) from None
 
     def _stats(self, raw: dict, t_send: float, t_first: float | None, t_done: float) -> GenerationStats:
         n = int(raw["tokens"])
@@ -272,7 +296,8 @@ class ModelHost:
             template, source = self.model.chat_template, "model"
         return {"model_path": str(self.model.path), "n_ctx": s.n_ctx, "n_threads": threads,
                 "n_batch": s.n_batch, "n_gpu_layers": layers, "seed": s.seed,
-                "chat_template": template, "chat_template_source": source}
+                "chat_template": template, "chat_template_source": source,
+                "render_timeout_s": self.render_timeout_s}
 
     def _start(self) -> LoadInfo:
         path = Path(self.model.path)
@@ -359,7 +384,7 @@ class ModelHost:
                         if during_load:
                             raise _LoadFailed(f"loading took longer than {self.load_timeout_s:.0f} s", 0,
                                               timed_out=True)
-                        raise ModelError("The model process stopped responding.", CRASH_HINT)
+                        raise _NoReply("The model process stopped responding.", CRASH_HINT)
                     continue
             proc.join(1)
             if during_load:
@@ -376,6 +401,14 @@ class ModelHost:
         self._pending_notes.append(f"Restarted after the model process stopped unexpectedly ({how}).")
         log.error("model process for %s died: %s", self.model.id, how)
         raise ModelCrashed(f"The model process stopped unexpectedly: {how}.", CRASH_HINT)
+
+    def _kill_child(self) -> None:
+        """End a child that does not answer at once (no polite quit: it cannot read one)."""
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        self._close_handles()
 
     def _stop_child(self) -> None:
         proc = self._proc
@@ -412,6 +445,8 @@ class ModelHost:
         kind, text = (msg[1], msg[2]) if len(msg) >= 3 else ("protocol", repr(msg))
         if kind == "overflow":
             return ContextOverflow(text, "Start a new chat, shorten the message, or raise n_ctx in Settings.")
+        if kind == "TemplateTimeout":
+            return ModelError(f"The model's chat template could not format this conversation: {text}.", TEMPLATE_HINT)
         if kind in ("TemplateSyntaxError", "UndefinedError", "TemplateError", "ValueError"):
             return ModelError(f"The model's chat template could not format this conversation: {text}",
                               "Check the chat template override in Settings, or remove it.")
@@ -433,6 +468,10 @@ class _HostLock:
     def __exit__(self, *exc: object) -> None:
         self.host._owner = None
         self.host._lock.release()
+
+
+class _NoReply(ModelError):
+    """The child did not answer before a deadline (it is alive, but stuck or slow)."""
 
 
 class _LoadFailed(Exception):

@@ -14,6 +14,12 @@ Lifecycle of one pull::
 
 Partial files live in ``<models>/.partial/<sha256>.part`` with a JSON sidecar naming what they
 are; a file that fails verification is moved to ``<models>/.quarantine/`` and never registered.
+
+Nothing the hub or the command line says is trusted as a path: repo ids, file names and sha256
+values are checked before any of them names a file (no ``..``, no absolute paths, hex hashes
+only), and the final path must lie inside the models folder. The hub token goes only to the hub
+itself: when the hub sends the bytes from another origin (a CDN), the request carries no token,
+as ``huggingface_hub`` does for its own downloads.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import json
 import logging
 import os
 import queue
+import re
 import socket
 import threading
 import time
@@ -40,12 +47,57 @@ from engine.models.catalog import CatalogEntry
 from engine.models.gguf_meta import read_gguf
 from engine.models.registry import InstalledModel, ModelRecord, add_record, models_dir, records, slug
 from engine.models.storage import HASH_BLOCK, ensure_space, human_bytes
-from engine.net import hub_access, hub_http_client
+from engine.net import hub_access, hub_endpoint, hub_http_client
 
 log = logging.getLogger(__name__)
 
 CHUNK = 8 * 1024 * 1024  # like hf_hub_download (10 MB): fewer, larger writes
 READ_TIMEOUT_S = 30.0
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_HUB_ORIGINS = {("https", "huggingface.co", 443), ("https", "hf.co", 443)}
+
+
+def check_repo_id(repo: str) -> str:
+    """``owner/name`` as the hub spells repo ids; anything else could name a folder we did not mean."""
+    if not isinstance(repo, str) or not _REPO_ID.match(repo) or ".." in repo:
+        raise DownloadError(f"'{repo}' is not a model repository id.",
+                            "Use the form owner/name, e.g. HuggingFaceTB/SmolLM2-135M-Instruct-GGUF.")
+    return repo
+
+
+def check_file_name(name: str) -> str:
+    """A file name inside a repo: relative, forward slashes, no '.'/'..' parts, no control characters."""
+    bad = (not isinstance(name, str) or not name or len(name) > 1024 or name.startswith(("/", "~"))
+           or "\\" in name or ":" in name or any(ord(c) < 32 or c == "\x7f" for c in name)
+           or any(part in ("", ".", "..") for part in name.split("/")))
+    if bad:
+        raise DownloadError(f"The file name '{name}' is not a safe file name inside a repository "
+                            "(it is absolute, or climbs out with '..').",
+                            "Pick a file from the repository's own list: hearth models search <name> --files")
+    return name
+
+
+def check_sha256(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SHA256.match(value.lower()):
+        raise DownloadError(f"The checksum given for {what} is not a sha256 ('{str(value)[:80]}').",
+                            "The hub or the catalog entry is wrong; nothing was downloaded.")
+    return value.lower()
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    return u.scheme, (u.hostname or "").lower(), u.port or {"http": 80, "https": 443}.get(u.scheme, 0)
+
+
+def token_may_go_to(url: str) -> bool:
+    """The hub token goes to the hub's own origin only, never to a CDN it redirects to."""
+    return _origin(url) == _origin(hub_endpoint()) or _origin(url) in _HUB_ORIGINS
 
 
 class _Hasher:
@@ -119,6 +171,11 @@ class HubFileRef:
     size: int | None = None
     catalog_id: str | None = None
 
+    def __post_init__(self) -> None:
+        check_repo_id(self.repo)
+        check_file_name(self.file)
+        check_sha256(self.sha256, self.file)
+
     @classmethod
     def from_entry(cls, entry: CatalogEntry) -> "HubFileRef":
         return cls(entry.id, entry.repo, entry.file, entry.pinned_revision, entry.expected_sha256,
@@ -189,7 +246,8 @@ class Downloader:
         return None
 
     def _expected_hash(self, ref: HubFileRef, remote: hub.RemoteFile) -> str:
-        if ref.sha256 and remote.sha256 and ref.sha256 != remote.sha256:
+        check_sha256(remote.sha256, ref.file)  # it names the partial file: a hex digest, nothing else
+        if ref.sha256 and remote.sha256 and ref.sha256 != remote.sha256.lower():
             raise ChecksumMismatch(
                 f"The hub reports sha256 {remote.sha256[:12]}… for {ref.file} at {remote.commit[:12]}, "
                 f"but the catalog pins {ref.sha256[:12]}…; nothing was downloaded.",
@@ -198,7 +256,7 @@ class Downloader:
             raise ChecksumMismatch(
                 f"The hub reports {remote.size:,} bytes for {ref.file} but the catalog says {ref.size:,}; "
                 "nothing was downloaded.", "The catalog entry or the hub is wrong.")
-        expected = ref.sha256 or remote.sha256
+        expected = check_sha256(ref.sha256 or remote.sha256, ref.file)
         if not expected:
             raise DownloadError(f"The hub did not report a checksum for {ref.file}, so it cannot be verified.",
                                 "Hearth only installs files it can verify; pick a file stored with Git LFS.")
@@ -295,7 +353,8 @@ class Downloader:
         """One GET from ``have``; returns (bytes received, bytes on disk, restarted-from-zero)."""
         from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
-        headers = build_hf_headers(token=self.token)
+        # The token stays with the hub: a CDN the hub redirected us to never sees it.
+        headers = build_hf_headers(token=self.token if token_may_go_to(remote.url) else False)
         headers["Accept-Encoding"] = "identity"  # byte offsets must be offsets into the file itself
         if have:
             headers["Range"] = f"bytes={have}-"
@@ -381,7 +440,7 @@ class Downloader:
             sidecar.unlink(missing_ok=True)
             raise ModelLoadError(f"{ref.file} downloaded intact but is not a usable GGUF model: {exc.message} "
                                  f"It was quarantined at {bad}.", "Pick another file from the repo.") from exc
-        final = models_dir() / ref.repo.replace("/", "__") / ref.file
+        final = self._final_path(ref)
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
             with part.open("rb+") as fh:
@@ -400,10 +459,19 @@ class Downloader:
         log.info("installed %s (%d bytes, sha256 %s)", model.id, total, actual)
         return model
 
+    @staticmethod
+    def _final_path(ref: HubFileRef) -> Path:
+        root = models_dir().resolve()
+        final = root / check_repo_id(ref.repo).replace("/", "__") / check_file_name(ref.file)
+        if not final.resolve().is_relative_to(root):  # belt and braces (e.g. a symlinked folder)
+            raise DownloadError(f"{ref.file} would be saved outside the models folder; refused.",
+                                "Pick another file, or check the models folder for symlinks.")
+        return final
+
     def _quarantine(self, part: Path, name: str) -> Path:
         qdir = models_dir() / ".quarantine"
         qdir.mkdir(parents=True, exist_ok=True)
-        bad = qdir / f"{name}.{time.strftime('%Y%m%d-%H%M%S')}.bad"
+        bad = qdir / f"{Path(name).name}.{time.strftime('%Y%m%d-%H%M%S')}.bad"
         os.replace(part, bad)
         return bad
 
@@ -473,6 +541,7 @@ def partial_downloads() -> list[tuple[Path, dict]]:
 
 
 def discard_partial(sha256: str) -> None:
+    sha256 = check_sha256(sha256, "the partial download") or ""
     d = models_dir() / ".partial"
     (d / f"{sha256}.part").unlink(missing_ok=True)
     (d / f"{sha256}.json").unlink(missing_ok=True)

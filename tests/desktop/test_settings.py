@@ -126,6 +126,24 @@ def test_audit_log_viewer_shows_exact_text_and_chain_state(idle_window, qtbot):
     wait_until(lambda: "altered" in view.summary.text(), 10, "the tamper warning")
 
 
+def test_audit_log_viewer_does_not_count_an_undelivered_message_as_sent(idle_window, qtbot):
+    from engine.cloud.audit import AuditLog
+
+    log = AuditLog()
+    sent = log.append(provider="openai", model="m", text="How do rainbows form?", redactions=[], reasons=["public"])
+    log.record_outcome(sent, True, "answered")
+    lost = log.append(provider="openai", model="m", text="Why is the sky blue?", redactions=[], reasons=["public"])
+    log.record_outcome(lost, False, "could not connect to the provider: nothing was delivered")
+    dlg = idle_window.open_settings()
+    dlg.open_audit()
+    view = dlg.audit_dialog
+    wait_until(lambda: view.table.rowCount() == 2, 10, "the audit entries")
+    summary = view.summary.text()
+    assert "1 message(s) reached a cloud provider" in summary and "1 could not be delivered" in summary
+    outcomes = {view.table.item(r, 5).text() for r in range(2)}
+    assert outcomes == {"delivered", "not delivered: could not connect to the provider: nothing was delivered"}
+
+
 def test_first_run_welcome_says_what_stays_local_and_is_remembered(qapp, hearth_home, qtbot):
     w = build_window(load_config(), start=False)   # fresh home: never welcomed
     try:

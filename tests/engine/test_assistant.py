@@ -314,7 +314,13 @@ def test_full_disk_when_saving_the_answer_is_a_failed_event(assistant: Assistant
                         chats.add_message(other.id, "user", "x" * size)
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.kind == "StorageError" and "disk is full" in failed.message
-    assert [m.role for m in chats.messages(chat.id)] == ["user"]  # the question is safe, nothing half-saved
+    msgs = chats.messages(chat.id)
+    assert msgs[0].role == "user" and len(msgs) == 2  # the question is safe
+    # the answer was saved as it streamed, until the disk was full: a prefix of what was shown
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    first = next(e.text for e in events if isinstance(e, Token))
+    assert (msgs[1].role, msgs[1].status) == ("assistant", "streaming")
+    assert msgs[1].content.startswith(first) and shown.startswith(msgs[1].content)
     chats._conn.execute("PRAGMA max_page_count = 1073741823")
     assert isinstance(list(assistant.regenerate(chat.id))[-1], Done)
 

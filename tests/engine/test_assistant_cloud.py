@@ -80,7 +80,8 @@ def test_redacted_question_goes_out_without_the_email(proxy, host, chats) -> Non
         "redacted", "openai", routed.outbound_text, done.text)
     (entry,) = AuditLog().entries()
     assert entry["text"] == routed.outbound_text and entry["redactions"] == ["EMAIL"] and entry["route"] == "redacted"
-    assert AuditLog().verify().ok
+    assert entry["outcome"]["delivered"] is True
+    assert AuditLog().verify().ok and AuditLog().verify().delivered == 1
     rows = UsageStore().report(Config().cloud.prices)
     assert [(r.kind, r.provider, r.requests) for r in rows] == [("cloud", "openai", 1)] and rows[0].cost > 0
     assert not chats.get(chat.id).tainted
@@ -124,7 +125,8 @@ def test_cloud_error_fails_cleanly_then_answers_locally(proxy, host, chats) -> N
     assert isinstance(failed, Failed) and failed.kind == "CloudError", failed
     assert "server error" in failed.message and "locally" in (failed.hint or "")
     assert [m.role for m in chats.messages(chat.id)] == ["user"]  # the question is kept
-    assert len(AuditLog().entries()) == 1  # the attempt was recorded before it was made
+    (entry,) = AuditLog().entries()  # the attempt was recorded before it was made
+    assert entry["outcome"]["delivered"] is True and "HTTP 500" in entry["outcome"]["detail"]  # it arrived
 
     n_requests = len(proxy.received)
     events = list(a.regenerate(chat.id, answer_locally=True))
@@ -132,6 +134,28 @@ def test_cloud_error_fails_cleanly_then_answers_locally(proxy, host, chats) -> N
     assert len(proxy.received) == n_requests  # nothing more went out
     msgs = chats.messages(chat.id)
     assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].route == "local"
+
+
+def test_unreachable_provider_is_logged_as_not_delivered(host, chats) -> None:
+    """The app's audit view must not say a message was sent when nothing arrived."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=f"http://127.0.0.1:{port}/v1",
+                                                         max_retries=0, timeout_s=10))
+    a = Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
+                  cloud=lambda: make_provider(cfg.cloud, keys={}))
+    chat = chats.create()
+    events = list(a.turn(chat.id, "How far away is the Moon?"))
+    assert isinstance(events[-1], Failed) and events[-1].kind == "CloudError", events[-1]
+    (entry,) = AuditLog().entries()
+    assert entry["outcome"] == {"delivered": False, "time": entry["outcome"]["time"],
+                                "detail": "could not connect to the provider: nothing was delivered"}
+    result = AuditLog().verify()
+    assert result.ok and (result.delivered, result.failed) == (0, 1)
+    assert "0 message(s) reached" in result.summary() and "1 could not be delivered" in result.summary()
 
 
 def test_documents_turn_never_reaches_the_cloud(proxy, host, chats) -> None:

@@ -9,6 +9,7 @@ statuses to return before answering normally (to exercise 401/429/500 handling a
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
@@ -37,6 +38,7 @@ class AnthropicServer:
     fail: list[int] = field(default_factory=list)
     chunk_chars: int = 3   # stream the answer in small pieces so placeholders get split
     drop_after: int | None = None  # close the connection after this many text chunks (a crash)
+    delay_s: float = 0.0  # pause before each text chunk (a slow stream, so a client can be killed mid-way)
 
     def __post_init__(self) -> None:
         server = self
@@ -97,6 +99,8 @@ class AnthropicServer:
                         self.close_connection = True
                         self.connection.shutdown(2)  # vanish mid-stream, like a crashed server
                         return
+                    if server.delay_s:
+                        time.sleep(server.delay_s)
                     event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                   "delta": {"type": "text_delta", "text": text[i:i + server.chunk_chars]}})
                 event("content_block_stop", {"type": "content_block_stop", "index": 0})

@@ -23,7 +23,13 @@ content with one byte flipped while metadata still reports the true sha256), ``r
 (throttle), ``ignore_range`` (answer 200 with the whole file, as some proxies do), ``git_etags`` (HEAD
 reports a git blob id instead of the LFS sha256; model_info still has it), ``missing``
 (set of ``(repo, file)`` answered 404). Every request is recorded in
-``requests`` (method, path, range header, status, body bytes).
+``requests`` (method, path, range header, status, body bytes, and whether it carried an
+``Authorization`` header).
+
+Hostile knobs (a hub that tries to hurt the client): ``redirect_to`` (a base URL: resolve
+requests answer 302 to the same path there, as the real hub does to its CDN, with the metadata
+headers on the redirect), ``lfs_sha256`` (the sha256 the listing and HEAD report instead of the
+real one, e.g. a path like ``../../x``).
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ class RequestRecord:
     range: str | None
     status: int
     body_bytes: int = 0
+    authorization: str | None = None  # the Authorization header the client sent, if any
 
 
 class LoopbackHub:
@@ -98,6 +105,8 @@ class LoopbackHub:
         self.ignore_range = False
         self.git_etags = False
         self.missing: set[tuple[str, str]] = set()
+        self.redirect_to: str | None = None
+        self.lfs_sha256: str | None = None
         self.requests: list[RequestRecord] = []
         self._release = threading.Event()
         self._stopping = threading.Event()
@@ -195,6 +204,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # -- helpers -------------------------------------------------------------------------
+    def _record(self, status: int, range_header: str | None = None) -> RequestRecord:
+        rec = RequestRecord(self.command, self.path, range_header, status,
+                            authorization=self.headers.get("Authorization"))
+        self.hub.record(rec)
+        return rec
+
     def _send_json(self, payload: object, status: int = 200) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
@@ -203,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.hub.record(RequestRecord(self.command, self.path, None, status))
+        self._record(status)
 
     def _not_found(self, code: str, message: str, commit: str | None = None) -> None:
         body = json.dumps({"error": message}).encode()
@@ -217,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.hub.record(RequestRecord(self.command, self.path, self.headers.get("Range"), 404))
+        self._record(404, self.headers.get("Range"))
 
     def _split_repo(self, parts: list[str], marker: str) -> tuple[str, list[str]] | None:
         """``a/b/<marker>/rest`` → ("a/b", rest); repo ids are owner/name."""
@@ -286,8 +301,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, f in sorted(repo.files.items()):
             entry: dict[str, object] = {"rfilename": name}
             if blobs:
+                sha = self.hub.lfs_sha256 or f.sha256
                 entry.update(size=f.size, blobId=hashlib.sha1(f.sha256.encode()).hexdigest(),
-                             lfs={"size": f.size, "sha256": f.sha256, "pointerSize": 134})
+                             lfs={"size": f.size, "sha256": sha, "pointerSize": 134})
             siblings.append(entry)
         self._send_json({"id": repo_id, "modelId": repo_id, "sha": repo.commit, "private": False, "gated": False,
                          "disabled": False, "downloads": repo.downloads, "likes": 0, "tags": ["gguf"],
@@ -309,6 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
         f = repo.files.get(filename)
         if f is None or (repo_id, filename) in self.hub.missing:
             return self._not_found("EntryNotFound", f"{filename} does not exist at {revision}", repo.commit)
+        if self.hub.redirect_to:
+            return self._redirect(repo, f)
         start, end = 0, f.size - 1
         status = 200
         range_header = self.headers.get("Range")
@@ -321,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Range", f"bytes */{f.size}")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                self.hub.record(RequestRecord(self.command, self.path, range_header, 416))
+                self._record(416, range_header)
                 return
             status = 206
         length = end - start + 1
@@ -330,8 +348,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.hub.git_etags:  # like a mirror that only reports the git blob id
             self.send_header("ETag", f'"{hashlib.sha1(f.sha256.encode()).hexdigest()}"')
         else:
-            self.send_header("ETag", f'"{f.sha256}"')
-            self.send_header("X-Linked-Etag", f'"{f.sha256}"')
+            sha = self.hub.lfs_sha256 or f.sha256
+            self.send_header("ETag", f'"{sha}"')
+            self.send_header("X-Linked-Etag", f'"{sha}"')
             self.send_header("X-Linked-Size", str(f.size))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Type", "application/octet-stream")
@@ -339,13 +358,25 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{f.size}")
         self.end_headers()
-        rec = RequestRecord(self.command, self.path, range_header, status)
-        self.hub.record(rec)
+        rec = self._record(status, range_header)
         if self.command == "HEAD":
             return
         if start == 0:
             repo.downloads += 1
         self._stream(f, start, length, rec)
+
+    def _redirect(self, repo: HubRepo, f: HubFile) -> None:
+        """302 to another origin, like the real hub sending a file to its CDN."""
+        self.send_response(302)
+        self.send_header("Location", self.hub.redirect_to.rstrip("/") + urlsplit(self.path).path)
+        self.send_header("X-Repo-Commit", repo.commit)
+        sha = self.hub.lfs_sha256 or f.sha256
+        self.send_header("X-Linked-Etag", f'"{sha}"')
+        self.send_header("ETag", f'"{sha}"')
+        self.send_header("X-Linked-Size", str(f.size))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self._record(302, self.headers.get("Range"))
 
     def _stream(self, f: HubFile, start: int, length: int, rec: RequestRecord) -> None:
         hub = self.hub

@@ -4,6 +4,7 @@ import pytest
 
 from engine.cloud.keys import KeyStore
 from engine.errors import KeyringUnavailable
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def test_roundtrip_in_keyring(memory_keyring, hearth_home):
@@ -42,3 +43,50 @@ def test_empty_chainer_is_unusable(monkeypatch):
 def test_empty_key_refused(memory_keyring):
     with pytest.raises(KeyringUnavailable):
         KeyStore().set("openai", "   ")
+
+
+def _plaintext_backend(module: str = "keyrings.alt.file", name: str = "PlaintextKeyring"):
+    """A backend shaped like keyrings.alt's file backend (that package is not installed here)."""
+    from tests.support.memory_keyring import MemoryKeyring
+
+    cls = type(name, (MemoryKeyring,), {})
+    cls.__module__ = module
+    return cls()
+
+
+def _chainer_of(*members):
+    from keyring.backends import chainer
+
+    class Chain(chainer.ChainerBackend):
+        backends = list(members)  # what keyring's discovery would have found
+
+    return Chain()
+
+
+@pytest.mark.parametrize("backend_factory, usable", [
+    (lambda: _chainer_of(MemoryKeyring(), _plaintext_backend()), False),          # falls through to a file
+    (lambda: _chainer_of(_plaintext_backend("keyrings.alt.file", "EncryptedKeyring")), False),
+    (lambda: _chainer_of(MemoryKeyring()), True),
+    (lambda: _plaintext_backend("keyrings.alt.pyfs", "PlaintextKeyring"), False),
+    (lambda: MemoryKeyring(), True),
+])
+def test_keystore_and_doctor_apply_one_rule(backend_factory, usable, hearth_home):
+    """A chainer holding a plain-text backend is refused by KeyStore *and* reported by the doctor."""
+    import keyring
+
+    from engine import doctor
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend_factory())
+    try:
+        probe = doctor.probe_keyring()
+        if usable:
+            KeyStore().set("openai", "sk-live-key-123")
+            assert KeyStore().get("openai") == "sk-live-key-123"
+        else:
+            with pytest.raises(KeyringUnavailable):
+                KeyStore().set("openai", "sk-secret-never-on-disk")
+        assert probe["usable"] is usable
+        assert probe["plaintext"] is (not usable)
+    finally:
+        keyring.set_keyring(previous)

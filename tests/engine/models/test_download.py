@@ -22,7 +22,7 @@ from engine.models import storage
 from engine.models.catalog import CatalogEntry
 from engine.models.download import Downloader, HubFileRef, Progress, partial_downloads
 from engine.models.registry import installed_models, models_dir, records, resolve_model
-from tests.support.hub_server import LoopbackHub
+from tests.support.hub_server import LoopbackHub, loopback_hub
 
 MiB = 1024 * 1024
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -324,3 +324,56 @@ def test_sha256_from_repo_listing_when_head_has_no_lfs_etag(hub: LoopbackHub, st
     model = Downloader().pull(entry)
     assert model.sha256 == starter_entry.sha256 and model.verified
     assert any("/api/models/" in r.path and "blobs=true" in r.path for r in hub.requests)
+
+
+# -- a hostile hub -----------------------------------------------------------------------------
+
+def test_token_never_goes_to_a_redirect_host_on_another_origin(hub: LoopbackHub, starter_entry: CatalogEntry,
+                                                               starter_gguf: Path) -> None:
+    """The hub answers the resolve URL with a 302 to a "CDN" on another origin (another port):
+    the CDN gets the download without the user's token; the hub itself still gets it."""
+    with loopback_hub() as cdn:
+        cdn.add_file(starter_entry.repo, starter_entry.file, starter_gguf, commit=starter_entry.revision)
+        hub.redirect_to = cdn.endpoint
+        model = Downloader(token="hf_user_secret_token").pull(starter_entry)
+    assert model.verified and model.sha256 == starter_entry.sha256
+    assert cdn.file_gets() and all(r.authorization is None for r in cdn.requests)
+    assert any(r.authorization == "Bearer hf_user_secret_token" for r in hub.requests)
+
+
+@pytest.mark.parametrize("name", ["../../evil.gguf", "/tmp/evil.gguf", "models/../../evil.gguf",
+                                  "C:\\evil.gguf", "ok/./x.gguf", "a//b.gguf", "line\nbreak.gguf"])
+def test_file_names_that_escape_are_refused_before_any_request(hub: LoopbackHub, name: str,
+                                                               hearth_home: Path) -> None:
+    hub.add_file("someone/hostile-GGUF", name, b"GGUF" + b"\x00" * 60)
+    with pytest.raises(DownloadError) as err:
+        Downloader().pull(HubFileRef.from_hub("someone/hostile-GGUF", name))
+    assert "safe file name" in err.value.message
+    assert hub.requests == []
+    assert not any(p.name == "evil.gguf" for p in hearth_home.parent.rglob("evil.gguf"))
+
+
+@pytest.mark.parametrize("repo", ["../..", "someone/..", "/etc", "a/b/c", "someone"])
+def test_repo_ids_that_escape_are_refused(hub: LoopbackHub, repo: str) -> None:
+    with pytest.raises(DownloadError) as err:
+        Downloader().pull(HubFileRef.from_hub(repo, "model.gguf"))
+    assert "not a model repository id" in err.value.message and hub.requests == []
+
+
+def test_a_hub_naming_a_path_as_its_sha256_gets_nothing_written(hub: LoopbackHub, hearth_home: Path) -> None:
+    """The sha256 names the partial file: a hub that sends '../../x' must not choose where we write."""
+    hub.git_etags = True  # HEAD has no LFS etag, so the listing's sha256 is used …
+    hub.lfs_sha256 = "../../../../escaped"  # … and the listing lies
+    with pytest.raises(DownloadError) as err:
+        Downloader().pull(HubFileRef.from_hub("someone/tiny-GGUF", "tiny-notes.gguf"))
+    assert "not a sha256" in err.value.message
+    assert not list(hearth_home.parent.rglob("escaped*"))
+    assert hub.file_gets() == []
+
+
+def test_the_cli_refuses_a_climbing_file_name(hub: LoopbackHub, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main
+
+    assert main(["models", "pull", "someone/tiny-GGUF", "../../../etc/evil.gguf"]) != 0
+    assert "safe file name" in capsys.readouterr().err
+    assert hub.requests == []
