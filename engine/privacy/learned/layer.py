@@ -4,9 +4,10 @@ It only scores; the router's Policy decides what the scores mean (its thresholds
 message is scored: cut into windows of whole sentences (windows.py), all windows embedded in
 one engine call, every head applied to every window and to the whole message (the
 token-weighted mean of the window vectors, which is what the engine itself does for text over
-its 512-token limit), then combined per label as ``weights.json`` says — "max" for special
-categories and confidential material (one disclosing sentence is enough), "whole" for the
-personal frame (a property of the message, not of one sentence).
+its 512-token limit), then combined per label as ``weights.json`` says: "max" over windows and
+whole for every label. One disclosing sentence is enough to make a message sensitive, and one
+personal passage makes the frame personal; the whole-message vector alone dilutes a sentence
+inside public text (bench/privacy_learned.py measures both).
 """
 
 from __future__ import annotations
@@ -66,9 +67,8 @@ class LearnedLayer:
         self.embedder = embedder or Embedder(num_threads=num_threads)
         windows = self.heads.meta.get("windows", {})
         self.budget = int(windows.get("budget", DEFAULT_BUDGET))
-        self.rules: dict[str, str] = {"special": "max", "business": "max", "personal": "whole",
+        self.rules: dict[str, str] = {"special": "max", "business": "max", "personal": "max",
                                       **windows.get("combine", {})}
-        self._base_tokens: int | None = None
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -105,16 +105,11 @@ class LearnedLayer:
         return self.embedder.embed(texts)
 
     # -- scoring ------------------------------------------------------------------------------
-    def _count(self, text: str) -> int:
-        if self._base_tokens is None:
-            self._base_tokens = self.embedder.token_count("")
-        return max(1, self.embedder.token_count(text) - self._base_tokens)
-
     def unit_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw head probabilities per window (windows, heads), and the reported scores per
         window and for the whole message (heads,) before combining."""
         text = clean(text)
-        wins = make_windows(text, self._count, self.budget)
+        wins = make_windows(text, self.embedder.content_tokens, self.budget)
         if len(wins) == 1:  # short text: the window is the message itself, embedded as written
             raw = self.heads.probabilities(self._vectors([text]))
             scores = derive(raw)

@@ -9,7 +9,7 @@ import numpy as np
 
 from engine.privacy.learned.heads import CATEGORIES, HEADS, derive
 from engine.privacy.learned.training import cv
-from engine.privacy.learned.training.data import Example
+from engine.privacy.learned.training.data import FILLER, FILLER_WINDOWS, Example
 from engine.privacy.learned.training.fit import Linear, fit_logistic
 
 # Inverse regularisation strengths tried per head: the smallest whose 5-fold CV AUC is within
@@ -23,7 +23,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Dataset:
-    examples: list[Example]  # labelled examples, then the filler paragraphs
+    examples: list[Example]  # labelled examples, filler paragraphs, then their windows
     x: np.ndarray  # (n, 384) float32 embeddings
     fold: np.ndarray  # (n,) fold number 0..4
 
@@ -33,14 +33,21 @@ class Dataset:
     def langs(self) -> np.ndarray:
         return np.array([ex.lang for ex in self.examples])
 
+    def labelled(self) -> np.ndarray:
+        """Mask of the hand-written messages (figures are reported on these only)."""
+        return np.array([ex.source not in (FILLER, FILLER_WINDOWS) for ex in self.examples])
 
-def assign_folds(examples: list[Example], filler: list[Example]) -> np.ndarray:
+
+def assign_folds(examples: list[Example], filler: list[Example],
+                 windows: list[tuple[int, Example]]) -> np.ndarray:
     """Stratified by all three labels and language; filler paragraphs separately by language,
-    so every fold holds one public paragraph per language for the long-text checks."""
+    so every fold holds public paragraphs in each language for the long-text checks; a
+    paragraph's windows stay in its fold."""
     main = cv.folds([e.text for e in examples],
                     [(e.special, e.business, e.frame, e.lang) for e in examples])
     pad = cv.folds([e.text for e in filler], [e.lang for e in filler])
-    return np.concatenate([main, pad])
+    win = np.array([pad[i] for i, _ in windows], dtype=np.int64)
+    return np.concatenate([main, pad, win])
 
 
 @dataclass(frozen=True)
@@ -90,19 +97,21 @@ def oof_scores(results: dict[str, HeadResult]) -> np.ndarray:
 
 def figures(ds: Dataset, results: dict[str, HeadResult]) -> tuple[dict, dict]:
     """(recommended thresholds per reported score, CV figures) for the weights document."""
-    scores = oof_scores(results)
+    keep = ds.labelled()
+    scores = oof_scores(results)[keep]
     col = {h: scores[:, i] for i, h in enumerate(HEADS)}
-    recommended = {h: thresholds(ds.y(h), col[h]) for h in HEADS}
-    langs = ds.langs()
+    ys = {h: ds.y(h)[keep] for h in HEADS}
+    recommended = {h: thresholds(ys[h], col[h]) for h in HEADS}
+    langs = ds.langs()[keep]
     figs: dict = {"raw_heads": {h: {"C": r.c, "auc": round(r.auc_by_c[r.c], 4)}
                                 for h, r in results.items()}}
     for head in SUMMARY_HEADS:
-        y, t = ds.y(head), recommended[head]
+        y, t = ys[head], recommended[head]
         figs[head] = {**cv.summary(y, col[head], t), "by_language": {
             lang: cv.summary(y[langs == lang], col[head][langs == lang], t)
             for lang in sorted(set(langs))}}
     # each category: its own score, and how much of it the "any special" score catches
-    special = np.array([e.special for e in ds.examples])
+    special = np.array([e.special for e in ds.examples])[keep]
     figs["special_any"]["by_category"] = {}
     figs["categories"] = {}
     for c in CATEGORIES:
@@ -111,7 +120,7 @@ def figures(ds: Dataset, results: dict[str, HeadResult]) -> tuple[dict, dict]:
         figs["special_any"]["by_category"][c] = {"positives": int(mine.sum()), "recall": {
             name: round(float((col["special_any"][mine] >= t).mean()), 4)
             for name, t in recommended["special_any"].items()}}
-    raw_cats = np.stack([results[f"special.{c}"].oof for c in CATEGORIES], axis=1)
+    raw_cats = np.stack([results[f"special.{c}"].oof for c in CATEGORIES], axis=1)[keep]
     pos = special != "none"
     figs["special_top_accuracy"] = round(float(
         (np.array(CATEGORIES)[raw_cats.argmax(axis=1)][pos] == special[pos]).mean()), 4)

@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.privacy.learned.heads import HEADS, derive
 from engine.privacy.learned.training import cv
-from engine.privacy.learned.training.data import Example
+from engine.privacy.learned.training.data import FILLER, FILLER_WINDOWS, Example
 from engine.privacy.learned.training.fit import fit_logistic
 from engine.privacy.learned.training.pipeline import Dataset
 from engine.privacy.learned.windows import Window, make_windows
@@ -62,9 +62,9 @@ def score_units(probs: np.ndarray, wins: list[Window], embed_whole: np.ndarray |
 def long_texts(ds: Dataset, cs: dict[str, float], embed: Embed, count: Callable[[str], int],
                inline: bool, budget: int, select: np.ndarray | None = None) -> LongResult:
     """Out-of-fold scores of long constructs, per combination strategy."""
-    examples = [e for e in ds.examples if e.source != "filler.jsonl"]
+    examples = [e for e in ds.examples if e.source not in (FILLER, FILLER_WINDOWS)]
     n_ex = len(examples)
-    filler_idx = np.arange(n_ex, len(ds.examples))
+    filler_idx = [i for i, e in enumerate(ds.examples) if e.source == FILLER]
     chosen = np.arange(n_ex) if select is None else select
     labels = {h: np.array([examples[i].label(h) for i in chosen]) for h in HEADS}
     scores = {s: {h: np.zeros(len(chosen)) for h in HEADS} for s in STRATEGIES}
