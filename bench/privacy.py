@@ -39,13 +39,16 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out-decisions", type=Path, default=ROOT / "bench" / "out" / "privacy_decisions.jsonl")
+    ap.add_argument("--no-learned", action="store_true", help="ablation: route without the learned layer")
     args = ap.parse_args()
 
     from engine.privacy import PrivacyRouter
     from engine.privacy.evaluate import evaluate, read_items
     from engine.privacy.ner import load_nlp
 
-    router = PrivacyRouter()
+    from engine.config import PrivacySettings
+
+    router = PrivacyRouter(PrivacySettings(learned=not args.no_learned))
     t = time.perf_counter()
     router.warm_up()
     warm_s = time.perf_counter() - t
@@ -71,7 +74,7 @@ def main() -> int:
     metrics["met"] = {k: (metrics.get(k, 1.0) <= v if k.startswith(("leak", "p95")) else metrics.get(k, 0.0) >= v)
                       for k, v in TARGETS.items()}
 
-    out = ROOT / "bench" / "out" / "privacy.json"
+    out = ROOT / "bench" / "out" / ("privacy_no_learned.json" if args.no_learned else "privacy.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
     for cat, m in metrics["per_category"].items():

@@ -57,6 +57,7 @@ def main() -> int:
     ap.add_argument("--sets", nargs="+", help="only these sets (e.g. F)")
     ap.add_argument("--by", default="set", help="item field to break figures down by (set, lang, variant, category)")
     ap.add_argument("--show-leaks", action="store_true", help="print each leak's id, text and outbound")
+    ap.add_argument("--no-learned", action="store_true", help="ablation: route without the learned layer")
     args = ap.parse_args()
 
     from engine.privacy import PrivacyRouter
@@ -65,7 +66,9 @@ def main() -> int:
     items = read_items(args.data)
     if args.sets:
         items = [i for i in items if i["set"] in args.sets]
-    router = PrivacyRouter()
+    from engine.config import PrivacySettings
+
+    router = PrivacyRouter(PrivacySettings(learned=not args.no_learned))
     t = time.perf_counter()
     router.warm_up()
     warm_s = time.perf_counter() - t
@@ -84,7 +87,7 @@ def main() -> int:
     per_set = {g: block([r for r in rows if str(r[0].get(args.by, "?")) == g]) for g in groups}
     metrics = {**block(rows), "warm_up_s": round(warm_s, 2), "per_set": per_set}
 
-    out = ROOT / "bench" / "out" / "privacy_probes.json"
+    out = ROOT / "bench" / "out" / ("privacy_probes_no_learned.json" if args.no_learned else "privacy_probes.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     for name, m in per_set.items():

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self._flush_timer.timeout.connect(self._flush_tokens)
         self._build()
         self._shortcuts()
+        from desktop.doc_links import DocumentLinks
+        self.links = DocumentLinks(self)  # "Answer from" per chat, outside collections, citation clicks
         self.services.model_state.connect(self._on_model_state)
         self.services.store_ready.connect(self._on_store_ready)
         if loaded.problem is not None:
@@ -353,6 +355,7 @@ class MainWindow(QMainWindow):
         if isinstance(ev, Routed):
             w.msg.route, w.msg.provider = ev.route, ev.provider
             w.msg.outbound_text, w.msg.redactions = ev.outbound_text, list(ev.redactions)
+            w.msg.reasons = list(ev.reasons)
             w.refresh()
             if ev.truncated_turns:
                 self.statusBar().showMessage(
@@ -520,13 +523,8 @@ class MainWindow(QMainWindow):
         return self._window("documents", make)
 
     def refresh_collections(self) -> None:
-        """Fill the collection picker (needs the document service: runs on the docs thread)."""
-        def job(_j: Any) -> list[str]:
-            docs = self.services.documents()
-            return [c.name for c in docs.collections()] if docs is not None else []
-
-        self.services.docs_runner.submit(job, on_done=self.composer.set_collections,
-                                         on_error=lambda e: log.warning("collections: %s", e))
+        """Fill the collection picker (read on a worker, never behind an indexing job)."""
+        self.links.refresh()
 
     def _collection_picked(self, _i: int) -> None:
         # Load the embedder now, while the person types, rather than during the first answer.

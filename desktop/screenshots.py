@@ -145,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     _wait(lambda: dw.is_warm, 600)
     fin: list = []
     dw.indexing_finished.connect(fin.append)
-    dw.name.setText("Workshop notes")
-    dw.add_paths([str(docs)])
+    dw.new_collection("Workshop notes", [str(docs)])
     _wait(lambda: fin, 600)
     _wait(lambda: dw.selected_name() == "Workshop notes")
     _save(dw, out, "documents")
@@ -155,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     theme.apply(app, "dark")
     window.composer.set_privacy_mode("ask", "openai")
     _wait(lambda: window.composer.collection.findData("Workshop notes") >= 0)
-    window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
     window.open_chat(chats["Bike chain care"])
     _wait(lambda: len(window.chat.widgets) == 2)
+    # after opening: the chat's own "Answer from" choice is restored when it loads
+    window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
     for w in window.chat.widgets:
         w.refresh()
     _save(window, out, "main-dark")

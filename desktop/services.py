@@ -93,7 +93,7 @@ class EngineServices(QObject):
         self.model.submit(lambda job: self._load(cfg), on_done=self._loaded, on_error=self._load_failed)
 
     def _load(self, cfg: Config) -> Any:
-        from engine.inference import ModelHost
+        from engine.inference import make_host
         from engine.models.registry import resolve_model
 
         if self.host is not None:
@@ -104,7 +104,8 @@ class EngineServices(QObject):
             self.host = None
             self.assistant = None
         model = resolve_model(cfg.model.default)
-        host = ModelHost(model, cfg.model)
+        # A local model process, or the server in model.remote_url — as in the CLI.
+        host = make_host(model, cfg.model)
         info = host.load()
         self.host = host
         store = self._store_f.result(timeout=60)

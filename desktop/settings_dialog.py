@@ -100,7 +100,32 @@ class SettingsDialog(QDialog):
         self.system_prompt = QPlainTextEdit(m.system_prompt)
         self.system_prompt.setMaximumHeight(110)
         f.addRow("System prompt", self.system_prompt)
+        # A model server instead of the local process: off this machine it counts as cloud
+        # (only routed text goes there) unless the person says they trust it.
+        self.remote_url = QLineEdit(m.remote_url or "")
+        self.remote_url.setPlaceholderText("empty = run the model on this computer; or http://server:8080/v1")
+        f.addRow("Model server (optional)", self.remote_url)
+        self.remote_trusted = QCheckBox("I trust this server with private messages (it is mine or my team's)")
+        self.remote_trusted.setChecked(m.remote_trusted)
+        self.remote_trusted.setToolTip("Untrusted servers are treated like a cloud service: they only receive what "
+                                       "the privacy router lets out, and every message to them is in the audit log.")
+        f.addRow("", self.remote_trusted)
+        self.zone_note = QLabel()
+        self.zone_note.setWordWrap(True)
+        f.addRow(self.zone_note)
+        for sig in (self.remote_url.textChanged, self.remote_trusted.toggled):
+            sig.connect(self._zone_changed)
+        self._zone_changed()
         return w
+
+    def _zone_changed(self) -> None:
+        from engine.cloud.zones import describe, is_loopback_url
+
+        url = self.remote_url.text().strip()
+        zone = "this machine" if not url or is_loopback_url(url) else \
+            "trusted" if self.remote_trusted.isChecked() else "cloud"
+        self.remote_trusted.setEnabled(zone != "this machine")
+        self.zone_note.setText(f"Answers are generated on {describe(zone, url or None)}.")
 
     def _fill_models(self, current: str) -> None:
         if self.services is None:
@@ -266,7 +291,8 @@ class SettingsDialog(QDialog):
                  n_ctx=self.n_ctx.value(), n_threads=self.n_threads.value(),
                  n_gpu_layers="auto" if self.gpu_auto.isChecked() else self.gpu_layers.value(),
                  temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
-                 system_prompt=self.system_prompt.toPlainText().strip() or self.config.model.system_prompt)
+                 system_prompt=self.system_prompt.toPlainText().strip() or self.config.model.system_prompt,
+                 remote_url=self.remote_url.text().strip() or None, remote_trusted=self.remote_trusted.isChecked())
         d = data["documents"]
         d.update(embedding_model=self.embedding_model.text().strip() or self.config.documents.embedding_model,
                  chunk_tokens=self.chunk_tokens.value(), chunk_overlap=self.chunk_overlap.value(),

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
-from engine.errors import Cancelled, CloudError, HearthError, IndexError_
+from engine.cloud.zones import HostEndpoint, describe, model_zone
+from engine.errors import Cancelled, CloudError, CloudUnreachable, HearthError, IndexError_, PrivacyBlocked
 from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
-from engine.prompting import (alternate_roles, grounding_budget, history_dicts, nothing_found_reply,
-                              outbound_preview, text_counter, title_from)
+from engine.prompting import (grounding_budget, history_dicts, nothing_found_reply, outbound_preview, text_counter,
+                              title_from)
 
 if TYPE_CHECKING:
     from engine.config import Config
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Confirm = Callable[[Routed], bool]
+PRIVATE_TITLE = "Private conversation"  # shown instead of a first message that stayed here for privacy
 
 
 @dataclass
@@ -44,6 +46,8 @@ class _Plan:
     outbound: list[dict] = field(default_factory=list)
     kept_local_for_privacy: bool = False
     mode: str = "off"                    # the cloud mode in effect for this turn
+    endpoint: str = "provider"           # provider (the cloud) | host (an untrusted model server)
+    rules: list[str] = field(default_factory=list)  # privacy rule ids that decided
 
 
 def _failed(exc: BaseException) -> Failed:
@@ -148,8 +152,6 @@ class Assistant:
                 raise HearthError("There is no question to answer.", "Type a question first.")
             chat = self.chats.get(chat_id)
             msg = self.chats.add_message(chat_id, "user", text.strip())
-            if chat.title == DEFAULT_TITLE and chat.message_count == 0:
-                chat = self.chats.rename(chat_id, title_from(text) or DEFAULT_TITLE)
             return chat, msg
 
         return start
@@ -179,8 +181,14 @@ class Assistant:
             user_content, citations, nothing_relevant = self._ground(collection, question.content)
 
         # 2. Route.
-        plan = self._plan(chat, question.content, history, bool(citations) or bool(collection),
+        plan = self._plan(chat, question.content, earlier, bool(citations) or bool(collection),
                           cloud_mode, answer_locally)
+        if plan.route == "blocked":
+            raise PrivacyBlocked("This message must stay private, but your model runs on "
+                                 f"{describe(model_zone(self.config.model), self.config.model.remote_url)}: "
+                                 + "; ".join(plan.reasons) + ".",
+                                 "Mark that server trusted in Settings → Model if it is yours, or use a model on "
+                                 "this computer.")
         if plan.route != "local":
             proposed = self._routed(plan)
             if (cloud_mode or self.config.cloud.mode) == "ask":
@@ -190,11 +198,15 @@ class Assistant:
                 if not ok:
                     why = ("You chose to answer this one locally." if confirm is not None
                            else "Nothing was sent: sending needs your confirmation.")
+                    if plan.endpoint == "host":
+                        raise Cancelled("Nothing was sent to the model server.", why)
                     plan = _Plan(reasons=[why])
-        # A turn kept local for privacy, or answered from private documents (whatever the cloud
-        # mode is now), makes the conversation local-only: its history now holds private content.
+        # A turn kept local for privacy, or answered from private documents, marks the chat: the
+        # cloud never sees those turns, and follow-ups to them stay local (engine.privacy.conversation).
         if (plan.kept_local_for_privacy or citations) and not chat.tainted:
             self.chats.set_tainted(chat.id)
+        if chat.title == DEFAULT_TITLE and not earlier:
+            self.chats.rename(chat.id, self._title(question.content, plan) or DEFAULT_TITLE)
 
         # 3. Generate.
         if plan.route == "local":
@@ -204,7 +216,16 @@ class Assistant:
             yield self._routed(plan)
             if collection:
                 yield Citations(citations, nothing_relevant)
-            yield from self._remote(chat, plan)
+            try:
+                yield from self._remote(chat, question, plan)
+            except CloudUnreachable as exc:
+                # Nothing was answered (no connection at all): answer here instead of an error banner,
+                # and say so on the answer. Never for an untrusted model server: there is no "here".
+                if not self.config.cloud.fallback_local or plan.endpoint == "host":
+                    raise
+                note = f"{exc.message} It was answered on this computer instead."
+                yield from self._local(chat, question, history, user_content, _Plan(reasons=[note]), collection,
+                                       citations, nothing_relevant)
 
     # -- retrieval and routing ---------------------------------------------------------------------
 
@@ -223,51 +244,92 @@ class Assistant:
         cites = [h.citation() for h in grounded.used_hits]
         return grounded.user_content, cites, bool(grounded.nothing_relevant)
 
-    def _plan(self, chat: Chat, text: str, history: list[dict], private_context: bool,
+    def _plan(self, chat: Chat, text: str, earlier: list[Message], private_context: bool,
               cloud_mode: str | None, answer_locally: bool) -> _Plan:
         mode = cloud_mode or self.config.cloud.mode
         if mode not in ("off", "ask", "auto"):
             raise HearthError(f"Unknown cloud mode '{mode}'.", "Use off, ask or auto.")
-        if answer_locally:
-            return _Plan(reasons=["You asked for a local answer."])
-        if mode == "off":
-            return _Plan(reasons=["Cloud escalation is off."])
+        # A model server off this machine that the person has not marked trusted is treated like
+        # a cloud provider: every message goes through the router, whatever the cloud mode.
+        offsite = model_zone(self.config.model) == "cloud"
+        if not offsite:
+            if answer_locally:
+                return _Plan(reasons=["You asked for a local answer."])
+            if mode == "off":
+                return _Plan(reasons=["Cloud escalation is off."])
         if self.router is None:
-            return _Plan(reasons=["The privacy router is not available, so nothing leaves this computer."])
+            return _Plan(route="blocked" if offsite else "local",
+                         reasons=["The privacy router is not available, so nothing leaves this computer."])
         try:
-            decision = self.router.route(text, history=history, retrieved_private=private_context,
-                                         tainted=chat.tainted, user_terms=self.config.privacy.sensitive_terms)
+            decision = self.router.route(text, conversation=self._conversation(chat, earlier),
+                                         retrieved_private=private_context,
+                                         user_terms=self.config.privacy.sensitive_terms)
         except Exception:  # the router fails closed itself; this is the belt to its braces
             log.exception("router failed; keeping the turn local")
-            return _Plan(reasons=["The privacy check failed, so this stays on your computer."],
-                         kept_local_for_privacy=True)
-        reasons = list(getattr(decision, "reasons", []) or [])
+            decision = None
+        if decision is None or decision.route not in ("local", "redacted", "cloud") or \
+                (decision.route != "local" and not decision.outbound):
+            return _Plan(route="blocked" if offsite else "local", kept_local_for_privacy=True,
+                         reasons=["The privacy check gave no usable answer, so this stays on your computer."])
+        reasons = list(decision.reasons or [])
+        rules = list(getattr(decision, "rules", []) or [])
         if decision.route == "local":
-            return _Plan(reasons=reasons or ["Kept on this computer."], kept_local_for_privacy=True)
-        if decision.route not in ("redacted", "cloud") or not decision.outbound:
-            log.error("router returned an unusable decision (%s); keeping the turn local", decision.route)
-            return _Plan(reasons=["The privacy check gave no usable answer, so this stays on your computer."],
-                         kept_local_for_privacy=True)
-        outbound = []
-        if self.config.cloud.send_history:
-            outbound += self._outbound_history(decision, history)
-        outbound = alternate_roles(outbound + [{"role": "user", "content": decision.outbound}])
-        return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound, mode=mode)
+            return _Plan(route="blocked" if offsite else "local", reasons=reasons or ["Kept on this computer."],
+                         kept_local_for_privacy=True, rules=rules)
+        from engine.cloud.escalate import outbound_messages
 
-    @staticmethod
-    def _outbound_history(decision: Any, history: list[dict]) -> list[dict]:
-        """Earlier turns as the router redacted them; none if the router gave no redacted form."""
-        redacted = getattr(decision, "outbound_history", None)
-        if not redacted:
-            return []  # never fall back to the raw history: it may hold what the router removed
-        return [dict(m) for m in redacted]
+        outbound = outbound_messages(decision, send_history=self.config.cloud.send_history)
+        return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound,
+                     mode=mode if not offsite else (mode if mode == "ask" else "auto"),
+                     endpoint="host" if offsite else "provider", rules=rules)
+
+    def _title(self, text: str, plan: _Plan) -> str:
+        """A title that never shows what the router kept private: the redacted form when the first
+        message went out redacted, a neutral title when it stayed here for privacy. Without a
+        routing decision (cloud off) a light check on patterns and disclosures decides."""
+        if plan.kept_local_for_privacy:
+            return PRIVATE_TITLE
+        if plan.route == "redacted" and plan.decision is not None:
+            return title_from(plan.decision.outbound)
+        if plan.route == "cloud":
+            return title_from(text)
+        from engine.privacy.titles import looks_private
+
+        return PRIVATE_TITLE if looks_private(text, self.config.privacy.sensitive_terms) else title_from(text)
+
+    def _conversation(self, chat: Chat, earlier: list[Message]) -> Any:
+        """The chat as the router sees it: the cloud's own thread (what was sent, as sent, and
+        the replies as the provider wrote them) and the user turns the cloud never saw."""
+        from engine.privacy.conversation import Conversation
+        from engine.privacy.redact import Mapping
+
+        conv = Conversation(mapping=Mapping.from_json(chat.placeholders))
+        sent_last = False
+        for m in earlier:
+            if m.role == "user":
+                sent_last = m.sent_text is not None
+                if sent_last:
+                    conv.thread.append({"role": "user", "content": m.sent_text})
+                elif m.content.strip():
+                    conv.private_turns.append(m.content)
+                conv.last_turn_private = not sent_last
+            elif m.role == "assistant" and sent_last and m.sent_text is not None:
+                conv.thread.append({"role": "assistant", "content": m.sent_text})
+        return conv
 
     def _routed(self, plan: _Plan, truncated: int = 0) -> Routed:
+        zone = model_zone(self.config.model)
         if plan.route == "local":
-            return Routed("local", plan.reasons, truncated_turns=truncated)
+            return Routed("local", plan.reasons, truncated_turns=truncated, rules=plan.rules, zone=zone)
         types = sorted({str(r) for r in (getattr(plan.decision, "redactions", None) or [])})
-        return Routed(plan.route, plan.reasons, provider=self.config.cloud.provider,
-                      outbound_text=outbound_preview(plan.outbound), redactions=types)
+        provider = self._endpoint_name(plan)
+        return Routed(plan.route, plan.reasons, provider=provider, outbound_text=outbound_preview(plan.outbound),
+                      redactions=types, rules=plan.rules, zone="cloud")
+
+    def _endpoint_name(self, plan: _Plan) -> str:
+        if plan.endpoint == "host":
+            return HostEndpoint(self.host, self.config.model.remote_url or "").name
+        return self.config.cloud.provider
 
     # -- local generation --------------------------------------------------------------------------
 
@@ -311,7 +373,7 @@ class Assistant:
         tps = float(getattr(stats, "tokens_per_s", 0.0) or 0.0)
         answer = "".join(pieces)
         msg = self.chats.add_message(chat.id, "assistant", answer, citations=citations, tokens=tokens,
-                                     tokens_per_s=tps, status=status)
+                                     tokens_per_s=tps, status=status, reasons=plan.reasons)
         self._record_usage("local", self._model_id(), getattr(stats, "prompt_tokens", 0) or 0, tokens)
         yield Done(answer, msg.id, tokens=tokens, tokens_per_s=tps,
                    ttft_s=float(getattr(stats, "ttft_s", 0.0) or 0.0),
@@ -380,21 +442,30 @@ class Assistant:
             cloud = cloud()
         return cloud
 
-    def _remote(self, chat: Chat, plan: _Plan) -> Iterator[TurnEvent]:
-        provider = self._provider(plan.mode)
+    def _remote(self, chat: Chat, question: Message, plan: _Plan) -> Iterator[TurnEvent]:
+        """Send the routed message through the one send path (engine.cloud.escalate)."""
+        from engine.cloud.escalate import CloudExchange
+
+        if plan.endpoint == "host":
+            self._ensure_loaded()
+            provider: Any = HostEndpoint(self.host, self.config.model.remote_url or "")
+        else:
+            provider = self._provider(plan.mode)
         name = getattr(provider, "name", self.config.cloud.provider)
-        model = getattr(provider, "model", self.config.cloud.model)
         preview = outbound_preview(plan.outbound)
         if self._cancel.is_set():  # stopped before anything was sent
             yield Done("", None, backend=f"cloud:{name}", cancelled=True)
             return
-        # Audit first: if the record cannot be written, nothing is sent.
-        self._audit_outbound(name, model, plan)
+        if self._audit is None:
+            from engine.cloud.audit import AuditLog
+
+            self._audit = AuditLog()
+        exchange = CloudExchange(plan.decision, provider, audit=self._audit, usage=None,
+                                 send_history=self.config.cloud.send_history, zone="cloud")
         self._active_provider = provider
         pieces: list[str] = []
         started = time.perf_counter()
         first: list[float] = []
-        restorer = plan.decision.restorer()
 
         def timed(stream: Iterator[str]) -> Iterator[str]:
             for piece in stream:
@@ -402,9 +473,10 @@ class Assistant:
                     first.append(time.perf_counter())
                 yield piece
 
-        meta = dict(route=plan.route, provider=name, outbound_text=preview)
+        meta = dict(route=plan.route, provider=name, outbound_text=preview, reasons=plan.reasons)
+        self._remember_sent(chat, question, plan)
         try:
-            status = yield from self._pump(timed(provider.stream(plan.outbound)), pieces, restorer)
+            status = yield from self._pump(timed(exchange.stream()), pieces, None)
         except GeneratorExit:
             self._save_partial(chat, pieces, [], "cancelled", **meta)
             raise
@@ -419,11 +491,17 @@ class Assistant:
         decode_s = end - first[0] if first else 0.0
         tps = out_tok / decode_s if decode_s > 0 else 0.0
         msg = self.chats.add_message(chat.id, "assistant", answer, tokens=out_tok, tokens_per_s=tps,
-                                     status=status, **meta)  # type: ignore[arg-type]
-        self._record_usage(name, model, in_tok, out_tok)
+                                     status=status, sent_text=exchange.raw_text, **meta)  # type: ignore[arg-type]
+        self._record_usage(name, getattr(provider, "model", self.config.cloud.model), in_tok, out_tok)
         yield Done(answer, msg.id, tokens=out_tok, tokens_per_s=tps,
                    ttft_s=(first[0] - started) if first else 0.0, backend=f"cloud:{name}",
                    cancelled=status == "cancelled")
+
+    def _remember_sent(self, chat: Chat, question: Message, plan: _Plan) -> None:
+        """The question joins the cloud's thread in the form it was allowed out (also when the
+        delivery then fails: it was never private); the chat keeps its placeholders."""
+        self.chats.update_message(question.id, route=plan.route, sent_text=plan.decision.outbound)
+        self.chats.set_placeholders(chat.id, plan.decision.mapping.to_json())
 
     @staticmethod
     def _cloud_tokens(provider: Any, sent: str, answer: str) -> tuple[int, int]:
@@ -434,15 +512,6 @@ class Assistant:
             except (TypeError, ValueError, IndexError):
                 pass
         return max(1, len(sent) // 4), max(1, len(answer) // 4)  # rough, for cost estimates only
-
-    def _audit_outbound(self, provider: str, model: str, plan: _Plan) -> None:
-        if self._audit is None:
-            from engine.cloud.audit import AuditLog
-
-            self._audit = AuditLog()
-        self._audit.append(provider=provider, model=model, text=plan.outbound[-1]["content"],
-                           history=plan.outbound[:-1], redactions=self._routed(plan).redactions,
-                           reasons=plan.reasons, route=plan.route)
 
     def _record_usage(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> None:
         # Usage figures are nice to have: a failure to count must never fail an answer.

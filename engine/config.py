@@ -43,6 +43,9 @@ class ModelSettings(_Section):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     chat_template: str | None = Field(None, description="Jinja override; None = from the GGUF")
     remote_url: str | None = Field(None, description="OpenAI-compatible server instead of a local child")
+    # A server off this machine is treated like a cloud provider (only routed text goes there)
+    # unless the person marks it trusted, e.g. their team's own GPU box.
+    remote_trusted: bool = Field(False, description="the remote_url server may see private messages")
 
 
 class DocumentSettings(_Section):
@@ -72,6 +75,8 @@ class CloudSettings(_Section):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
     send_history: bool = True
+    # Auto/ask mode with the provider unreachable: answer on this computer instead of an error.
+    fallback_local: bool = True
     prices: CloudPrices = Field(default_factory=CloudPrices)
 
 
@@ -79,6 +84,7 @@ class PrivacySettings(_Section):
     sensitive_terms: list[str] = Field(default_factory=list)
     use_ner: bool = True
     judge: bool = False
+    learned: bool = Field(True, description="the learned classifiers (multilingual embedding) take part in routing")
 
 
 class AppearanceSettings(_Section):

@@ -33,6 +33,8 @@ class Routed:
     outbound_text: str | None = None  # exact text that leaves the machine (None if local)
     redactions: list[str] = field(default_factory=list)  # placeholder types only, e.g. ["EMAIL"]
     truncated_turns: int = 0         # history turns dropped to fit the context window
+    rules: list[str] = field(default_factory=list)  # ids of the privacy rules that decided
+    zone: str = "this machine"       # where the answer is generated: this machine | trusted | cloud
 
 
 @dataclass(frozen=True)

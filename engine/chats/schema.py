@@ -85,5 +85,17 @@ def _v3_fulltext(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")  # index rows from v1/v2
 
 
-MIGRATIONS: list[Migration] = [_v1_base, _v2_routing, _v3_fulltext]
+def _v4_cloud_thread(conn: sqlite3.Connection) -> None:
+    # What the cloud saw: on a user message the exact text sent (after redaction), on an assistant
+    # message the reply as the provider wrote it (placeholders not restored). NULL = never sent,
+    # so the turn is not part of the cloud's thread. Per chat, the placeholder mapping so far
+    # (it holds the originals, so it never leaves this machine).
+    conn.execute("ALTER TABLE messages ADD COLUMN sent_text TEXT")
+    # Why an answer was produced where it was (the router's reasons in words, JSON list): the Local
+    # and Cloud badges show it.
+    conn.execute("ALTER TABLE messages ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE conversations ADD COLUMN placeholders TEXT")
+
+
+MIGRATIONS: list[Migration] = [_v1_base, _v2_routing, _v3_fulltext, _v4_cloud_thread]
 LATEST_VERSION = len(MIGRATIONS)

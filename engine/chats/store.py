@@ -28,7 +28,7 @@ Status = Literal["complete", "cancelled", "failed"]
 DEFAULT_TITLE = "New chat"
 
 _MESSAGE_FIELDS = ("content", "route", "provider", "outbound_text", "citations", "tokens",
-                   "tokens_per_s", "status")
+                   "tokens_per_s", "status", "sent_text", "reasons")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Chat:
     tainted: bool = False
     model: str | None = None
     message_count: int = 0
+    placeholders: str | None = None   # JSON of the chat's placeholder mapping (engine.privacy.redact.Mapping)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Message:
     tokens: int = 0
     tokens_per_s: float = 0.0
     status: Status = "complete"
+    sent_text: str | None = None   # what the cloud saw of this message (None: it never left)
+    reasons: list[str] = field(default_factory=list)  # why it was answered where it was, in words
 
     @property
     def cancelled(self) -> bool:
@@ -206,7 +209,7 @@ class ChatStore:
     def _chat(row: sqlite3.Row) -> Chat:
         return Chat(id=row["id"], title=row["title"], created=row["created"], updated=row["updated"],
                     pinned=bool(row["pinned"]), tainted=bool(row["tainted"]), model=row["model"],
-                    message_count=row["message_count"])
+                    message_count=row["message_count"], placeholders=row["placeholders"])
 
     def create(self, title: str = DEFAULT_TITLE, *, model: str | None = None) -> Chat:
         now = time.time()
@@ -254,8 +257,13 @@ class ChatStore:
         return self._update_chat(chat_id, "pinned = ?", (int(pinned),))
 
     def set_tainted(self, chat_id: int, tainted: bool = True) -> Chat:
-        """A tainted conversation held sensitive content: the router keeps it local from now on."""
+        """A tainted conversation held private content: those turns never reach the cloud, and
+        messages that follow up on them stay local (engine.privacy.conversation)."""
         return self._update_chat(chat_id, "tainted = ?", (int(tainted),))
+
+    def set_placeholders(self, chat_id: int, mapping_json: str | None) -> Chat:
+        """The chat's placeholder mapping, so later turns reuse the same placeholders."""
+        return self._update_chat(chat_id, "placeholders = ?", (mapping_json,))
 
     def set_model(self, chat_id: int, model: str | None) -> Chat:
         return self._update_chat(chat_id, "model = ?", (model,))
@@ -273,12 +281,14 @@ class ChatStore:
         return Message(id=row["id"], chat_id=row["chat_id"], role=row["role"], content=row["content"],
                        created=row["created"], route=row["route"], provider=row["provider"],
                        outbound_text=row["outbound_text"], citations=_citations_from_json(row["citations"]),
-                       tokens=row["tokens"], tokens_per_s=row["tokens_per_s"], status=row["status"])
+                       tokens=row["tokens"], tokens_per_s=row["tokens_per_s"], status=row["status"],
+                       sent_text=row["sent_text"], reasons=json.loads(row["reasons"] or "[]"))
 
     def add_message(self, chat_id: int, role: Role, content: str, *, route: str = "local",
                     provider: str | None = None, outbound_text: str | None = None,
                     citations: list[Citation] | None = None, tokens: int = 0,
-                    tokens_per_s: float = 0.0, status: Status = "complete") -> Message:
+                    tokens_per_s: float = 0.0, status: Status = "complete",
+                    sent_text: str | None = None, reasons: list[str] | None = None) -> Message:
         if role not in ("system", "user", "assistant"):
             raise ValueError(f"unknown role {role!r}")
         now = time.time()
@@ -288,10 +298,11 @@ class ChatStore:
                                    "See your conversations with: hearth chats list")
             cur = conn.execute(
                 """INSERT INTO messages (chat_id, role, content, created, route, provider, outbound_text,
-                                         citations, tokens, tokens_per_s, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         citations, tokens, tokens_per_s, status, sent_text, reasons)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (chat_id, role, content, now, route, provider, outbound_text,
-                 _citations_to_json(citations), tokens, tokens_per_s, status))
+                 _citations_to_json(citations), tokens, tokens_per_s, status, sent_text,
+                 json.dumps(list(reasons or []), ensure_ascii=False)))
             message_id = cur.lastrowid
         return self.get_message(message_id)
 
@@ -315,6 +326,8 @@ class ChatStore:
             raise ValueError(f"cannot update {sorted(unknown)}")
         if "citations" in changes:
             changes["citations"] = _citations_to_json(changes["citations"])
+        if "reasons" in changes:
+            changes["reasons"] = json.dumps(list(changes["reasons"] or []), ensure_ascii=False)
         if not changes:
             return self.get_message(message_id)
         cols = ", ".join(f"{k} = ?" for k in changes)

@@ -56,8 +56,12 @@ def _build_assistant(cfg: "Config", chats: Any, model_id: str | None, collection
         from engine.paths import get_paths
 
         docs = DocumentService(get_paths(), cfg.documents)
+    from engine.cloud.zones import model_zone
+
     router = None
-    if cloud_mode != "off":
+    # The router is needed when the cloud may be used, and always when the model itself runs on a
+    # server off this machine that the person has not marked trusted.
+    if cloud_mode != "off" or model_zone(cfg.model) == "cloud":
         from engine.privacy.wiring import make_router
 
         # Pasted text that repeats an indexed private document stays local too; the judge, if on.

@@ -26,7 +26,8 @@ def register(subparsers: Any) -> None:
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("eval", help="route every line of a labelled JSONL set and print the metrics")
     s.add_argument("file", type=Path)
-    s.add_argument("--out", type=Path, help="write one decision per input line here")
+    s.add_argument("--out", type=Path, help="write one decision per input line here, with everything it would send")
+    s.add_argument("--by-rule", action="store_true", help="also print how often each rule decided, and its leaks")
     s.set_defaults(func=cmd_eval)
 
     p = subparsers.add_parser("cloud", help="opt-in cloud escalation: API key, connection test, status")
@@ -83,15 +84,18 @@ def cmd_check(args) -> int:
     config = _config()
     decision = _checking_router(config).route(args.text, retrieved_private=args.retrieved_private, user_terms=args.term)
     if args.json:
-        print(json.dumps({"decision": decision.route, "reasons": decision.reasons, "outbound": decision.outbound,
+        print(json.dumps({"decision": decision.route, "reasons": decision.reasons, "rules": decision.rules,
+                          "frame": decision.frame, "outbound": decision.outbound,
                           "redactions": decision.redactions, "elapsed_ms": round(decision.elapsed_ms, 2)},
                          ensure_ascii=False))
         return 0
     label = {"local": "LOCAL — stays on this computer", "redacted": "REDACTED — may be sent with placeholders",
              "cloud": "CLOUD — may be sent as is"}[decision.route]
     print(f"Decision: {label}")
+    print("Because:")
     for r in decision.reasons:
         print(f"  - {r}")
+    print(f"Rules: {', '.join(decision.rules) or '-'}" + (f" (frame: {decision.frame})" if decision.frame else ""))
     if decision.outbound is not None:
         print("Would send exactly:")
         print(decision.outbound)
@@ -111,7 +115,11 @@ def cmd_eval(args) -> int:
     for cat, m in per_cat.items():
         figures = ", ".join(f"{k}={v}" for k, v in m.items())
         print(f"{cat}: {figures}")
-    print(json.dumps({k: v for k, v in metrics.items() if k != "per_category"}))
+    if args.by_rule:
+        print(f"{'rule':<40} {'decided':>8} {'leaks':>6} {'public kept local':>18} {'public changed':>15}")
+        for rule, r in metrics.get("by_rule", {}).items():
+            print(f"{rule:<40} {r['decided']:>8} {r['leaks']:>6} {r['public_blocked']:>18} {r['public_changed']:>15}")
+    print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_category", "by_rule")}))
     return 0
 
 
@@ -162,15 +170,20 @@ def cmd_status(args) -> int:
     except KeyringUnavailable as exc:
         has_key = f"keyring unavailable: {exc.message}"
     check = AuditLog().verify()
+    from engine.cloud.zones import describe, model_zone
+
+    zone = model_zone(config.model)
     status = {"mode": cloud.mode, "provider": cloud.provider, "model": cloud.model, "base_url": cloud.base_url,
               "key_stored": has_key, "audit_entries": check.entries, "audit_ok": check.ok,
-              "audit_problem": check.problem}
+              "audit_problem": check.problem, "model_server": config.model.remote_url, "model_zone": zone}
     if args.json:
         print(json.dumps(status))
         return 0
     print(f"Cloud escalation: {cloud.mode}" + (" (nothing leaves this computer)" if cloud.mode == "off" else ""))
     print(f"Provider: {cloud.provider}, model {cloud.model}" + (f", base URL {cloud.base_url}" if cloud.base_url else ""))
     print(f"API key: {'stored in the system keyring' if has_key is True else 'not stored' if has_key is False else has_key}")
+    print(f"Chat model runs on: {describe(zone, config.model.remote_url)}"
+          + (" — it receives only what the privacy router lets out, like a cloud provider" if zone == "cloud" else ""))
     print(f"Audit log: {check.entries} entries, " + ("chain intact" if check.ok else f"BROKEN: {check.problem}"))
     return 0
 
@@ -191,7 +204,7 @@ def cmd_audit(args) -> int:
                 print(f"? unreadable line: {e['corrupt'][:80]}")
                 continue
             print(f"#{e['seq']} {e['time']} {e['provider']}/{e['model']} route={e['route']} "
-                  f"redactions={','.join(e['redactions']) or '-'}")
+                  f"zone={e.get('zone', 'cloud')} redactions={','.join(e['redactions']) or '-'}")
             print(f"   sent: {e['text']}")
             for r in e.get("reasons", []):
                 print(f"   why: {r}")

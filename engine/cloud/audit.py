@@ -64,14 +64,16 @@ class AuditLog:
             return int(entry["seq"]), str(entry["hash"])
 
     def append(self, *, provider: str, model: str, text: str, redactions: list[str], reasons: list[str],
-               history: list[dict] | None = None, route: str = "cloud") -> dict:
-        """Record one outbound request (call *before* sending it)."""
+               history: list[dict] | None = None, route: str = "cloud", zone: str = "cloud",
+               rules: list[str] | None = None) -> dict:
+        """Record one outbound request (call *before* sending it). ``zone`` is the endpoint's trust
+        zone (cloud | trusted); ``rules`` the router rule ids that allowed it."""
         with _lock:
             seq, prev = self._head()
             entry = {
                 "seq": seq + 1,
                 "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "provider": provider, "model": model, "route": route,
+                "provider": provider, "model": model, "route": route, "zone": zone, "rules": list(rules or []),
                 "text": text, "history": history or [],
                 "redactions": list(redactions), "reasons": list(reasons),
                 "prev": prev,

@@ -41,18 +41,30 @@ def long_personal(text: str, personal: bool) -> str | None:
 def lowercase_names(tokens: Iterable) -> list[str]:
     """Lower-case words the tagger reads as proper nouns that are public names or no English
     word: names typed in lower case, which the NER tends to miss."""
-    from spacy.lang.en.stop_words import STOP_WORDS
+    from engine.privacy.gazetteer import is_public_entity, stop_words
+    from engine.privacy.gazetteer import zipf as _zipf
 
-    from engine.privacy.ner import _zipf, is_public_entity
+    stops = stop_words()
 
     found: list[str] = []
     for t in tokens:
         w = t.text
-        if t.tag_ not in _PROPER_TAGS or not w.isalpha() or not w.islower() or len(w) < 3 or w in STOP_WORDS:
+        if t.tag_ not in _PROPER_TAGS or not w.isalpha() or not w.islower() or len(w) < 3 or w in stops:
             continue
-        if is_public_entity(w) or _zipf(w) < _RARE_ZIPF:
+        if (is_public_entity(w) or _zipf(w) < _RARE_ZIPF) and not _word_of_another_language(w):
             found.append(w)
     return found
+
+
+def _word_of_another_language(word: str) -> bool:
+    """"suis", "fatigué": a common word of another covered language (and much rarer in English),
+    quoted in an English request, is no name the writer typed in lower case. Brands common
+    everywhere ("netflix") still count."""
+    from engine.privacy.gazetteer import zipf
+    from engine.privacy.language import COVERED
+
+    english = zipf(word)
+    return any(zipf(word, lang) >= max(_RARE_ZIPF, english + 1.0) for lang in COVERED if lang != "en")
 
 
 def risky_redaction(personal: bool, unsure: Iterable[str]) -> str | None:

@@ -4,7 +4,8 @@ Every line is routed as if cloud escalation were ``auto``. What counts as *sent*
 outbound question plus any earlier turns the decision would send along.
 
 * leak rate — over ``sensitive`` items: anything sent for ``expect=local``, or any span found
-  in the sent text for ``redact_or_local`` (case-insensitive, whitespace folded);
+  in the sent text for ``redact_or_local``/``redacted`` (whole words, after Unicode folding:
+  NFKC, invisible characters dropped, odd spaces and hyphens made plain, case folded);
 * served rate — over ``redact_or_local``: share still sent;
 * pass rate / verbatim rate — over ``public``: share sent / share sent unchanged;
 * p95 routing latency in milliseconds.
@@ -13,7 +14,9 @@ outbound question plus any earlier turns the decision would send along.
 from __future__ import annotations
 
 import json
+import re
 import statistics
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -22,8 +25,17 @@ from engine.errors import HearthError
 from engine.privacy.router import PrivacyRouter, RouteDecision
 
 
-def _fold(s: str) -> str:
-    return " ".join(s.lower().split())
+def fold(text: str) -> str:
+    """The form spans are compared in (the router's own normaliser, then case folding)."""
+    from engine.privacy.normalize import normalise
+
+    return unicodedata.normalize("NFKC", normalise(text).text).casefold()
+
+
+def present(term: str, text: str) -> bool:
+    """``term`` appears in ``text`` as whole words, after folding; inner whitespace matches any."""
+    words = [re.escape(w) for w in fold(term).split()]
+    return bool(words) and re.search(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", fold(text)) is not None
 
 
 def read_items(path: Path) -> Iterator[dict]:
@@ -59,13 +71,36 @@ def route_item(router: PrivacyRouter, item: dict) -> RouteDecision:
                         user_terms=item.get("user_terms") or ())
 
 
+def sent_messages(decision: RouteDecision) -> list[dict]:
+    """Everything that would leave for this decision: the cloud's thread, then the message."""
+    if decision.outbound is None:
+        return []
+    return [*({"role": m["role"], "content": m["content"]} for m in decision.outbound_history),
+            {"role": "user", "content": decision.outbound}]
+
+
 def leaked(item: dict, decision: RouteDecision) -> bool:
     if decision.outbound is None:
         return False
     if item.get("expect") == "local":
         return True
-    sent = _fold(sent_text(decision))
-    return any(_fold(s) and _fold(s) in sent for s in item.get("spans") or ())
+    sent = sent_text(decision)
+    return any(present(s, sent) for s in item.get("spans") or ())
+
+
+def by_rule(items: list[dict], decisions: list[RouteDecision]) -> dict:
+    """Per rule id: how often it decided, and how often those decisions leaked or cost a public item."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"decided": 0, "leaks": 0, "public_blocked": 0,
+                                                          "public_changed": 0})
+    for item, d in zip(items, decisions):
+        public = item.get("label") == "public"
+        for rule in d.rules or ["-"]:
+            r = out[rule]
+            r["decided"] += 1
+            r["leaks"] += int(item.get("label") == "sensitive" and leaked(item, d))
+            r["public_blocked"] += int(public and d.route == "local")
+            r["public_changed"] += int(public and d.route == "redacted")
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["decided"]))
 
 
 def score(items: list[dict], decisions: list[RouteDecision]) -> dict:
@@ -74,7 +109,7 @@ def score(items: list[dict], decisions: list[RouteDecision]) -> dict:
         pairs = list(pairs)
         sens = [(i, d) for i, d in pairs if i.get("label") == "sensitive"]
         local = [(i, d) for i, d in sens if i.get("expect") == "local"]
-        rol = [(i, d) for i, d in sens if i.get("expect") == "redact_or_local"]
+        rol = [(i, d) for i, d in sens if i.get("expect") in ("redact_or_local", "redacted")]
         pub = [(i, d) for i, d in pairs if i.get("label") == "public"]
         out: dict = {"n": len(pairs)}
 
@@ -96,7 +131,7 @@ def score(items: list[dict], decisions: list[RouteDecision]) -> dict:
     lat = sorted(d.elapsed_ms for d in decisions)
     p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else 0.0
     return {**block(pairs), "p95_ms": round(p95, 2), "median_ms": round(statistics.median(lat), 2) if lat else 0.0,
-            "per_category": {c: block(v) for c, v in sorted(cats.items())}}
+            "per_category": {c: block(v) for c, v in sorted(cats.items())}, "by_rule": by_rule(items, decisions)}
 
 
 def evaluate(path: Path, out: Path | None, router: PrivacyRouter | None = None) -> dict:
@@ -108,7 +143,8 @@ def evaluate(path: Path, out: Path | None, router: PrivacyRouter | None = None) 
     items = list(read_items(path))
     decisions = [route_item(router, it) for it in items]
     if out is not None:
-        lines = [json.dumps({"id": it.get("id"), "decision": d.route, "outbound": d.outbound,
-                             "reasons": d.reasons}, ensure_ascii=False) for it, d in zip(items, decisions)]
+        lines = [json.dumps({"id": it.get("id"), "decision": d.route, "rules": d.rules, "frame": d.frame,
+                             "outbound": d.outbound, "sent": sent_messages(d), "reasons": d.reasons},
+                            ensure_ascii=False) for it, d in zip(items, decisions)]
         atomic_write_text(Path(out), "\n".join(lines) + "\n")
     return score(items, decisions)

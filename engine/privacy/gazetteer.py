@@ -1,7 +1,10 @@
-"""Word lists the entity layer consults: public entities, public firms, nationality words.
+"""The bottom module of the privacy layers: word lists and word frequencies, nothing else.
 
-All ship with Hearth (``data/``) or come from installed packages (``pycountry``; ``names``,
-which carries the US census lists of given names and surnames); nothing is downloaded. Each list is read once per process.
+Public entities, public firms, nationality words, given names and surnames, English stop words,
+and how common a word is (``zipf``). All ship with Hearth (``data/``) or come from installed
+packages (``pycountry``; ``names``, which carries the US census lists of given names and
+surnames; ``wordfreq``; spaCy's stop-word list); nothing is downloaded. Each is read once per
+process. Every other privacy module may import this one; it imports none of them.
 """
 
 from __future__ import annotations
@@ -9,6 +12,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+
+
+@lru_cache(maxsize=1 << 16)
+def zipf(word: str, lang: str = "en") -> float:
+    """How common ``word`` is in ``lang`` (Zipf scale: 0 unknown, ~3 once per million words, 7 "the")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """English function words (spaCy's list: no model needed)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 def _data(name: str) -> str:
@@ -166,9 +185,7 @@ def looks_like_full_name(surface: str) -> bool:
     if words[0] in given_names():
         return True
     # "Li Wei": in many naming orders the first word is a family name; both must be rare words then.
-    from wordfreq import zipf_frequency
-
-    return words[0] in surnames() and all(zipf_frequency(w, "en") < 4.5 for w in (words[0], words[-1]))
+    return words[0] in surnames() and all(zipf(w) < 4.5 for w in (words[0], words[-1]))
 
 
 @lru_cache(maxsize=1)

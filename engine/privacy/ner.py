@@ -17,13 +17,13 @@ Which entities are redacted:
   "I work at", "I live in" — every entity is redacted, public or not, because together with the
   writer's own situation it identifies people (where someone lives, works, studies); and
 * public places and groups are redacted too when the text *situates* someone ("the conditions
-  here", "a 4-year-old boy in Texas", "a company based in Lyon" — :mod:`engine.privacy.quasi`).
+  here", "a 6-year-old girl in Ohio", "a firm based in Ghent" — :mod:`engine.privacy.quasi`).
 
 The small model misses many names, lower-case ones especially, so sentence frames add more:
-salutations and sign-offs ("Dear Nour", "Best, Vicky"), honorifics ("Ms.yoyo"), self-introductions
-("i am belal"), organisation phrases by legal form ("snowflake inc."), all-caps runs, and words no
-English word list knows that are no typo ("wadzpay"). A lone first name in running text is a
-person even when it is also a frequent word ("If Jim puts in an order"). In personal texts,
+salutations and sign-offs ("Dear Odile", "Best, Tamsin"), honorifics, also without a space
+("Mr.okoro"), self-introductions ("i am darnell"), organisation phrases by legal form ("brightkettle
+ltd"), all-caps runs, and words no English word list knows that are no typo ("zorvia"). A lone
+first name in running text is a person even when it is also a frequent word ("If Bob sends it"). In personal texts,
 nationality words, public firms typed in lower case and brand-style names go as well. Once a
 message is known to carry private names, recall matters more than wording: rarer capitalised
 words and codes around them go too.
@@ -38,7 +38,8 @@ from functools import lru_cache
 
 from engine.errors import PrivacyBlocked
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import given_names, is_public_entity, is_term, looks_like_full_name, public_figures
+from engine.privacy.gazetteer import (given_names, is_public_entity, is_term, looks_like_full_name, public_figures,
+                                      stop_words, zipf)
 from engine.privacy.gazetteer import norm as _norm
 from engine.privacy.quasi import (asked_about, lowercase_given_names, personal_details, situated, used_as_language,
                                   work_titles)
@@ -67,9 +68,16 @@ def load_nlp():
         return _nlp
 
 
+def parse(text: str):
+    """The spaCy document for ``text`` (one message at a time through the shared pipeline)."""
+    nlp = load_nlp()
+    with _lock:
+        return nlp(text)
+
+
 # Letters, emails, CVs and someone's own text pasted to be edited.
 _CORRESPONDENCE = re.compile(
-    r"(^|\n|[\"“:]\s*)\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[ ,]+(?:mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|engr\.?\s*)?[A-Z<]|"
+    r"(^|\n|[\"“:]\s*)\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[ ,]+(?:mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?\s*)?[A-Z<]|"
     r"\b(regards|sincerely|yours truly|best wishes|many thanks|cheers|warm wishes|kind regards|thanks),?\s*\n?\s*[A-Z<][a-z]*|"
     r"\b(write|draft|compose|reply to|respond to|answer) (?:a |an |this |the )?(?:\w+ )?(letter|e-?mail|mail|message|note|reply)\b|"
     r"\b(resume|résumé|curriculum vitae|cover letter|cv)\b|"
@@ -94,11 +102,7 @@ def correspondence(text: str) -> bool:
     return bool(_CORRESPONDENCE.search(text))
 
 
-@lru_cache(maxsize=1 << 16)
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
+_zipf = zipf  # English word frequency (engine.privacy.gazetteer)
 
 
 _PROPER_TAGS = {"NNP", "NNPS"}
@@ -114,12 +118,12 @@ def _trim(ent) -> tuple[int, int] | None:
     def proper(t) -> bool:
         return t.tag_ in _PROPER_TAGS or (t.is_upper and len(t) > 1)
 
-    def sentence_verb(t) -> bool:  # "Email Rachel Zheng": a capitalised first word is often a verb
+    def sentence_verb(t) -> bool:  # "Email Ines Varga": a capitalised first word is often a verb
         first = t.i == 0 or t.doc[t.i - 1].text in _SENT_START or t.doc[t.i - 1].is_space
         return first and len(toks) > 1 and _zipf(t.text.lower()) >= 4.5 and not is_public_entity(t.text) \
-            and not looks_like_full_name(ent.text) and t.lower_ not in given_names()  # "John Smith", "'Grace Mwangi'"
+            and not looks_like_full_name(ent.text) and t.lower_ not in given_names()  # "John Smith", "'Ama Boateng'"
 
-    def name_part(t) -> bool:  # "Ravi" read as a noun, "Sayed" as a verb: capitalised, rare or a given name
+    def name_part(t) -> bool:  # "Anil" read as a noun, "Rahim" as a verb: capitalised, rare or a given name
         return t.is_title and t.tag_ in _NAME_PART_TAGS and (_zipf(t.text.lower()) < 4.0 or t.lower_ in given_names())
 
     person = ent.label_ == "PERSON"
@@ -132,7 +136,7 @@ def _trim(ent) -> tuple[int, int] | None:
     start, end = toks[0].i, toks[-1].i + 1
     if person:
         doc = ent.doc
-        # Grow over parts the model left outside: "Grace" before "Mwangi", "-Sayed" after "Al".
+        # Grow over parts the model left outside: "Ama" before "Boateng", "-Hassan" after "El".
         while start > 0 and name_part(doc[start - 1]) and doc[start - 1].whitespace_ and not sentence_verb(doc[start - 1]):
             start -= 1
         while end + 1 < len(doc) and doc[end].text in ("-", "‐") and not doc[end - 1].whitespace_ \
@@ -154,7 +158,7 @@ _AFFIXES = re.compile(r"^(counter|anti|non|over|under|multi|inter|super|semi|pre
 
 @lru_cache(maxsize=1 << 14)
 def _is_typo(word: str) -> bool:
-    """True when ``word`` is a common English word misspelt by one edit ("hospical" → "hospital")
+    """True when ``word`` is a common English word misspelt by one edit ("recieve" → "receive")
     or built from one with a prefix/suffix ("ascendingly", "counterstereotype")."""
     w = word.lower()
     for m in _AFFIXES.finditer(w):
@@ -171,7 +175,7 @@ def _is_typo(word: str) -> bool:
 
 def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
     """Words no English word list knows and that are no typo: names of small firms, people,
-    products ("wadzpay", "Allscripts"). NER misses these, in lower case especially."""
+    products ("zorvia", "Quentrix"). NER misses these, in lower case especially."""
     out: list[Finding] = []
     for t in doc:
         if not _WORDLIKE.fullmatch(t.text) or t.like_url or t.like_email:
@@ -187,7 +191,7 @@ def _unknown_words(doc, taken: list[tuple[int, int]]) -> list[Finding]:
 
 
 _HONORIFIC = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Engr|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:[ \t][A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Madam|Mx)(?:\.\s*|\s+)([A-Z]?[a-z]+(?:[ \t][A-Z][a-z]+)?|[A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
 _SALUTATION = re.compile(
     r"(?:^|[\n\"“:.!]\s*|\b)(?i:dear|hi|hello|hey|good (?:morning|afternoon|evening)),?\s+"
     r"(?!(?i:all|team|everyone|there|sir|madam|guys)\b)([A-Z][A-Za-z'-]+(?:[ \t][A-Z][A-Za-z'-]+)?)")
@@ -198,7 +202,8 @@ _SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Bes
 
 
 _ADDRESSEE = re.compile(
-    r"\b(?:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind)\s+(?:to\s+)?"
+    r"\b(?i:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind|invite|congratulate)"
+    r"\s+(?:to\s+)?"
     r"([A-Z][a-z]{2,}(?:[ \t][A-Z][a-z]{2,})?)\b(?!\s+(?:team|department|office|committee|board)\b)")
 _INITIAL_NAME = re.compile(r"\b([A-Z]\.\s?[A-Z][a-z]{2,})\b")
 _RELATION = re.compile(
@@ -206,7 +211,7 @@ _RELATION = re.compile(
     r"daughter|student|client|customer|teacher|doctor|landlord|landlady|neighbou?r|brother|sister|mother|father|"
     r"mom|mum|dad|aunt|uncle|cousin|employee|tenant|patient|fianc[eé]e?|girlfriend|boyfriend|supervisor|"
     r"professor|lawyer|accountant|assistant|intern|roommate|flatmate|ex)\s*,?\s+([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+){0,2})")
-# "tagged person: 'Liam (son)'": a name with its relation to the writer in brackets.
+# "tagged person: 'Theo (son)'": a name with its relation to the writer in brackets.
 _NAME_RELATION = re.compile(r"\b([A-Z][\w'’-]+(?:[ \t][A-Z][\w'’-]+)?)\s*\((?i:my\s+)?(?i:son|daughter|wife|husband|partner|"
                             r"mum|mom|mother|dad|father|brother|sister|child|kid|nanny|neighbou?r|friend|boss|"
                             r"colleague|tenant|landlord|grandma|grandpa|aunt|uncle|cousin)\)")
@@ -248,16 +253,15 @@ def _greeted_name(rx: re.Pattern[str], m: re.Match[str], text: str) -> bool:
 
 
 def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
-    """Names the model may miss but the sentence frame gives away: "Dear Nour", "Ms.yoyo",
-    "I'm Belal", "Best, Vicky". The flag says whether a public full name found there may stay
+    """Names the model may miss but the sentence frame gives away: "Dear Odile", "Mr.okoro",
+    "I'm Darnell", "Best, Tamsin". The flag says whether a public full name found there may stay
     ("Name: Bill Gates", "Dear Kofi Annan"); after "my colleague" or "I'm" it never may."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
+    stops = stop_words()
     found = []
     for rx in (_HONORIFIC, _SALUTATION, _SIGN_OFF, _ADDRESSEE, _INITIAL_NAME, _RELATION, _NAME_RELATION, _NAME_FIELD):
         for m in rx.finditer(text):
             first = m.group(1).split()[0].lower().rstrip(".")
-            if (first in STOP_WORDS or first in _HONORIFICS) and not _greeted_name(rx, m, text):
+            if (first in stops or first in _HONORIFICS) and not _greeted_name(rx, m, text):
                 continue  # "Hello, We assessed ..." is no name
             name, end = m.group(1), m.end(1)
             # "Name: Bill Gates Born: ..." — drop trailing ordinary words a form label left attached.
@@ -267,7 +271,7 @@ def _contextual_names(text: str) -> list[tuple[int, int, str, bool]]:
             found.append((m.start(1), end, name, rx not in (_RELATION, _NAME_RELATION)))
     for m in _SELF_INTRO.finditer(text):
         first = m.group(1).split()[0]
-        # "I am Belal" / "i am belal" yes; "I am excited", "I am easygoing" no.
+        # "I am Darnell" / "i am darnell" yes; "I am excited", "I am easygoing" no.
         if _zipf(first.lower()) < (3.0 if first[:1].isupper() else 1.8):
             found.append((m.start(1), m.end(1), m.group(1), False))
     return found
@@ -280,17 +284,16 @@ _CAPS_RUN = re.compile(r"\b[A-Z][A-Z&'’.-]+(?:\s+(?:[A-Z][A-Z&'’.-]+|OF|AND|
 
 
 def _org_phrases(text: str) -> list[tuple[int, int, str]]:
-    """"snowflake inc.", "wolfram research", "BOMBAY SUPER HYBRID SEEDS LTD": a legal-form or
+    """"brightkettle ltd", "moravec consulting", "NORTHWIND AGRO SEEDS LTD": a legal-form or
     organisation word after at least one uncommon word names an organisation, in any case."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
+    stops = stop_words()
     found = []
     for m in _ORG_PHRASE.finditer(text):
         words = m.group(1).split()
         # keep the words right before the suffix, stopping at a function word ("the company is ...")
         keep: list[str] = []
         for w in reversed(words):
-            if w.lower() in STOP_WORDS or not w[:1].isalnum():
+            if w.lower() in stops or not w[:1].isalnum():
                 break
             keep.insert(0, w)
         if not keep or not any(_zipf(w.lower().strip("'’s")) < 4.0 for w in keep):
@@ -323,8 +326,8 @@ def _lone_given_name(kind: str, surface: str) -> bool:
 
 
 def _lone_name_in_sentence(span) -> bool:
-    """"If Jim puts ...", "Liam wants ...": one proper noun the model reads as a person, set in
-    lower-case running text. First names that are also frequent words ("Jim", "Liam") must not
+    """"If Bob sends ...", "Will agrees ...": one proper noun the model reads as a person, set in
+    lower-case running text. First names that are also frequent words ("Bob", "Will") must not
     fall to the title-case filter, which is meant for headings ("Machine Learning")."""
     if len(span) != 1 or span[0].tag_ not in _PROPER_TAGS:
         return False
@@ -343,11 +346,15 @@ class EntityScan:
     unsure: tuple[str, ...] = ()  # lower-case words read as names (see engine.privacy.caution)
 
 
-def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
-    """Private named entities to redact, skipping spans other detectors already cover."""
-    nlp = load_nlp()
-    with _lock:  # one pipeline shared by the app's workers: run it one message at a time
-        doc = nlp(text)
+def find_entities(text: str, *, skip: list[tuple[int, int]] = (), doc=None) -> EntityScan:
+    """Private named entities to redact, skipping spans other detectors already cover.
+
+    ``doc`` is the message's spaCy document when the caller already has one (the router's
+    Analysis); otherwise the text is parsed here."""
+    if doc is None:
+        nlp = load_nlp()
+        with _lock:  # one pipeline shared by the app's workers: run it one message at a time
+            doc = nlp(text)
     candidates: list[tuple[str, int, int, str]] = []
     for ent in doc.ents:
         kind = PRIVATE_LABELS.get(ent.label_)
@@ -375,7 +382,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     lowercase_names_found = lowercase_given_names(doc)
     framed_names = [*_contextual_names(text), *((s, e, t, False) for s, e, t in [*lowercase_names_found, *_speakers(text)])]
     for s, e, t, may_be_public in framed_names:
-        # Only a full public name is shielded: "Dear Jordan", "my sister Victoria" name people,
+        # Only a full public name is shielded: "Dear Jordan", "my sister Georgia" name people,
         # whatever else the single word also names; and someone's colleague is never a public figure.
         if may_be_public and is_public_entity(t) and len(t.split()) > 1:
             shielded.append((s, e))
@@ -394,7 +401,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
         candidates = [c for c in candidates if (c[1], c[2]) not in asked
                       and not any(a <= c[1] and c[2] <= b for a, b in titles)]
     # A private person or organisation makes the whole message personal: public places and
-    # groups next to it become quasi-identifiers ("Rachel, a clerk in Westminster").
+    # groups next to it become quasi-identifiers ("Ines, a nurse in Camden").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
     quasi = personal or situated(text)  # public places then locate someone
     out: list[Finding] = []
@@ -428,7 +435,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = ()) -> EntityScan:
     return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*lowercase_names(doc), *typed_lower]))
 
 
-_HONORIFICS = frozenset("mr mrs ms miss dr prof engr sir madam mx".split())
+_HONORIFICS = frozenset("mr mrs ms miss dr prof sir madam mx".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "jan feb mar apr jun jul aug sep sept oct nov dec "
                       "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split())
@@ -437,7 +444,7 @@ _CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-/]{2,}")
 
 
 # Below this Zipf value a sentence-initial proper noun before a verb is read as a name:
-# first names that are also words ("Simon" 4.5, "Jim" 4.6) stay under it, "The"/"This" do not.
+# first names that are also words ("Grant" 4.5, "Bob" 4.6) stay under it, "The"/"This" do not.
 _SUBJECT_ZIPF = 4.8
 
 
@@ -454,7 +461,7 @@ def _before_verb(t) -> bool:
 
 def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
     """Capitalised or all-caps words inside a sentence that are not everyday words, and
-    alphanumeric codes ("ED1755"); adjacent ones merge into one placeholder."""
+    alphanumeric codes ("KX2209"); adjacent ones merge into one placeholder."""
     text = doc.text  # Doc.text rebuilds the string on every access
     spans: list[tuple[int, int]] = []
     for t in doc:
@@ -469,18 +476,18 @@ def _rare_capitalised(doc, taken: list[tuple[int, int]]) -> list[Finding]:
         proper = t.tag_ in _PROPER_TAGS and not is_public_entity(txt)
         if txt.lower() in ("i", "i'm", "i've", "i'd"):
             continue
-        # Brand-style inner capitals ("eClinicalWorks", "HeForShe") and rare capitalised words
-        # at a sentence or list-item start ("4. Allscripts") are names wherever they stand.
+        # Brand-style inner capitals ("eDocuWare", "ShareNest") and rare capitalised words
+        # at a sentence or list-item start ("4. Quentrix") are names wherever they stand.
         camel = bool(_CAMEL.fullmatch(txt))
         if not (code or camel or capital):
             continue
         z = _zipf(txt.lower())
         if not (code or camel or (capital and not starts_sentence) or (proper and capital) or z < _RARE_START_ZIPF):
             continue
-        # Proper nouns are names even when frequent ("Sarah"); other capitalised words only when rare.
+        # Proper nouns are names even when frequent ("Emma"); other capitalised words only when rare.
         if txt.lower() in _CALENDAR or txt.lower().rstrip(".") in _HONORIFICS:
             continue
-        # "Simon introduced ...": a sentence-initial proper noun that is the subject of a verb
+        # "Marcus introduced ...": a sentence-initial proper noun that is the subject of a verb
         # is a name the small NER often misses, unless it is an everyday word.
         subject = starts_sentence and proper and z < _SUBJECT_ZIPF and _before_verb(t)
         if not code and not subject and not camel and z >= _RARE_START_ZIPF and not (proper and (not starts_sentence or z < 3.5)) \

@@ -2,13 +2,13 @@
 or where they are.
 
 * :func:`situated` — the text places the writer, one individual or one unnamed firm somewhere
-  ("the conditions here", "a 4-year-old boy in Texas", "a company based in Lyon"); a public place
+  ("the conditions here", "a 6-year-old girl in Ohio", "a firm based in Ghent"); a public place
   next to that is no longer public knowledge but someone's whereabouts;
 * given names typed in lower case where the sentence frame says a person is meant ("my daughter
   emma", "my name is juan"), told from the same word used otherwise ("my friend will") by its tag;
 * in personal texts (see :func:`engine.privacy.ner.personal_context`):
-  nationality words before a noun in any case ("without leaving russian territory"),
-  public firms typed in lower case ("my facebook ads account"), brand-style names of the
+  nationality words before a noun in any case ("back on polish soil"),
+  public firms typed in lower case ("my etsy shop page"), brand-style names of the
   writer's own programmes and firms ("an essay for HeForShe") and public places the NER missed.
 
 And two checks that keep words *out* of redaction: :func:`used_as_language` ("translate into
@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
-from engine.privacy.gazetteer import demonyms, given_names, is_public_entity, norm, public_organisations, public_places
+from engine.privacy.gazetteer import (demonyms, given_names, is_public_entity, norm, public_organisations,
+                                      public_places, stop_words)
+from engine.privacy.gazetteer import zipf as _zipf
 
 _SITUATED = re.compile(
     r"\b(?:here|over here|in my (?:country|city|town|village|area|region|state|province)|"
@@ -152,14 +154,12 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
     * after "my name is" / "i'm": a given name, or a word followed by a common surname
       ("i'm rahul sharma", not "i'm gluten intolerant").
     """
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    from engine.privacy.ner import _zipf
+    stops = stop_words()
 
     names = given_names()
     found = []
     for t in doc:
-        if t.i < 2 or not t.is_lower or not t.is_alpha or t.text in STOP_WORDS:
+        if t.i < 2 or not t.is_lower or not t.is_alpha or t.text in stops:
             continue
         prev = doc[t.i - 2] if doc[t.i - 1].text == "," and t.i >= 3 else doc[t.i - 1]
         before = doc[prev.i - 1]
@@ -170,14 +170,14 @@ def lowercase_given_names(doc) -> list[tuple[int, int, str]]:
         addressed = prev.lower_ in _ADDRESSING or (prev.lower_ == "to" and before.lower_ in _MESSAGES)  # "text jess"
         known = t.text in names and t.tag_ in _NAME_TAGS
         rare = _zipf(t.text) < 4.0 and t.tag_ in _NAME_TAGS | {"JJ"}
-        with_surname = nxt is not None and nxt.is_lower and nxt.text not in STOP_WORDS and _is_surname(nxt.text) \
+        with_surname = nxt is not None and nxt.is_lower and nxt.text not in stops and _is_surname(nxt.text) \
             and _zipf(t.text) < 4.0
         # a rare word right after "my neighbour" is a name whatever follows ("my neighbour kev at number 12")
         if not ((relation and (known or rare)) or (introduced and (known or with_surname)) or (addressed and known)):
             continue
         end = t.idx + len(t.text)
         # "juan perez garcia": lower-case surnames too
-        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.text not in STOP_WORDS \
+        while nxt is not None and nxt.is_lower and nxt.text not in _RELATIONS and nxt.text not in stops \
                 and nxt.i - t.i <= 2 and _is_surname(nxt.text):
             end = nxt.idx + len(nxt.text)
             nxt = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
@@ -216,12 +216,16 @@ _ASKED_ABOUT = re.compile(
     re.I)
 
 
-# After the name: an office held ("resign as prime minister") or a deed of public record
-# ("what did X contribute / invent / conquer"). Not "write", "say", "do": anyone does those.
+# After the name: an office held ("resign as prime minister"), a deed of public record ("what did
+# X contribute / invent / conquer"), or a body of work ("X's theorem", "X's notes on ...", "X's
+# paintings"). Not "write", "say", "do": anyone does those.
 _PUBLIC_RECORD_AFTER = re.compile(
     r"^\W{0,3}\s*(?:'s\s+)?(?:\w+\s+){0,2}?(?:as (?:the )?(?:prime minister|president|chancellor|king|queen|emperor|pope|"
     r"governor|senator|mayor|chairman|general secretary|head of state)|(?:contribute|invent|discover|paint|compose|"
-    r"found|conquer|prove|direct|establish|rule|reform|unify|abdicate|assassinate)\w*\b)", re.I)
+    r"found|conquer|prove|direct|establish|rule|reform|unify|abdicate|assassinate)\w*\b)|"
+    r"^(?:['’]s)?\s+(?:\w+\s+)?(?:notes|theor(?:y|ies|em)|paintings?|sculptures?|works|books|novels|poems|plays|essays|"
+    r"speech(?:es)?|ideas|philosophy|legacy|contributions?|discover(?:y|ies)|inventions?|music|symphon(?:y|ies)|"
+    r"operas?|films|paradox|law|laws|equations?|principle|conjecture|experiments?|expedition|reign|presidency)\b", re.I)
 
 
 def asked_about(text: str, start: int, end: int) -> bool:

@@ -1,13 +1,19 @@
 """Typed placeholders in, original text back out — the mapping never leaves this process.
 
 ``redact(text, findings)`` replaces each span with ``[TYPE_n]`` (the same surface text gets the
-same placeholder everywhere). :class:`Restorer` puts the originals back into a *streamed*
-answer: a placeholder may arrive split over several tokens (``"[PER"``, ``"SON_1]"``), so text
-that could still be the start of a placeholder is held back until it can be decided.
+same placeholder everywhere, and — with the chat's :class:`Mapping` passed along — in every later
+turn of the conversation). :class:`Restorer` puts the originals back into a *streamed* answer: a
+placeholder may arrive split over several tokens (``"[PER"``, ``"SON_1]"``), so text that could
+still be the start of a placeholder is held back until it can be decided.
+
+A placeholder inside a link target (``[text](https://…[PERSON_1]…)``, ``<a href="…">``, a bare
+URL) is never restored: a link the cloud model wrote must not carry a name or an email address
+from this machine to wherever it points.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +43,32 @@ class Mapping:
             self.to_original[ph] = original
         return self._by_value[key]
 
+    def to_json(self) -> str:
+        return json.dumps({"to_original": self.to_original, "counts": self._counts,
+                           "by_value": [[k, v, ph] for (k, v), ph in self._by_value.items()]}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "Mapping":
+        if not text:
+            return cls()
+        d = json.loads(text)
+        m = cls(dict(d.get("to_original", {})))
+        m._counts = {str(k): int(v) for k, v in d.get("counts", {}).items()}
+        m._by_value = {(k, v): ph for k, v, ph in d.get("by_value", [])}
+        return m
+
+    def copy(self) -> "Mapping":
+        return Mapping.from_json(self.to_json())
+
+    def apply(self, text: str) -> str:
+        """Replace every original value with its placeholder: what a reply looked like as the cloud
+        wrote it, for replies stored only in restored form."""
+        for ph, original in sorted(self.to_original.items(), key=lambda kv: -len(kv[1])):
+            if original.strip():
+                words = [re.escape(w) for w in original.split()]
+                text = re.sub(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", ph, text, flags=re.I)
+        return text
+
 
 def redact(text: str, findings: list[Finding], mapping: Mapping | None = None) -> tuple[str, Mapping]:
     """Replace every finding's span; overlapping findings are merged into the first."""
@@ -59,9 +91,17 @@ class Restorer:
     def __init__(self, to_original: dict[str, str] | None = None) -> None:
         self._map = dict(to_original or {})
         self._buf = ""
+        self._tail = ""  # the last text given out: says whether a placeholder sits in a link target
 
     def _restore(self, text: str) -> str:
-        return _LOOSE.sub(lambda m: self._map.get(f"[{m.group(1).upper()}_{m.group(2)}]", m.group(0)), text)
+        def one(m: re.Match[str]) -> str:
+            if _in_link_target(self._tail + text[:m.start()]):
+                return m.group(0)
+            return self._map.get(f"[{m.group(1).upper()}_{m.group(2)}]", m.group(0))
+
+        out = _LOOSE.sub(one, text)
+        self._tail = (self._tail + text)[-_LINK_LOOKBACK:]
+        return out
 
     def feed(self, piece: str) -> str:
         if not self._map:
@@ -83,6 +123,16 @@ class Restorer:
 
     def restore_all(self, text: str) -> str:
         return self._restore(text)
+
+
+_LINK_LOOKBACK = 400
+# An unclosed markdown link target, an HTML attribute value holding a URL, or a URL being written.
+_OPEN_TARGET = re.compile(r"\]\([^)\s]*$|\b(?:href|src)\s*=\s*[\"']?[^\"'>\s]*$|(?:https?|ftp|mailto):[^\s<>\"')\]]*$|"
+                          r"\bwww\.[^\s<>\"')\]]*$", re.I)
+
+
+def _in_link_target(before: str) -> bool:
+    return bool(_OPEN_TARGET.search(before[-_LINK_LOOKBACK:]))
 
 
 def segments(outbound: str) -> list[tuple[str, bool]]:

@@ -1,20 +1,16 @@
-"""The privacy router: LOCAL, REDACTED or CLOUD for one message, with reasons people can read.
+"""The privacy router: LOCAL, REDACTED or CLOUD for one message, with the rules that decided.
 
-Layers run in order and each can only make the decision *more* private:
+    text ─► normalise (engine.privacy.normalize) ─► Analysis (language, spaCy doc, learned scores,
+    frame signals — each computed once, when first needed) ─► recognizers with ids
+    (engine.privacy.recognizers: spans; engine.privacy.signals: message-level facts)
+    ─► Policy (engine.privacy.policy) ─► decision + rule ids + reasons in words
 
-1. private context — a tainted conversation, retrieved local documents ⇒ LOCAL
-2. language coverage — text the detectors cannot read ⇒ LOCAL
-3. validated detectors — secrets and ID numbers ⇒ LOCAL; emails, phones, cards, IBANs, IPs,
-   links, postal addresses, dates of birth, vehicle registrations ⇒ redacted
-4. user-defined sensitive terms ⇒ LOCAL
-5. pasted text that matches the local index (``private_text_check``) ⇒ LOCAL
-6. earlier turns: a history that would not itself go out unchanged taints the message ⇒ LOCAL
-7. first-person disclosures of special categories ⇒ LOCAL
-8. personal texts redaction cannot be trusted with (long, or names typed in lower case) ⇒ LOCAL
-9. named entities of private persons, organisations and places ⇒ redacted
-10. optional judge (the local model) ⇒ LOCAL if it objects
+Layers run cheapest first and routing stops at the first local-only rule, so a message with a
+password never waits for the NER. Each layer can only make the decision more private. Any
+exception, or running past the time budget, ⇒ LOCAL with the reason (fail closed).
 
-Any exception, or running past the time budget, ⇒ LOCAL with the reason (fail closed).
+Redaction replaces spans in the text *as typed*: spans found in the normalised text are mapped
+back, so a zero-width character or a full-width digit inside a span goes with it.
 """
 
 from __future__ import annotations
@@ -23,17 +19,18 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
-from engine.privacy import detectors as det
-from engine.privacy.caution import long_personal, risky_redaction
-from engine.privacy.disclosure import find_disclosures
-from engine.privacy.language import uncovered_language
-from engine.privacy.redact import Mapping, Restorer, redact
+from engine.privacy import policy
+from engine.privacy import signals as sig
+from engine.privacy.analysis import Analysis
+from engine.privacy.conversation import Conversation, replay
+from engine.privacy.finding import Finding
+from engine.privacy.redact import Mapping, Restorer
 
 log = logging.getLogger(__name__)
 
-Route = Literal["local", "redacted", "cloud"]
+Route = policy.Route
 
 
 class Judge(Protocol):
@@ -46,24 +43,203 @@ class Judge(Protocol):
 @dataclass
 class RouteDecision:
     route: Route
-    reasons: list[str]
+    reasons: list[str]                       # in words, each completing "because ..."
     outbound: str | None                     # exact text that would be sent (None if local)
     redactions: list[str] = field(default_factory=list)   # placeholder types, e.g. ["EMAIL"]
-    outbound_history: list[dict] = field(default_factory=list)  # earlier turns that may be sent
+    outbound_history: list[dict] = field(default_factory=list)  # the cloud's own thread, as it saw it
     elapsed_ms: float = 0.0
-    _mapping: dict[str, str] = field(default_factory=dict, repr=False)
+    rules: list[str] = field(default_factory=list)        # ids of the rules that decided
+    frame: str = ""                                       # personal | impersonal | mixed
+    mapping: Mapping = field(default_factory=Mapping, repr=False)  # every placeholder of the chat so far
 
     def restorer(self) -> Restorer:
         """A fresh streaming restorer for the answer to this message."""
-        return Restorer(self._mapping)
+        return Restorer(self.mapping.to_original)
 
     @property
     def allowed(self) -> bool:
         return self.route != "local"
 
 
-def _local(reasons: Sequence[str], t0: float) -> RouteDecision:
-    return RouteDecision("local", list(dict.fromkeys(reasons)), None, elapsed_ms=(time.perf_counter() - t0) * 1e3)
+def _local(rules: Sequence[str], reasons: Sequence[str], t0: float) -> RouteDecision:
+    return RouteDecision("local", list(dict.fromkeys(reasons)), None, rules=list(dict.fromkeys(rules)),
+                         elapsed_ms=(time.perf_counter() - t0) * 1e3)
+
+
+_LEARNED_DEFAULT = object()
+
+
+class PrivacyRouter:
+    def __init__(self, privacy_settings: Any = None, private_text_check: Callable[[str], bool] | None = None,
+                 judge: Judge | None = None, budget_s: float = 5.0, *, learned: Any = _LEARNED_DEFAULT,
+                 thresholds: policy.Thresholds = policy.THRESHOLDS) -> None:
+        from engine.config import PrivacySettings
+
+        self.settings = privacy_settings or PrivacySettings()
+        self.private_text_check = private_text_check
+        self.judge = judge
+        self.budget_s = budget_s
+        self.thresholds = thresholds
+        self._learned = learned   # the learned layer, None for none, or the default (loaded lazily)
+
+    def _learned_layer(self) -> Any:
+        """The learned layer; raises when it should be there and cannot load (the router fails closed)."""
+        if self._learned is _LEARNED_DEFAULT:
+            if not getattr(self.settings, "learned", True):
+                self._learned = None  # switched off in settings (or for an ablation)
+            else:
+                from engine.privacy.learned import LearnedLayer
+
+                self._learned = LearnedLayer.shared()
+        return self._learned
+
+    _warmed: set[bool] = set()  # per process: loaded without / with the NER model
+
+    def warm_up(self) -> None:
+        """Load models and word lists now (call from a worker at start-up, not the UI thread).
+
+        Runs every layer once on a sample so that no lazy load (NER model, embedding engine,
+        phone metadata, word frequencies) lands inside a message's time budget. No judge."""
+        use_ner = bool(self.settings.use_ner)
+        layer = self._learned_layer()
+        if layer is not None:
+            layer.warm_up()
+        if use_ner in PrivacyRouter._warmed:
+            return
+        sample = ("Dear Anna Kowalsky, call +1 202 555 0147 or mail anna@fastmail.fm about Acme Corp in Paris, "
+                  "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Zorvia recieve.")
+        a = Analysis(sample, learned=None)
+        a.language  # noqa: B018 - loads the word lists
+        from engine.privacy.language import COVERED
+        from engine.privacy.recognizers import run_names, run_patterns
+
+        run_patterns(a)
+        sig.special_lexicon(a)
+        if use_ner:
+            run_names(a, [])
+            from engine.privacy.names_intl import find_names
+
+            for lang in COVERED[1:]:  # name lists and word frequencies of every covered language
+                find_names("Hallo Anna, bonjour Marie.", lang)
+        PrivacyRouter._warmed.add(use_ner)
+
+    def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
+              tainted: bool = False, user_terms: Sequence[str] = (),
+              conversation: Conversation | None = None) -> RouteDecision:
+        """Route ``text``. ``conversation`` is the chat's state (see engine.privacy.conversation);
+        callers without it may pass a plain ``history`` to be replayed turn by turn, or
+        ``tainted=True`` (an older chat of unknown state: everything stays local)."""
+        t0 = time.perf_counter()
+        try:
+            self.warm_up()  # the one-time model load is not part of the per-message budget
+            if conversation is None and history:
+                conversation = replay(self, history, user_terms=user_terms)
+            t0 = time.perf_counter()
+            decision = self._route(text, conversation or Conversation(), retrieved_private,
+                                   tainted and conversation is None, user_terms, t0)
+        except Exception as exc:  # fail closed: a broken check never lets text out
+            log.exception("privacy router failed; keeping the message local")
+            return _local(["router.error"], [f"the privacy check failed ({type(exc).__name__}), so it stays on "
+                                             "this computer"], t0)
+        decision.elapsed_ms = (time.perf_counter() - t0) * 1e3
+        return decision
+
+    # -- the layers, cheapest first --------------------------------------------------------------
+    def _over_budget(self, t0: float) -> bool:
+        return time.perf_counter() - t0 > self.budget_s
+
+    def _route(self, text: str, conv: Conversation, retrieved_private: bool, tainted: bool,
+               user_terms: Sequence[str], t0: float) -> RouteDecision:
+        from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
+
+        th = self.thresholds
+        if not isinstance(text, str) or not text.strip():
+            return _local(["context.empty"], ["the message is empty"], t0)
+        if tainted:
+            return _local(["context.tainted"], ["this conversation already contains sensitive information"], t0)
+        if retrieved_private:
+            return _local(["context.retrieved_private"], ["the answer uses your local documents"], t0)
+
+        layer = self._learned_layer()
+        a = Analysis(text, learned=layer)
+        signals: list[sig.Signal] = []
+        if not a.language.covered:
+            signals.append(sig.Signal("language.uncovered", f"it {a.language.reason or 'is in a language Hearth cannot check'}"))
+        patterns = run_patterns(a)
+        terms = [*self.settings.sensitive_terms, *user_terms]
+        signals += sig.user_terms(a, terms)
+        if (v := policy.local_verdict(signals, patterns)) is not None:
+            return _local(v.rules, v.reasons, t0)
+
+        a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
+        signals += policy.long_personal(a, th)
+        signals += sig.private_text(a, self.private_text_check)
+        signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
+                                            conv.last_turn_private, conv.thread)
+        signals += sig.confidential_marker(a)
+        if (v := policy.local_verdict(signals, patterns)) is not None:
+            return _local(v.rules, v.reasons, t0)
+        names: list[Finding] = []
+        if self.settings.use_ner:  # on this core while the embedding runs on the other
+            try:
+                names = run_names(a, [(f.start, f.end) for f in patterns])
+            except NamesUnavailable as exc:
+                return _local(["language.names_unavailable"],
+                              [f"Hearth cannot yet find names in this language ({exc})"], t0)
+        # The learned layer also gets a say on the word lists' disclosures, which cannot tell
+        # figurative speech ("addicted to this podcast") from the real thing.
+        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
+        signals += sig.learned(a, th.special, th.business)
+        if (v := policy.local_verdict(signals, patterns)) is not None:
+            return _local(v.rules, v.reasons, t0)
+        frame = policy.frame_of(a, th)
+        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
+            return _local(v.rules, v.reasons, t0)
+        if self._over_budget(t0):
+            return _local(["router.budget"], ["the privacy check took too long, so it stays on this computer"], t0)
+        if self.settings.judge and self.judge is not None:
+            # The judge has its own timeout (a generation); it may only keep the message local.
+            objection = self.judge(text)
+            if objection:
+                return _local(["judge.local_model"], [f"the local model judged it private: {objection}"], t0)
+
+        verdict = policy.redaction_verdict(a, patterns, names, frame, _already_redacted(a.text, conv.mapping))
+        mapping = conv.mapping.copy()
+        thread = [dict(m) for m in conv.thread]
+        if verdict.route == "cloud":
+            return RouteDecision("cloud", verdict.reasons, text, outbound_history=thread, rules=verdict.rules,
+                                 frame=frame, mapping=mapping)
+        spans = _every_occurrence(a.text, verdict.redact)
+        outbound = _redact_original(a, spans, mapping)
+        kinds = list(dict.fromkeys(f.kind for f in verdict.redact))
+        return RouteDecision("redacted", verdict.reasons, outbound, kinds, thread, rules=verdict.rules, frame=frame,
+                             mapping=mapping)
+
+
+def _redact_original(a: Analysis, findings: list[Finding], mapping: Mapping) -> str:
+    """Replace each finding (found in the normalised text) in the text as typed; overlaps merge."""
+    parts: list[str] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        s, e = a.norm.to_original(f.start, f.end)
+        if s < pos:
+            continue
+        parts.append(a.original[pos:s])
+        parts.append(mapping.placeholder_for(f.kind, f.text))
+        pos = e
+    parts.append(a.original[pos:])
+    return "".join(parts)
+
+
+def _already_redacted(text: str, mapping: Mapping) -> list[Finding]:
+    """Values this conversation already sent as placeholders, where they appear again."""
+    out: list[Finding] = []
+    for ph, original in mapping.to_original.items():
+        kind = ph.strip("[]").rsplit("_", 1)[0]
+        if original.strip():
+            out += [Finding(kind, m.start(), m.end(), m.group(0), False, "repeats a value redacted earlier",
+                            recognizer="context.redacted_before") for m in _term_pattern(original).finditer(text)]
+    return out
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -71,129 +247,7 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
 
 
-class PrivacyRouter:
-    def __init__(self, privacy_settings=None, private_text_check: Callable[[str], bool] | None = None,
-                 judge: Judge | None = None, budget_s: float = 5.0) -> None:
-        from engine.config import PrivacySettings
-
-        self.settings = privacy_settings or PrivacySettings()
-        self.private_text_check = private_text_check
-        self.judge = judge
-        self.budget_s = budget_s
-
-    _warmed: set[bool] = set()  # per process: loaded without / with the NER model
-
-    def warm_up(self) -> None:
-        """Load models and word lists now (call from a worker at start-up, not the UI thread).
-
-        Runs every layer once on a sample so that no lazy load (NER model, phone metadata, word
-        frequencies, stop-word lists) lands inside a message's time budget. The judge is not run.
-        """
-        use_ner = bool(self.settings.use_ner)
-        if use_ner in PrivacyRouter._warmed:
-            return
-        sample = ("Dear Anna Kowalsky, call +1 202 555 0147 or mail anna@fastmail.fm about Acme Corp in Paris, "
-                  "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Wadzpay hospical.")
-        uncovered_language(sample)
-        det.run_detectors(sample)
-        find_disclosures(sample)
-        if use_ner:
-            from engine.privacy.ner import find_entities
-
-            find_entities(sample)
-        PrivacyRouter._warmed.add(use_ner)
-
-    def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
-              tainted: bool = False, user_terms: Sequence[str] = ()) -> RouteDecision:
-        t0 = time.perf_counter()
-        try:
-            self.warm_up()  # the one-time model load is not part of the per-message budget
-            t0 = time.perf_counter()
-            decision = self._route(text, history, retrieved_private, tainted, user_terms, t0)
-        except Exception as exc:  # fail closed: a broken check never lets text out
-            log.exception("privacy router failed; keeping the message local")
-            return _local([f"the privacy check failed ({type(exc).__name__}), so it stays on this computer"], t0)
-        decision.elapsed_ms = (time.perf_counter() - t0) * 1e3
-        return decision
-
-    # -- the layers ------------------------------------------------------------------------
-    def _over_budget(self, t0: float) -> bool:
-        return time.perf_counter() - t0 > self.budget_s
-
-    def _route(self, text: str, history: Sequence[dict], retrieved_private: bool, tainted: bool,
-               user_terms: Sequence[str], t0: float) -> RouteDecision:
-        if not isinstance(text, str) or not text.strip():
-            return _local(["the message is empty"], t0)
-        if tainted:
-            return _local(["this conversation already contains sensitive information"], t0)
-        if retrieved_private:
-            return _local(["the answer uses your local documents"], t0)
-
-        reasons: list[str] = []
-        for part in [text, *(m.get("content", "") for m in history)]:
-            lang = uncovered_language(part or "")
-            if lang:
-                reasons.append(("the message " if part is text else "an earlier message ") + lang)
-                break
-        findings = det.run_detectors(text)
-        reasons += [f"the message {f.reason}" for f in findings if f.local]
-        terms = [t for t in [*self.settings.sensitive_terms, *user_terms] if t and t.strip()]
-        if any(_term_pattern(t).search(text) for t in terms):
-            reasons.append("the message mentions a term you marked sensitive")
-        if reasons:
-            return _local(reasons, t0)
-
-        if self.private_text_check is not None and self.private_text_check(text):
-            return _local(["the message contains text from your local documents"], t0)
-        for turn in history:
-            content = turn.get("content", "") or ""
-            if not content.strip():
-                continue
-            earlier = self._route(content, (), False, False, user_terms, t0)
-            if earlier.route != "cloud":
-                return _local(["an earlier message in this conversation contains sensitive information"], t0)
-        disclosed = find_disclosures(text)
-        if disclosed:
-            return _local([f"the message shares personal information about {c}" for c in disclosed], t0)
-        if self._over_budget(t0):
-            return _local(["the privacy check took too long, so it stays on this computer"], t0)
-
-        from engine.privacy.ner import personal_context
-
-        # A personal message that redaction cannot be trusted with stays local (caution.py).
-        # The length test runs before the NER: long texts are also where the NER is slowest.
-        personal = personal_context(text)
-        too_long = long_personal(text, personal)
-        if too_long:
-            return _local([too_long], t0)
-        redactable = [f for f in findings if not f.local]
-        if self.settings.use_ner:
-            from engine.privacy.ner import find_entities
-
-            scan = find_entities(text, skip=[(f.start, f.end) for f in redactable])
-            redactable += scan.findings
-            risky = risky_redaction(personal, scan.unsure)
-            if risky:
-                return _local([risky], t0)
-        if self._over_budget(t0):
-            return _local(["the privacy check took too long, so it stays on this computer"], t0)
-        if self.settings.judge and self.judge is not None:
-            # The judge has its own timeout (a generation); it may only keep the message local.
-            objection = self.judge(text)
-            if objection:
-                return _local([f"the local model judged it private: {objection}"], t0)
-
-        history_out = [{"role": m.get("role", "user"), "content": m.get("content", "")} for m in history]
-        if not redactable:
-            return RouteDecision("cloud", ["no personal or sensitive information found"], text,
-                                 outbound_history=history_out)
-        kinds = list(dict.fromkeys(f.kind for f in redactable))
-        why = list(dict.fromkeys(f"the message {f.reason} (replaced by a placeholder)" for f in redactable))
-        outbound, mapping = redact(text, _every_occurrence(text, redactable), Mapping())
-        return RouteDecision("redacted", why, outbound, kinds, history_out, _mapping=dict(mapping.to_original))
-
-
-def _every_occurrence(text: str, findings: list[det.Finding]) -> list[det.Finding]:
+def _every_occurrence(text: str, findings: list[Finding]) -> list[Finding]:
     """A name found once is redacted everywhere, and so are the parts of a person's full name."""
     surfaces: dict[str, str] = {}
     for f in findings:
@@ -202,7 +256,7 @@ def _every_occurrence(text: str, findings: list[det.Finding]) -> list[det.Findin
             for part in re.findall(r"[A-Z][\w'’-]{2,}", f.text):
                 surfaces.setdefault(part, "PERSON")
     taken = [(f.start, f.end) for f in findings]
-    extra: list[det.Finding] = []
+    extra: list[Finding] = []
     for surface, kind in sorted(surfaces.items(), key=lambda kv: -len(kv[0])):
         # Guessed names ("NAME") repeat only with the same capitalisation: "Achievement" the
         # heading is not "achievement" the word.
@@ -211,5 +265,6 @@ def _every_occurrence(text: str, findings: list[det.Finding]) -> list[det.Findin
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
-            extra.append(det.Finding(kind, m.start(), m.end(), m.group(0), False, "repeats a redacted name"))
+            extra.append(Finding(kind, m.start(), m.end(), m.group(0), False, "repeats a redacted name",
+                                 recognizer="redact.repeat"))
     return sorted([*findings, *extra], key=lambda f: f.start)

@@ -161,3 +161,28 @@ def test_privacy_tab_shows_cloud_usage_and_cost(idle_window):
     dlg = idle_window.open_settings()
     wait_until(lambda: "cloud request" in dlg.usage.text(), 10, "the usage summary")
     assert "1 cloud request(s), about $0.15" in dlg.usage.text()  # default price: $0.15 per million input
+
+
+def test_model_server_trust_is_set_and_explained_in_settings(idle_window, hearth_home, qtbot):
+    dlg = idle_window.open_settings()
+    assert not dlg.remote_trusted.isEnabled() and "this computer" in dlg.zone_note.text()
+    dlg.remote_url.setText("http://gpu-box.lan:8080/v1")
+    assert dlg.remote_trusted.isEnabled() and "treated like a cloud service" in dlg.zone_note.text()
+    dlg.remote_trusted.setChecked(True)
+    assert "trusted by you" in dlg.zone_note.text()
+    with qtbot.waitSignal(dlg.saved, timeout=5_000):
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    raw = tomllib.loads((hearth_home / "config.toml").read_text())
+    assert raw["model"]["remote_url"] == "http://gpu-box.lan:8080/v1" and raw["model"]["remote_trusted"] is True
+
+
+def test_local_badge_says_why_in_words(qapp):
+    from desktop.chat_view import MessageData, MessageWidget
+
+    msg = MessageData(1, "assistant", "Answer.", reasons=["it shares personal information about health"])
+    w = MessageWidget(msg)
+    assert w.badge.text() == "Local"
+    assert "Kept here because it shares personal information about health." in w.badge.toolTip()
+    cloud = MessageWidget(MessageData(2, "assistant", "Answer.", route="cloud", provider="openai",
+                                      outbound_text="Q", reasons=["nothing in it identifies anyone or is sensitive"]))
+    assert "allowed out because nothing in it identifies anyone" in cloud.badge.toolTip()

@@ -274,7 +274,7 @@ def test_ask_mode_declined_answers_locally_and_sends_nothing(host: ModelHost, ch
     assert trip.calls == 0 and not get_paths().audit_log.exists()
     assert not chats.get(chat.id).tainted  # declining is not a sensitivity signal
     # ask mode without anyone to confirm never sends
-    events = list(a.turn(chat.id, "Why is the sky blue?", cloud_mode="ask"))
+    events = list(a.turn(chats.create().id, "Why is the sky blue?", cloud_mode="ask"))
     assert events[0].route == "local" and "confirmation" in events[0].reasons[0] and trip.calls == 0
 
 
@@ -287,10 +287,13 @@ def test_sensitive_turn_stays_local_and_taints_the_chat(host: ModelHost, chats: 
     assert any("health" in r for r in events[0].reasons), events[0].reasons
     assert isinstance(events[-1], Done) and trip.calls == 0
     assert chats.get(chat.id).tainted
-    # from now on even a harmless question in this conversation stays local
-    events = list(a.turn(chat.id, "How do rainbows form?", cloud_mode="auto"))
-    assert events[0].route == "local" and "already contains sensitive" in events[0].reasons[0]
+    # a follow-up to it stays local too ...
+    events = list(a.turn(chat.id, "What about alcohol, is that OK with it?", cloud_mode="auto"))
+    assert events[0].route == "local" and "follows up" in events[0].reasons[0]
     assert trip.calls == 0
+    # ... while a fresh, unrelated question may go, alone (tests/engine/test_privacy_invariants.py)
+    events = list(a.turn(chat.id, "How do rainbows form?", cloud_mode="auto"))
+    assert events[0].route == "cloud" and events[0].outbound_text == "How do rainbows form?"
 
 
 def test_full_disk_when_saving_the_answer_is_a_failed_event(assistant: Assistant, chats: ChatStore) -> None:
@@ -334,3 +337,18 @@ def test_locked_database_is_a_failed_event(host: ModelHost) -> None:
     assert chats.messages(chat.id) == []
     assert isinstance(list(a.turn(chat.id, "Hello?"))[-1], Done)  # fine once the lock is gone
     chats.close()
+
+
+@pytest.mark.parametrize("first, private", [
+    ("My SSN is 219-09-9999, which form do I need for my new job?", True),
+    ("I was diagnosed with bipolar disorder in June; how do I tell my manager?", True),
+    ("Which planets have rings?", False),
+])
+def test_titles_never_show_a_private_first_message(assistant: Assistant, chats: ChatStore, first, private) -> None:
+    """With cloud escalation off no router decision exists; the title still must not show an ID or
+    a diagnosis in the sidebar, search results or `hearth chats list`."""
+    chat = chats.create()
+    list(assistant.turn(chat.id, first))
+    title = chats.get(chat.id).title
+    assert (title == "Private conversation") == private
+    assert "219-09" not in title and "bipolar" not in title

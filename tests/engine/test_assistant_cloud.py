@@ -231,3 +231,68 @@ def test_anthropic_dropped_connection_keeps_the_partial_as_failed(anthropic_serv
     assert msgs[0].content == "Tell me about the tides, in some detail."
     assert partial == "You said:"  # three 3-character pieces arrived before the drop
     assert (msgs[-1].role, msgs[-1].status, msgs[-1].content) == ("assistant", "failed", partial)
+
+
+# -- a model server off this machine is cloud unless the person marked it trusted -------------------
+
+def test_an_untrusted_model_server_gets_only_routed_text(proxy, chats, starter_gguf, monkeypatch) -> None:
+    """v1 sent every message, private ones included, to model.remote_url as typed."""
+    from engine.cloud import zones
+    from engine.inference.remote import RemoteHost
+
+    # The loopback server stands in for one on another machine (tests bind 127.0.0.1 only).
+    monkeypatch.setattr(zones, "is_loopback_url", lambda url: False)
+    settings = ModelSettings(remote_url=proxy.url + "/v1", n_ctx=1024, max_tokens=12, temperature=0.0)
+    remote = RemoteHost(InstalledModel("smollm2", starter_gguf, "starter"), settings)
+    cfg = Config(model=settings)  # cloud escalation off: the server is routed anyway
+    a = Assistant(cfg, chats, remote, router=PrivacyRouter(PrivacySettings()))
+    proxy.received.clear()
+    chat = chats.create()
+
+    blocked = list(a.turn(chat.id, "I was diagnosed with epilepsy in May; can I still drive to work?"))
+    assert isinstance(blocked[-1], Failed) and blocked[-1].kind == "PrivacyBlocked", blocked[-1]
+    assert "trusted" in (blocked[-1].hint or "")
+    assert not _sent(proxy)  # not a word of it reached the server
+
+    events = list(a.turn(chat.id, "Write a two-line note to my neighbour Tobias Wendler about the fence."))
+    assert events[0].route == "redacted" and events[0].zone == "cloud", events[0]
+    assert isinstance(events[-1], Done), events[-1]
+    (sent,) = _sent(proxy)
+    assert "Wendler" not in json.dumps(sent) and "Tobias" not in json.dumps(sent)
+    (entry,) = AuditLog().entries()
+    assert entry["zone"] == "cloud" and entry["provider"].startswith("server ")
+
+    trusted = Assistant(Config(model=settings.model_copy(update={"remote_trusted": True})), chats, remote,
+                        router=PrivacyRouter(PrivacySettings()))
+    events = list(trusted.turn(chats.create().id, "I was diagnosed with epilepsy in May; can I still drive to work?"))
+    assert events[0].route == "local" and events[0].zone == "trusted" and isinstance(events[-1], Done)
+    assert "epilepsy" in json.dumps(_sent(proxy)[-1])  # the person said this server may see it
+
+
+def test_unreachable_cloud_is_answered_here_and_says_so(host, chats, starter_gguf) -> None:
+    from tests.support.openai_server import free_port
+
+    cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=f"http://127.0.0.1:{free_port()}/v1",
+                                                         max_retries=0, timeout_s=5))
+    a = Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
+                  cloud=lambda: make_provider(cfg.cloud, keys={}))
+    chat = chats.create()
+    events = list(a.turn(chat.id, "How far away is the Moon?"))
+    assert events[0].route == "cloud"
+    local = [e for e in events if isinstance(e, Routed)][-1]
+    assert local.route == "local" and "answered on this computer instead" in local.reasons[0]
+    assert isinstance(events[-1], Done) and events[-1].backend == "CPU", events[-1]
+    answer = chats.messages(chat.id)[-1]
+    assert answer.route == "local" and "Could not reach" in answer.reasons[0]
+
+    off = Assistant(cfg.model_copy(update={"cloud": cfg.cloud.model_copy(update={"fallback_local": False})}), chats,
+                    host, router=PrivacyRouter(PrivacySettings(use_ner=False)), cloud=lambda: make_provider(cfg.cloud, keys={}))
+    events = list(off.turn(chats.create().id, "How far away is the Sun?"))
+    assert isinstance(events[-1], Failed) and events[-1].kind == "CloudError"
+
+
+def test_redacted_first_message_titles_the_chat_in_its_redacted_form(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    list(a.turn(chat.id, f"Please write a short greeting to {EMAIL} about lunch."))
+    assert chats.get(chat.id).title == "Please write a short greeting to [EMAIL_1] about lunch."

@@ -34,6 +34,9 @@ def default_threads() -> int:
     env = os.environ.get("HEARTH_LEARNED_THREADS", "")
     if env.isdigit() and int(env) > 0:
         return int(env)
+    # One thread: the router runs the NER on the other core while the embedding runs
+    # (engine.privacy.analysis.Analysis.start_scores), and OpenMP threads that outnumber the free
+    # cores spin and slow everything down.
     return 1
 
 

@@ -15,9 +15,9 @@ from engine.errors import CloudAuthError, CloudRateLimited, CloudUnavailable, Pr
 from engine.privacy import PrivacyRouter
 from tests.support.anthropic_server import AnthropicServer
 
-SENSITIVE = ("Please email my accountant Rachel Zheng at r.delacroix@fastmail.fm and cc +44 7700 900123 "
-             "about the missing invoice.")
-SPANS = ("Rachel", "Zheng", "r.delacroix@fastmail.fm", "7700 900123", "fastmail")
+SENSITIVE = ("Could you draft a note to my plumber Tomasz Okonjo at t.okonjo@fastmail.fm, copying +44 7700 900123, "
+             "about the leaking valve?")
+SPANS = ("Tomasz", "Okonjo", "t.okonjo@fastmail.fm", "7700 900123", "fastmail")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_failed_audit_write_means_nothing_is_sent(router, server, monkeypatch, h
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("engine.cloud.audit.os.fsync", no_space)
-    decision = router.route("Write a haiku about autumn rain.")
+    decision = router.route("Compose a limerick about a sleepy cat.")
     with pytest.raises(StorageError):
         list(stream_cloud_answer(decision, _provider(server), audit=AuditLog()))
     assert server.received == []

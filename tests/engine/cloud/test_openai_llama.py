@@ -67,11 +67,11 @@ def test_redacted_message_reaches_real_server_without_spans(router, proxy, heart
 
 
 def test_public_question_is_sent_verbatim(router, proxy):
-    decision = router.route("Write a haiku about autumn rain.")
+    decision = router.route("Compose a limerick about a sleepy cat.")
     assert decision.route == "cloud"
     answer = "".join(stream_cloud_answer(decision, _provider(proxy)))
     assert answer.strip()
-    assert proxy.received[-1].body["messages"][-1]["content"] == "Write a haiku about autumn rain."
+    assert proxy.received[-1].body["messages"][-1]["content"] == "Compose a limerick about a sleepy cat."
 
 
 @pytest.mark.parametrize("status, error", [(401, CloudAuthError), (429, CloudRateLimited), (500, CloudUnavailable)])

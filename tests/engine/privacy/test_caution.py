@@ -51,8 +51,8 @@ def test_short_letter_is_still_redacted_not_local(router):
 # --- lower-case names in personal messages ---------------------------------------------------
 
 def test_lowercase_names_are_found_by_tag_and_rarity():
-    doc = load_nlp()("During my work at google, I worked for the google pay team.")
-    assert "google" in lowercase_names(doc)
+    doc = load_nlp()("While i was at netflix i ran the netflix billing squad.")
+    assert "netflix" in lowercase_names(doc)
 
 
 def test_everyday_words_mis_tagged_as_proper_nouns_are_not_names():
@@ -70,7 +70,7 @@ def test_risky_redaction_needs_a_personal_message():
 
 
 def test_personal_message_with_lowercase_names_stays_local(router):
-    d = router.route("During my work at google, I worked for the google pay team and led campaigns.")
+    d = router.route("While i was at netflix i ran the netflix billing squad and hired two testers.")
     assert d.route == "local"
 
 

@@ -11,17 +11,17 @@ from engine.cli.main import main
 from engine.privacy.evaluate import leaked, score
 
 ITEMS = [
-    {"id": "p1", "text": "Write a haiku about autumn rain.", "label": "public", "expect": "cloud_ok",
+    {"id": "p1", "text": "Compose a limerick about a sleepy cat.", "label": "public", "expect": "cloud_ok",
      "category": "general", "spans": []},
-    {"id": "p2", "text": "Who won the 2018 FIFA World Cup?", "label": "public", "expect": "cloud_ok",
+    {"id": "p2", "text": "Which river flows through Vienna?", "label": "public", "expect": "cloud_ok",
      "category": "general", "spans": []},
-    {"id": "s1", "text": "Please email my accountant at r.delacroix@fastmail.fm about the missing invoice.",
-     "label": "sensitive", "expect": "redact_or_local", "category": "contact", "spans": ["r.delacroix@fastmail.fm"]},
-    {"id": "s2", "text": "Write the kickoff email for Operation Nightjar.", "label": "sensitive", "expect": "local",
-     "category": "user term", "spans": ["Nightjar"], "user_terms": ["Nightjar"]},
+    {"id": "s1", "text": "Could you message my plumber at t.okonjo@fastmail.fm about the leaking valve?",
+     "label": "sensitive", "expect": "redact_or_local", "category": "contact", "spans": ["t.okonjo@fastmail.fm"]},
+    {"id": "s2", "text": "Draft the launch memo for Project Bluefinch.", "label": "sensitive", "expect": "local",
+     "category": "user term", "spans": ["Bluefinch"], "user_terms": ["Bluefinch"]},
     {"id": "s3", "text": "Continue the letter.", "label": "sensitive", "expect": "local", "category": "taint",
      "spans": ["4716 1089 9971 6531"],
-     "history": [{"role": "user", "content": "Tell my bank card 4716 1089 9971 6531 was stolen."}]},
+     "history": [{"role": "user", "content": "Let my bank know card 4716 1089 9971 6531 went missing."}]},
     {"id": "s4", "text": "Which clause covers non-compete?", "label": "sensitive", "expect": "local",
      "category": "documents", "spans": ["non-compete"], "retrieved_private": True},
 ]
@@ -40,26 +40,52 @@ def test_eval_writes_one_line_per_item_and_metrics(dataset, tmp_path, capsys):
     lines = [json.loads(l) for l in out.read_text().splitlines()]
     assert [l["id"] for l in lines] == [i["id"] for i in ITEMS]
     by_id = {l["id"]: l for l in lines}
-    assert by_id["p1"] == {"id": "p1", "decision": "cloud", "outbound": ITEMS[0]["text"], "reasons": by_id["p1"]["reasons"]}
+    assert by_id["p1"]["decision"] == "cloud" and by_id["p1"]["outbound"] == ITEMS[0]["text"]
+    assert by_id["p1"]["sent"] == [{"role": "user", "content": ITEMS[0]["text"]}]  # everything that would leave
+    assert by_id["p1"]["rules"] and by_id["p1"]["reasons"]
     assert by_id["s1"]["decision"] == "redacted" and "fastmail" not in by_id["s1"]["outbound"]
     for i in ("s2", "s3", "s4"):
         assert by_id[i]["decision"] == "local" and by_id[i]["outbound"] is None and by_id[i]["reasons"]
+        assert by_id[i]["sent"] == []
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["leak_rate"] == 0.0 and metrics["served_rate"] == 1.0
     assert metrics["pass_rate"] == 1.0 and metrics["verbatim_rate"] == 1.0 and metrics["p95_ms"] > 0
 
 
-def test_metrics_count_leaks_case_and_space_insensitively():
-    class D:  # the parts of a decision the metrics read
-        def __init__(self, route, outbound):
-            self.route, self.outbound, self.outbound_history, self.elapsed_ms = route, outbound, [], 1.0
+def test_eval_by_rule_prints_each_rules_contribution(dataset, capsys):
+    assert main(["privacy", "eval", str(dataset), "--by-rule"]) == 0
+    out = capsys.readouterr().out
+    assert "context.user_term" in out and "context.retrieved_private" in out and "pattern.email" in out
 
-    item = {"label": "sensitive", "expect": "redact_or_local", "spans": ["Rachel  Zheng"], "category": "c"}
-    assert leaked(item, D("redacted", "ask rachel zheng"))
-    assert not leaked(item, D("redacted", "ask [PERSON_1]"))
-    assert leaked({**item, "expect": "local"}, D("redacted", "anything"))
-    m = score([item, {"label": "public", "text": "x", "category": "c"}], [D("redacted", "ask RACHEL ZHENG"), D("local", None)])
+
+class _D:  # the parts of a decision the metrics read
+    def __init__(self, route, outbound, rules=()):
+        self.route, self.outbound, self.outbound_history, self.elapsed_ms = route, outbound, [], 1.0
+        self.rules = list(rules)
+
+
+def test_metrics_count_leaks_case_and_space_insensitively():
+    item = {"label": "sensitive", "expect": "redact_or_local", "spans": ["Ines  Varga"], "category": "c"}
+    assert leaked(item, _D("redacted", "ask ines varga"))
+    assert not leaked(item, _D("redacted", "ask [PERSON_1]"))
+    assert leaked({**item, "expect": "local"}, _D("redacted", "anything"))
+    m = score([item, {"label": "public", "text": "x", "category": "c"}], [_D("redacted", "ask INES VARGA"), _D("local", None)])
     assert m["leak_rate"] == 1.0 and m["pass_rate"] == 0.0
+
+
+def test_leaks_are_whole_words_after_unicode_folding():
+    item = {"label": "sensitive", "expect": "redacted", "spans": ["0171 555 0199", "Ines"], "category": "c"}
+    assert leaked(item, _D("redacted", "call \uff10\uff11\uff17\uff11\u00a0555\u00a00199"))  # full-width, no-break
+    assert leaked(item, _D("redacted", "ask In\u200bes"))           # a zero-width space inside the name
+    assert not leaked(item, _D("redacted", "the Inesperado tour"))   # not the whole word
+
+
+def test_by_rule_counts_what_each_rule_decided_and_cost():
+    items = [{"label": "public", "text": "a", "category": "c"}, {"label": "sensitive", "expect": "redacted",
+                                                               "spans": ["Ines"], "category": "c"}]
+    m = score(items, [_D("local", None, ["special.lexicon.health"]), _D("redacted", "Ines", ["pattern.email"])])
+    assert m["by_rule"]["special.lexicon.health"] == {"decided": 1, "leaks": 0, "public_blocked": 1, "public_changed": 0}
+    assert m["by_rule"]["pattern.email"]["leaks"] == 1
 
 
 def test_eval_bad_input_is_a_clear_error(tmp_path, capsys):
@@ -72,9 +98,11 @@ def test_eval_bad_input_is_a_clear_error(tmp_path, capsys):
 
 
 def test_check_shows_decision_and_exact_outbound(capsys):
-    assert main(["privacy", "check", "--json", "Email r.delacroix@fastmail.fm please"]) == 0
+    assert main(["privacy", "check", "--json", "Email t.okonjo@fastmail.fm please"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["decision"] == "redacted" and out["outbound"] == "Email [EMAIL_1] please" and out["redactions"] == ["EMAIL"]
+    assert "pattern.email" in out["rules"]
     assert main(["privacy", "check", "My SSN is 219-09-9999"]) == 0
     text = capsys.readouterr().out
     assert "LOCAL" in text and "national ID" in text and "Would send" not in text
+    assert "pattern.national_id" in text  # the rule that decided, by id

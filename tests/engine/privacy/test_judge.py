@@ -53,9 +53,9 @@ def test_judge_with_the_real_starter_model_gives_a_decision(starter_gguf):
                      load_timeout_s=120)
     try:
         router = PrivacyRouter(PrivacySettings(judge=True), judge=ModelJudge(host, timeout_s=60))
-        d = router.route("Write a haiku about autumn rain.")
+        d = router.route("Compose a limerick about a sleepy cat.")
         # Whatever the tiny model says, the judge can only keep the message local, never alter it.
         assert d.route in ("cloud", "local")
-        assert d.outbound in ("Write a haiku about autumn rain.", None)
+        assert d.outbound in ("Compose a limerick about a sleepy cat.", None)
     finally:
         host.unload()

@@ -19,8 +19,8 @@ def surfaces(text: str) -> set[str]:
     "Write a limerick about Darth Vader and Harry Potter.",
     "What did Abraham Lincoln say at Gettysburg?",
     "Rank Germany, Brazil and Japan by population.",
-    "Write some Food and Drink Collocations with their meaning.",
-    "Give me a SQL query that finds duplicate emails.",
+    "List some Weather and Climate Idioms with examples.",
+    "Write a SQL query returning the ten most recent invoices.",
     "Sort the given list ascendingly.",
 ])
 def test_public_and_common_names_are_not_redacted(router, text):
@@ -30,20 +30,20 @@ def test_public_and_common_names_are_not_redacted(router, text):
 def test_gazetteer_covers_countries_and_subdivisions():
     for name in ("France", "the United States", "Texas", "Barack Obama", "Hogwarts"):
         assert is_public_entity(name), name
-    assert not is_public_entity("Rachel Zheng")
+    assert not is_public_entity("Ines Varga")
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Hi Nour, please note the results are positive.", "Nour"),
-    ("draft a mail to Blessing about the rejected transactions", "Blessing"),
-    ("write an email to Ms.yoyo about the delay", "yoyo"),
-    ("hi i am belal a gp doctor", "belal"),
-    ("I think that I am interviewing M.Kis well", "M.Kis"),
-    ("what is the market share of snowflake inc.", "snowflake inc."),
-    ("the company is wolfram research can you add anything", "wolfram research"),
-    ("Please find the email from \"AUSTRALIAN AND NEW ZEALAND COLLEGE OF ANAESTHETISTS\" below.",
-     "AUSTRALIAN AND NEW ZEALAND COLLEGE OF ANAESTHETISTS"),
-    ("what can you tell me about wadzpay and the scam issue?", "wadzpay"),
+    ("Hi Odile, the parcel arrived damaged again.", "Odile"),
+    ("draft a mail to Precious about the late rent", "Precious"),
+    ("send a reminder to Mr.okoro about the invoice", "okoro"),
+    ("hello i am oluwaseun a school nurse", "oluwaseun"),
+    ("I will be reviewing T.Novak tomorrow", "T.Novak"),
+    ("how big is brightkettle ltd compared to its rivals", "brightkettle ltd"),
+    ("my firm is moravec consulting and we need a logo", "moravec consulting"),
+    ("Please see the letter from \"NORTHERN RIVERS SOCIETY OF BEEKEEPERS\" attached.",
+     "NORTHERN RIVERS SOCIETY OF BEEKEEPERS"),
+    ("is zorvia a legit company or a scam?", "zorvia"),
 ])
 def test_names_the_model_misses_are_caught_by_context(text, expected):
     found = surfaces(text)
@@ -51,27 +51,27 @@ def test_names_the_model_misses_are_caught_by_context(text, expected):
 
 
 def test_typos_are_not_names():
-    assert surfaces("I had to spend a lot of time in the hospical.") == set()
+    assert surfaces("We waited for ages at the recieving desk.") == set()
 
 
 def test_personal_context_makes_public_places_identifying(router):
-    assert router.route("Make a list of things to do in Seattle.").route == "cloud"
-    d = router.route("I'm living in Seattle with my landlord Rachel Zheng, write her a note.")
-    assert d.route == "redacted" and "Seattle" not in d.outbound and "Rachel" not in d.outbound
+    assert router.route("Suggest a weekend itinerary for Denver.").route == "cloud"
+    d = router.route("I'm renting in Denver from my landlord Ines Varga, write her a note.")
+    assert d.route == "redacted" and "Denver" not in d.outbound and "Ines" not in d.outbound
 
 
 def test_personal_context_signals():
     assert personal_context("Dear Anna, thanks for the update.")
     assert personal_context("During my work at the bank I led a team.")
-    assert personal_context('Paraphrase "Sure, I can do it for you"')
+    assert personal_context('Rephrase "Happy to cover your shift on Monday"')
     assert not personal_context("How do I reverse a list in Python?")
     assert not personal_context("What is the boiling point of water?")
 
 
 def test_bare_domains():
-    assert [f.text for f in find_domains("make a resume about company gelato.com thanks")] == ["gelato.com"]
-    assert [f.text for f in find_domains("moved from @blacksunplc.com to @blacksun-global.com")] == \
-        ["blacksunplc.com", "blacksun-global.com"]
+    assert [f.text for f in find_domains("write a bio for our studio pixelhaven.io please")] == ["pixelhaven.io"]
+    assert [f.text for f in find_domains("we moved from @tanfield-old.com to @tanfield-group.com")] == \
+        ["tanfield-old.com", "tanfield-group.com"]
     assert find_domains("see www.example.com and read file.txt or index.html") == []
 
 
@@ -90,7 +90,7 @@ def test_names_in_relations_forms_and_letters(router, text, hidden):
 
 
 def test_form_labels_do_not_hide_public_figures(router):
-    text = "Write a question-answer pair. Name: Bill Gates Born: October 28, 1955 Education: Harvard University"
+    text = "Make a quiz card. Name: Marie Curie Born: 7 November 1867 Known for: radioactivity"
     assert router.route(text).outbound == text
 
 
@@ -114,8 +114,11 @@ def test_public_places_in_general_text_stay(router, text):
 
 
 def test_lone_first_name_in_running_text_is_a_person(router):
-    d = router.route("If Maya sells 12 cups of lemonade at $2, how much does Maya earn?")
+    d = router.route("Remind Maya that the lemonade stand money is due on Friday.")
     assert d.route == "redacted" and "Maya" not in d.outbound
+    # In a worked example the name is made up: it stays (policy: impersonal frame, example context).
+    text = "If Maya sells 12 cups of lemonade at $2, how much does Maya earn?"
+    assert router.route(text).outbound == text
     # Title-cased headings of ordinary words are still no names.
     assert router.route("Explain Machine Learning in two sentences.").route == "cloud"
 
@@ -301,13 +304,13 @@ def test_chat_speakers_are_people_but_form_labels_are_not(router):
 def test_titles_of_works_in_questions_about_them_stay_whole(router):
     d = router.route("Recommend sci-fi novels similar to The Left Hand of Darkness, please.")
     assert d.route == "cloud", d
-    d = router.route("my landlord Rachel Zheng lives in Little Rock")
-    assert "Rachel" not in d.outbound and "Little Rock" not in d.outbound
+    d = router.route("my landlord Ines Varga lives in Little Rock")
+    assert "Ines" not in d.outbound and "Little Rock" not in d.outbound
 
 
 def test_people_of_world_renown_are_public_but_never_as_someones_colleague(router):
     for text in ("When did Jacinda Ardern resign as prime minister of New Zealand?",
-                 "Is Zlatan Ibrahimovic retired?", "Question: in which year did Yao Ming retire? Answer:"):
+                 "How many Grand Slams did Serena Williams win?", "Quiz: what year did Usain Bolt retire?"):
         assert router.route(text).route == "cloud", text
     d = router.route("my colleague Nelson Mandela Okafor sent me the report")
     assert d.route == "redacted" and "Mandela" not in d.outbound and "Okafor" not in d.outbound

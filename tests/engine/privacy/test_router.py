@@ -1,4 +1,8 @@
-"""Router decisions: each layer, the fail-closed paths, and redaction round trips."""
+"""Router decisions through the real layers (spaCy NER, the learned layer): the policy, the
+frames, Unicode folding, fail-closed paths, and redaction round trips.
+
+Every sentence here was written for these tests; none comes from an evaluation set.
+"""
 
 from __future__ import annotations
 
@@ -6,157 +10,212 @@ import pytest
 
 from engine.config import PrivacySettings
 from engine.privacy import PrivacyRouter
-from engine.privacy.disclosure import find_disclosures
-from engine.privacy.language import uncovered_language
+from engine.privacy.conversation import Conversation
 
 
-# --- things that may go out unchanged -----------------------------------------------------------
+# --- impersonal: public names stay, the text goes verbatim ------------------------------------------
 @pytest.mark.parametrize("text", [
-    "Summarize Marie Curie's scientific contributions.",
-    "Who won the 2018 FIFA World Cup?",
-    "Write a short story where Sherlock Holmes meets Harry Potter.",
-    "What did Barack Obama say in his first inaugural address?",
-    "What are the early warning signs of a stroke?",
-    "Can a landlord in California keep a deposit for normal wear and tear?",
-    "How do I validate a credit card number with the Luhn check in Python? Use 4242 4242 4242 4242 as a test value.",
-    "Give me a SQL query that finds duplicate emails in a users table.",
-    "What is the sha256 of the empty string, e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855?",
-    "Convert 72 degrees Fahrenheit to Celsius.",
-    "Make a list of things to do in Paris.",
+    "Which river flows through Vienna, and how long is it?",
+    "Summarise Ada Lovelace's notes on the Analytical Engine.",
+    "Write a short story in which Captain Nemo meets Mary Poppins.",
+    "What did Nelson Mandela say at his trial in 1964?",
+    "What are the early signs of Lyme disease?",
+    "Explain how Chapter 7 bankruptcy differs from Chapter 13.",
+    "Why does my Flask app raise KeyError: 'user_id' when the session expires?",
+    "Which SQL returns customers with two orders on the same day?",
+    "Tomás has 12 marbles and gives a third to Priya. How many does he keep?",
+    "Fill in this template politely: Dear [Name], thank you for your order {{order_id}}.",
+    "Compare Siemens and ABB on their industrial automation revenue.",
+    "My Stripe checkout test with card 4242 4242 4242 4242 fails in the sandbox; why?",
 ])
-def test_public_questions_go_out_verbatim(router, text):
-    decision = router.route(text)
-    assert decision.route == "cloud", decision.reasons
-    assert decision.outbound == text
+def test_impersonal_messages_go_out_verbatim(router, text):
+    d = router.route(text)
+    assert d.route == "cloud", (d.rules, d.reasons)
+    assert d.outbound == text and d.rules
 
 
-# --- must stay local ----------------------------------------------------------------------------
-@pytest.mark.parametrize("text, reason_word", [
-    ("I was just told I have stage 2 breast cancer. How do I tell my kids?", "health"),
-    ("I've been in rehab twice for opioid addiction; do I have to tell my employer?", "health"),
-    ("I'm gay and haven't told my parents yet, how do I start?", "sexual orientation"),
-    ("My visa expired last year and I'm undocumented, can I still open a bank account?", "immigration"),
-    ("I was convicted of a DUI in 2019, will it show up on a background check?", "criminal"),
-    ("Debug: requests.get(u, headers={'Authorization': 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a'})", "token"),
-    ("My SSN is 219-09-9999, help me fill in the W-4.", "national ID"),
+# --- special categories and secrets stay local, never redact-and-send -----------------------------
+@pytest.mark.parametrize("text, rule_prefix", [
+    ("Since the biopsy came back positive last week I can't sleep. How do I tell my two boys?", "special."),
+    ("My brother has been using again since March and took money from our mum.", "special."),
+    ("I think I'm bi and I have no idea how to tell my very traditional parents.", "special."),
+    ("My residence permit ran out in May and my employer doesn't know yet. What now?", "special."),
+    ("I got arrested for shoplifting when I was 19; do I need to mention it to a new employer?", "special."),
+    ("Minutes of the board, strictly confidential: we plan to close the Leeds site in Q3.", "business."),
+    ("Fix this call: requests.get(u, headers={'Authorization': 'token ghp_9sK2LmQ4x7TzP1vR8wN3yB6cD5fG0hJ2aE4q'})",
+     "pattern.secret"),
+    ("My SSN is 219-09-9999, help me with the W-4.", "pattern.national_id"),
+    ("Please pay the deposit with my card 4716 1089 9971 6531, expiry 09/28.", "pattern.card"),
 ])
-def test_sensitive_disclosures_and_secrets_stay_local(router, text, reason_word):
-    decision = router.route(text)
-    assert decision.route == "local"
-    assert decision.outbound is None
-    assert any(reason_word.lower() in r.lower() for r in decision.reasons), decision.reasons
+def test_disclosures_secrets_and_cards_stay_local(router, text, rule_prefix):
+    d = router.route(text)
+    assert d.route == "local" and d.outbound is None, (d.rules, d.outbound)
+    assert any(r.startswith(rule_prefix) for r in d.rules), d.rules
+    assert d.reasons and all(r.startswith("it ") for r in d.reasons)  # reasons in words, for the badge
 
 
-def test_topic_questions_are_not_disclosures():
-    assert find_disclosures("What are the symptoms of diabetes?") == []
-    assert find_disclosures("Can someone with a criminal record get a US visa?") == []
-    assert find_disclosures("Explain how asylum applications work in Germany.") == []
-    assert find_disclosures("My brother was diagnosed with diabetes.") == ["health"]
+@pytest.mark.parametrize("text", [
+    "What are the side effects of sertraline?",
+    "How do asylum claims work in Canada?",
+    "Write a novel opening where a detective discovers she is pregnant.",
+    "I'm addicted to this podcast about Roman history, recommend similar ones.",
+])
+def test_topic_questions_and_hyperbole_are_not_disclosures(router, text):
+    d = router.route(text)
+    assert d.route == "cloud", (d.rules, d.reasons)
 
 
+# --- personal frame: everything that identifies someone is replaced -------------------------------
+def test_personal_letter_redacts_names_places_and_contacts_and_restores(router):
+    text = ("Please write to my landlord Mr Okafor at 14 Brindle Row, Harrowgate, about the broken boiler. "
+            "His email is b.okafor@fastmail.fm. Okafor said he would reply by Friday.")
+    d = router.route(text)
+    assert d.route == "redacted" and d.frame == "personal"
+    for span in ("Okafor", "14 Brindle Row", "b.okafor@fastmail.fm"):
+        assert span not in d.outbound
+    assert "boiler" in d.outbound and "Friday" in d.outbound
+    restorer = d.restorer()
+    assert "".join(restorer.feed(ch) for ch in d.outbound) + restorer.flush() == text
+
+
+def test_public_figure_stays_private_person_goes(router):
+    d = router.route("Help me write a note to my colleague Hanisha Kowalczyk about what Angela Merkel said on energy.")
+    assert d.route == "redacted"
+    assert "Hanisha" not in d.outbound and "Kowalczyk" not in d.outbound and "Angela Merkel" in d.outbound
+
+
+# --- Unicode: folded before detecting, original characters removed --------------------------------
+@pytest.mark.parametrize("text, hidden", [
+    ("Call me on \uff10\uff11\uff17\uff11 \uff15\uff15\uff15 \uff10\uff11\uff19\uff19 about the fence.", "555"),
+    ("Write to lena.voss\uff20fastmail.fm about the fence.", "fastmail"),
+    ("Write to lena.vo\u200bss@fastmail.fm about the fence.", "fastmail"),
+    ("My number is 0171\u00a0555\u20110199, text me about the fence.", "0199"),
+])
+def test_unicode_variants_are_caught_and_removed_whole(router, text, hidden):
+    d = router.route(text)
+    assert d.route == "redacted", d.rules
+    assert hidden not in d.outbound and "\u200b" not in d.outbound and "\uff20" not in d.outbound
+    assert "fence" in d.outbound
+
+
+def test_zero_width_inside_a_secret_still_keeps_it_local(router):
+    d = router.route("my pass\u200bword is Tr0ub4dor&3, is that strong?")
+    assert d.route == "local" and "pattern.secret" in d.rules
+
+
+# --- context -------------------------------------------------------------------------------------
 def test_user_terms_from_settings_and_call(router):
-    assert router.route("Write the kickoff email for Operation Nightjar.", user_terms=["Nightjar"]).route == "local"
-    r = PrivacyRouter(PrivacySettings(sensitive_terms=["project falcon"]))
-    d = r.route("Status update on Project  Falcon please")
-    assert d.route == "local" and "term you marked sensitive" in d.reasons[0]
-    assert r.route("A falcon is a bird of prey.").route == "cloud"
+    assert router.route("Draft the launch memo for Project Bluefinch.", user_terms=["Bluefinch"]).route == "local"
+    r = PrivacyRouter(PrivacySettings(sensitive_terms=["project kestrel"]))
+    d = r.route("Status update on Project  Kestrel please")
+    assert d.route == "local" and d.rules == ["context.user_term"]
+    assert r.route("A kestrel is a small falcon.").route == "cloud"
 
 
-def test_private_context_keeps_local(router):
-    assert router.route("Which clause covers non-compete?", retrieved_private=True).route == "local"
-    assert router.route("What is a non-compete clause?", tainted=True).route == "local"
+def test_private_documents_keep_local(router):
+    assert router.route("Which clause covers the notice period?", retrieved_private=True).route == "local"
     checker = PrivacyRouter(PrivacySettings(), private_text_check=lambda t: "quarterly numbers" in t)
     d = checker.route("Summarise: the quarterly numbers were bad")
-    assert d.route == "local" and "local documents" in d.reasons[0]
+    assert d.route == "local" and d.rules == ["context.private_document_text"]
 
 
-def test_history_with_a_sensitive_turn_taints_the_conversation(router):
-    history = [{"role": "user", "content": "Write to my bank that card 4716 1089 9971 6531 was stolen."},
-               {"role": "assistant", "content": "Dear Bank, my card ending 6531 ..."}]
-    d = router.route("Continue the letter.", history=history)
-    assert d.route == "local" and "earlier message" in d.reasons[0]
-    clean = [{"role": "user", "content": "What is a haiku?"}, {"role": "assistant", "content": "A short poem."}]
-    d = router.route("Write one about rain.", history=clean)
-    assert d.route == "cloud" and d.outbound_history == clean
+def test_follow_up_to_a_private_turn_stays_local_but_a_fresh_question_may_go(router):
+    conv = Conversation(private_turns=["My sister was just diagnosed with lupus and she is scared."],
+                        last_turn_private=True)
+    d = router.route("What should she ask her doctor next week?", conversation=conv)
+    assert d.route == "local" and "context.follows_private_turn" in d.rules
+    d = router.route("Which river flows through Vienna?", conversation=conv)
+    assert d.route == "cloud" and d.outbound_history == []  # alone: the private turn is not history
 
 
-def test_uncovered_language_stays_local(router):
-    assert uncovered_language("请将以上句子翻译成中文") is not None
-    assert uncovered_language("Kan du hjælpe mig med at formulere det her bedre?") is not None
-    assert uncovered_language("Translate 'good morning' into French.") is None
-    d = router.route("Bonjour, je voudrais une lettre pour mon propriétaire, s'il vous plaît.")
-    assert d.route == "local" and "language" in d.reasons[0]
+def test_the_cloud_thread_goes_as_it_was_sent(router):
+    thread = [{"role": "user", "content": "Write a haiku about [PLACE_1] in spring."},
+              {"role": "assistant", "content": "Blossoms over [PLACE_1]..."}]
+    d = router.route("Now one about winter.", conversation=Conversation(thread=thread))
+    assert d.route == "cloud" and d.outbound_history == thread
 
 
-# --- fail closed --------------------------------------------------------------------------------
-def test_exception_inside_a_layer_means_local(monkeypatch, router):
-    import engine.privacy.router as mod
+def test_replayed_history_sends_only_what_went_out(router):
+    history = [{"role": "user", "content": "I was diagnosed with type 1 diabetes in June."},
+               {"role": "assistant", "content": "That is a lot to take in."},
+               {"role": "user", "content": "What is the tallest mountain in Africa?"},
+               {"role": "assistant", "content": "Kilimanjaro."}]
+    d = router.route("And the second tallest?", history=history)
+    assert d.route == "cloud"
+    sent = " ".join(m["content"] for m in d.outbound_history)
+    assert "diabetes" not in sent and "Kilimanjaro" in sent
 
-    def boom(text):
+
+def test_same_placeholder_for_the_same_person_across_turns(router):
+    first = router.route("Please write to my neighbour Ilse Brandauer about her hedge.")
+    conv = Conversation(thread=[{"role": "user", "content": first.outbound}], mapping=first.mapping)
+    second = router.route("Also thank Ilse Brandauer for the jam she brought over.", conversation=conv)
+    ph = [p for p, v in first.mapping.to_original.items() if "Brandauer" in v][0]
+    assert ph in first.outbound and ph in second.outbound
+
+
+def test_uncovered_language_stays_local_with_a_reason(router):
+    d = router.route("请帮我把这封信翻译成英文，谢谢。")
+    assert d.route == "local" and d.rules[0].startswith("language.") and "don't cover" in d.reasons[0]
+
+
+# --- fail closed ---------------------------------------------------------------------------------
+def test_exception_inside_a_recognizer_means_local(monkeypatch, router):
+    import engine.privacy.recognizers as rec
+
+    def boom(a):
         raise RuntimeError("detector exploded")
 
-    monkeypatch.setattr(mod.det, "run_detectors", boom)
-    d = router.route("What is the capital of France?")
+    broken = rec.Recognizer("pattern.broken", boom)
+    monkeypatch.setattr(rec, "PATTERNS", (*rec.PATTERNS, broken))
+    d = router.route("What is the capital of Peru?")
     assert d.route == "local" and d.outbound is None and "RuntimeError" in d.reasons[0]
+    assert d.rules == ["router.error"]
+
+
+def test_learned_layer_that_cannot_load_means_local(monkeypatch):
+    from engine.privacy import learned
+
+    def unavailable(*a, **k):
+        raise learned.LearnedUnavailable("no engine here")
+
+    monkeypatch.setattr(learned.LearnedLayer, "shared", classmethod(unavailable))
+    d = PrivacyRouter(PrivacySettings()).route("What is the capital of Peru?")
+    assert d.route == "local" and d.rules == ["router.error"]
 
 
 def test_time_budget_exceeded_means_local():
     slow = PrivacyRouter(PrivacySettings(), budget_s=0.0)
-    d = slow.route("Please write to Rachel Zheng about the meeting.")
+    d = slow.route("Please write to my coach Ferdinand Lasko about the match.")
     assert d.route == "local" and "too long" in d.reasons[0]
 
 
 def test_judge_can_only_make_it_more_private():
     r = PrivacyRouter(PrivacySettings(judge=True), judge=lambda t: "mentions a private plan" if "plan" in t else None)
-    assert r.route("What is the capital of France?").route == "cloud"
-    d = r.route("What do you think of the plan?")
+    assert r.route("What is the capital of Peru?").route == "cloud"
+    d = r.route("What do you think of the plan for the bridge?")
     assert d.route == "local" and "private plan" in d.reasons[0]
     off = PrivacyRouter(PrivacySettings(judge=False), judge=lambda t: "always")
-    assert off.route("What is the capital of France?").route == "cloud"
+    assert off.route("What is the capital of Peru?").route == "cloud"
 
 
 def test_empty_message_is_local(router):
     assert router.route("   ").route == "local"
 
 
-# --- redaction ----------------------------------------------------------------------------------
-def test_redaction_replaces_every_occurrence_and_restores(router):
-    text = ("Please email my accountant Rachel Zheng at r.delacroix@fastmail.fm and cc +44 7700 900123 "
-            "about the missing invoice. Rachel said she sent it.")
-    d = router.route(text)
-    assert d.route == "redacted"
-    for span in ("Rachel", "Zheng", "r.delacroix@fastmail.fm", "7700 900123"):
-        assert span not in d.outbound
-    assert {"EMAIL", "PHONE", "PERSON"} <= set(d.redactions)
-    assert "[EMAIL_1]" in d.outbound and "[PERSON_1]" in d.outbound
-    restorer = d.restorer()
-    restored = "".join(restorer.feed(ch) for ch in d.outbound) + restorer.flush()
-    assert restored == text
+def test_without_the_learned_layer_no_message_is_judged_impersonal(router):
+    """The ablation switch: with the learned layer off, the frame is never 'impersonal'."""
+    plain = PrivacyRouter(PrivacySettings(learned=False))
+    text = "Tomás has 12 marbles and gives a third to Priya. How many does he keep?"
+    assert router.route(text).frame == "impersonal" and router.route(text).route == "cloud"
+    assert plain.route(text).frame == "mixed"
 
 
-def test_public_figure_kept_private_person_redacted(router):
-    d = router.route("Write a note to Hanisha Kowalczyk comparing her plan with what Barack Obama proposed.")
-    assert d.route == "redacted"
-    assert "Hanisha" not in d.outbound and "Kowalczyk" not in d.outbound
-    assert "Barack Obama" in d.outbound
-
-
-def test_card_redacted_not_local(router):
-    d = router.route("Refund didn't arrive on card 5500 0000 0000 0004 - is that normal after 10 days?")
-    assert d.route == "redacted" and "5500 0000 0000 0004" not in d.outbound and d.redactions == ["CARD"]
-
-
-@pytest.mark.parametrize("text, category", [
-    ("I'm on a tourist visa that expired in March, can I still get married here?", "immigration status"),
-    ("I have 3,200 in savings and owe 48,000 in student loans, should I invest?", "precise finances"),
-    ("my husband hits me when he drinks, what should I do", "violence or abuse"),
-    ("I voted for the Green party and my boss found out.", "political opinion or union membership"),
+@pytest.mark.parametrize("text, name", [
+    ("Also thank Ilse Brandauer for the plum jam she brought over.", "Brandauer"),
+    ("Remind Kevin Okonjo that the van is due back on Friday.", "Okonjo"),
 ])
-def test_more_special_categories(text, category):
-    assert category in find_disclosures(text)
-
-
-@pytest.mark.parametrize("text", ["Can I get a tourist visa for Japan?", "How do student loans work?",
-                                  "What are the signs of domestic violence?", "What is the average salary of a nurse?"])
-def test_category_topics_without_disclosure(text):
-    assert find_disclosures(text) == []
+def test_private_people_without_an_i_are_still_redacted(router, text, name):
+    """No first person, yet about a real person: only examples, stories and templates keep names."""
+    d = router.route(text)
+    assert d.outbound is None or name not in d.outbound, d

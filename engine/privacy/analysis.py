@@ -1,0 +1,168 @@
+"""Everything the recognizers and the policy read about one message, computed once.
+
+An :class:`Analysis` holds the normalised text (:mod:`engine.privacy.normalize`), the language,
+and — lazily, the first time a recognizer asks — the spaCy document, the learned layer's scores
+and the frame signals. Recognizers take an ``Analysis`` instead of raw text so that no layer
+parses the message a second time.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from engine.privacy.normalize import Normalised, normalise
+
+if TYPE_CHECKING:
+    from engine.privacy.learned import Scores
+
+@dataclass(frozen=True)
+class Language:
+    code: str | None        # the main language: en, de, fr, es, it, pt, nl — or None when not identified
+    covered: bool           # True when Hearth's checks read every part of the message
+    reason: str | None = None   # person-readable, when not covered
+    languages: tuple[str, ...] = ()   # every covered language seen, main one first
+
+
+def detect_language(text: str) -> Language:
+    from engine.privacy.language import detect
+
+    g = detect(text)
+    return Language(g.code, g.covered, g.reason, tuple(g.languages) or ((g.code,) if g.code else ()))
+
+
+# The writer speaking about themselves, their people or their organisation (English).
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|our|ours|(?-i:us))\b", re.I)
+# "How do I ...", "Can I ...", "tell me": a generic how-to framing, not the writer talking about themselves.
+_GENERIC_I = re.compile(r"\b(?:how|what|where|when|why|which)\s+(?:do|can|should|would|could|might)\s+(?:i|we)\b|"
+                        r"^\s*(?:can|could|should|do|may|shall)\s+(?:i|we)\b|"
+                        r"\b(?:tell|give|show|teach|help|explain to|remind|let)\s+(?:me|us)\b|"
+                        r"\bi\s+(?:want|need|would like|'d like)\s+(?:to\s+)?(?:know|learn|understand|see|an?\s+example)\b|"
+                        r"\bfor me\b|\bcan you\b", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Signals that say whether the message is about the writer's own life (personal) or not."""
+
+    first_person: bool      # the writer speaks of themselves/their own (not "how do I ...")
+    correspondence: bool    # a letter, email, CV, or the writer's own text pasted to be edited
+    learned_personal: float | None   # the learned layer's probability of a personal frame
+
+    def personal(self, threshold: float) -> bool:
+        return self.first_person or self.correspondence or \
+            (self.learned_personal is not None and self.learned_personal >= threshold)
+
+    def surely_impersonal(self, threshold: float) -> bool:
+        """No personal signal at all, and the learned layer is confident (see policy.Thresholds)."""
+        return not self.first_person and not self.correspondence and \
+            self.learned_personal is not None and self.learned_personal < threshold
+
+
+class Analysis:
+    """One message, analysed lazily (see module doc)."""
+
+    def __init__(self, original: str, *, learned: Any = None) -> None:
+        self.norm: Normalised = normalise(original)
+        self.original = original
+        self.text = self.norm.text
+        self._learned_layer = learned
+        self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
+        self._pending: Future | None = None
+
+    @cached_property
+    def language(self) -> Language:
+        return detect_language(self.text)
+
+    @property
+    def english(self) -> bool:
+        """The main language is English (or nothing could be read: English rules are the fallback)."""
+        return self.language.code in (None, "en")
+
+    @property
+    def other_languages(self) -> tuple[str, ...]:
+        """Covered languages other than English seen in the message (a German passage in an English
+        request counts: its names need the German finder)."""
+        return tuple(c for c in self.language.languages if c != "en")
+
+    @cached_property
+    def doc(self):
+        """The spaCy English document (tokens, tags, entities)."""
+        from engine.privacy.ner import parse
+
+        return parse(self.text)
+
+    def start_scores(self) -> None:
+        """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
+        releases the GIL) runs on one core while the NER runs on the other."""
+        if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
+            self._pending = _scoring_pool().submit(self._learned_layer.score, self.text)
+
+    @cached_property
+    def scores(self) -> "Scores | None":
+        """The learned layer's scores, or None when no layer is configured."""
+        if self._learned_layer is None:
+            return None
+        if self._pending is not None:
+            return self._pending.result()
+        return self._learned_layer.score(self.text)
+
+    @cached_property
+    def cues(self) -> Frame:
+        """The frame's word cues alone (no learned score): cheap."""
+        from engine.privacy.ner import correspondence
+
+        from engine.privacy.quasi import situated
+
+        first = bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", self.text))) if self.english else \
+            _first_person_other(self.text, self.language.code)
+        # "the power cuts here", "a 6-year-old girl in Ohio": the text places a real person somewhere
+        first = first or (self.english and situated(self.text))
+        return Frame(first, correspondence(self.text) or _correspondence_other(self.text), None)
+
+    @cached_property
+    def frame(self) -> Frame:
+        learned = self.scores.personal if self.scores is not None else None
+        return Frame(self.cues.first_person, self.cues.correspondence, learned)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _scoring_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-learned")
+        return _pool
+
+
+# First-person words and letter openings in the other covered languages (whole words).
+_FIRST_PERSON_OTHER = {
+    "de": r"ich|mich|mir|mein|meine|meinen|meinem|meiner|wir|uns|unser|unsere|unseren",
+    "fr": r"je|j'|me|m'|moi|mon|ma|mes|nous|notre|nos",
+    "es": r"yo|me|mi|mis|mí|conmigo|nosotros|nosotras|nuestro|nuestra|nuestros|nuestras",
+    "it": r"io|mi|mio|mia|miei|mie|me|noi|nostro|nostra|nostri|nostre|ci",
+    "pt": r"eu|me|mim|meu|minha|meus|minhas|nós|nosso|nossa|nossos|nossas",
+    "nl": r"ik|mij|me|mijn|wij|we|ons|onze",
+}
+_FIRST_PERSON_RX = {k: re.compile(r"(?<!\w)(?:" + v + r")(?!\w)", re.I) for k, v in _FIRST_PERSON_OTHER.items()}
+_LETTER = re.compile(r"^\s*(?:sehr geehrte|liebe|lieber|hallo|cher|chère|bonjour|madame|monsieur|estimad[oa]|hola|"
+                     r"querid[oa]|gentile|egregi[oa]|car[oa]|ciao|prezad[oa]|olá|beste|geachte|hoi)\b|"
+                     r"\b(?:mit freundlichen grüßen|viele grüße|cordialement|bien à vous|saludos|un saludo|"
+                     r"cordiali saluti|distinti saluti|atenciosamente|cumprimentos|met vriendelijke groet)\b",
+                     re.I | re.M)
+
+
+def _first_person_other(text: str, code: str | None) -> bool:
+    rx = _FIRST_PERSON_RX.get(code or "")
+    return bool(rx and rx.search(text))
+
+
+def _correspondence_other(text: str) -> bool:
+    return bool(_LETTER.search(text))

@@ -1,0 +1,164 @@
+"""The policy: what the findings and signals of one message mean for where it may go.
+
+Stated in words in ``docs/privacy-model.md``; enforced only here:
+
+1. **LOCAL** when any local-only finding or signal fired: secrets, ID numbers and full payment
+   card numbers, a special
+   category disclosed about the writer or someone they know (health, sexuality or gender
+   identity, religion, politics or union membership, ethnicity, immigration, criminal or legal
+   trouble, personal finances), confidential company material, a term the user marked
+   sensitive, text from the user's documents, a follow-up to a turn that stayed local, a
+   language the checks do not read, a personal text too long or too lower-case to redact
+   reliably. Special categories are never redacted-and-sent: the topic itself is the secret.
+2. Otherwise the **frame** decides what is redacted:
+   * personal (the writer, people they know, their job, letters, applications, messages) —
+     every span that helps identify someone: people, organisations, places below country level,
+     contact details, account and reference numbers, links;
+   * impersonal (general knowledge, code, public figures, fiction, examples, templates; no
+     first-person or letter cue and the learned frame classifier confident) — organisations,
+     places, groups and unknown words stay; people's names stay only in a worked example, a
+     story or a template (``example_context``), because "thank Ilse for the jam" has no "I" but
+     is about a real person; contact details and numbers that are personal data wherever they
+     appear (emails, phones, IBANs, addresses, dates of birth, account numbers) are replaced;
+   * in between — validated patterns and every *private* entity the name recognizers found
+     (public ones were already left out by them).
+   A value redacted earlier in the conversation is redacted again wherever it reappears.
+3. **CLOUD** when nothing is left to redact, else **REDACTED**.
+
+Every threshold lives in :data:`THRESHOLDS`. The verdict names the rule ids that decided.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+from engine.privacy.analysis import Analysis
+from engine.privacy.finding import Finding
+from engine.privacy.signals import Signal
+
+Route = Literal["local", "redacted", "cloud"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    # Learned probability of a special-category disclosure that keeps a message local on its own.
+    # High: below it the classifier also fires on personal messages that merely touch a topic
+    # (splitting the rent, a refused raise); the word lists catch the plainly worded disclosures.
+    special: float = 0.8
+    # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
+    # (first person or a letter): public news about a firm reads much the same.
+    business: float = 0.9
+    personal: float = 0.5       # learned probability of a personal frame ⇒ personal
+    impersonal: float = 0.2     # below this, with no personal cue, the frame is surely impersonal
+    lexicon_veto: float = 0.25  # a word-list disclosure the learned layer finds this unlikely is figurative
+                                # ("addicted to this podcast"): it does not keep the message local
+    follow_up: float = 0.84     # cosine between a message and a turn that stayed local ⇒ depends on it
+    long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL
+
+
+THRESHOLDS = Thresholds()
+
+# Findings a detector may call redactable that the policy keeps local: a full payment card number
+# is a credential (with an expiry date it pays for things), not just an identifier.
+LOCAL_KINDS = frozenset({"CARD"})
+# Personal data wherever it appears: replaced even in an impersonal question.
+ALWAYS_REDACTED = frozenset({"EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS", "DOB", "BIRTHDATE", "PLATE",
+                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET", "HOST"})
+# Names and links: replaced unless the frame is impersonal (people: unless also an example).
+ENTITY_KINDS = frozenset({"PERSON", "ORG", "PLACE", "GROUP", "NAME", "URL", "NUMBER"})
+PEOPLE = frozenset({"PERSON"})
+
+
+# Worked examples, stories and templates: names there are made up or public by construction.
+_EXAMPLE = re.compile(
+    r"\b(?:how (?:many|much|long|far|old)|word problem|calculate|what(?:'s| is) the (?:total|probability|average)|"
+    r"story|short story|novel|fable|fairy ?tale|screenplay|sitcom|scene|character|fictional|imaginary|protagonist|"
+    r"role-?play|fan ?fic|once upon a time|template|placeholder|for example|e\.g\.|sample (?:data|email|letter|text)|"
+    r"dummy|mock data|fake (?:data|names?)|lorem ipsum|riddle|puzzle|quiz|"
+    r"geschichte|märchen|roman|histoire|conte|cuento|historia|novela|racconto|favola|história|conto|verhaal|sprookje|"
+    r"wie viele|combien|cuántos|cuántas|quanti|quante|quantos|quantas|hoeveel)\b|"
+    r"\[[A-Za-z _]{2,30}\]|\{\{[^}]{1,40}\}\}|<[A-Z_]{3,30}>", re.I)
+
+
+def example_context(a: Analysis) -> bool:
+    return bool(_EXAMPLE.search(a.text))
+
+
+@dataclass
+class Verdict:
+    route: Route
+    rules: list[str]                         # ids of the rules/recognizers that decided
+    reasons: list[str]                       # in words, each completing "because ..."
+    redact: list[Finding] = field(default_factory=list)
+    frame: str = ""                          # personal | impersonal | mixed ("" when not reached)
+
+
+def local_verdict(signals: Sequence[Signal], findings: Sequence[Finding]) -> Verdict | None:
+    """LOCAL when any local-only signal or finding fired, else None."""
+    rules: list[str] = []
+    reasons: list[str] = []
+    for s in signals:
+        if s.local:
+            rules.append(s.rule)
+            reasons.append(s.reason)
+    for f in findings:
+        if f.local or f.kind in LOCAL_KINDS:
+            rules.append(f.recognizer or f.kind.lower())
+            reasons.append(f"it {f.reason.removeprefix('the message ')}")
+    if not rules:
+        return None
+    return Verdict("local", list(dict.fromkeys(rules)), list(dict.fromkeys(reasons)))
+
+
+def frame_of(a: Analysis, th: Thresholds = THRESHOLDS) -> str:
+    f = a.frame
+    if f.personal(th.personal):
+        return "personal"
+    if f.surely_impersonal(th.impersonal):
+        return "impersonal"
+    return "mixed"
+
+
+def long_personal(a: Analysis, th: Thresholds = THRESHOLDS) -> list[Signal]:
+    """A long text with personal cues is a pasted document: too many details to redact reliably.
+    Checked on the cheap cues alone, before the learned layer and the NER (slowest on long texts)."""
+    if len(a.text) > th.long_personal_chars and (a.cues.first_person or a.cues.correspondence):
+        return [Signal("caution.long_personal", "it is a long personal text, with too many details to replace reliably")]
+    return []
+
+
+def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal]:
+    """Personal texts that redaction cannot be trusted with."""
+    if frame != "personal":
+        return []
+    if len(a.text) > th.long_personal_chars:
+        return [Signal("caution.long_personal", "it is a long personal text, with too many details to replace reliably")]
+    if a.unsure_names:
+        return [Signal("caution.lowercase_names", "it is personal and has names typed in lower case that may not all be found")]
+    return []
+
+
+def _kept(f: Finding, frame: str, example: bool) -> bool:
+    """Does this entity stay in an impersonal message?"""
+    if frame != "impersonal" or f.kind not in ENTITY_KINDS:
+        return False
+    return f.kind not in PEOPLE or example
+
+
+def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[Finding], frame: str,
+                      earlier: Sequence[Finding] = ()) -> Verdict:
+    """REDACTED or CLOUD for a message no local rule claimed. ``earlier``: values already redacted
+    in this conversation, found again in this message (always redacted)."""
+    example = frame == "impersonal" and example_context(a)
+    redact = [f for f in patterns if not _kept(f, frame, example)]
+    for f in [*earlier, *names]:
+        forced = f in earlier
+        if (forced or not _kept(f, frame, example)) and not any(f.start < g.end and g.start < f.end for g in redact):
+            redact.append(f)
+    if not redact:
+        return Verdict("cloud", ["frame." + frame], ["nothing in it identifies anyone or is sensitive"], frame=frame)
+    rules = list(dict.fromkeys(f.recognizer or f.kind.lower() for f in redact))
+    reasons = list(dict.fromkeys(f"it {f.reason.removeprefix('the message ')} (replaced by a placeholder)" for f in redact))
+    return Verdict("redacted", ["frame." + frame, *rules], reasons, redact, frame)

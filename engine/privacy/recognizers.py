@@ -1,0 +1,130 @@
+"""The recognizer registry: every detector the router runs, each under a stable id.
+
+A recognizer reads an :class:`~engine.privacy.analysis.Analysis` and returns typed, scored
+:class:`~engine.privacy.finding.Finding` spans (credited to its id). Two groups run in order:
+
+* ``PATTERNS`` — validated patterns that hold in every covered language (secrets, ID numbers,
+  cards, IBANs, emails, phones, addresses, dates of birth, reference numbers, ...). Cheap; a
+  local-only finding here ends routing early.
+* ``NAMES`` — people, organisations and places: spaCy's English NER with its sentence frames for
+  English, the frame- and word-frequency-based finder for the other languages.
+
+Whether a span is redacted, kept, or keeps the whole message local is the Policy's decision
+(:mod:`engine.privacy.policy`), not the recognizer's. Removing a recognizer is deleting its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from engine.privacy import detectors as det
+from engine.privacy.analysis import Analysis
+from engine.privacy.finding import Finding
+from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
+from engine.privacy.references import find_references
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    id: str
+    find: Callable[[Analysis], list[Finding]]
+    english_only: bool = False
+
+    def run(self, a: Analysis) -> list[Finding]:
+        if self.english_only and not a.english:
+            return []
+        return [f.by(self.id) for f in self.find(a)]
+
+
+def _on_text(fn: Callable[[str], list[Finding]]) -> Callable[[Analysis], list[Finding]]:
+    return lambda a: fn(a.text)
+
+
+# Order matters where spans overlap: the earlier recognizer's finding wins (a card number is
+# not also a phone number), except that a local-only finding always counts.
+PATTERNS: tuple[Recognizer, ...] = (
+    Recognizer("pattern.secret", _on_text(det.find_secrets)),
+    Recognizer("pattern.national_id", _on_text(det.find_national_ids)),
+    Recognizer("pattern.card", _on_text(det.find_cards)),
+    Recognizer("pattern.iban", _on_text(det.find_ibans)),
+    Recognizer("pattern.email", _on_text(det.find_emails)),
+    Recognizer("pattern.phone", _on_text(det.find_phones)),
+    Recognizer("pattern.ip", _on_text(det.find_ips)),
+    Recognizer("pattern.url", _on_text(det.find_urls)),
+    Recognizer("pattern.domain", _on_text(det.find_domains)),
+    Recognizer("pattern.placeholder", _on_text(det.find_foreign_placeholders)),
+    Recognizer("locator.birth_date", _on_text(find_birth_dates)),
+    Recognizer("locator.plate", _on_text(find_plates)),
+    Recognizer("locator.address", _on_text(find_addresses)),
+    Recognizer("reference.number", _on_text(find_references)),
+)
+
+
+def _english_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
+    from engine.privacy.ner import find_entities
+
+    scan = find_entities(a.text, skip=skip, doc=a.doc)
+    a.unsure_names = scan.unsure  # read by the caution rule (engine.privacy.caution)
+    return scan.findings
+
+
+class NamesUnavailable(Exception):
+    """No name finder reads this language: the router keeps the message local (fail closed)."""
+
+
+def _other_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
+    """Names in each covered language other than English that the message uses."""
+    try:
+        from engine.privacy.names_intl import find_names
+    except ImportError as exc:
+        raise NamesUnavailable(a.language.code or "?") from exc
+    out: list[Finding] = []
+    for lang in a.other_languages:
+        out += [f for f in find_names(a.text, lang) if not any(f.start < e and s < f.end for s, e in skip)
+                and not any(f.start < g.end and g.start < f.end for g in out)]
+    return out
+
+
+@dataclass(frozen=True)
+class NameRecognizer:
+    """Names need to know which spans the patterns already took (an email's local part is no name)."""
+
+    id: str
+    find: Callable[[Analysis, list[tuple[int, int]]], list[Finding]]
+    english: bool
+
+    def run(self, a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
+        if self.english and not a.english:
+            return []  # spaCy's English NER misreads other languages
+        if not self.english and not a.other_languages:
+            return []
+        return [f.by(self.id) for f in self.find(a, skip)]
+
+
+NAMES: tuple[NameRecognizer, ...] = (
+    NameRecognizer("names.english", _english_names, english=True),
+    NameRecognizer("names.other_languages", _other_names, english=False),
+)
+
+
+def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] | None = None) -> list[Finding]:
+    """All pattern findings; overlaps resolved in favour of the earlier recognizer."""
+    found: list[Finding] = []
+    for rec in PATTERNS if recognizers is None else recognizers:
+        for f in rec.run(a):
+            if any(f.start < g.end and g.start < f.end for g in found) and not f.local:
+                continue
+            found.append(f)
+    return sorted(found, key=lambda f: f.start)
+
+
+def run_names(a: Analysis, skip: list[tuple[int, int]],
+              recognizers: tuple[NameRecognizer, ...] | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    for rec in NAMES if recognizers is None else recognizers:
+        out += rec.run(a, skip)
+    return out
+
+
+ALL_IDS: tuple[str, ...] = tuple(r.id for r in PATTERNS) + tuple(r.id for r in NAMES)
