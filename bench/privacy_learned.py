@@ -74,16 +74,17 @@ def ablation(ds: pipeline.Dataset, oof: dict[str, np.ndarray]) -> dict:
     }
     out = {}
     for name, s in variants.items():
-        t = {"high_recall": cv.high_recall_threshold(y, s), "balanced": cv.balanced_threshold(y, s)}
-        out[name] = cv.summary(y, s, t)
+        out[name] = cv.summary(y, s, pipeline.thresholds(y, s))
     return out
 
 
 def cv_section(ds: pipeline.Dataset, cs: dict[str, float]) -> tuple[dict, dict]:
     oof = cross_validate(ds, cs)
-    results = {h: pipeline.HeadResult(c=cs[h], auc_by_c={cs[h]: cv.roc_auc(ds.y(h), oof[h])},
-                                      oof=oof[h], model=None)  # type: ignore[arg-type]
-               for h in HEADS}
+    keep = ds.labelled()
+    results = {h: pipeline.HeadResult(
+        c=cs[h], auc_by_c={cs[h]: cv.roc_auc(ds.y(h)[keep], oof[h][keep])}, oof=oof[h],
+        model=None)  # type: ignore[arg-type]  # figures() reads c, auc_by_c and oof only
+        for h in HEADS}
     recommended, figs = pipeline.figures(ds, results)
     return {"thresholds": recommended, "figures": figs, "ablation": ablation(ds, oof)}, oof
 
@@ -214,6 +215,10 @@ def main() -> int:
         log(f"  special_any as {name:<28} AUC {f['auc']}  FPR at 97% recall "
             f"{f['high_recall']['false_positive_rate']}")
 
+    if not args.skip_latency:
+        log("latency")
+        result["latency"] = latency(args.rounds)
+
     if not args.skip_study:
         log("long messages")
         budgets = [int(b) for b in args.budgets.split(",")]
@@ -243,9 +248,6 @@ def main() -> int:
         }
         log(f"  {result['prefix']}")
 
-    if not args.skip_latency:
-        log("latency")
-        result["latency"] = latency(args.rounds)
     result["seconds"] = round(time.perf_counter() - started, 1)
     out = ROOT / "bench" / "out" / "privacy_learned.json"
     atomic_write_text(out, json.dumps(result, indent=2) + "\n")

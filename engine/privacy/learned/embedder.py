@@ -21,8 +21,8 @@ from engine.errors import LearnedUnavailable
 from engine.privacy.learned import cpu
 
 DIM = 384
-# e5 models are trained with a role prefix; classification reads the "query: " side (the CV in
-# train.py compares it with "passage: " and records both figures in the weights file).
+# e5 models are trained with a role prefix; classification reads the "query: " side
+# (bench/privacy_learned.py --prefix compares it with "passage: " in the same CV).
 QUERY = True
 _HINT = "Hearth keeps working with its rule-based privacy checks only."
 

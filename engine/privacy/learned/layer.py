@@ -39,9 +39,12 @@ class Scores:
     special_any: float  # a special-category disclosure of any kind
     special_top: str  # the category with the highest score
     business: float  # confidential company material
-    personal: float  # personal frame (vs impersonal)
+    personal: float  # personal frame (vs impersonal): max over windows and whole
     windows: int  # windows the message was cut into
     elapsed_ms: float
+    # the personal-frame score of the whole message alone (equal to ``personal`` for a
+    # one-window message): a long public text with one personal sentence scores low here
+    personal_whole: float
 
 
 def combine(per_window: np.ndarray, whole: np.ndarray, how: str) -> float:
@@ -121,13 +124,13 @@ class LearnedLayer:
         raw = self.heads.probabilities(vecs)
         return raw, derive(raw), self.heads.scores(whole[None, :])[0]
 
-    def _compute(self, text: str) -> tuple[np.ndarray, str, int]:
+    def _compute(self, text: str) -> tuple[np.ndarray, np.ndarray, str, int]:
         raw, per_window, whole = self.unit_scores(text)
         combined = np.array([combine(per_window[:, i], whole[i], self._rule(name))
                              for i, name in enumerate(self.heads.names)])
         cats = [self.heads.index(f"special.{c}") for c in heads_mod.CATEGORIES]
         top = heads_mod.CATEGORIES[int(np.argmax(raw[:, cats].max(axis=0)))]
-        return combined, top, len(per_window)
+        return combined, whole, top, len(per_window)
 
     def _vectors(self, units: list[str]) -> np.ndarray:
         """Embeddings of ``units`` (float64), from the recent-window cache where possible; the
@@ -149,7 +152,7 @@ class LearnedLayer:
     def score(self, text: str) -> Scores:
         """Score one message. Raises :class:`LearnedUnavailable` if the engine cannot run."""
         start = time.perf_counter()
-        combined, top, n = self._compute(text)
+        combined, whole, top, n = self._compute(text)
         value = dict(zip(self.heads.names, (float(v) for v in combined)))
         return Scores(
             special={c: value[f"special.{c}"] for c in heads_mod.CATEGORIES},
@@ -159,6 +162,7 @@ class LearnedLayer:
             personal=value["personal"],
             windows=n,
             elapsed_ms=(time.perf_counter() - start) * 1000.0,
+            personal_whole=float(whole[self.heads.index("personal")]),
         )
 
     def _rule(self, head: str) -> str:
