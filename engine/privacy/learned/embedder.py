@@ -21,13 +21,16 @@ from engine.errors import LearnedUnavailable
 from engine.privacy.learned import cpu
 
 DIM = 384
-# e5 models are trained with a role prefix; classification reads the "query: " side (the CV in
-# train.py compares it with "passage: " and records both figures in the weights file).
+# e5 models are trained with a role prefix; classification reads the "query: " side
+# (bench/privacy_learned.py --prefix compares it with "passage: " in the same CV).
 QUERY = True
 _HINT = "Hearth keeps working with its rule-based privacy checks only."
 
 
 def default_threads() -> int:
+    """One, unless ``HEARTH_LEARNED_THREADS`` says otherwise. OpenMP threads busy-wait between
+    the engine's many small parallel steps: on a machine whose cores are busy (spaCy, the local
+    model, indexing) two threads measured 2-15x slower than one (bench/privacy_learned.py)."""
     env = os.environ.get("HEARTH_LEARNED_THREADS", "")
     if env.isdigit() and int(env) > 0:
         return int(env)
@@ -54,6 +57,7 @@ class Embedder:
         self._model: Any = None
         self._set_threads: Any = None
         self._failure: LearnedUnavailable | None = None
+        self._base_tokens: int | None = None
 
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> None:
@@ -117,6 +121,13 @@ class Embedder:
         return np.asarray(out, dtype=np.float32).reshape(len(items), DIM)
 
     def token_count(self, text: str) -> int:
+        """Tokens the engine feeds for ``text``, prefix and start/end markers included."""
         with self._lock:
             self._load_locked()
             return int(self._model.token_count(clean(text), self.query))
+
+    def content_tokens(self, text: str) -> int:
+        """Tokens of ``text`` itself (what window budgets count)."""
+        if self._base_tokens is None:
+            self._base_tokens = self.token_count("")
+        return max(1, self.token_count(text) - self._base_tokens)

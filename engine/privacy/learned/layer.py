@@ -4,9 +4,10 @@ It only scores; the router's Policy decides what the scores mean (its thresholds
 message is scored: cut into windows of whole sentences (windows.py), all windows embedded in
 one engine call, every head applied to every window and to the whole message (the
 token-weighted mean of the window vectors, which is what the engine itself does for text over
-its 512-token limit), then combined per label as ``weights.json`` says — "max" for special
-categories and confidential material (one disclosing sentence is enough), "whole" for the
-personal frame (a property of the message, not of one sentence).
+its 512-token limit), then combined per label as ``weights.json`` says: "max" over windows and
+whole for every label. One disclosing sentence is enough to make a message sensitive, and one
+personal passage makes the frame personal; the whole-message vector alone dilutes a sentence
+inside public text (bench/privacy_learned.py measures both).
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ class Scores:
     special_any: float  # a special-category disclosure of any kind
     special_top: str  # the category with the highest score
     business: float  # confidential company material
-    personal: float  # personal frame (vs impersonal)
+    personal: float  # personal frame (vs impersonal): max over windows and whole
     windows: int  # windows the message was cut into
     elapsed_ms: float
+    # the personal-frame score of the whole message alone (equal to ``personal`` for a
+    # one-window message): a long public text with one personal sentence scores low here
+    personal_whole: float
 
 
 def combine(per_window: np.ndarray, whole: np.ndarray, how: str) -> float:
@@ -66,9 +70,8 @@ class LearnedLayer:
         self.embedder = embedder or Embedder(num_threads=num_threads)
         windows = self.heads.meta.get("windows", {})
         self.budget = int(windows.get("budget", DEFAULT_BUDGET))
-        self.rules: dict[str, str] = {"special": "max", "business": "max", "personal": "whole",
+        self.rules: dict[str, str] = {"special": "max", "business": "max", "personal": "max",
                                       **windows.get("combine", {})}
-        self._base_tokens: int | None = None
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -105,16 +108,11 @@ class LearnedLayer:
         return self.embedder.embed(texts)
 
     # -- scoring ------------------------------------------------------------------------------
-    def _count(self, text: str) -> int:
-        if self._base_tokens is None:
-            self._base_tokens = self.embedder.token_count("")
-        return max(1, self.embedder.token_count(text) - self._base_tokens)
-
     def unit_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw head probabilities per window (windows, heads), and the reported scores per
         window and for the whole message (heads,) before combining."""
         text = clean(text)
-        wins = make_windows(text, self._count, self.budget)
+        wins = make_windows(text, self.embedder.content_tokens, self.budget)
         if len(wins) == 1:  # short text: the window is the message itself, embedded as written
             raw = self.heads.probabilities(self._vectors([text]))
             scores = derive(raw)
@@ -126,13 +124,13 @@ class LearnedLayer:
         raw = self.heads.probabilities(vecs)
         return raw, derive(raw), self.heads.scores(whole[None, :])[0]
 
-    def _compute(self, text: str) -> tuple[np.ndarray, str, int]:
+    def _compute(self, text: str) -> tuple[np.ndarray, np.ndarray, str, int]:
         raw, per_window, whole = self.unit_scores(text)
         combined = np.array([combine(per_window[:, i], whole[i], self._rule(name))
                              for i, name in enumerate(self.heads.names)])
         cats = [self.heads.index(f"special.{c}") for c in heads_mod.CATEGORIES]
         top = heads_mod.CATEGORIES[int(np.argmax(raw[:, cats].max(axis=0)))]
-        return combined, top, len(per_window)
+        return combined, whole, top, len(per_window)
 
     def _vectors(self, units: list[str]) -> np.ndarray:
         """Embeddings of ``units`` (float64), from the recent-window cache where possible; the
@@ -154,7 +152,7 @@ class LearnedLayer:
     def score(self, text: str) -> Scores:
         """Score one message. Raises :class:`LearnedUnavailable` if the engine cannot run."""
         start = time.perf_counter()
-        combined, top, n = self._compute(text)
+        combined, whole, top, n = self._compute(text)
         value = dict(zip(self.heads.names, (float(v) for v in combined)))
         return Scores(
             special={c: value[f"special.{c}"] for c in heads_mod.CATEGORIES},
@@ -164,6 +162,7 @@ class LearnedLayer:
             personal=value["personal"],
             windows=n,
             elapsed_ms=(time.perf_counter() - start) * 1000.0,
+            personal_whole=float(whole[self.heads.index("personal")]),
         )
 
     def _rule(self, head: str) -> str:

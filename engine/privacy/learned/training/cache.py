@@ -44,8 +44,10 @@ class EmbeddingCache:
     """``get(texts)`` returns vectors for all texts, embedding only the ones not cached yet."""
 
     def __init__(self, embed: Embed, tag: str, directory: Path | None = None,
-                 enabled: bool = True, batch: int = 64) -> None:
+                 enabled: bool = True, batch: int = 64,
+                 count: Callable[[str], int] | None = None) -> None:
         self.embed = embed
+        self.count = count  # the same engine's token counter (for windows)
         self.enabled = enabled
         self.path = (directory or default_dir()) / f"{tag}.npz"
         self.batch = batch

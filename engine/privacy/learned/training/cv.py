@@ -62,11 +62,14 @@ def high_recall_threshold(y: np.ndarray, score: np.ndarray, target: float = HIGH
     return _floor(float(pos[allowed_misses]))
 
 
-def balanced_threshold(y: np.ndarray, score: np.ndarray) -> float:
-    """The threshold (3 decimals) maximising Youden's J = recall − false-positive rate."""
+def balanced_threshold(y: np.ndarray, score: np.ndarray, floor: float = 0.0) -> float:
+    """The threshold (3 decimals, at least ``floor``) maximising Youden's J = recall −
+    false-positive rate."""
     y = np.asarray(y, dtype=bool)
-    best_t, best_j = 0.5, -1.0
+    best_t, best_j = floor, -1.0
     for t in np.unique(np.floor(np.asarray(score) * 1000) / 1000):
+        if t < floor:
+            continue
         hit = score >= t
         j = hit[y].mean() - hit[~y].mean()
         if j > best_j + 1e-12:

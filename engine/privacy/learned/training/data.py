@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.privacy.learned.heads import CATEGORIES
+from engine.privacy.learned.windows import Counter, make_windows
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Order matters: it is the order of the rows the classifiers are fitted on.
 SOURCES = ("en_special.jsonl", "en_frame.jsonl", "multi.jsonl", "extra.jsonl")
 FILLER = "filler.jsonl"
+FILLER_WINDOWS = "filler.jsonl#windows"  # the same paragraphs cut as the layer cuts messages
 LANGS = ("en", "de", "fr", "es", "it", "pt", "nl")
 SPECIAL = ("none", *CATEGORIES)
 
@@ -104,3 +106,16 @@ def load_filler(data_dir: Path = DATA_DIR) -> list[Example]:
         out.append(_check(row, f"{FILLER}:{i}"))
     return out
 
+
+
+def filler_windows(filler: list[Example], count: Counter, budget: int) -> list[tuple[int, Example]]:
+    """(paragraph index, window) for every paragraph the layer would cut into several windows:
+    public sentences seen one window at a time, as the layer sees a long message."""
+    out = []
+    for i, para in enumerate(filler):
+        wins = make_windows(para.text, count, budget)
+        if len(wins) > 1:
+            out.extend((i, Example(text=w.text, lang=para.lang, special="none", business="none",
+                                   frame="impersonal", writer=para.writer, source=FILLER_WINDOWS))
+                       for w in wins)
+    return out

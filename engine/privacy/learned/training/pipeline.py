@@ -9,7 +9,7 @@ import numpy as np
 
 from engine.privacy.learned.heads import CATEGORIES, HEADS, derive
 from engine.privacy.learned.training import cv
-from engine.privacy.learned.training.data import Example
+from engine.privacy.learned.training.data import FILLER, FILLER_WINDOWS, Example
 from engine.privacy.learned.training.fit import Linear, fit_logistic
 
 # Inverse regularisation strengths tried per head: the smallest whose 5-fold CV AUC is within
@@ -23,7 +23,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Dataset:
-    examples: list[Example]  # labelled examples, then the filler paragraphs
+    examples: list[Example]  # labelled examples, filler paragraphs, then their windows
     x: np.ndarray  # (n, 384) float32 embeddings
     fold: np.ndarray  # (n,) fold number 0..4
 
@@ -33,14 +33,21 @@ class Dataset:
     def langs(self) -> np.ndarray:
         return np.array([ex.lang for ex in self.examples])
 
+    def labelled(self) -> np.ndarray:
+        """Mask of the hand-written messages (figures are reported on these only)."""
+        return np.array([ex.source not in (FILLER, FILLER_WINDOWS) for ex in self.examples])
 
-def assign_folds(examples: list[Example], filler: list[Example]) -> np.ndarray:
+
+def assign_folds(examples: list[Example], filler: list[Example],
+                 windows: list[tuple[int, Example]]) -> np.ndarray:
     """Stratified by all three labels and language; filler paragraphs separately by language,
-    so every fold holds one public paragraph per language for the long-text checks."""
+    so every fold holds public paragraphs in each language for the long-text checks; a
+    paragraph's windows stay in its fold."""
     main = cv.folds([e.text for e in examples],
                     [(e.special, e.business, e.frame, e.lang) for e in examples])
     pad = cv.folds([e.text for e in filler], [e.lang for e in filler])
-    return np.concatenate([main, pad])
+    win = np.array([pad[i] for i, _ in windows], dtype=np.int64)
+    return np.concatenate([main, pad, win])
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,12 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, fold: np.ndarray, c: float) -> np.
 
 
 def train_head(x: np.ndarray, y: np.ndarray, fold: np.ndarray,
-               grid: tuple[float, ...] = GRID) -> HeadResult:
+               grid: tuple[float, ...] = GRID, judged: np.ndarray | None = None) -> HeadResult:
+    """Fit at each strength of ``grid``; CV AUC is judged on the ``judged`` rows (the
+    hand-written messages: public paragraphs and their windows train, but are easy to score)."""
+    judged = np.ones(len(y), dtype=bool) if judged is None else judged
     oofs = {c: out_of_fold(x, y, fold, c) for c in sorted(grid)}
-    aucs = {c: cv.roc_auc(y, o) for c, o in oofs.items()}
+    aucs = {c: cv.roc_auc(y[judged], o[judged]) for c, o in oofs.items()}
     top = max(aucs.values())
     c = min(c for c, a in aucs.items() if a >= top - TOLERANCE)
     return HeadResult(c=c, auc_by_c=aucs, oof=oofs[c], model=fit_logistic(x, y, c))
@@ -73,14 +83,16 @@ def train_all(ds: Dataset, log: Log = lambda s: None,
     x = ds.x.astype(np.float64)
     out = {}
     for head in HEADS:
-        out[head] = train_head(x, ds.y(head), ds.fold, grid)
+        out[head] = train_head(x, ds.y(head), ds.fold, grid, ds.labelled())
         log(f"  {head:<26} C={out[head].c:<5} CV AUC {out[head].auc_by_c[out[head].c]:.4f}")
     return out
 
 
 def thresholds(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
-    return {"high_recall": cv.high_recall_threshold(y, score),
-            "balanced": cv.balanced_threshold(y, score)}
+    """Two operating points: recall ≥ 97 %, and the best recall − false-positive trade-off at
+    or above it (so "balanced" is never the looser of the two)."""
+    high = cv.high_recall_threshold(y, score)
+    return {"high_recall": high, "balanced": cv.balanced_threshold(y, score, floor=high)}
 
 
 def oof_scores(results: dict[str, HeadResult]) -> np.ndarray:
@@ -90,19 +102,21 @@ def oof_scores(results: dict[str, HeadResult]) -> np.ndarray:
 
 def figures(ds: Dataset, results: dict[str, HeadResult]) -> tuple[dict, dict]:
     """(recommended thresholds per reported score, CV figures) for the weights document."""
-    scores = oof_scores(results)
+    keep = ds.labelled()
+    scores = oof_scores(results)[keep]
     col = {h: scores[:, i] for i, h in enumerate(HEADS)}
-    recommended = {h: thresholds(ds.y(h), col[h]) for h in HEADS}
-    langs = ds.langs()
+    ys = {h: ds.y(h)[keep] for h in HEADS}
+    recommended = {h: thresholds(ys[h], col[h]) for h in HEADS}
+    langs = ds.langs()[keep]
     figs: dict = {"raw_heads": {h: {"C": r.c, "auc": round(r.auc_by_c[r.c], 4)}
                                 for h, r in results.items()}}
     for head in SUMMARY_HEADS:
-        y, t = ds.y(head), recommended[head]
+        y, t = ys[head], recommended[head]
         figs[head] = {**cv.summary(y, col[head], t), "by_language": {
             lang: cv.summary(y[langs == lang], col[head][langs == lang], t)
             for lang in sorted(set(langs))}}
     # each category: its own score, and how much of it the "any special" score catches
-    special = np.array([e.special for e in ds.examples])
+    special = np.array([e.special for e in ds.examples])[keep]
     figs["special_any"]["by_category"] = {}
     figs["categories"] = {}
     for c in CATEGORIES:
@@ -111,7 +125,7 @@ def figures(ds: Dataset, results: dict[str, HeadResult]) -> tuple[dict, dict]:
         figs["special_any"]["by_category"][c] = {"positives": int(mine.sum()), "recall": {
             name: round(float((col["special_any"][mine] >= t).mean()), 4)
             for name, t in recommended["special_any"].items()}}
-    raw_cats = np.stack([results[f"special.{c}"].oof for c in CATEGORIES], axis=1)
+    raw_cats = np.stack([results[f"special.{c}"].oof for c in CATEGORIES], axis=1)[keep]
     pos = special != "none"
     figs["special_top_accuracy"] = round(float(
         (np.array(CATEGORIES)[raw_cats.argmax(axis=1)][pos] == special[pos]).mean()), 4)

@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.privacy.learned.heads import HEADS, derive
 from engine.privacy.learned.training import cv
-from engine.privacy.learned.training.data import Example
+from engine.privacy.learned.training.data import FILLER, FILLER_WINDOWS, Example
 from engine.privacy.learned.training.fit import fit_logistic
 from engine.privacy.learned.training.pipeline import Dataset
 from engine.privacy.learned.windows import Window, make_windows
@@ -46,14 +46,14 @@ class LongResult:
     windows: np.ndarray  # (m,) windows per construct
 
 
-def score_units(probs: np.ndarray, wins: list[Window], embed_whole: np.ndarray | None,
-                vecs: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> dict[str, np.ndarray]:
-    """Per strategy, (heads,) scores of one text from its window probabilities."""
-    if embed_whole is None:
-        tokens = np.array([w.tokens for w in wins], dtype=np.float64)
-        v = tokens @ vecs
-        embed_whole = v / max(np.linalg.norm(v), 1e-12)
-    whole = derive(1.0 / (1.0 + np.exp(-(embed_whole @ weights.T + bias)))[None, :])[0]
+def score_units(probs: np.ndarray, wins: list[Window], vecs: np.ndarray, weights: np.ndarray,
+                bias: np.ndarray) -> dict[str, np.ndarray]:
+    """Per strategy, (heads,) scores of one text from its windows' scores and vectors. "whole"
+    is the token-weighted mean of the window vectors, as the layer computes it."""
+    tokens = np.array([w.tokens for w in wins], dtype=np.float64)
+    v = tokens @ vecs
+    v /= max(float(np.linalg.norm(v)), 1e-12)
+    whole = derive(1.0 / (1.0 + np.exp(-(v @ weights.T + bias)))[None, :])[0]
     return {"whole": whole, "max_windows": probs.max(axis=0),
             "max_windows_whole": np.maximum(probs.max(axis=0), whole),
             "mean_windows": probs.mean(axis=0)}
@@ -62,9 +62,9 @@ def score_units(probs: np.ndarray, wins: list[Window], embed_whole: np.ndarray |
 def long_texts(ds: Dataset, cs: dict[str, float], embed: Embed, count: Callable[[str], int],
                inline: bool, budget: int, select: np.ndarray | None = None) -> LongResult:
     """Out-of-fold scores of long constructs, per combination strategy."""
-    examples = [e for e in ds.examples if e.source != "filler.jsonl"]
+    examples = [e for e in ds.examples if e.source not in (FILLER, FILLER_WINDOWS)]
     n_ex = len(examples)
-    filler_idx = np.arange(n_ex, len(ds.examples))
+    filler_idx = [i for i, e in enumerate(ds.examples) if e.source == FILLER]
     chosen = np.arange(n_ex) if select is None else select
     labels = {h: np.array([examples[i].label(h) for i in chosen]) for h in HEADS}
     scores = {s: {h: np.zeros(len(chosen)) for h in HEADS} for s in STRATEGIES}
@@ -84,7 +84,7 @@ def long_texts(ds: Dataset, cs: dict[str, float], embed: Embed, count: Callable[
         for j, ws in zip(rows, wins):
             v = np.stack([vec[u.text] for u in ws])
             probs = derive(1.0 / (1.0 + np.exp(-(v @ w.T + b))))
-            per = score_units(probs, ws, None, v, w, b)
+            per = score_units(probs, ws, v, w, b)
             for s in STRATEGIES:
                 for hi, h in enumerate(HEADS):
                     scores[s][h][j] = per[s][hi]
