@@ -34,6 +34,7 @@ class ConfirmRequest:
     routed: Any                       # engine.events.Routed
     _event: threading.Event
     _box: dict
+    cannot_send: str | None = None    # why the send could not authenticate (then no Send button)
 
     def answer(self, ok: bool) -> None:
         self._box["ok"] = ok
@@ -193,7 +194,7 @@ class EngineServices(QObject):
         def job_fn(job: Job) -> None:
             def confirm(routed: Any) -> bool:
                 ev, box = threading.Event(), {}
-                job.report(ConfirmRequest(routed, ev, box))
+                job.report(ConfirmRequest(routed, ev, box, self._send_problem(routed)))
                 while not ev.wait(0.05):
                     if job.cancelled.is_set():
                         return False
@@ -210,6 +211,18 @@ class EngineServices(QObject):
         job = self.model.submit(job_fn, on_done=on_done, on_error=on_error, on_progress=on_event)
         self._turn_job = job
         return job
+
+    def _send_problem(self, routed: Any) -> str | None:
+        """On the model thread, before the preview: can a send to the cloud provider authenticate?"""
+        cloud = self.config.cloud
+        if routed.provider != cloud.provider:  # a model server, not the cloud provider: no key involved
+            return None
+        from desktop.keyring_help import send_problem
+        try:
+            return send_problem(cloud.provider, cloud.base_url)
+        except Exception as exc:  # noqa: BLE001 - if we cannot tell, do not offer the send
+            log.warning("key check failed: %s", exc)
+            return "Hearth could not check the API key, so nothing will be sent."
 
     def stop_turn(self) -> None:
         """Stop the running answer (thread-safe; the engine ends the stream within ~100 ms)."""
