@@ -7,6 +7,8 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 * ``docs``   — the one writer of the document index (DocumentService): add, reindex, remove.
 * ``hub``    — model catalog, imports, deletes, keyring and audit reads (short jobs).
 * ``download`` — one model download at a time (cancel keeps the partial file for resume).
+* ``measure`` — the one-time speed calibration (normal priority: a deprioritised measurement
+  of the starter model would underrate this computer).
 
 Engine modules are imported inside the jobs, never at import of this module, so the window is
 on screen before torch, llama_cpp or chromadb are loaded.
@@ -54,6 +56,7 @@ class EngineServices(QObject):
         self.docs_runner = Runner("docs", self, background=True)
         self.hub = Runner("hub", self, background=True)
         self.download = Runner("download", self, background=True)
+        self.measure = Runner("measure", self)
         self.chats: Any = None            # ChatStore once open
         self.host: Any = None             # ModelHost once loaded
         self.assistant: Any = None
@@ -237,6 +240,19 @@ class EngineServices(QObject):
             except Exception:  # noqa: BLE001
                 log.exception("cancel failed")
 
+    # -- speed estimates ---------------------------------------------------------------------
+    def calibrate_speed(self, on_done: Callable[[Any], None] | None = None,
+                        on_error: Callable[[Any], None] | None = None) -> Job:
+        """Measure (once; later calls read the cache) what the speed estimates are based on."""
+        n_threads = self.config.model.n_threads
+
+        def job(_j: Job) -> Any:
+            from engine.models.hardware import probe
+            from engine.models.speed import calibrate
+            return calibrate(probe(), n_threads)
+
+        return self.measure.submit(job, on_done=on_done, on_error=on_error)
+
     # -- store helpers ----------------------------------------------------------------------
     def with_store(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
                    on_error: Callable[[Any], None] | None = None) -> Job:
@@ -247,7 +263,7 @@ class EngineServices(QObject):
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel work, stop the model child, close the database; blocks up to ``timeout_ms``."""
         self.stop_turn()
-        for r in (self.model, self.hub, self.download, self.docs_runner, self.store):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.store):
             r.cancel_all()
 
         def _close(job: Job) -> None:
@@ -256,7 +272,7 @@ class EngineServices(QObject):
                 self.host = None
 
         self.model.submit(_close)
-        for r in (self.model, self.hub, self.download, self.docs_runner):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure):
             r.stop(timeout_ms, cancel=False)
 
         def _close_store(job: Job) -> None:
