@@ -4,7 +4,8 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 
 * ``model``  — owns the ModelHost (its child process) and the Assistant; runs turns.
 * ``store``  — conversation list operations on the shared ChatStore (it serialises with a lock).
-* ``docs``   — the one writer of the document index (DocumentService): add, reindex, remove.
+* ``docs``   — calls into the document service (add, reindex, remove, listing), which itself
+  runs in a child process (:mod:`desktop.docs_process`): torch and chromadb never load here.
 * ``hub``    — model catalog, imports, deletes, keyring and audit reads (short jobs).
 * ``download`` — one model download at a time (cancel keeps the partial file for resume).
 * ``measure`` — the one-time speed calibration (normal priority: a deprioritised measurement
@@ -151,40 +152,28 @@ class EngineServices(QObject):
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> Any:
-        """The shared DocumentService, created on first use (from a worker thread)."""
+        """The document service (in its child process, started on first use). Thread-safe."""
         with self._docs_lock:
             if self._docs is None:
-                try:
-                    from engine.docs.service import DocumentService
-                except ImportError:
-                    return None
+                from desktop.docs_process import DocumentsProcess
                 from engine.paths import get_paths
-                self._docs = DocumentService(get_paths(), self.config.documents)
+                self._docs = DocumentsProcess(get_paths(), self.config.documents)
             return self._docs
 
     def reset_documents(self) -> None:
-        """Document settings changed: the next use opens a service with the new settings.
+        """Document settings changed: the next use starts a service with the new settings.
 
-        The old service is dropped, not closed: a running index job or search may still hold it.
+        The old one finishes what it is doing (an index job, a search) and then stops.
         """
         with self._docs_lock:
-            self._docs = None
+            old, self._docs = self._docs, None
+        if old is not None:
+            self.docs_runner.submit(lambda _j: old.close())  # behind the jobs that may use it
 
     def warm_documents(self, on_done: Callable[[Any], None] | None = None) -> Job:
-        """Load the embedder and vector store on the docs thread ahead of use.
-
-        Their first import (torch, sentence-transformers, chromadb) runs long stretches of C code
-        that hold the GIL; doing it while the person picks files keeps indexing itself smooth.
-        """
-        def job(_j: Job) -> bool:
-            docs = self.documents()
-            if docs is None:
-                return False
-            docs.embedder.embed(["warm up"])  # loads torch + the model and runs it once
-            docs.vectors.count(0)  # opens chromadb and its storage
-            return True
-
-        return self.docs_runner.submit(job, on_done=on_done, on_error=lambda e: log.warning("warm-up: %s", e))
+        """Start the documents process and load torch, the embedder and chromadb there, ahead of use."""
+        return self.docs_runner.submit(lambda _j: self.documents().warm_up(), on_done=on_done,
+                                       on_error=lambda e: log.warning("warm-up: %s", e))
 
     # -- turns ------------------------------------------------------------------------------
     def run_turn(self, start: Callable[[Any, Callable[[Any], bool]], Any], *, on_event: Callable[[Any], None],
@@ -281,3 +270,7 @@ class EngineServices(QObject):
 
         self.store.submit(_close_store)
         self.store.stop(timeout_ms, cancel=False)
+        with self._docs_lock:
+            docs, self._docs = self._docs, None
+        if docs is not None:
+            docs.close()
