@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
 from engine.cloud.zones import HostEndpoint, describe, model_zone
-from engine.errors import Cancelled, CloudError, HearthError, IndexError_, PrivacyBlocked
+from engine.errors import Cancelled, CloudError, CloudUnreachable, HearthError, IndexError_, PrivacyBlocked
 from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
 from engine.prompting import (grounding_budget, history_dicts, nothing_found_reply, outbound_preview, text_counter,
                               title_from)
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Confirm = Callable[[Routed], bool]
+PRIVATE_TITLE = "Private conversation"  # shown instead of a first message that stayed here for privacy
 
 
 @dataclass
@@ -151,8 +152,6 @@ class Assistant:
                 raise HearthError("There is no question to answer.", "Type a question first.")
             chat = self.chats.get(chat_id)
             msg = self.chats.add_message(chat_id, "user", text.strip())
-            if chat.title == DEFAULT_TITLE and chat.message_count == 0:
-                chat = self.chats.rename(chat_id, title_from(text) or DEFAULT_TITLE)
             return chat, msg
 
         return start
@@ -206,6 +205,8 @@ class Assistant:
         # cloud never sees those turns, and follow-ups to them stay local (engine.privacy.conversation).
         if (plan.kept_local_for_privacy or citations) and not chat.tainted:
             self.chats.set_tainted(chat.id)
+        if chat.title == DEFAULT_TITLE and not earlier:
+            self.chats.rename(chat.id, self._title(question.content, plan) or DEFAULT_TITLE)
 
         # 3. Generate.
         if plan.route == "local":
@@ -215,7 +216,16 @@ class Assistant:
             yield self._routed(plan)
             if collection:
                 yield Citations(citations, nothing_relevant)
-            yield from self._remote(chat, question, plan)
+            try:
+                yield from self._remote(chat, question, plan)
+            except CloudUnreachable as exc:
+                # Nothing was answered (no connection at all): answer here instead of an error banner,
+                # and say so on the answer. Never for an untrusted model server: there is no "here".
+                if not self.config.cloud.fallback_local or plan.endpoint == "host":
+                    raise
+                note = f"{exc.message} It was answered on this computer instead."
+                yield from self._local(chat, question, history, user_content, _Plan(reasons=[note]), collection,
+                                       citations, nothing_relevant)
 
     # -- retrieval and routing ---------------------------------------------------------------------
 
@@ -272,6 +282,20 @@ class Assistant:
         return _Plan(route=decision.route, reasons=reasons, decision=decision, outbound=outbound,
                      mode=mode if not offsite else (mode if mode == "ask" else "auto"),
                      endpoint="host" if offsite else "provider", rules=rules)
+
+    def _title(self, text: str, plan: _Plan) -> str:
+        """A title that never shows what the router kept private: the redacted form when the first
+        message went out redacted, a neutral title when it stayed here for privacy. Without a
+        routing decision (cloud off) a light check on patterns and disclosures decides."""
+        if plan.kept_local_for_privacy:
+            return PRIVATE_TITLE
+        if plan.route == "redacted" and plan.decision is not None:
+            return title_from(plan.decision.outbound)
+        if plan.route == "cloud":
+            return title_from(text)
+        from engine.privacy.titles import looks_private
+
+        return PRIVATE_TITLE if looks_private(text, self.config.privacy.sensitive_terms) else title_from(text)
 
     def _conversation(self, chat: Chat, earlier: list[Message]) -> Any:
         """The chat as the router sees it: the cloud's own thread (what was sent, as sent, and

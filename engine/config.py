@@ -75,6 +75,8 @@ class CloudSettings(_Section):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
     send_history: bool = True
+    # Auto/ask mode with the provider unreachable: answer on this computer instead of an error.
+    fallback_local: bool = True
     prices: CloudPrices = Field(default_factory=CloudPrices)
 
 

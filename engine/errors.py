@@ -130,3 +130,7 @@ class CloudRateLimited(CloudError):
 
 class CloudUnavailable(CloudError):
     pass
+
+
+class CloudUnreachable(CloudUnavailable):
+    """No connection at all (network down, timeout): nothing was answered, a local answer may stand in."""

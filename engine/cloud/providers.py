@@ -17,7 +17,8 @@ import threading
 from typing import Any, Iterator, NamedTuple, Protocol
 
 from engine import net
-from engine.errors import CloudAuthError, CloudError, CloudRateLimited, CloudUnavailable, KeyringUnavailable
+from engine.errors import (CloudAuthError, CloudError, CloudRateLimited, CloudUnavailable, CloudUnreachable,
+                           KeyringUnavailable)
 
 LOCAL_HINT = "You can answer this one locally instead (the local model keeps everything on this computer)."
 
@@ -61,9 +62,9 @@ def translate_error(exc: Exception, provider: str) -> CloudError:
         return CloudRateLimited(f"{provider} is rate-limiting requests (HTTP 429); retries did not help.",
                                 f"Wait a minute and try again. {LOCAL_HINT}")
     if kind == "APITimeoutError":
-        return CloudUnavailable(f"{provider} did not answer in time.", f"Check your connection. {LOCAL_HINT}")
+        return CloudUnreachable(f"{provider} did not answer in time.", f"Check your connection. {LOCAL_HINT}")
     if kind == "APIConnectionError":
-        return CloudUnavailable(f"Could not reach {provider}: the network or the server is down.",
+        return CloudUnreachable(f"Could not reach {provider}: the network or the server is down.",
                                 f"Check your connection and the base URL. {LOCAL_HINT}")
     if status is not None and status >= 500:
         return CloudUnavailable(f"{provider} had a server error (HTTP {status}).", f"Try again later. {LOCAL_HINT}")

@@ -334,3 +334,18 @@ def test_locked_database_is_a_failed_event(host: ModelHost) -> None:
     assert chats.messages(chat.id) == []
     assert isinstance(list(a.turn(chat.id, "Hello?"))[-1], Done)  # fine once the lock is gone
     chats.close()
+
+
+@pytest.mark.parametrize("first, private", [
+    ("My SSN is 219-09-9999, which form do I need for my new job?", True),
+    ("I was diagnosed with bipolar disorder in June; how do I tell my manager?", True),
+    ("Which planets have rings?", False),
+])
+def test_titles_never_show_a_private_first_message(assistant: Assistant, chats: ChatStore, first, private) -> None:
+    """With cloud escalation off no router decision exists; the title still must not show an ID or
+    a diagnosis in the sidebar, search results or `hearth chats list`."""
+    chat = chats.create()
+    list(assistant.turn(chat.id, first))
+    title = chats.get(chat.id).title
+    assert (title == "Private conversation") == private
+    assert "219-09" not in title and "bipolar" not in title

@@ -267,3 +267,32 @@ def test_an_untrusted_model_server_gets_only_routed_text(proxy, chats, starter_g
     events = list(trusted.turn(chats.create().id, "I was diagnosed with epilepsy in May; can I still drive to work?"))
     assert events[0].route == "local" and events[0].zone == "trusted" and isinstance(events[-1], Done)
     assert "epilepsy" in json.dumps(_sent(proxy)[-1])  # the person said this server may see it
+
+
+def test_unreachable_cloud_is_answered_here_and_says_so(host, chats, starter_gguf) -> None:
+    from tests.support.openai_server import free_port
+
+    cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=f"http://127.0.0.1:{free_port()}/v1",
+                                                         max_retries=0, timeout_s=5))
+    a = Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
+                  cloud=lambda: make_provider(cfg.cloud, keys={}))
+    chat = chats.create()
+    events = list(a.turn(chat.id, "How far away is the Moon?"))
+    assert events[0].route == "cloud"
+    local = [e for e in events if isinstance(e, Routed)][-1]
+    assert local.route == "local" and "answered on this computer instead" in local.reasons[0]
+    assert isinstance(events[-1], Done) and events[-1].backend == "CPU", events[-1]
+    answer = chats.messages(chat.id)[-1]
+    assert answer.route == "local" and "Could not reach" in answer.reasons[0]
+
+    off = Assistant(cfg.model_copy(update={"cloud": cfg.cloud.model_copy(update={"fallback_local": False})}), chats,
+                    host, router=PrivacyRouter(PrivacySettings(use_ner=False)), cloud=lambda: make_provider(cfg.cloud, keys={}))
+    events = list(off.turn(chats.create().id, "How far away is the Sun?"))
+    assert isinstance(events[-1], Failed) and events[-1].kind == "CloudError"
+
+
+def test_redacted_first_message_titles_the_chat_in_its_redacted_form(proxy, host, chats) -> None:
+    a = _assistant(proxy, host, chats)
+    chat = chats.create()
+    list(a.turn(chat.id, f"Please write a short greeting to {EMAIL} about lunch."))
+    assert chats.get(chat.id).title == "Please write a short greeting to [EMAIL_1] about lunch."
