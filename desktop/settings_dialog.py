@@ -44,11 +44,6 @@ def _scrolling(inner: QWidget) -> QScrollArea:
 MODE_NAME = {"off": "Off", "ask": "Ask me each time", "auto": "Automatic"}
 
 
-def _has_fallback_setting() -> bool:
-    from engine.config import CloudSettings
-    return "fallback_local" in CloudSettings.model_fields
-
-
 def _spin(lo: int, hi: int, value: int, special: str | None = None) -> QSpinBox:
     s = QSpinBox()
     s.setRange(lo, hi)
@@ -233,9 +228,7 @@ class SettingsDialog(QDialog):
         v.addWidget(self.key_status)
         self.fallback_local = QCheckBox("Answer on this computer when the cloud service cannot be reached")
         self.fallback_local.setToolTip("Instead of an error, the local model answers and the answer says so.")
-        self.fallback_local.setChecked(bool(getattr(c.cloud, "fallback_local", True)))
-        # shown once the engine has the setting (cloud.fallback_local)
-        self.fallback_local.setVisible(_has_fallback_setting())
+        self.fallback_local.setChecked(c.cloud.fallback_local)
         v.addWidget(self.fallback_local)
         self.provider.currentTextChanged.connect(lambda p: self._check_key(p))
         self.base_url.textChanged.connect(lambda _t: self._check_key(self.provider.currentText()))
@@ -325,9 +318,8 @@ class SettingsDialog(QDialog):
                  top_k=self.top_k.value(), hybrid=self.hybrid.isChecked(), rerank=self.rerank.isChecked())
         data["cloud"].update(mode=self.selected_mode(), provider=self.provider.currentText(),
                              model=self.cloud_model.text().strip() or self.config.cloud.model,
-                             base_url=self.base_url.text().strip() or None)
-        if _has_fallback_setting():
-            data["cloud"]["fallback_local"] = self.fallback_local.isChecked()
+                             base_url=self.base_url.text().strip() or None,
+                             fallback_local=self.fallback_local.isChecked())
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
         data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())

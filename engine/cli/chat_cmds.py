@@ -155,6 +155,9 @@ def _render_turn(events: Iterator[Any], assistant: "Assistant", *, show_stats: b
     with _ctrl_c_cancels(assistant):
         for ev in events:
             if isinstance(ev, Routed):
+                if routed is not None and routed.route != "local" and ev.route == "local":
+                    # the cloud could not be reached and this computer answers instead: say so
+                    print(f"(note: {' '.join(ev.reasons)})", file=err)
                 routed = ev
                 if ev.truncated_turns:
                     print(f"(note: {ev.truncated_turns} older turn(s) did not fit the context window "

@@ -129,6 +129,30 @@ def test_no_send_is_offered_when_it_cannot_authenticate(window, ring, qtbot):
         ring.set_password("hearth-cloud", "openai", "sk-never-used")
 
 
+def test_an_unreachable_cloud_is_answered_here_and_the_answer_says_so(window, qtbot):
+    from tests.support.openai_server import free_port
+
+    before = window.config
+    cfg = before.model_copy(deep=True)
+    cfg.cloud.base_url = f"http://127.0.0.1:{free_port()}/v1"  # an endpoint of one's own, switched off
+    cfg.cloud.max_retries = 0
+    assert cfg.cloud.fallback_local  # the default
+    window.apply_config(cfg)
+    try:
+        window.new_chat()
+        window.composer.input.setPlainText(FRESH)
+        with qtbot.waitSignal(window.confirm_shown, timeout=120_000) as sig:
+            qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+        with qtbot.waitSignal(window.turn_finished, timeout=120_000):
+            qtbot.mouseClick(sig.args[0].send_btn, Qt.MouseButton.LeftButton)
+        bot = window.chat.widgets[-1]
+        assert bot.msg.status == "complete" and bot.msg.content.strip() and bot.badge.text() == "Local"
+        assert "answered on this computer instead" in bot.why.text() and bot.why.isVisibleTo(bot)
+        assert not window.banners.banners()
+    finally:
+        window.apply_config(before)
+
+
 def test_with_cloud_off_local_answers_need_no_explanation(window, qtbot):
     cfg = window.config.model_copy(deep=True)
     cfg.cloud.mode = "off"

@@ -253,3 +253,17 @@ def test_local_badge_says_why_in_words(qapp):
     cloud = MessageWidget(MessageData(2, "assistant", "Answer.", route="cloud", provider="openai",
                                       outbound_text="Q", reasons=["nothing in it identifies anyone or is sensitive"]))
     assert "allowed out because nothing in it identifies anyone" in cloud.badge.toolTip()
+
+
+def test_answer_here_when_the_cloud_is_unreachable_is_on_by_default_and_saved(idle_window, hearth_home, qtbot):
+    dlg = idle_window.open_settings()
+    assert not dlg.fallback_local.isHidden() and dlg.fallback_local.isChecked()
+    assert not dlg.fallback_local.isEnabled()  # cloud help is off: nothing to fall back from
+    dlg.mode_buttons["auto"].setChecked(True)
+    dlg.base_url.setText("http://127.0.0.1:8080/v1")  # own endpoint: no key needed
+    assert dlg.fallback_local.isEnabled()
+    dlg.fallback_local.setChecked(False)
+    with qtbot.waitSignal(dlg.saved, timeout=10_000):
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    raw = tomllib.loads((hearth_home / "config.toml").read_text())
+    assert raw["cloud"]["fallback_local"] is False and raw["cloud"]["mode"] == "auto"

@@ -298,11 +298,12 @@ def test_ctrl_c_at_the_prompt_clears_the_line_and_ctrl_d_quits(hearth_home: Path
         assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].status == "complete"
 
 
-def _cloud_config(home: Path, base_url: str) -> None:
+def _cloud_config(home: Path, base_url: str, fallback_local: bool = True) -> None:
     _write_config(home)
     with open(home / "config.toml", "a", encoding="utf-8") as fh:
         # an OpenAI-compatible endpoint that needs no key; the learned layer is not what is tested
         fh.write(f'[cloud]\nprovider = "openai"\nbase_url = "{base_url}"\nmax_retries = 0\ntimeout_s = 60\n'
+                 f"fallback_local = {'true' if fallback_local else 'false'}\n"
                  "[privacy]\nuse_ner = false\nlearned = false\n")
 
 
@@ -310,11 +311,17 @@ def test_answered_by_is_said_only_after_the_cloud_answered(hearth_home: Path, st
     from tests.support.openai_server import LlamaServer, free_port
 
     # Nothing listens on this loopback port: the provider cannot be reached.
-    _cloud_config(hearth_home, f"http://127.0.0.1:{free_port()}/v1")
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    _cloud_config(hearth_home, closed, fallback_local=False)
     r = _run("ask", "How do rainbows form?", "--cloud", "ask", "--model", str(starter_gguf), stdin="y\n")
     assert r.returncode == 1, r.stderr
     assert "Send this? [y/N]" in r.stderr and "reach" in r.stderr.lower()
     assert "answered by" not in r.stderr
+    # with the fallback (the default) this computer answers, and says so instead
+    _cloud_config(hearth_home, closed)
+    r = _run("ask", "How do rainbows form?", "--cloud", "ask", "--model", str(starter_gguf), stdin="y\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() and "answered on this computer instead" in r.stderr and "answered by" not in r.stderr
 
     with LlamaServer(starter_gguf) as server:
         _cloud_config(hearth_home, server.url + "/v1")
