@@ -239,6 +239,9 @@ class DocumentsProcess:
             if self._closed:
                 raise IndexError_("Document search has been shut down.")
             if self._proc is None or not self._proc.is_alive():
+                # The types of the results (light, pure Python) are imported here, by the caller,
+                # not by the reader thread in the middle of unpickling the first progress message.
+                import engine.docs.service  # noqa: F401
                 parent, child = self._mp.Pipe(duplex=True)
                 proc = self._mp.Process(target=_child_main, args=(child, self.paths, self.settings),
                                         name="hearth-documents", daemon=True)
