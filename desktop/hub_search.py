@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
-from desktop.item_models import ROW_ROLE, RowListModel
+from desktop.item_models import ROW_ROLE, RowListModel, no_sideways_scroll
 from engine.models.storage import human_bytes
 
 UNVERIFIED = ("Not in Hearth's catalog: the download is checked against the hub's own checksum, but nobody "
@@ -56,6 +56,7 @@ class HubSearchPanel(QWidget):
         self.repos = RowListModel(_repo_text, lambda m: m.id, self)
         self.repo_view = QListView()
         self.repo_view.setModel(self.repos)
+        no_sideways_scroll(self.repo_view)
         self.repo_view.selectionModel().currentChanged.connect(lambda *_: self.list_files())
         split.addWidget(self.repo_view)
         right = QWidget()

@@ -92,7 +92,7 @@ class ShortcutsDialog(QDialog):
         lay = QVBoxLayout(self)
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
-        rows = [(" or ".join(native(k) for k in s.keys), s.what) for s in SHORTCUTS]
+        rows = [(", ".join(native(k) for k in s.keys), s.what) for s in SHORTCUTS]
         rows += [(native(k), what) for k, what in EDITOR_KEYS]
         self.rows = rows
         for i, (keys, what) in enumerate(rows):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QListView
 
 from desktop.confirm import confirm_destructive
 from desktop.hub_search import HubSearchPanel
-from desktop.item_models import ROW_ROLE, RowListModel
+from desktop.item_models import ROW_ROLE, RowListModel, no_sideways_scroll
 from engine.models.storage import human_bytes as _human
 
 FIT_BADGE = {"gpu": "✔ runs on the GPU", "partial": "◐ part GPU, part CPU", "cpu": "✔ runs on the CPU",
@@ -102,6 +102,7 @@ class ModelsWindow(QWidget):
         cl = QHBoxLayout(cat_page)
         self.catalog_view = QListView()
         self.catalog_view.setModel(self.catalog)
+        no_sideways_scroll(self.catalog_view)
         self.catalog_view.selectionModel().currentChanged.connect(lambda *_: self._show_entry())
         cl.addWidget(self.catalog_view, 3)
         detail_box = QVBoxLayout()
@@ -142,6 +143,7 @@ class ModelsWindow(QWidget):
         il = QVBoxLayout(inst_box)
         self.installed_view = QListView()
         self.installed_view.setModel(self.installed)
+        no_sideways_scroll(self.installed_view)
         self.installed_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         il.addWidget(self.installed_view, 1)
         irow = QHBoxLayout()
@@ -161,6 +163,7 @@ class ModelsWindow(QWidget):
         self.disk.setObjectName("Muted")
         il.addWidget(self.disk)
         split.addWidget(inst_box)
+        split.setSizes([440, 180])  # the catalog gets the room; few models are installed
         lay.addWidget(split, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)

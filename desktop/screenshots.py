@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg.model.temperature = 0.0
     cfg.model.seed = 7
     cfg.model.max_tokens = 120
-    cfg.cloud.mode = "ask"
+    cfg.cloud.mode = "off"   # the default; ask mode is switched on for the privacy pictures
     # a self-hosted OpenAI-compatible endpoint (needs no key); nothing is sent during the tour
     cfg.cloud.base_url = "http://127.0.0.1:8080/v1"
     cfg.privacy.use_ner = False
@@ -125,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     save_config(cfg)
     seed_titles(home)
 
-    from desktop import theme
     from desktop.app import build_window, create_app
     from desktop.cloud_dialogs import CloudPreviewDialog
     from desktop.settings_dialog import SettingsDialog
@@ -154,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     _save(dw, out, "documents")
     dw.close()
 
-    theme.apply(app, "dark")
-    window.apply_config(window.config)  # re-colour the privacy indicator
+    dark = window.config.model_copy(deep=True)
+    dark.appearance.theme = "dark"
+    window.apply_config(dark)  # the theme and the privacy indicator's colour
     _wait(lambda: window.composer.collection.findData("Workshop notes") >= 0)
     window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
     window.new_chat()
@@ -163,11 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     for w in window.chat.widgets:
         w.refresh()
     _save(window, out, "main-dark")
-    theme.apply(app, "light")
+    light = window.config.model_copy(deep=True)
+    light.appearance.theme = "light"
     window.composer.collection.setCurrentIndex(0)
-    window.apply_config(window.config)
+    window.apply_config(light)
 
-    # 3. privacy made visible: a message that stays here, and the follow-up rule
+    # 3. privacy made visible (ask mode): a message that stays here, and what it means for the chat
+    ask_cfg = window.config.model_copy(deep=True)
+    ask_cfg.cloud.mode = "ask"
+    window.apply_config(ask_cfg)
     window.new_chat()
     ask(window, "I was diagnosed with diabetes last month. What should I eat for breakfast?")
     _save(window, out, "privacy")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSpinBox, QTabWidget,
@@ -37,8 +37,17 @@ def _scrolling(inner: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
     area.setWidget(inner)
     return area
+
+
+def _wrapped(text: str, muted: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if muted:
+        label.setObjectName("Muted")
+    return label
 
 
 MODE_NAME = {"off": "Off", "ask": "Ask me each time", "auto": "Automatic"}
@@ -226,22 +235,24 @@ class SettingsDialog(QDialog):
         self.key_status.setObjectName("Muted")
         self.key_status.setWordWrap(True)
         v.addWidget(self.key_status)
-        self.fallback_local = QCheckBox("Answer on this computer when the cloud service cannot be reached")
+        self.fallback_local = QCheckBox("Answer here when the cloud service cannot be reached")
         self.fallback_local.setToolTip("Instead of an error, the local model answers and the answer says so.")
         self.fallback_local.setChecked(c.cloud.fallback_local)
         v.addWidget(self.fallback_local)
         self.provider.currentTextChanged.connect(lambda p: self._check_key(p))
         self.base_url.textChanged.connect(lambda _t: self._check_key(self.provider.currentText()))
         self._check_key(c.cloud.provider)
-        v.addWidget(QLabel("<b>Sensitive terms</b> — one per line; a question containing any of them never leaves this computer:"))
+        v.addWidget(_wrapped("<b>Sensitive terms</b> — one per line; a question containing any of them never "
+                             "leaves this computer:"))
         self.terms = QPlainTextEdit("\n".join(c.privacy.sensitive_terms))
         self.terms.setMaximumHeight(90)
         v.addWidget(self.terms)
-        self.judge = QCheckBox("Also ask the local model before a message leaves (slower; it can only keep messages here)")
+        self.judge = QCheckBox("Also ask the local model before a message leaves")
+        self.judge.setToolTip("Slower; the local model can only keep messages here, never let more out.")
         self.judge.setChecked(c.privacy.judge)
         v.addWidget(self.judge)
         audit = QHBoxLayout()
-        audit.addWidget(QLabel("Every message sent to a cloud service is recorded on this computer."))
+        audit.addWidget(_wrapped("Every message sent to a cloud service is recorded on this computer."), 1)
         audit.addStretch(1)
         self.audit_btn = QPushButton("View audit log…")
         self.audit_btn.clicked.connect(self.open_audit)

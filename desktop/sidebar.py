@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QLineEdit, QListView, QMenu,
                                QPushButton, QVBoxLayout, QWidget)
 
-from desktop.item_models import ID_ROLE, ConversationListModel
+from desktop.item_models import ID_ROLE, ConversationListModel, no_sideways_scroll
 from desktop.menus import hint
 
 
@@ -47,9 +47,7 @@ class Sidebar(QFrame):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # Long titles end in "…" (the full title is the tooltip): never a sideways scroll bar.
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.setWordWrap(False)
+        no_sideways_scroll(self.list)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)

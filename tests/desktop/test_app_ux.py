@@ -99,17 +99,19 @@ def test_window_placement_is_remembered_and_kept_on_screen(qapp, hearth_home, qt
         w.setGeometry(target)
         models = w.open_models()
         qtbot.waitUntil(lambda: area.contains(models.frameGeometry()), timeout=5_000)
-        models.setGeometry(QRect(area.x() + 5, area.y() + 5, 500, 400))
+        size = models.minimumSizeHint().expandedTo(models.minimumSize())
+        mw, mh = min(size.width() + 20, area.width() - 10), min(size.height() + 20, area.height() - 10)
+        models.setGeometry(QRect(area.x() + 5, area.y() + 5, mw, mh))
         models.close()
     finally:
         w.close()
     saved = json.loads((hearth_home / "data" / "ui-state.json").read_text())["geometry"]
     assert saved["main"] == [target.x(), target.y(), target.width(), target.height()]
-    assert saved["models"][2:] == [500, 400]
+    assert saved["models"][2:] == [mw, mh]
     again = build_window(load_config(), start=False)
     try:
         assert again.geometry() == target
-        assert again.open_models().size().toTuple() == (500, 400)
+        assert again.open_models().size().toTuple() == (mw, mh)
     finally:
         again.close()
 

@@ -267,3 +267,18 @@ def test_answer_here_when_the_cloud_is_unreachable_is_on_by_default_and_saved(id
         dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
     raw = tomllib.loads((hearth_home / "config.toml").read_text())
     assert raw["cloud"]["fallback_local"] is False and raw["cloud"]["mode"] == "auto"
+
+
+def test_privacy_tab_wraps_its_text_instead_of_clipping_it(idle_window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    dlg = idle_window.open_settings()   # at its default size
+    dlg.tabs.setCurrentIndex(2)
+    area = dlg.tabs.currentWidget()
+    qtbot.waitUntil(lambda: area.viewport().width() > 0, timeout=5_000)
+    page = area.widget()
+    assert page.minimumSizeHint().width() <= area.viewport().width()  # nothing wider than the view
+    qtbot.waitUntil(lambda: page.width() <= area.viewport().width(), timeout=5_000)
+    for label in page.findChildren(QLabel):
+        if label.isVisibleTo(page) and label.text():
+            assert label.geometry().right() <= page.width(), label.text()
