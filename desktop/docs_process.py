@@ -153,6 +153,8 @@ class DocumentsProcess:
 
     # -- the service's methods ---------------------------------------------------------------
     def collections(self) -> list[Any]:
+        if not self._indexed_before():
+            return []  # a first run: no process needed to say there is nothing
         return self._call("collections")
 
     def status(self, collection: str) -> Any:
@@ -175,9 +177,12 @@ class DocumentsProcess:
     def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:
         if len(text.split()) < 8:  # never a match (see DocumentService): no need to ask
             return False
-        if not (self.paths.index_dir / "manifest.sqlite3").exists():
-            return False           # nothing was ever indexed: no process needed to say so
+        if not self._indexed_before():
+            return False
         return bool(self._call("matches_indexed_text", text, min_overlap))
+
+    def _indexed_before(self) -> bool:
+        return self.running or (self.paths.index_dir / "manifest.sqlite3").exists()
 
     def warm_up(self) -> bool:
         """Start the child and load torch, the embedder and chromadb there."""

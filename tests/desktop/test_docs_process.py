@@ -48,6 +48,9 @@ def docs(hearth_home: Path):
 
 
 def test_add_search_and_progress_go_through_the_pipe(docs, notes):
+    # a first run has nothing indexed: listing and the pasted-text check need no process
+    assert docs.collections() == [] and not docs.matches_indexed_text(" ".join(["word"] * 20))
+    assert not docs.running
     seen = []
     report = docs.add("Notes", [notes], progress=seen.append)
     assert report.indexed == len(list(notes.iterdir())) and not report.cancelled
