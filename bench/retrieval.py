@@ -1,6 +1,10 @@
-"""Retrieval quality on the development set, per search mode.
+"""Retrieval quality on a development set, per search mode.
 
-    .venv/bin/python bench/retrieval.py [--home DIR] [--dev FILE] [--corpus DIR]
+    .venv/bin/python bench/retrieval.py [--set html|pdf] [--home DIR] [--dev FILE] [--corpus DIR]
+
+``--set pdf`` uses bench/data/pdf_dev.jsonl over the four Debian manuals fetched by
+bench/data/pdf_fetch.py (a result matches when its file name is the question's ``doc`` and its
+page is one of ``relevant_pages``: physical pages). The default ``--set html`` is described below.
 
 Indexes ``../shared/corpus/python-docs-3.11`` through the real pipeline (DocumentService:
 sandboxed parsing, chunking, sentence-transformers, chromadb, BM25) into a bench HEARTH_HOME
@@ -20,6 +24,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +33,16 @@ SHARED = REPO.parent / "shared"
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    # NFKC: a ligature glyph ("ﬁ") or a non-breaking space in extracted text is the same letters.
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def html_match(q: dict, hit) -> bool:  # type: ignore[no-untyped-def]
+    return any(hit.rel_path.endswith(r) for r in q["relevant"])
+
+
+def pdf_match(q: dict, hit) -> bool:  # type: ignore[no-untyped-def]
+    return Path(hit.path).name == q["doc"] and hit.page in q["relevant_pages"]
 
 
 def count_tokens(text: str) -> int:
@@ -37,7 +51,7 @@ def count_tokens(text: str) -> int:
     return count(text)
 
 
-def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict:  # type: ignore[no-untyped-def]
+def evaluate(service, collection: str, questions: list[dict], mode: str, match=html_match) -> dict:  # type: ignore[no-untyped-def]
     ks = (1, 3, 5, 10)
     hits_at = {k: 0 for k in ks}
     rr = 0.0
@@ -50,7 +64,7 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
         t0 = time.perf_counter()
         results = service.search(collection, q["question"], top_k=10, mode=mode)
         latencies.append(time.perf_counter() - t0)
-        first = next((i + 1 for i, h in enumerate(results) if any(h.rel_path.endswith(r) for r in q["relevant"])), None)
+        first = next((i + 1 for i, h in enumerate(results) if match(q, h)), None)
         for k in ks:
             hits_at[k] += int(first is not None and first <= k)
         rr += 1.0 / first if first else 0.0
@@ -58,7 +72,8 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
         top5_tokens.append(sum(count_tokens(h.text) for h in results[:5]))
         answer5 += int(found)
         if not found or not first or first > 5:
-            misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found})
+            misses.append({"id": q["id"], "first_page_rank": first, "answer_in_top5": found,
+                           "top3": [f"{Path(h.path).name}:{h.page}" if h.page else h.rel_path for h in results[:3]]})
         st = per_style.setdefault(q.get("style", "?"), {"n": 0, "recall_at_5": 0, "answer_in_top5": 0})
         st["n"] += 1
         st["recall_at_5"] += int(first is not None and first <= 5)
@@ -78,18 +93,48 @@ def evaluate(service, collection: str, questions: list[dict], mode: str) -> dict
     }
 
 
+SETS = {
+    "html": {"collection": "python-docs", "dev": SHARED / "eval" / "retrieval" / "dev.jsonl",
+             "corpus": SHARED / "corpus" / "python-docs-3.11", "match": html_match},
+    "pdf": {"collection": "pdf-manuals", "dev": REPO / "bench" / "data" / "pdf_dev.jsonl",
+            "corpus": REPO / "bench" / "data" / "pdf_corpus", "match": pdf_match},
+}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--home", default=str(REPO / "bench" / "out" / "home-retrieval"))
-    ap.add_argument("--dev", default=str(SHARED / "eval" / "retrieval" / "dev.jsonl"))
-    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "python-docs-3.11"))
+    ap.add_argument("--set", choices=sorted(SETS), default="html")
+    ap.add_argument("--home", default=None, help="bench HEARTH_HOME (default bench/out/home-retrieval[-pdf])")
+    ap.add_argument("--dev", default=None)
+    ap.add_argument("--corpus", default=None)
     ap.add_argument("--chunk-tokens", type=int, default=None)
     ap.add_argument("--overlap", type=int, default=None)
     ap.add_argument("--modes", default="bm25,vector,hybrid,rerank")
     ap.add_argument("--passage-chunks", type=int, default=None, help="override MAX_PASSAGE_CHUNKS")
+    ap.add_argument("--heading-weight", type=int, default=None, help="override HEADING_WEIGHT (BM25 heading field)")
+    ap.add_argument("--fusion", default=None, help="override FUSION_WEIGHTS as VECTOR,KEYWORD")
+    ap.add_argument("--same-page", type=int, choices=(0, 1), default=None, help="override SAME_PAGE")
+    ap.add_argument("--window", type=int, default=None, help="override WINDOW_CHUNKS (small-to-big neighbours)")
+    ap.add_argument("--context", choices=("title+heading", "heading-or-title+page"), default=None,
+                    help="what precedes each chunk's text for the embedder and BM25 (engine.docs.chunking.CONTEXT)")
+    ap.add_argument("--parse-timeout", type=float, default=None, help="documents.parse_timeout_s for this run")
+    ap.add_argument("--pdf-extractor", choices=("pdfium", "pypdf"), default="pdfium")
+    ap.add_argument("--out", default=None, help="JSON file (default bench/out/retrieval[-pdf].json)")
     args = ap.parse_args()
+    chosen = SETS[args.set]
+    suffix = "" if args.set == "html" else "-" + args.set
+    home = args.home or str(REPO / "bench" / "out" / f"home-retrieval{suffix}")
+    dev = Path(args.dev or chosen["dev"])
+    corpus = Path(args.corpus or chosen["corpus"])
+    collection = chosen["collection"]
+    if not corpus.exists():
+        hint = " (run: python3 bench/data/pdf_fetch.py)" if args.set == "pdf" else ""
+        print(f"corpus not found: {corpus}{hint}", file=sys.stderr)
+        return 2
 
-    os.environ["HEARTH_HOME"] = args.home
+    os.environ["HEARTH_HOME"] = home
+    if args.pdf_extractor == "pypdf":
+        os.environ["HEARTH_PDF_EXTRACTOR"] = "pypdf"  # read by the parse worker
     from engine.net import enforce_offline_defaults
 
     enforce_offline_defaults()
@@ -100,42 +145,66 @@ def main() -> int:
 
     if args.passage_chunks:
         service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
+    if args.window is not None:
+        service_module.WINDOW_CHUNKS = args.window
+    if args.same_page is not None:
+        service_module.SAME_PAGE = bool(args.same_page)
+    if args.heading_weight:
+        service_module.HEADING_WEIGHT = args.heading_weight
+    if args.fusion:
+        service_module.FUSION_WEIGHTS = tuple(float(x) for x in args.fusion.split(","))
+    if args.context:
+        import engine.docs.chunking as chunking
+
+        chunking.CONTEXT = args.context
     settings = load_config().config.documents
     if args.chunk_tokens:
         settings.chunk_tokens = args.chunk_tokens
     if args.overlap is not None:
         settings.chunk_overlap = args.overlap
-    questions = [json.loads(line) for line in Path(args.dev).read_text().splitlines() if line.strip()]
+    if args.parse_timeout:
+        settings.parse_timeout_s = args.parse_timeout
+    questions = [json.loads(line) for line in dev.read_text().splitlines() if line.strip()]
     service = DocumentService(settings=settings)
     t0 = time.perf_counter()
-    report = service.add("python-docs", [args.corpus])
+    report = service.add(collection, [str(corpus)])
     index_s = time.perf_counter() - t0
     print(f"indexed: {report.indexed} files ({report.unchanged} unchanged), {report.chunks_added} new chunks, "
           f"{index_s:.1f} s", file=sys.stderr)
-    status = service.status("python-docs")
-    out: dict = {"name": "retrieval", "questions": len(questions), "chunks": status.chunks,
+    status = service.status(collection)
+    out: dict = {"name": "retrieval", "set": args.set, "questions": len(questions), "chunks": status.chunks,
                  "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
                  "embedding_model": settings.embedding_model, "modes": {}}
-    service.search("python-docs", "warm up", mode="hybrid")  # load the embedder and BM25 once
+    service.search(collection, "warm up", mode="hybrid")  # load the embedder and BM25 once
     for mode in args.modes.split(","):
         if mode == "rerank" and not service.rerank_available():
             out["modes"]["rerank"] = {"available": False,
                                       "reason": "no cross-encoder model on this machine (documents.reranker_model)",
                                       "recall_at_5": None, "answer_in_top5": None}
             continue
-        res = evaluate(service, "python-docs", questions, mode)
+        res = evaluate(service, collection, questions, mode, chosen["match"])
         out["modes"][mode] = res
+        styles = " ".join(f"{k}: R@5 {v['recall_at_5']:.3f} ans@5 {v['answer_in_top5']:.3f}"
+                          for k, v in sorted(res["per_style"].items()))
         print(f"{mode:7s} R@1 {res['recall_at_1']:.3f} R@5 {res['recall_at_5']:.3f} R@10 {res['recall_at_10']:.3f} "
-              f"MRR {res['mrr']:.3f} answer@5 {res['answer_in_top5']:.3f} top5 tokens {res['mean_top5_tokens']}",
-              file=sys.stderr)
-    summary = {"name": "retrieval", "chunks": out["chunks"]}
+              f"MRR {res['mrr']:.3f} answer@5 {res['answer_in_top5']:.3f} top5 tokens {res['mean_top5_tokens']}"
+              f"  [{styles}]", file=sys.stderr)
+    summary = {"name": "retrieval", "set": args.set, "chunks": out["chunks"]}
     for mode, res in out["modes"].items():
         summary[mode] = {k: res.get(k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "answer_in_top5",
                                                  "mean_top5_tokens")}
+        if res.get("per_style"):
+            summary[mode]["per_style"] = {k: {"recall_at_5": v["recall_at_5"], "answer_in_top5": v["answer_in_top5"]}
+                                          for k, v in res["per_style"].items()}
     summary["passage_chunks"] = service_module.MAX_PASSAGE_CHUNKS
+    summary["window_chunks"] = service_module.WINDOW_CHUNKS
+    summary["heading_weight"] = service_module.HEADING_WEIGHT
+    summary["same_page"] = service_module.SAME_PAGE
+    summary["fusion_weights"] = list(service_module.FUSION_WEIGHTS)
     out["summary"] = summary
     (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    (REPO / "bench" / "out" / "retrieval.json").write_text(json.dumps(out, indent=2))
+    target = Path(args.out) if args.out else REPO / "bench" / "out" / f"retrieval{suffix}.json"
+    target.write_text(json.dumps(out, indent=2))
     print(json.dumps(summary))
     return 0
 

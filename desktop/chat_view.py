@@ -128,23 +128,24 @@ class Prose(QLabel):
         return self._src
 
 
-def citation_label(i: int, c: Any) -> str:
+def citation_label(numbers: list[int], c: Any) -> str:
+    """"[1] guide.pdf, p. 5 — Setup"; passages of one section share a label: "[1, 3] … · 2 passages"."""
     name = Path(c.path).name
     where = f", p. {c.page}" if getattr(c, "page", None) else ""
     head = f" — {c.heading}" if getattr(c, "heading", "") else ""
-    return f"[{i}] {name}{where}{head}"
+    more = f" · {len(numbers)} passages" if len(numbers) > 1 else ""
+    return f"[{', '.join(map(str, numbers))}] {name}{where}{head}{more}"
 
 
-def open_citation(c: Any) -> None:
-    """Open the cited file (at the page for PDFs, where the viewer honours #page=); else reveal it."""
-    path = Path(c.path)
-    if not path.exists():
-        return
-    url = QUrl.fromLocalFile(str(path))
-    if getattr(c, "page", None) and path.suffix.lower() == ".pdf":
-        url.setFragment(f"page={c.page}")
-    if not QDesktopServices.openUrl(url):
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+def group_citations(citations: list[Any]) -> list[tuple[list[int], list[Any]]]:
+    """Citations of the same file, page and section become one source (numbers kept)."""
+    groups: dict[tuple, tuple[list[int], list[Any]]] = {}
+    for i, c in enumerate(citations, 1):
+        key = (c.path, getattr(c, "page", None), getattr(c, "heading", ""))
+        nums, items = groups.setdefault(key, ([], []))
+        nums.append(i)
+        items.append(c)
+    return list(groups.values())
 
 
 class MessageWidget(QFrame):
@@ -153,7 +154,7 @@ class MessageWidget(QFrame):
     edit_requested = Signal(object)          # MessageData
     regenerate_requested = Signal()
     outbound_requested = Signal(object)      # MessageData
-    citation_clicked = Signal(object)        # Citation
+    citation_clicked = Signal(object)        # list[Citation]: one source (passages of one section)
 
     def __init__(self, msg: MessageData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -287,11 +288,12 @@ class MessageWidget(QFrame):
             title = QLabel("Sources")
             title.setObjectName("Muted")
             self.cites.addWidget(title)
-            for i, c in enumerate(m.citations, 1):
-                b = QToolButton(text=citation_label(i, c))
+            for numbers, items in group_citations(m.citations):
+                c = items[0]
+                b = QToolButton(text=citation_label(numbers, c))
                 b.setObjectName("Link")
-                b.setToolTip(f"{c.path}\n\n{(c.snippet or '')[:300]}")
-                b.clicked.connect(lambda _=False, c=c: self.citation_clicked.emit(c))
+                b.setToolTip(f"{c.path}\n\n{(c.snippet or '')[:300]}\n\nClick to see the passage.")
+                b.clicked.connect(lambda _=False, items=items: self.citation_clicked.emit(items))
                 self.cites.addWidget(b)
 
     def set_show_why(self, show: bool) -> None:
@@ -314,6 +316,7 @@ class ChatView(QScrollArea):
     edit_requested = Signal(object)
     regenerate_requested = Signal()
     outbound_requested = Signal(object)
+    citation_requested = Signal(object)   # list[Citation]: show the passage(s)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -376,7 +379,7 @@ class ChatView(QScrollArea):
         w.edit_requested.connect(self.edit_requested)
         w.regenerate_requested.connect(self.regenerate_requested)
         w.outbound_requested.connect(self.outbound_requested)
-        w.citation_clicked.connect(open_citation)
+        w.citation_clicked.connect(self.citation_requested)
         self._lay.insertWidget(self._lay.count() - 1, w)
         self.widgets.append(w)
         self.empty.setVisible(False)

@@ -8,7 +8,7 @@ interpreter at all; the app only receives results and progress over a pipe.
 
 :class:`DocumentsProcess` has the methods of :class:`engine.docs.service.DocumentService` that
 the app uses (``collections``, ``status``, ``add``, ``reindex``, ``remove``, ``search``,
-``matches_indexed_text``) plus ``warm_up``; each call blocks its calling (worker) thread until
+``passage``, ``matches_indexed_text``) plus ``warm_up``; each call blocks its calling (worker) thread until
 the child answers. ``progress`` callbacks run in the calling thread; a ``cancel`` event is
 passed on to the child. Calls may overlap (search while indexing), as with the service itself.
 A child that dies fails the calls in flight with an :class:`IndexError_`; the next call starts
@@ -29,8 +29,8 @@ from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
-METHODS = frozenset({"collections", "status", "add", "reindex", "remove", "search", "matches_indexed_text",
-                     "warm_up"})
+METHODS = frozenset({"collections", "status", "add", "reindex", "remove", "search", "passage",
+                     "matches_indexed_text", "warm_up"})
 CHILD_NICE = 10
 POLL_S = 0.1
 
@@ -173,6 +173,9 @@ class DocumentsProcess:
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None) -> list[Any]:
         return self._call("search", collection, query, top_k, mode)
+
+    def passage(self, path: str, start: int, end: int, context: int = 600) -> Any:
+        return self._call("passage", path, start, end, context)
 
     def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:
         if len(text.split()) < 8:  # never a match (see DocumentService): no need to ask

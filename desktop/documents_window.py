@@ -1,5 +1,10 @@
 """Documents: collections, adding folders/files (dialog or drag-and-drop), progress, re-index, remove.
 
+Two explicit actions: "New collection…" creates one (name first, then what to put in it), and
+"Add folder…"/"Add files…" add to the selected collection, whose name they show. A dropped
+folder goes into the selected collection, or becomes a new one named after it when none is
+selected. A folder or file can be removed from a collection (the files themselves are untouched).
+
 All index work runs on the ``docs`` runner, the one writer of the index. Progress from the
 indexer is throttled in the job (at most ~10 updates/s) so the window stays light.
 """
@@ -10,11 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QListWidget, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
-                               QWidget)
+                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from desktop.confirm import confirm_destructive
 from desktop.item_models import ROW_ROLE, RowListModel
@@ -24,6 +29,23 @@ PROGRESS_EVERY_S = 0.1
 
 def _describe(c: Any) -> str:
     return f"{c.name}  ·  {c.files_indexed} files · {c.state}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+def progress_text(p: Any) -> str:
+    """"12 / 40 files · 3.1 of 9.8 MB · 840 passages · about 25 s left — name.pdf". The time
+    left comes from bytes done (indexer.Progress), so one big file no longer makes it jump."""
+    parts = [f"{p.files_done} / {p.files_total} files"]
+    if getattr(p, "bytes_total", 0):
+        parts.append(f"{_size(p.bytes_done)} of {_size(p.bytes_total)}")
+    parts.append(f"{p.chunks} passages")
+    if p.eta_s is not None:
+        parts.append(f"about {p.eta_s:.0f} s left" if p.eta_s < 120 else f"about {p.eta_s / 60:.0f} min left")
+    name = Path(p.current_file).name if p.current_file else ""
+    return " · ".join(parts) + (f" — {name}" if name else "")
 
 
 class DocumentsWindow(QWidget):
@@ -42,7 +64,8 @@ class DocumentsWindow(QWidget):
         self.model = RowListModel(_describe, lambda c: c.name, self)
         lay = QVBoxLayout(self)
         intro = QLabel("Hearth can answer from your files. They are read and indexed on this computer; "
-                       "nothing is uploaded. Drop folders or files here to add them.")
+                       "nothing is uploaded. Drop folders or files here to add them to the selected "
+                       "collection.")
         intro.setWordWrap(True)
         intro.setObjectName("Muted")
         lay.addWidget(intro)
@@ -54,19 +77,28 @@ class DocumentsWindow(QWidget):
         self.list.setModel(self.model)
         self.list.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         ll.addWidget(self.list, 1)
-        name_row = QHBoxLayout()
-        self.name = QLineEdit()
-        self.name.setPlaceholderText("Collection name")
-        name_row.addWidget(self.name)
-        ll.addLayout(name_row)
-        add_row = QHBoxLayout()
-        self.add_folder_btn = QPushButton("Add folder…")
-        self.add_folder_btn.clicked.connect(self._pick_folder)
-        self.add_files_btn = QPushButton("Add files…")
-        self.add_files_btn.clicked.connect(self._pick_files)
-        add_row.addWidget(self.add_folder_btn)
-        add_row.addWidget(self.add_files_btn)
-        ll.addLayout(add_row)
+        self.new_btn = QPushButton("New collection…")
+        self.new_btn.clicked.connect(self.start_new_collection)
+        ll.addWidget(self.new_btn)
+        # The new-collection row: a name, then what to put in it.
+        self.new_row = QWidget()
+        nl = QVBoxLayout(self.new_row)
+        nl.setContentsMargins(0, 0, 0, 0)
+        self.new_name = QLineEdit()
+        self.new_name.setPlaceholderText("Name of the new collection")
+        nl.addWidget(self.new_name)
+        nr = QHBoxLayout()
+        self.new_folder_btn = QPushButton("Choose folder…")
+        self.new_folder_btn.clicked.connect(lambda: self._pick_folder(new=True))
+        self.new_files_btn = QPushButton("Choose files…")
+        self.new_files_btn.clicked.connect(lambda: self._pick_files(new=True))
+        self.new_cancel_btn = QPushButton("Cancel")
+        self.new_cancel_btn.clicked.connect(lambda: self.new_row.setVisible(False))
+        for b in (self.new_folder_btn, self.new_files_btn, self.new_cancel_btn):
+            nr.addWidget(b)
+        nl.addLayout(nr)
+        self.new_row.setVisible(False)
+        ll.addWidget(self.new_row)
         split.addWidget(left)
 
         right = QWidget()
@@ -74,19 +106,33 @@ class DocumentsWindow(QWidget):
         form = QFormLayout()
         self.d_name = QLabel("—")
         self.d_name.setStyleSheet("font-weight: 600;")
-        self.d_roots = QLabel("—")
-        self.d_roots.setWordWrap(True)
+        self.roots = QListWidget()
+        self.roots.setMaximumHeight(110)
+        self.roots.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.d_counts = QLabel("—")
         self.d_state = QLabel("—")
         self.d_last = QLabel("—")
         self.d_model = QLabel("—")
         form.addRow("Collection", self.d_name)
-        form.addRow("Folders and files", self.d_roots)
+        form.addRow("Folders and files", self.roots)
         form.addRow("Indexed", self.d_counts)
         form.addRow("State", self.d_state)
         form.addRow("Last indexed", self.d_last)
         form.addRow("Embedding model", self.d_model)
         rl.addLayout(form)
+        add_row = QHBoxLayout()
+        self.add_folder_btn = QPushButton("Add folder…")
+        self.add_folder_btn.clicked.connect(lambda: self._pick_folder(new=False))
+        self.add_files_btn = QPushButton("Add files…")
+        self.add_files_btn.clicked.connect(lambda: self._pick_files(new=False))
+        self.remove_root_btn = QPushButton("Remove from collection")
+        self.remove_root_btn.setToolTip("Stop answering from this folder or file (it is not deleted)")
+        self.remove_root_btn.clicked.connect(self.remove_selected_root)
+        add_row.addWidget(self.add_folder_btn)
+        add_row.addWidget(self.add_files_btn)
+        add_row.addStretch(1)
+        add_row.addWidget(self.remove_root_btn)
+        rl.addLayout(add_row)
         rl.addWidget(QLabel("Files that could not be read:"))
         self.problems = QListWidget()
         rl.addWidget(self.problems, 1)
@@ -160,12 +206,16 @@ class DocumentsWindow(QWidget):
     def _show_selected(self) -> None:
         c = self.selected()
         self.problems.clear()
+        self.roots.clear()
         if c is None:
-            for lbl in (self.d_name, self.d_roots, self.d_counts, self.d_state, self.d_last, self.d_model):
+            for lbl in (self.d_name, self.d_counts, self.d_state, self.d_last, self.d_model):
                 lbl.setText("—")
         else:
             self.d_name.setText(c.name)
-            self.d_roots.setText("\n".join(c.roots) or "—")
+            for root in c.roots:
+                item = QListWidgetItem(root)
+                item.setData(Qt.ItemDataRole.UserRole, root)
+                self.roots.addItem(item)
             self.d_counts.setText(f"{c.files_indexed} files, {c.chunks} passages; "
                                   f"{c.files_skipped} skipped, {c.files_failed} failed")
             self.d_state.setText(c.state)
@@ -174,34 +224,89 @@ class DocumentsWindow(QWidget):
             self.d_model.setText(c.embed_model or "—")
             for path, status, reason in c.problems:
                 self.problems.addItem(f"{Path(path).name} — {status}: {reason}")
-            if not self.name.text():
-                self.name.setText(c.name)
         self._update_buttons()
 
     # -- actions ----------------------------------------------------------------------------
-    def target_name(self) -> str:
-        return self.name.text().strip() or self.selected_name() or "My documents"
+    def start_new_collection(self) -> None:
+        self.new_row.setVisible(True)
+        self.new_name.clear()
+        self.new_name.setFocus()
 
-    def _pick_folder(self) -> None:
-        dlg = QFileDialog(self, "Add a folder")
+    def _pick_folder(self, new: bool) -> None:
+        if new and not self._new_name_ok():
+            return
+        dlg = QFileDialog(self, "Choose a folder for the new collection" if new else
+                          f"Add a folder to “{self.selected_name()}”")
         dlg.setFileMode(QFileDialog.FileMode.Directory)
-        dlg.fileSelected.connect(lambda p: self.add_paths([p]))
+        dlg.fileSelected.connect(lambda p: self._picked([p], new))
         dlg.open()
         self._dialog = dlg
 
-    def _pick_files(self) -> None:
-        dlg = QFileDialog(self, "Add files")
+    def _pick_files(self, new: bool) -> None:
+        if new and not self._new_name_ok():
+            return
+        dlg = QFileDialog(self, "Choose files for the new collection" if new else
+                          f"Add files to “{self.selected_name()}”")
         dlg.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dlg.filesSelected.connect(self.add_paths)
+        dlg.filesSelected.connect(lambda ps: self._picked(list(ps), new))
         dlg.open()
         self._dialog = dlg
 
-    def add_paths(self, paths: list[str], collection: str | None = None) -> None:
+    def _picked(self, paths: list[str], new: bool) -> None:
+        if new:
+            self.new_collection(self.new_name.text(), paths)
+        else:
+            self.add_to_selected(paths)
+
+    def _new_name_ok(self) -> bool:
+        name = self.new_name.text().strip()
+        if not name:
+            self.status.setText("Give the new collection a name first.")
+            return False
+        if self.model.find(name) >= 0:
+            self.status.setText(f"There is already a collection called “{name}”: select it and use "
+                                "“Add folder…” to add to it, or choose another name.")
+            return False
+        return True
+
+    def new_collection(self, name: str, paths: list[str]) -> None:
+        """Create a collection from ``paths`` (never adds to an existing one)."""
+        self.new_name.setText(name)
+        if not self._new_name_ok():
+            return
+        self.new_row.setVisible(False)
+        self.add_paths(paths, collection=name.strip())
+
+    def add_to_selected(self, paths: list[str]) -> None:
+        name = self.selected_name()
+        if not name:
+            self.status.setText("Select a collection to add to, or make a new one.")
+            return
+        self.add_paths(paths, collection=name)
+
+    def add_paths(self, paths: list[str], collection: str) -> None:
         if not paths or self._job is not None:
             return
-        name = collection or self.target_name()
+        name = collection
         self._run(lambda docs, progress, cancel: docs.add(name, paths, progress=progress, cancel=cancel),
                   name, f"Adding {len(paths)} item(s) to “{name}”…")
+
+    def selected_root(self) -> str | None:
+        item = self.roots.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def remove_selected_root(self) -> None:
+        name, root = self.selected_name(), self.selected_root()
+        if not name or not root or self._job is not None:
+            return
+        self._remove_root_box = confirm_destructive(
+            self, "Remove from collection",
+            f"Stop answering from “{Path(root).name}” in “{name}”? The files stay where they are; "
+            "only their passages leave the index.", "Remove", lambda: self.remove_root(name, root))
+
+    def remove_root(self, name: str, root: str) -> None:
+        self._run(lambda docs, progress, cancel: docs.remove(name, [root]), name,
+                  f"Removing “{Path(root).name}” from “{name}”…")
 
     def reindex_selected(self) -> None:
         name = self.selected_name()
@@ -220,8 +325,7 @@ class DocumentsWindow(QWidget):
 
     def remove(self, name: str) -> None:
         self.services.docs_runner.submit(lambda _j: self.services.documents().remove(name),
-                                         on_done=lambda _r: (self.name.clear(), self.refresh()),
-                                         on_error=self._error)
+                                         on_done=lambda _r: self.refresh(), on_error=self._error)
 
     def _run(self, fn: Any, name: str, text: str) -> None:
         def job(j: Any) -> Any:
@@ -252,18 +356,21 @@ class DocumentsWindow(QWidget):
             self.progress_label.setText("Cancelling… (files indexed so far are kept)")
 
     def _progress(self, p: Any) -> None:
-        if p.files_total:
+        if getattr(p, "bytes_total", 0):
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * p.bytes_done / p.bytes_total))
+        elif p.files_total:
             self.progress.setRange(0, p.files_total)
             self.progress.setValue(p.files_done)
-        eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
-        self.progress_label.setText(f"{p.files_done} / {p.files_total} files, {p.chunks} passages{eta}"
-                                    f" — {Path(p.current_file).name if p.current_file else ''}")
+        self.progress_label.setText(progress_text(p))
 
     def _finished(self, report: Any, name: str) -> None:
         self._job = None
         self.progress.setVisible(False)
         self.progress_label.setVisible(False)
-        if report.cancelled:
+        if report is None:  # a whole collection removed
+            self.status.setText(f"“{name}” was removed.")
+        elif report.cancelled:
             self.status.setText(f"Indexing of “{name}” was cancelled; {report.indexed} file(s) were indexed. "
                                 "Re-index to finish.")
         else:
@@ -290,10 +397,22 @@ class DocumentsWindow(QWidget):
         busy = self._job is not None
         has = self.selected() is not None
         self.cancel_btn.setVisible(busy)
+        name = self.selected_name()
+        self.add_folder_btn.setText(f"Add folder to “{name}”…" if name else "Add folder…")
+        self.add_files_btn.setText(f"Add files to “{name}”…" if name else "Add files…")
         for b in (self.add_folder_btn, self.add_files_btn):
+            b.setEnabled(has and not busy)
+        for b in (self.new_btn, self.new_folder_btn, self.new_files_btn):
             b.setEnabled(not busy)
         self.reindex_btn.setEnabled(has and not busy)
         self.remove_btn.setEnabled(has and not busy)
+        self.remove_root_btn.setEnabled(has and not busy and self.selected_root() is not None)
+
+    def changeEvent(self, e: Any) -> None:
+        # Collections added with `hearth docs add` while this window was open show up on return.
+        if e.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self._job is None:
+            self.refresh()
+        super().changeEvent(e)
 
     # -- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
@@ -301,7 +420,18 @@ class DocumentsWindow(QWidget):
             e.acceptProposedAction()
 
     def dropEvent(self, e: QDropEvent) -> None:
+        """Into the selected collection; with none selected, a new collection named after the
+        first dropped folder or file."""
         paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            e.acceptProposedAction()
-            self.add_paths(paths)
+        if not paths:
+            return
+        e.acceptProposedAction()
+        name = self.selected_name()
+        if name:
+            self.add_paths(paths, collection=name)
+            return
+        base = Path(paths[0]).stem or "My documents"
+        candidate, n = base, 2
+        while self.model.find(candidate) >= 0:
+            candidate, n = f"{base} {n}", n + 1
+        self.add_paths(paths, collection=candidate)

@@ -61,6 +61,8 @@ class MainWindow(ChatListActions, WindowActions, QMainWindow):
         self._build()
         self.actions = menus.install(self)
         window_state.track(self, "main")
+        from desktop.doc_links import DocumentLinks
+        self.links = DocumentLinks(self)  # "Answer from" per chat, outside collections, citation clicks
         self.services.model_state.connect(self._on_model_state)
         self.services.store_ready.connect(self._on_store_ready)
         if loaded.problem is not None:

@@ -146,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     _wait(lambda: dw.is_warm)
     fin: list = []
     dw.indexing_finished.connect(fin.append)
-    dw.name.setText("Workshop notes")
-    dw.add_paths([str(docs)])
+    dw.new_collection("Workshop notes", [str(docs)])
     _wait(lambda: fin)
     _wait(lambda: dw.selected_name() == "Workshop notes")
     _save(dw, out, "documents")
@@ -157,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     dark.appearance.theme = "dark"
     window.apply_config(dark)  # the theme and the privacy indicator's colour
     _wait(lambda: window.composer.collection.findData("Workshop notes") >= 0)
+    window.new_chat()  # a new chat keeps the current "Answer from": pick the notes for it
     window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
-    window.new_chat()
     ask(window, "How often should I lubricate the bicycle chain?")
     for w in window.chat.widgets:
         w.refresh()

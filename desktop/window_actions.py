@@ -22,6 +22,7 @@ class WindowActions:
     services: Any
     config: Config
     composer: Any
+    links: Any
     _windows: dict[str, QWidget]
     def _window(self, key: str, make: Callable[[], QWidget]) -> QWidget:
         w = self._windows.get(key)
@@ -56,13 +57,8 @@ class WindowActions:
         return self._window("documents", make)
 
     def refresh_collections(self) -> None:
-        """Fill the collection picker (needs the document service: runs on the docs thread)."""
-        def job(_j: Any) -> list[str]:
-            docs = self.services.documents()
-            return [c.name for c in docs.collections()] if docs is not None else []
-
-        self.services.docs_runner.submit(job, on_done=self.composer.set_collections,
-                                         on_error=lambda e: log.warning("collections: %s", e))
+        """Fill the collection picker (read on a worker, never behind an indexing job)."""
+        self.links.refresh()
 
     def _collection_picked(self, _i: int) -> None:
         # Load the embedder now, while the person types, rather than during the first answer.

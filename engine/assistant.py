@@ -312,6 +312,7 @@ class Assistant:
                     conv.thread.append({"role": "user", "content": m.sent_text})
                 elif m.content.strip():
                     conv.private_turns.append(m.content)
+                conv.last_turn_private = not sent_last
             elif m.role == "assistant" and sent_last and m.sent_text is not None:
                 conv.thread.append({"role": "assistant", "content": m.sent_text})
         return conv

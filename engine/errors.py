@@ -21,6 +21,7 @@ non-zero; the desktop app shows them in a banner.
     ├── IndexError_            the document index is unusable
     ├── ChatNotFound           no such conversation
     ├── PrivacyBlocked         the router kept a message local where cloud was required
+    ├── LearnedUnavailable     the learned privacy layer cannot run here (CPU, engine or weights)
     ├── KeyringUnavailable     no OS keyring backend: keys are never written in plain text
     └── CloudError             a cloud provider failed; the user can answer locally instead
         ├── CloudAuthError     bad or missing API key
@@ -109,6 +110,10 @@ class ChatNotFound(HearthError):
 
 
 class PrivacyBlocked(HearthError):
+    pass
+
+
+class LearnedUnavailable(HearthError):
     pass
 
 

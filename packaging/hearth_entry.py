@@ -1,8 +1,10 @@
 """Entry point of the frozen (PyInstaller) build.
 
-One analysis, two executables: ``hearth`` (console) and ``hearth-desktop`` (windowed) are both
-built from this script and dispatch on their own name, so the large shared payload (torch,
-Qt, llama.cpp) is collected once.
+One analysis, two commands: ``hearth`` (console) and ``hearth-desktop`` (windowed) are both
+built from this script and dispatch on the name they were started by, so the large shared
+payload (Qt, llama.cpp, ONNX Runtime) is collected once. On Linux ``hearth-desktop`` is a
+symlink to ``hearth`` (one executable: each carries a 30 MB copy of the Python modules), so the
+name comes from ``argv[0]``; elsewhere it is a second executable.
 
 Helper processes: the engine starts some children as ``sys.executable -m engine.<module>``
 (the document parser) and others with multiprocessing's *spawn* (the model process). In a
@@ -35,8 +37,8 @@ def main() -> int:
     multiprocessing.freeze_support()  # a spawned child becomes the child here and exits
     if _run_module(sys.argv):
         return 0
-    name = Path(sys.executable).stem.lower()
-    if name.startswith("hearth-desktop"):
+    names = (Path(sys.argv[0]).stem.lower() if sys.argv else "", Path(sys.executable).stem.lower())
+    if any(name.startswith("hearth-desktop") for name in names):
         from desktop.app import main as desktop_main
 
         return int(desktop_main() or 0)

@@ -24,6 +24,10 @@ def _service() -> Any:
     return DocumentService()
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
 class _ProgressBar:
     """One self-rewriting line on a terminal; a line every few seconds otherwise."""
 
@@ -40,12 +44,13 @@ class _ProgressBar:
         if p.phase == "scanning":
             line = "scanning…"
         else:
-            total = max(1, p.files_total)
-            filled = int(24 * p.files_done / total)
+            filled = int(24 * (p.bytes_done / p.bytes_total if p.bytes_total else p.files_done / max(1, p.files_total)))
             eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None and p.phase == "indexing" else ""
             name = p.current_file.rsplit("/", 1)[-1][:40]
+            speed = (f"{p.chunks_per_s:.1f} chunks/s" if p.chunks_per_s >= 1 else f"{p.chunks_per_s:.2f} chunks/s") \
+                if p.chunks else "starting"
             line = (f"[{'#' * filled}{'.' * (24 - filled)}] {p.files_done}/{p.files_total} files, "
-                    f"{p.chunks} chunks, {p.rate:.1f} files/s{eta} {name}")
+                    f"{_size(p.bytes_done)} of {_size(p.bytes_total)}, {p.chunks} chunks, {speed}{eta} {name}")
         if self.tty:
             self.stream.write("\r\x1b[K" + line + ("\n" if p.phase == "done" else ""))
         else:
@@ -74,7 +79,9 @@ def _with_cancel(fn: Any) -> Any:
 def _print_report(report: Any) -> int:
     print(f"{report.collection}: {report.indexed} indexed, {report.unchanged} unchanged, {report.removed} removed, "
           f"{len(report.skipped)} skipped, {len(report.failed)} failed; {report.chunks_added} chunks added "
-          f"in {report.seconds:.1f} s" + (" (rebuilt: model or chunking changed)" if report.rebuilt else ""))
+          f"in {report.seconds:.1f} s" + (f" ({report.chunks_reused} unchanged passages kept their vectors)"
+                                          if report.chunks_reused else "")
+          + (" (rebuilt: model or chunking changed)" if report.rebuilt else ""))
     for path, reason in report.skipped:
         print(f"  skipped: {path}: {reason}")
     for path, reason in report.failed:

@@ -59,7 +59,8 @@ class CloudExchange:
             return None
         d = self.decision
         history = [m for m in self.messages[:-1] if m["role"] != "system"]
-        return self.audit.append(provider=self.provider.name, model=self.provider.model, text=d.outbound,
+        # The last message exactly as it goes out (an unanswered earlier question is merged into it).
+        return self.audit.append(provider=self.provider.name, model=self.provider.model, text=self.messages[-1]["content"],
                                  history=history, redactions=list(d.redactions), reasons=list(d.reasons),
                                  route=d.route, zone=self.zone, rules=list(getattr(d, "rules", []) or []))
 

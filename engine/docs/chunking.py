@@ -107,6 +107,27 @@ def _pieces(doc: dict[str, Any], text: str, spans: list[tuple[int, int]], budget
     return out
 
 
+# What the embedder and BM25 see before a chunk's text. "title+heading" (document title, then the
+# heading trail) is the default; benchmarks switch it to compare levers (bench/retrieval.py).
+CONTEXT = "title+heading"
+
+
+def context_line(title: str, heading: str, page: int | None) -> str:
+    if CONTEXT == "heading-or-title+page":  # before v2: the trail, else the title, plus "(page N)"
+        context = heading or title
+        if page:
+            context = f"{context} (page {page})" if context else f"page {page}"
+        return context
+    # The title adds something only when the trail does not already start with it (a web page's
+    # <title> "4. More Control Flow Tools — Python 3.11 documentation" and its <h1> name the same).
+    top, low = heading.split(" > ", 1)[0].lower(), title.lower()
+    same = top == low or (len(top) >= 8 and top in low) or (len(low) >= 8 and low in top)
+    parts = [title] if title and not same else []
+    if heading:
+        parts.append(heading)
+    return " > ".join(parts)
+
+
 def chunk_document(doc: dict[str, Any], chunk_tokens: int = 200, overlap: int = 40,
                    min_fill: float = 0.5) -> tuple[str, list[Chunk]]:
     """Chunk a parsed document. A heading starts a new chunk once the current one is at least
@@ -124,9 +145,7 @@ def chunk_document(doc: dict[str, Any], chunk_tokens: int = 200, overlap: int = 
         start, end = first.start, current[-1].end
         trail = body[0].trail  # the section the text belongs to (leading headings included)
         heading = " > ".join(trail)
-        context = heading or title
-        if first.page:
-            context = f"{context} (page {first.page})" if context else f"page {first.page}"
+        context = context_line(title, heading, first.page)
         chunk_text = text[start:end]
         chunks.append(Chunk(chunk_text, start, end, first.page, heading,
                             f"{context}\n{chunk_text}" if context else chunk_text))

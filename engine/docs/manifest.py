@@ -223,6 +223,28 @@ class Manifest:
                                "FROM files WHERE collection_id=?", (cid,))
         return {r[0]: FileRecord(*r) for r in rows}
 
+    def file_record(self, cid: int, path: str) -> FileRecord | None:
+        row = self.db.execute("SELECT path, root, size, mtime_ns, sha256, status, reason, n_chunks "
+                              "FROM files WHERE collection_id=? AND path=?", (cid, path)).fetchone()
+        return FileRecord(*row) if row else None
+
+    # -- a scan that never holds the file list in memory: seen paths go to a temporary table
+    def begin_scan(self) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS scan_seen (path TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM scan_seen")
+
+    def mark_seen(self, paths: list[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO scan_seen(path) VALUES (?)", [(p,) for p in paths])
+
+    def unseen_files(self, cid: int, limit: int = 500) -> list[str]:
+        """Indexed files the scan did not find (deleted, or excluded since)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT path FROM files WHERE collection_id=? AND path NOT IN (SELECT path FROM scan_seen) LIMIT ?",
+            (cid, limit))]
+
+    def end_scan(self) -> None:
+        self.db.execute("DELETE FROM scan_seen")
+
     def roots_of(self, cid: int, paths: list[str]) -> dict[str, str]:
         """The collection root each of these files was found under."""
         if not paths:
@@ -260,6 +282,11 @@ class Manifest:
             self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
         self._write(op)
 
+    def invalidate_files(self, cid: int) -> None:
+        """Every file must be parsed again (chunks and vectors stay until each file is redone)."""
+        self._write(lambda: self.db.execute(
+            "UPDATE files SET sha256='', mtime_ns=-1 WHERE collection_id=?", (cid,)))
+
     def forget_all_chunks(self, cid: int) -> None:
         """Model or chunking changed: every file must be re-indexed."""
         def op() -> None:
@@ -271,6 +298,17 @@ class Manifest:
     # -- chunks
     def chunk_ids(self, cid: int, path: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE collection_id=? AND path=?", (cid, path))]
+
+    def chunks_by_ord(self, cid: int, path: str, ords: list[int]) -> list[ChunkRow]:
+        if not ords:
+            return []
+        q = ('SELECT id, path, ord, text, embed_text, page, heading, start, "end" FROM chunks '
+             "WHERE collection_id=? AND path=? AND ord IN (%s)" % ",".join("?" * len(ords)))
+        return [ChunkRow(*r) for r in self.db.execute(q, [cid, path, *ords])]
+
+    def chunk_texts(self, cid: int, path: str) -> dict[str, str]:
+        """id -> embed text of one file's chunks."""
+        return dict(self.db.execute("SELECT id, embed_text FROM chunks WHERE collection_id=? AND path=?", (cid, path)))
 
     def iter_chunks(self, cid: int) -> Iterator[ChunkRow]:
         cur = self.db.execute('SELECT id, path, ord, text, embed_text, page, heading, start, "end" '
@@ -287,6 +325,16 @@ class Manifest:
             for row in self.db.execute(q, part):
                 out[row[0]] = ChunkRow(*row)
         return out
+
+    def chunks_in_range(self, path: str, lo: int, hi: int) -> list[ChunkRow]:
+        """Chunks of one file (in the first collection holding it) overlapping [lo, hi), in order."""
+        row = self.db.execute("SELECT collection_id FROM chunks WHERE path=? LIMIT 1", (path,)).fetchone()
+        if row is None:
+            return []
+        cur = self.db.execute('SELECT id, path, ord, text, embed_text, page, heading, start, "end" FROM chunks '
+                              'WHERE collection_id=? AND path=? AND start<? AND "end">? ORDER BY start, ord',
+                              (row[0], path, hi, lo))
+        return [ChunkRow(*r) for r in cur]
 
     def counts(self, cid: int) -> dict[str, int]:
         out = {"indexed": 0, "skipped": 0, "failed": 0}

@@ -116,6 +116,9 @@ class ParseSandbox:
                 code = proc.wait()
                 self._kill()
                 self.restarts += 1
+                if code in (-6, -9):  # SIGABRT/SIGKILL: how native code dies when an allocation is refused
+                    return ParseResult("failed", f"the parser ran out of memory on this file (memory limit "
+                                                 f"{self.memory_mb} MB; signal {-code})")
                 how = f"signal {-code}" if code and code < 0 else f"exit code {code}"
                 return ParseResult("failed", f"the parser crashed on this file ({how})")
             buf += piece

@@ -35,6 +35,16 @@ CANDIDATES = 60  # per retriever, before fusion
 # Ranked neighbours of one file merge into one passage of at most this many chunks. On the dev
 # set answer-in-top-5 goes 0.85 (1) -> 0.90 (2) -> 0.95 (3); 2 keeps passages near 300 tokens.
 MAX_PASSAGE_CHUNKS = 2
+# Paged documents: one result per page (see merge_adjacent).
+SAME_PAGE = False
+# Small-to-big: a passage also carries this many neighbouring chunks (same file and page) on each
+# side of what was retrieved, so the model sees the sentences around a precise hit.
+WINDOW_CHUNKS = 0
+# BM25 fields: the heading trail counts this many times in a chunk's keyword text (1 = once, as
+# part of the context line every chunk already starts with).
+HEADING_WEIGHT = 1
+# Reciprocal rank fusion weights of (vector, keyword) rankings.
+FUSION_WEIGHTS = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -58,23 +68,42 @@ class CollectionStatus:
                 "last_indexed": self.last_indexed}
 
 
+@dataclass(frozen=True)
+class Passage:
+    """A cited passage with the text around it, for showing a citation in place."""
+    path: str
+    page: int | None
+    heading: str
+    text: str                   # the cited span with up to ``context`` characters either side
+    highlight: tuple[int, int]  # the cited span's offsets inside ``text``
+
+
 def merge_adjacent(ranked: list[tuple[ChunkRow, float]], top_k: int) -> list[list[tuple[ChunkRow, float]]]:
     """Group ranked chunks so neighbours of one file and page become one passage (in reading
     order); a group ranks where its best chunk ranked. Returns at most ``top_k`` groups. Two
-    overlapping neighbours shown separately waste a result slot and repeat the overlap."""
+    overlapping neighbours shown separately waste a result slot and repeat the overlap. With
+    ``SAME_PAGE`` a paged document's page is one result: a further chunk of a page already
+    listed joins it (while there is room) or is left out, so five results are five pages."""
     groups: list[list[tuple[ChunkRow, float]]] = []
     for row, score in ranked:
+        placed = False
         for g in groups:
+            first = g[0][0]
+            if first.path != row.path or first.page != row.page:
+                continue
             ords = [r.ord for r, _ in g]
-            if len(g) < MAX_PASSAGE_CHUNKS and g[0][0].path == row.path and g[0][0].page == row.page \
-                    and (row.ord == min(ords) - 1 or row.ord == max(ords) + 1):
+            adjacent = row.ord == min(ords) - 1 or row.ord == max(ords) + 1
+            if len(g) < MAX_PASSAGE_CHUNKS and (adjacent or (SAME_PAGE and row.page is not None)):
                 g.append((row, score))
                 g.sort(key=lambda rs: rs[0].ord)
+                placed = True
                 break
-        else:
-            if len(groups) == top_k:
-                continue
-            groups.append([(row, score)])
+            if SAME_PAGE and row.page is not None:
+                placed = True  # the page is listed already: no second slot for it
+                break
+        if placed or len(groups) == top_k:
+            continue
+        groups.append([(row, score)])
     return groups
 
 
@@ -127,7 +156,13 @@ class DocumentService:
         self.close()
 
     def _chunk_config(self) -> str:
-        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 2})
+        from engine.docs import chunking
+
+        # v3: PDF text from PDFium and context lines with the document title; v4: no PDF contents
+        # entries; v5: no title where the heading trail already names it. A change re-parses
+        # every file (unchanged chunks keep their vectors).
+        return json.dumps({"tokens": self.settings.chunk_tokens, "overlap": self.settings.chunk_overlap, "v": 5,
+                           **({"context": chunking.CONTEXT} if chunking.CONTEXT != "title+heading" else {})})
 
     @contextlib.contextmanager
     def _writer(self) -> Iterator[None]:
@@ -210,10 +245,16 @@ class DocumentService:
         settings = self.settings
         model = settings.embedding_model
         rebuilt = False
-        if (coll.embed_model and coll.embed_model != model) or (coll.chunk_config and coll.chunk_config != self._chunk_config()):
-            log.info("collection %s: embedding model or chunking changed, rebuilding", coll.name)
+        if coll.embed_model and coll.embed_model != model:
+            log.info("collection %s: embedding model changed, rebuilding", coll.name)
             self.vectors.drop(coll.id)
             self.manifest.forget_all_chunks(coll.id)
+            rebuilt = True
+        elif coll.chunk_config and coll.chunk_config != self._chunk_config():
+            # Same model, new chunking or parsing: every file is parsed again, but a chunk whose
+            # text comes out the same keeps its vector (the indexer reuses it by text).
+            log.info("collection %s: chunking changed, re-parsing every file", coll.name)
+            self.manifest.invalidate_files(coll.id)
             rebuilt = True
         if coll.embed_model != model or coll.chunk_config != self._chunk_config():
             self.manifest.set_collection_config(coll.id, model, self._chunk_config())
@@ -265,7 +306,13 @@ class DocumentService:
 
     def _keyword_index(self, coll: CollectionRow):  # type: ignore[no-untyped-def]
         gen = self._reader.generation(coll.id)
-        return self._keywords.get(coll.id, gen, lambda: [(c.id, c.embed_text) for c in self._reader.iter_chunks(coll.id)])
+        extra = HEADING_WEIGHT - 1
+
+        def rows():  # type: ignore[no-untyped-def]
+            for c in self._reader.iter_chunks(coll.id):
+                yield c.id, (f"{c.heading}\n" * extra + c.embed_text) if extra > 0 and c.heading else c.embed_text
+
+        return self._keywords.get(coll.id, gen, rows)
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
                query_embedding: list[float] | None = None) -> list[SearchHit]:
@@ -295,7 +342,7 @@ class DocumentService:
             elif mode == "vector":
                 fused = vector
             else:
-                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]])
+                fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]], list(FUSION_WEIGHTS))
             if mode == "rerank" and self.rerank_available():
                 fused = self._rerank(query, fused[: max(30, top_k * 3)])
             pool = fused[: top_k * 4]
@@ -309,11 +356,20 @@ class DocumentService:
             hits = []
             for group in groups:
                 first = group[0][0]
-                text, start, end = join_chunks([r for r, _ in group])
+                text, start, end = join_chunks(self._window(coll.id, [r for r, _ in group]))
                 hits.append(SearchHit(first.path, rel_path(first.path, roots.get(first.path, first.path)), first.page,
                                       first.heading, text, max(sc for _, sc in group), start, end,
                                       max(float(sims.get(r.id, 0.0)) for r, _ in group), first.id))
             return hits
+
+    def _window(self, cid: int, rows: list[ChunkRow]) -> list[ChunkRow]:
+        if WINDOW_CHUNKS <= 0:
+            return rows
+        have = {r.ord for r in rows}
+        lo, hi = min(have), max(have)
+        wanted = [o for o in range(lo - WINDOW_CHUNKS, hi + WINDOW_CHUNKS + 1) if o not in have and o >= 0]
+        extra = [r for r in self._reader.chunks_by_ord(cid, rows[0].path, wanted) if r.page == rows[0].page]
+        return sorted(rows + extra, key=lambda r: r.ord)
 
     def _similarities(self, cid: int, qvec: list[float], ids: list[str]) -> dict[str, float]:
         if not ids:
@@ -328,6 +384,23 @@ class DocumentService:
         ids = [i for i, _ in fused if i in rows]
         scores = self._reranker.scores(query, [rows[i].text for i in ids])  # type: ignore[union-attr]
         return sorted(zip(ids, scores), key=lambda kv: kv[1], reverse=True)
+
+    def passage(self, path: str, start: int, end: int, context: int = 600) -> Passage | None:
+        """The indexed text of ``path`` around [start, end) (chunk texts are exact slices of the
+        document text, so neighbouring chunks rebuild it). None when the file is not indexed."""
+        with self._read_lock:
+            rows = self._reader.chunks_in_range(path, max(0, start - context), end + context)
+        rows = [r for r in rows if r.end > r.start]
+        if not rows:
+            return None
+        base, top = rows[0].start, max(r.end for r in rows)
+        buf = ["\n"] * (top - base)  # gaps between chunks are block breaks
+        for r in rows:
+            buf[r.start - base:r.start - base + len(r.text)] = r.text
+        text = "".join(buf)
+        cited = next((r for r in rows if r.start <= start < r.end), rows[0])
+        lo, hi = max(0, start - base), max(0, min(len(text), end - base))
+        return Passage(path, cited.page, cited.heading, text, (lo, max(lo, hi)))
 
     # ------------------------------------------------------------------ privacy check
     def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:

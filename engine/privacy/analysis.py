@@ -9,6 +9,8 @@ parses the message a second time.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,20 +22,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Language:
-    code: str | None        # en, de, fr, es, it, pt, nl — or None when not identified
-    covered: bool           # True when Hearth's checks read this language
+    code: str | None        # the main language: en, de, fr, es, it, pt, nl — or None when not identified
+    covered: bool           # True when Hearth's checks read every part of the message
     reason: str | None = None   # person-readable, when not covered
+    languages: tuple[str, ...] = ()   # every covered language seen, main one first
 
 
 def detect_language(text: str) -> Language:
-    from engine.privacy import language
+    from engine.privacy.language import detect
 
-    detect = getattr(language, "detect", None)
-    if detect is not None:
-        g = detect(text)
-        return Language(g.code, g.covered, g.reason)
-    why = language.uncovered_language(text)
-    return Language(None if why else "en", why is None, why)
+    g = detect(text)
+    return Language(g.code, g.covered, g.reason, tuple(g.languages) or ((g.code,) if g.code else ()))
 
 
 # The writer speaking about themselves, their people or their organisation (English).
@@ -73,6 +72,7 @@ class Analysis:
         self.text = self.norm.text
         self._learned_layer = learned
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
+        self._pending: Future | None = None
 
     @cached_property
     def language(self) -> Language:
@@ -80,7 +80,14 @@ class Analysis:
 
     @property
     def english(self) -> bool:
+        """The main language is English (or nothing could be read: English rules are the fallback)."""
         return self.language.code in (None, "en")
+
+    @property
+    def other_languages(self) -> tuple[str, ...]:
+        """Covered languages other than English seen in the message (a German passage in an English
+        request counts: its names need the German finder)."""
+        return tuple(c for c in self.language.languages if c != "en")
 
     @cached_property
     def doc(self):
@@ -89,21 +96,50 @@ class Analysis:
 
         return parse(self.text)
 
+    def start_scores(self) -> None:
+        """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
+        releases the GIL) runs on one core while the NER runs on the other."""
+        if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
+            self._pending = _scoring_pool().submit(self._learned_layer.score, self.text)
+
     @cached_property
     def scores(self) -> "Scores | None":
         """The learned layer's scores, or None when no layer is configured."""
         if self._learned_layer is None:
             return None
+        if self._pending is not None:
+            return self._pending.result()
         return self._learned_layer.score(self.text)
 
     @cached_property
-    def frame(self) -> Frame:
+    def cues(self) -> Frame:
+        """The frame's word cues alone (no learned score): cheap."""
         from engine.privacy.ner import correspondence
+
+        from engine.privacy.quasi import situated
 
         first = bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", self.text))) if self.english else \
             _first_person_other(self.text, self.language.code)
+        # "the power cuts here", "a 6-year-old girl in Ohio": the text places a real person somewhere
+        first = first or (self.english and situated(self.text))
+        return Frame(first, correspondence(self.text) or _correspondence_other(self.text), None)
+
+    @cached_property
+    def frame(self) -> Frame:
         learned = self.scores.personal if self.scores is not None else None
-        return Frame(first, correspondence(self.text) or _correspondence_other(self.text), learned)
+        return Frame(self.cues.first_person, self.cues.correspondence, learned)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _scoring_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-learned")
+        return _pool
 
 
 # First-person words and letter openings in the other covered languages (whole words).

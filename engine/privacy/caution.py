@@ -51,9 +51,20 @@ def lowercase_names(tokens: Iterable) -> list[str]:
         w = t.text
         if t.tag_ not in _PROPER_TAGS or not w.isalpha() or not w.islower() or len(w) < 3 or w in stops:
             continue
-        if is_public_entity(w) or _zipf(w) < _RARE_ZIPF:
+        if (is_public_entity(w) or _zipf(w) < _RARE_ZIPF) and not _word_of_another_language(w):
             found.append(w)
     return found
+
+
+def _word_of_another_language(word: str) -> bool:
+    """"suis", "fatigué": a common word of another covered language (and much rarer in English),
+    quoted in an English request, is no name the writer typed in lower case. Brands common
+    everywhere ("netflix") still count."""
+    from engine.privacy.gazetteer import zipf
+    from engine.privacy.language import COVERED
+
+    english = zipf(word)
+    return any(zipf(word, lang) >= max(_RARE_ZIPF, english + 1.0) for lang in COVERED if lang != "en")
 
 
 def risky_redaction(personal: bool, unsure: Iterable[str]) -> str | None:

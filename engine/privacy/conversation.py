@@ -28,6 +28,7 @@ class Conversation:
     thread: list[dict] = field(default_factory=list)         # [{"role", "content"}] as the cloud saw them
     private_turns: list[str] = field(default_factory=list)   # earlier user messages the cloud never saw
     mapping: Mapping = field(default_factory=Mapping)         # placeholders given so far in this chat
+    last_turn_private: bool = False   # the user's previous message stayed here: "and ...?" leans on it
 
 
 def replay(router: "PrivacyRouter", history: Sequence[dict], **route_options: Any) -> Conversation:
@@ -44,6 +45,7 @@ def replay(router: "PrivacyRouter", history: Sequence[dict], **route_options: An
                 conv.mapping = d.mapping
             else:
                 conv.private_turns.append(content)
+            conv.last_turn_private = not sent_as
         elif role == "assistant" and sent_as == "cloud":
             conv.thread.append({"role": "assistant", "content": content})
         # A reply to a redacted turn is known here only as the person saw it, with the originals

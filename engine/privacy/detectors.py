@@ -1,13 +1,18 @@
 """Validated pattern detectors: each finds spans and says whether they can be redacted.
 
 A finding is either *redactable* (replaced by a typed placeholder before sending: emails, phone
-numbers, cards, IBANs, IP addresses, links, and — from :mod:`engine.privacy.locators` — postal
-addresses, dates of birth, vehicle registrations; from :mod:`engine.privacy.references` —
-labelled account and reference numbers, user names, social handles) or *local-only* (the whole message stays on this
-machine: secrets, private keys, passwords, national ID numbers). Patterns are validated where a
-checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that ordinary
-numbers are not mistaken for personal data, and documented test values are let through only
-when the message itself frames them as test data (see :mod:`engine.privacy.allowlists`).
+numbers (:mod:`engine.privacy.phones`), cards, IBANs, IP addresses, links, and — from
+:mod:`engine.privacy.locators` — postal addresses, dates of birth, vehicle registrations; from
+:mod:`engine.privacy.references` — labelled account and reference numbers, user names, social
+handles) or *local-only* (the whole message stays on this machine: secrets, private keys,
+passwords, national ID numbers (:mod:`engine.privacy.national_ids`)). Patterns are validated
+where a checksum or a number plan exists (Luhn, mod-97, ``phonenumbers``, ``stdnum``) so that
+ordinary numbers are not mistaken for personal data, and documented test values are let through
+only when the message itself frames them as test data (see :mod:`engine.privacy.allowlists`).
+
+The patterns read English and the forms and labels of German, French, Spanish, Italian,
+Portuguese and Dutch (``*_intl`` modules); they expect text already normalised (NFKC, plain
+spaces and hyphens) but work on any letters, accented or not.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from typing import Callable, Iterable
 
 from engine.privacy import allowlists as allow
 from engine.privacy.finding import Finding
+from engine.privacy.labels_intl import find_secrets_intl
 from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
+from engine.privacy.national_ids import find_national_ids
+from engine.privacy.phones import find_phones
 from engine.privacy.references import find_references
 
 
@@ -42,7 +50,8 @@ def entropy(s: str) -> float:
 
 
 # --- emails ---------------------------------------------------------------------------------
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})\b")
+# Letters of any script on both sides: "josé.garcía@correo.es" and "müller@straße.de" are addresses too.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@((?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)*\.[A-Za-z]{2,24})\b")
 
 
 def find_emails(text: str) -> list[Finding]:
@@ -54,61 +63,7 @@ def find_emails(text: str) -> list[Finding]:
     return out
 
 
-# --- phone numbers --------------------------------------------------------------------------
-def find_phones(text: str) -> list[Finding]:
-    import phonenumbers
-
-    out: list[Finding] = []
-    seen: set[tuple[int, int]] = set()
-    # International numbers carry their own country code; national ones are read as US/UK.
-    # "+44 7700 900123": a number written with its country code is a phone number even when it
-    # falls in a range reserved for fiction (those are still dialled as real numbers).
-    passes = (("US", phonenumbers.Leniency.VALID), ("GB", phonenumbers.Leniency.VALID),
-              ("ZZ", phonenumbers.Leniency.POSSIBLE))
-    for region, leniency in passes:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-            if region == "ZZ" and not m.raw_string.lstrip("(").startswith("+"):
-                continue
-            if (m.start, m.end) in seen:
-                continue
-            digits = re.sub(r"\D", "", m.raw_string)
-            if len(set(digits)) <= 2:  # 000-000-0000 style fillers
-                continue
-            seen.add((m.start, m.end))
-            out.append(_f("PHONE", (m.start, m.end, m.raw_string), False, "contains a phone number"))
-    # Numbers the plan can't place without a country ("Unified Number 920027778") but that the
-    # words around them call a phone number.
-    for m in _PHONE_CONTEXT.finditer(text):
-        s, e = m.start(1), m.end(1)
-        digits = re.sub(r"\D", "", m.group(1))
-        if 7 <= len(digits) <= 15 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
-            seen.add((s, e))
-            out.append(_f("PHONE", m, False, "contains a phone number", 1))
-    # Seven-digit local numbers ("555-0142") validate nowhere; two or more of them are a contact list.
-    local = [m for m in _LOCAL_SEVEN.finditer(text) if not any(m.start() < b and a < m.end() for a, b in seen)]
-    if len(local) >= 2:
-        for m in local:
-            seen.add(m.span())
-            out.append(_f("PHONE", m, False, "contains a phone number"))
-    # National numbers of other countries, written with the trunk 0 and in groups ("0722 481 993"):
-    # the US/UK plans above cannot place them, but nothing else is written that way.
-    for m in _NATIONAL_GROUPED.finditer(text):
-        s, e = m.span()
-        digits = re.sub(r"\D", "", m.group(0))
-        if 9 <= len(digits) <= 12 and len(set(digits)) > 2 and not any(s < b and a < e for a, b in seen):
-            seen.add((s, e))
-            out.append(_f("PHONE", m, False, "contains a phone number"))
-    return out
-
-
-_PHONE_CONTEXT = re.compile(
-    r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|unified number|my number(?: is)?|"
-    r"call(?: me)?(?: on| at)?)"
-    r"\b[^\w\n(+]{0,3}(?:number|no\.?|#)?[^\w\n(+]{0,3}(\+?\(?\d[\d ()\-.]{5,18}\d)", re.I)
-
-
-_LOCAL_SEVEN = re.compile(r"(?<![\w+.-])\d{3}-\d{4}(?![\w.-])")
-_NATIONAL_GROUPED = re.compile(r"(?<![\w+./-])(?<!\d,)0\d{1,4}(?:[ .-]\d{2,7}){1,4}(?![\w./-]|,\d)")
+# --- phone numbers: engine/privacy/phones.py -------------------------------------------------
 
 
 # --- payment cards --------------------------------------------------------------------------
@@ -141,7 +96,8 @@ def find_cards(text: str) -> list[Finding]:
 
 
 # --- IBANs ----------------------------------------------------------------------------------
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Any case and spacing: "DE89 3704 …", "de89370400440532013000" (stdnum validates the upper-case form).
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.I)
 
 
 def find_ibans(text: str) -> list[Finding]:
@@ -150,7 +106,7 @@ def find_ibans(text: str) -> list[Finding]:
     out = []
     testy = allow.test_context(text)
     for m in _IBAN.finditer(text):
-        compact = m.group(0).replace(" ", "")
+        compact = m.group(0).replace(" ", "").upper()
         if not iban.is_valid(compact):
             continue
         if compact in allow.EXAMPLE_IBANS and testy:
@@ -159,77 +115,7 @@ def find_ibans(text: str) -> list[Finding]:
     return out
 
 
-# --- national identity numbers --------------------------------------------------------------
-_SSN = re.compile(r"(?<![\d-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\d-])")
-_SSN_CONTEXT = re.compile(r"\b(ssn|social security|social-security|itin|tax ?id|w-?[249]|i-9)\b", re.I)
-_NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
-_ID_CONTEXT = re.compile(
-    r"\b(passport|national (?:id|insurance|identity)|id (?:card|number|no)|identity (?:card|number)|"
-    r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)|aadhaar|pan card|pan|social insurance|sin|bsn|dni|nie|nif|"
-    r"nir|personnummer|steuer-?id|codice fiscale|cpf|curp|medicare (?:no|number)|nhs (?:no|number)|"
-    r"tax (?:file|id(?:entification)?) (?:no|number)|ni number|nino|utr|unique taxpayer reference|tfn|itin)\b", re.I)
-# An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
-_ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
-
-
-def find_national_ids(text: str) -> list[Finding]:
-    from stdnum.us import ssn
-
-    out = []
-    ssn_context = bool(_SSN_CONTEXT.search(text))
-    for m in _SSN.finditer(text):
-        compact = "".join(m.groups())
-        # With context ("my SSN is ...") the format suffices; without it, stdnum must accept it.
-        if ssn_context or ssn.is_valid(compact):
-            out.append(_f("NATIONAL_ID", m, True, "contains a national ID number (US SSN)"))
-    for m in _NINO.finditer(text):
-        out.append(_f("NATIONAL_ID", m, True, "contains a national ID number (UK National Insurance)"))
-    for m in _ID_CONTEXT.finditer(text):
-        tail = text[m.end(): m.end() + 40].split("\n")[0]
-        t = next((t for t in _ID_TOKEN.finditer(tail) if sum(c.isdigit() for c in t.group(0)) >= 5), None)
-        if t is None:  # fewer digits, but the number's own checksum or format says so ("AFZPK7190K")
-            t = next((t for t in _ANY_TOKEN.finditer(tail) if _validated_id(m.group(0), t.group(0))), None)
-        if t and not allow.looks_like_placeholder(t.group(0)):
-            s = m.end() + t.start()
-            # The context word already makes it an ID; a checksum, where stdnum has one, names it.
-            name = _validated_id(m.group(0), t.group(0))
-            reason = f"contains a national ID number ({name})" if name else "contains an identity document number"
-            out.append(_f("NATIONAL_ID", (s, s + len(t.group(0)), t.group(0)), True, reason))
-    return out
-
-
-# context word → (stdnum module, name shown to the person)
-_STDNUM_IDS = (
-    (re.compile(r"aadhaar", re.I), "stdnum.in_.aadhaar", "Aadhaar"),
-    (re.compile(r"\bpan\b", re.I), "stdnum.in_.pan", "Indian PAN"),  # validated: "a pan" alone finds nothing
-    (re.compile(r"\bsin\b|social insurance", re.I), "stdnum.ca.sin", "Canadian SIN"),
-    (re.compile(r"\bbsn\b", re.I), "stdnum.nl.bsn", "Dutch BSN"),
-    (re.compile(r"\bdni\b", re.I), "stdnum.es.dni", "Spanish DNI"),
-    (re.compile(r"\bnie\b", re.I), "stdnum.es.nie", "Spanish NIE"),
-    (re.compile(r"\bnir\b", re.I), "stdnum.fr.nir", "French NIR"),
-    (re.compile(r"personnummer", re.I), "stdnum.se.personnummer", "Swedish personnummer"),
-    (re.compile(r"steuer", re.I), "stdnum.de.idnr", "German tax ID"),
-    (re.compile(r"codice fiscale", re.I), "stdnum.it.codicefiscale", "Italian codice fiscale"),
-    (re.compile(r"\bcpf\b", re.I), "stdnum.br.cpf", "Brazilian CPF"),
-    (re.compile(r"\bcurp\b", re.I), "stdnum.mx.curp", "Mexican CURP"),
-    (re.compile(r"\bnhs\b", re.I), "stdnum.gb.nhs", "NHS number"),
-)
-
-
-_ANY_TOKEN = re.compile(r"(?<![\w])[A-Z0-9][A-Z0-9.\-/]{5,}(?![\w])")
-
-
-def _validated_id(context: str, value: str) -> str | None:
-    import importlib
-
-    for rx, module, name in _STDNUM_IDS:
-        if rx.search(context):
-            try:
-                if importlib.import_module(module).is_valid(value):
-                    return name
-            except Exception:  # an unusual value only loses the name, not the detection
-                return None
-    return None
+# --- national identity numbers: engine/privacy/national_ids.py ------------------------------
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -351,7 +237,7 @@ def find_secrets(text: str) -> list[Finding]:
     for m in _URL_CRED.finditer(text):
         if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:
             out.append(_f("SECRET", m, True, "contains a password inside a link"))
-    return out
+    return out + find_secrets_intl(text)
 
 
 # --- IP addresses and links -----------------------------------------------------------------
@@ -398,14 +284,20 @@ _DOMAIN = re.compile(r"(?<![\w@.-])@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)
 
 
 def find_domains(text: str) -> list[Finding]:
-    """Bare domain names ("gelato.com", "@blacksun-global.com") name a company or a person's site."""
+    """Bare domain names ("bakery-shop.com", "@northwind-trading.com") name a company or a person's site."""
     out = []
     for m in _DOMAIN.finditer(text):
         host = m.group(1)
         if allow.is_example_domain(host) or host.count(".") == 0 or _code_or_degree(text, m):
             continue
-        out.append(_f("URL", m, False, "contains a web address", 1))
+        if _INTERNAL_TLD.search(host):  # a host on someone's own network names their company or home
+            out.append(_f("HOST", m, False, "contains the name of a computer on a private network", 1))
+        else:
+            out.append(_f("URL", m, False, "contains a web address", 1))
     return out
+
+
+_INTERNAL_TLD = re.compile(r"\.(?:local|internal|lan|corp|intranet|localdomain|home\.arpa)$", re.I)
 
 
 def _code_or_degree(text: str, m: re.Match[str]) -> bool:

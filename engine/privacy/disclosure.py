@@ -1,10 +1,12 @@
 """First-person disclosures of special categories (GDPR art. 9 and similar) ⇒ keep local.
 
-"What are the early warning signs of a stroke?" is a *topic* and may go to the cloud;
-"I was just told I have stage 2 breast cancer" is a *disclosure* about the writer (or someone
+"How is asthma treated in children?" is a *topic* and may go to the cloud; "my inhaler stopped
+working and I've had asthma since I was six" is a *disclosure* about the writer (or someone
 close to them) and stays on this machine. A sentence counts as a disclosure when it has a
 first-person anchor (I, my, me, we, our, "my son"/"my wife"..., or a diary-style sentence that
-drops the "I": "diagnosed with ... yesterday") *and* a term of one of the categories. Generic questions ("can someone with diabetes ...") have no anchor and pass.
+drops the "I": "diagnosed with ... yesterday") *and* a term of one of the categories. Generic
+questions ("can someone with diabetes ...") have no anchor and pass. The same rules for German,
+French, Spanish, Italian, Portuguese and Dutch are in :mod:`engine.privacy.disclosure_intl`.
 """
 
 from __future__ import annotations
@@ -114,8 +116,28 @@ _EXACT_MONEY = re.compile(r"\b(?:checking|current account|savings|debt|loan|mort
                           re.I)
 
 
-def find_disclosures(text: str) -> list[str]:
-    """Categories disclosed in the first person; empty when the text only asks about topics."""
+def find_disclosures(text: str, lang: str | None = None) -> list[str]:
+    """Categories disclosed in the first person; empty when the text only asks about topics.
+
+    ``lang`` is the message's language (a code of :data:`engine.privacy.language.COVERED`); when
+    None, every language :func:`engine.privacy.language.detect` sees in the text is checked. The
+    English rules run on English text and text too short to tell (they would read the Italian
+    article "i" and the German "was" as English)."""
+    from engine.privacy.disclosure_intl import find_disclosures_intl
+
+    if lang is None:
+        from engine.privacy.language import detect
+
+        langs: tuple[str, ...] = detect(text).languages
+    else:
+        langs = (lang,)
+    found = _find_english(text) if not langs or "en" in langs else []
+    for code in langs:
+        found += [c for c in find_disclosures_intl(text, code) if c not in found]
+    return found
+
+
+def _find_english(text: str) -> list[str]:
     found: list[str] = ["precise finances"] if len(_EXACT_MONEY.findall(text)) >= 3 else []
     for sentence in _SENTENCE.findall(text):
         anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I) or _SUBJECTLESS.match(sentence)

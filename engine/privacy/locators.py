@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
+from engine.privacy.locators_intl import find_addresses_intl, find_birth_dates_intl, find_plates_intl
 
 _STREET_TYPES = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|"
                  r"crescent|cres|close|square|sq|highway|hwy|parkway|pkwy|circle|cir|trail|row|walk|gardens|grove|"
@@ -88,14 +89,28 @@ def find_addresses(text: str) -> list[Finding]:
                 continue
             if not any(s < f.end and f.start < e for f in out):
                 out.append(Finding("ADDRESS", s, s + len(surface), surface, False, "contains a postal address"))
-    return out
+    return _merge(out, find_addresses_intl(text))
+
+
+def _merge(found: list[Finding], more: list[Finding]) -> list[Finding]:
+    """``found`` plus those of ``more`` that overlap none of them, longest spans winning ties."""
+    out = list(found)
+    for f in more:
+        clash = [g for g in out if f.start < g.end and g.start < f.end]
+        if not clash:
+            out.append(f)
+        elif all(g.start >= f.start and g.end <= f.end for g in clash) and any(
+                (g.end - g.start) < (f.end - f.start) for g in clash):
+            out = [g for g in out if g not in clash] + [f]  # a whole address beats its postcode alone
+    return sorted(out, key=lambda f: f.start)
 
 
 def find_birth_dates(text: str) -> list[Finding]:
     found = {m.span(1): m.group(1) for rx in (_BIRTH, _RELATIVE_BORN) for m in rx.finditer(text)}
     if _CLOSE_ONE.search(text):
         found.update({m.span(1): m.group(1) for m in _BORN.finditer(text)})
-    return [Finding("BIRTHDATE", s, e, t, False, "contains a date of birth") for (s, e), t in sorted(found.items())]
+    return _merge([Finding("BIRTHDATE", s, e, t, False, "contains a date of birth")
+                   for (s, e), t in sorted(found.items())], find_birth_dates_intl(text))
 
 
 _VIN = re.compile(r"(?i:\b(?:vin|chassis number|vehicle identification number))\s*(?:is|:|#|no\.?)?\s*([A-HJ-NPR-Z0-9]{17})\b")
@@ -114,4 +129,4 @@ def find_plates(text: str) -> list[Finding]:
         if len(re.sub(r"[ -]", "", value)) >= 4:  # "plate 2" is a figure in a document, not a car
             out.append(Finding("PLATE", m.start(1), m.start(1) + len(value), value, False,
                                "contains a vehicle registration"))
-    return out
+    return _merge(out, find_plates_intl(text))

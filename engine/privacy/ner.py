@@ -202,7 +202,8 @@ _SIGN_OFF = re.compile(r"\b(?:Regards|Sincerely|Best|Thanks|Cheers|Thank you|Bes
 
 
 _ADDRESSEE = re.compile(
-    r"\b(?:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind)\s+(?:to\s+)?"
+    r"\b(?i:e-?mail|mail|letter|message|note|reply|write|text|call|tell|ask|thank|inform|remind|invite|congratulate)"
+    r"\s+(?:to\s+)?"
     r"([A-Z][a-z]{2,}(?:[ \t][A-Z][a-z]{2,})?)\b(?!\s+(?:team|department|office|committee|board)\b)")
 _INITIAL_NAME = re.compile(r"\b([A-Z]\.\s?[A-Z][a-z]{2,})\b")
 _RELATION = re.compile(

@@ -14,12 +14,15 @@ Stated in words in ``docs/privacy-model.md``; enforced only here:
    * personal (the writer, people they know, their job, letters, applications, messages) —
      every span that helps identify someone: people, organisations, places below country level,
      contact details, account and reference numbers, links;
-   * surely impersonal (general knowledge, code, public figures, fiction, examples, templates;
-     no first-person or letter cue and the learned frame classifier confident) — public names
-     stay, and only contact details and numbers that are personal data wherever they appear
-     (emails, phones, cards, IBANs, addresses, dates of birth, account numbers) are replaced;
+   * impersonal (general knowledge, code, public figures, fiction, examples, templates; no
+     first-person or letter cue and the learned frame classifier confident) — organisations,
+     places, groups and unknown words stay; people's names stay only in a worked example, a
+     story or a template (``example_context``), because "thank Ilse for the jam" has no "I" but
+     is about a real person; contact details and numbers that are personal data wherever they
+     appear (emails, phones, IBANs, addresses, dates of birth, account numbers) are replaced;
    * in between — validated patterns and every *private* entity the name recognizers found
      (public ones were already left out by them).
+   A value redacted earlier in the conversation is redacted again wherever it reappears.
 3. **CLOUD** when nothing is left to redact, else **REDACTED**.
 
 Every threshold lives in :data:`THRESHOLDS`. The verdict names the rule ids that decided.
@@ -27,6 +30,7 @@ Every threshold lives in :data:`THRESHOLDS`. The verdict names the rule ids that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
@@ -39,11 +43,18 @@ Route = Literal["local", "redacted", "cloud"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    special: float = 0.5        # learned probability of a special-category disclosure ⇒ LOCAL
-    business: float = 0.5       # learned probability of confidential company material ⇒ LOCAL
+    # Learned probability of a special-category disclosure that keeps a message local on its own.
+    # High: below it the classifier also fires on personal messages that merely touch a topic
+    # (splitting the rent, a refused raise); the word lists catch the plainly worded disclosures.
+    special: float = 0.8
+    # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
+    # (first person or a letter): public news about a firm reads much the same.
+    business: float = 0.9
     personal: float = 0.5       # learned probability of a personal frame ⇒ personal
     impersonal: float = 0.2     # below this, with no personal cue, the frame is surely impersonal
-    follow_up: float = 0.87     # cosine between a message and a turn that stayed local ⇒ depends on it
+    lexicon_veto: float = 0.25  # a word-list disclosure the learned layer finds this unlikely is figurative
+                                # ("addicted to this podcast"): it does not keep the message local
+    follow_up: float = 0.84     # cosine between a message and a turn that stayed local ⇒ depends on it
     long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL
 
 
@@ -54,9 +65,25 @@ THRESHOLDS = Thresholds()
 LOCAL_KINDS = frozenset({"CARD"})
 # Personal data wherever it appears: replaced even in an impersonal question.
 ALWAYS_REDACTED = frozenset({"EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS", "DOB", "BIRTHDATE", "PLATE",
-                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET"})
-# Names and links: replaced unless the frame is surely impersonal.
+                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET", "HOST"})
+# Names and links: replaced unless the frame is impersonal (people: unless also an example).
 ENTITY_KINDS = frozenset({"PERSON", "ORG", "PLACE", "GROUP", "NAME", "URL", "NUMBER"})
+PEOPLE = frozenset({"PERSON"})
+
+
+# Worked examples, stories and templates: names there are made up or public by construction.
+_EXAMPLE = re.compile(
+    r"\b(?:how (?:many|much|long|far|old)|word problem|calculate|what(?:'s| is) the (?:total|probability|average)|"
+    r"story|short story|novel|fable|fairy ?tale|screenplay|sitcom|scene|character|fictional|imaginary|protagonist|"
+    r"role-?play|fan ?fic|once upon a time|template|placeholder|for example|e\.g\.|sample (?:data|email|letter|text)|"
+    r"dummy|mock data|fake (?:data|names?)|lorem ipsum|riddle|puzzle|quiz|"
+    r"geschichte|märchen|roman|histoire|conte|cuento|historia|novela|racconto|favola|história|conto|verhaal|sprookje|"
+    r"wie viele|combien|cuántos|cuántas|quanti|quante|quantos|quantas|hoeveel)\b|"
+    r"\[[A-Za-z _]{2,30}\]|\{\{[^}]{1,40}\}\}|<[A-Z_]{3,30}>", re.I)
+
+
+def example_context(a: Analysis) -> bool:
+    return bool(_EXAMPLE.search(a.text))
 
 
 @dataclass
@@ -94,6 +121,14 @@ def frame_of(a: Analysis, th: Thresholds = THRESHOLDS) -> str:
     return "mixed"
 
 
+def long_personal(a: Analysis, th: Thresholds = THRESHOLDS) -> list[Signal]:
+    """A long text with personal cues is a pasted document: too many details to redact reliably.
+    Checked on the cheap cues alone, before the learned layer and the NER (slowest on long texts)."""
+    if len(a.text) > th.long_personal_chars and (a.cues.first_person or a.cues.correspondence):
+        return [Signal("caution.long_personal", "it is a long personal text, with too many details to replace reliably")]
+    return []
+
+
 def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal]:
     """Personal texts that redaction cannot be trusted with."""
     if frame != "personal":
@@ -105,13 +140,23 @@ def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal
     return []
 
 
-def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[Finding], frame: str) -> Verdict:
-    """REDACTED or CLOUD for a message no local rule claimed."""
-    keep_names = frame == "impersonal"
-    redact = [f for f in patterns if f.kind in ALWAYS_REDACTED or (f.kind in ENTITY_KINDS and not keep_names)
-              or f.kind not in ENTITY_KINDS]
-    if not keep_names:
-        redact += [f for f in names if not any(f.start < g.end and g.start < f.end for g in redact)]
+def _kept(f: Finding, frame: str, example: bool) -> bool:
+    """Does this entity stay in an impersonal message?"""
+    if frame != "impersonal" or f.kind not in ENTITY_KINDS:
+        return False
+    return f.kind not in PEOPLE or example
+
+
+def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[Finding], frame: str,
+                      earlier: Sequence[Finding] = ()) -> Verdict:
+    """REDACTED or CLOUD for a message no local rule claimed. ``earlier``: values already redacted
+    in this conversation, found again in this message (always redacted)."""
+    example = frame == "impersonal" and example_context(a)
+    redact = [f for f in patterns if not _kept(f, frame, example)]
+    for f in [*earlier, *names]:
+        forced = f in earlier
+        if (forced or not _kept(f, frame, example)) and not any(f.start < g.end and g.start < f.end for g in redact):
+            redact.append(f)
     if not redact:
         return Verdict("cloud", ["frame." + frame], ["nothing in it identifies anyone or is sensitive"], frame=frame)
     rules = list(dict.fromkeys(f.recognizer or f.kind.lower() for f in redact))

@@ -216,12 +216,16 @@ _ASKED_ABOUT = re.compile(
     re.I)
 
 
-# After the name: an office held ("resign as prime minister") or a deed of public record
-# ("what did X contribute / invent / conquer"). Not "write", "say", "do": anyone does those.
+# After the name: an office held ("resign as prime minister"), a deed of public record ("what did
+# X contribute / invent / conquer"), or a body of work ("X's theorem", "X's notes on ...", "X's
+# paintings"). Not "write", "say", "do": anyone does those.
 _PUBLIC_RECORD_AFTER = re.compile(
     r"^\W{0,3}\s*(?:'s\s+)?(?:\w+\s+){0,2}?(?:as (?:the )?(?:prime minister|president|chancellor|king|queen|emperor|pope|"
     r"governor|senator|mayor|chairman|general secretary|head of state)|(?:contribute|invent|discover|paint|compose|"
-    r"found|conquer|prove|direct|establish|rule|reform|unify|abdicate|assassinate)\w*\b)", re.I)
+    r"found|conquer|prove|direct|establish|rule|reform|unify|abdicate|assassinate)\w*\b)|"
+    r"^(?:['’]s)?\s+(?:\w+\s+)?(?:notes|theor(?:y|ies|em)|paintings?|sculptures?|works|books|novels|poems|plays|essays|"
+    r"speech(?:es)?|ideas|philosophy|legacy|contributions?|discover(?:y|ies)|inventions?|music|symphon(?:y|ies)|"
+    r"operas?|films|paradox|law|laws|equations?|principle|conjecture|experiments?|expedition|reign|presidency)\b", re.I)
 
 
 def asked_about(text: str, start: int, end: int) -> bool:

@@ -74,11 +74,16 @@ class NamesUnavailable(Exception):
 
 
 def _other_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
+    """Names in each covered language other than English that the message uses."""
     try:
         from engine.privacy.names_intl import find_names
     except ImportError as exc:
         raise NamesUnavailable(a.language.code or "?") from exc
-    return [f for f in find_names(a.text, a.language.code or "") if not any(f.start < e and s < f.end for s, e in skip)]
+    out: list[Finding] = []
+    for lang in a.other_languages:
+        out += [f for f in find_names(a.text, lang) if not any(f.start < e and s < f.end for s, e in skip)
+                and not any(f.start < g.end and g.start < f.end for g in out)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,9 @@ class NameRecognizer:
     english: bool
 
     def run(self, a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
-        if self.english != a.english:
+        if self.english and not a.english:
+            return []  # spaCy's English NER misreads other languages
+        if not self.english and not a.other_languages:
             return []
         return [f.by(self.id) for f in self.find(a, skip)]
 

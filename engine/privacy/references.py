@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from engine.privacy.finding import Finding
+from engine.privacy.gate import Gated
+from engine.privacy.labels_intl import find_references_intl
 
 _LABEL = (r"account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s+(?:number|no\.?|#))?|a/c(?:\s+no\.?)?|sort\s+code|"
           r"routing\s+(?:number|no\.?)|bsb|member(?:ship)?\s+(?:id|number|no\.?)|customer\s+(?:id|number|no\.?)|"
@@ -22,7 +24,7 @@ _LABEL = (r"account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s+(?:number|no\.?|#))?|
           r"order\s+(?:number|no\.?|id)|invoice\s+(?:number|no\.?)|ticket\s+(?:number|no\.?)|"
           r"tracking\s+(?:number|no\.?)|card\s+number|pnr")
 # The label, then "is" / ":" / "#", then one value with at least one digit ("POL-88231-XZ", "004-1234567-01").
-_LABELLED = re.compile(r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|no\.?))*\s*"
+_LABELLED = Gated.at_labels(_LABEL, r"(?i:\b(?:" + _LABEL + r"))(?:\s*[:#]|\s+(?:is|was|are|no\.?))*\s*"
                        r"((?=[\w/-]*\d)[A-Za-z0-9][\w/-]*(?:\s\d[\d-]*)*)")
 # After "is" or ":" any word is the name ("my username is kittylover"); right after the label only
 # one that reads like a user name does ("login jdoe_87", not "username via email").
@@ -32,7 +34,7 @@ _USERNAME = re.compile(r"(?i:\b(?:user\s?name|login|user\s?id|handle|gamertag|sc
                        r"\s+@?((?=[\w.-]*[\d_.])[A-Za-z0-9][\w.-]{2,31}))\b")
 # "account ending 7720", "my Visa ending in 4417": the last digits still point at one account
 # (an account word must come first: "the year ending 2024" is a date).
-_ENDING = re.compile(r"(?i:\b(?:account|acct|card|visa|mastercard|amex|debit|credit|iban|number|phone|mobile)\b)"
+_ENDING = Gated.labelled("ending|ends", r"(?i:\b(?:account|acct|card|visa|mastercard|amex|debit|credit|iban|number|phone|mobile)\b)"
                      r"[^.\n]{0,20}?\b(?i:ending|ends)(?:\s+(?:in|with))?\s*[:#]?\s*(\d{4})\b")
 # key=value in logs and URLs: "id=ACC-0049217", "user_id=88213"
 # ("WHERE id = 1234" in a SQL question is an example value: log and URL style has no spaces.)
@@ -49,14 +51,16 @@ _USER_KEY = re.compile(r"[\"']?\b(?:user|user_?name|login|owner|author)[\"']?\s*
 # "/home/vsharma/...", "C:\Users\jdoe\...": a home directory names its user.
 _HOME_DIR = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\Users\\)([A-Za-z][\w.-]{1,31})(?=[/\\])")
 # "claim ref CLM-2291-88734", "package ref 7719-4432-0081", "Ticket 55831": a case number after its noun.
-_CASE_NUMBER = re.compile(r"(?i:\b(?:ticket|case|claim|ref|reference|incident|complaint|package|parcel|tracking|"
-                          r"shipment|consignment|booking|confirmation)\b)\s*(?:no\.?|number|#|id)?(?:\s+is)?\s*[:#]?\s*"
+_CASE_WORDS = (r"ticket|case|claim|ref|reference|incident|complaint|package|parcel|tracking|shipment|consignment|booking|"
+               r"confirmation")
+_CASE_NUMBER = Gated.at_labels(_CASE_WORDS, r"(?i:\b(?:" + _CASE_WORDS + r")\b)\s*(?:no\.?|number|#|id)?(?:\s+is)?\s*[:#]?\s*"
                           r"((?=[\w-]*\d{3})(?=(?:[\w-]*?\d){5})[A-Za-z0-9][\w-]{4,})")
 # "ghostlyfern#4821": a chat-app user tag.
 _TAG = re.compile(r"(?<![\w#])([A-Za-z][\w.]{1,31}#\d{4})\b")
 # A bare label straight before a long number: "Employee 4471209", "order #112-4478291-0093".
-_BARE_LABEL = re.compile(r"(?i:\b(?:employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|"
-                         r"booking|meter|citation|account|parcel|shipment|application)\b)\s*#?\s*"
+_BARE_WORDS = (r"employee|member|customer|patient|student|order|invoice|ticket|case|claim|policy|booking|meter|citation|"
+               r"account|parcel|shipment|application")
+_BARE_LABEL = Gated.at_labels(_BARE_WORDS, r"(?i:\b(?:" + _BARE_WORDS + r")\b)\s*#?\s*"
                          r"((?=(?:[\w/-]*?\d){6})[A-Za-z0-9][\w/-]{4,})")  # six digits or more: "44-019-772"
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?)\b")
 _CODE_AFTER = re.compile(r"(?:\([^)\n]*\))?\s*(?:\n\s*(?:@|def |class |async |public |private |protected |function |"
@@ -81,6 +85,8 @@ def find_references(text: str) -> list[Finding]:
 
     for m in _EXPIRY.finditer(text):
         add("CARD", m.start(1), m.end(1), "contains a card's expiry date")
+    for f in find_references_intl(text):
+        add(f.kind, f.start, f.end, f.reason)
     for m in _LABELLED.finditer(text):
         if len(re.sub(r"\W", "", m.group(1))) < 4:  # "account 3" is a count, not an account
             continue

@@ -110,12 +110,17 @@ class PrivacyRouter:
                   "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, 8.8.8.8. Zorvia recieve.")
         a = Analysis(sample, learned=None)
         a.language  # noqa: B018 - loads the word lists
+        from engine.privacy.language import COVERED
         from engine.privacy.recognizers import run_names, run_patterns
 
         run_patterns(a)
         sig.special_lexicon(a)
         if use_ner:
             run_names(a, [])
+            from engine.privacy.names_intl import find_names
+
+            for lang in COVERED[1:]:  # name lists and word frequencies of every covered language
+                find_names("Hallo Anna, bonjour Marie.", lang)
         PrivacyRouter._warmed.add(use_ner)
 
     def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
@@ -166,25 +171,30 @@ class PrivacyRouter:
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
 
+        a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
+        signals += policy.long_personal(a, th)
         signals += sig.private_text(a, self.private_text_check)
-        signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up)
-        signals += sig.special_lexicon(a) + sig.confidential_marker(a)
-        signals += sig.learned(a, th.special, th.business)
+        signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
+                                            conv.last_turn_private, conv.thread)
+        signals += sig.confidential_marker(a)
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
-
-        frame = policy.frame_of(a, th)
-        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
-            return _local(v.rules, v.reasons, t0)  # long personal texts skip the NER (it is slowest there)
         names: list[Finding] = []
-        if self.settings.use_ner and frame != "impersonal":
+        if self.settings.use_ner:  # on this core while the embedding runs on the other
             try:
                 names = run_names(a, [(f.start, f.end) for f in patterns])
             except NamesUnavailable as exc:
                 return _local(["language.names_unavailable"],
                               [f"Hearth cannot yet find names in this language ({exc})"], t0)
-            if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
-                return _local(v.rules, v.reasons, t0)
+        # The learned layer also gets a say on the word lists' disclosures, which cannot tell
+        # figurative speech ("addicted to this podcast") from the real thing.
+        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
+        signals += sig.learned(a, th.special, th.business)
+        if (v := policy.local_verdict(signals, patterns)) is not None:
+            return _local(v.rules, v.reasons, t0)
+        frame = policy.frame_of(a, th)
+        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
+            return _local(v.rules, v.reasons, t0)
         if self._over_budget(t0):
             return _local(["router.budget"], ["the privacy check took too long, so it stays on this computer"], t0)
         if self.settings.judge and self.judge is not None:
@@ -193,7 +203,7 @@ class PrivacyRouter:
             if objection:
                 return _local(["judge.local_model"], [f"the local model judged it private: {objection}"], t0)
 
-        verdict = policy.redaction_verdict(a, patterns, names, frame)
+        verdict = policy.redaction_verdict(a, patterns, names, frame, _already_redacted(a.text, conv.mapping))
         mapping = conv.mapping.copy()
         thread = [dict(m) for m in conv.thread]
         if verdict.route == "cloud":
@@ -219,6 +229,17 @@ def _redact_original(a: Analysis, findings: list[Finding], mapping: Mapping) -> 
         pos = e
     parts.append(a.original[pos:])
     return "".join(parts)
+
+
+def _already_redacted(text: str, mapping: Mapping) -> list[Finding]:
+    """Values this conversation already sent as placeholders, where they appear again."""
+    out: list[Finding] = []
+    for ph, original in mapping.to_original.items():
+        kind = ph.strip("[]").rsplit("_", 1)[0]
+        if original.strip():
+            out += [Finding(kind, m.start(), m.end(), m.group(0), False, "repeats a value redacted earlier",
+                            recognizer="context.redacted_before") for m in _term_pattern(original).finditer(text)]
+    return out
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:

@@ -44,10 +44,7 @@ def special_lexicon(a: Analysis) -> list[Signal]:
     """First-person disclosures the word lists recognise (engine.privacy.disclosure)."""
     from engine.privacy.disclosure import find_disclosures
 
-    try:
-        found = find_disclosures(a.text, lang=a.language.code)
-    except TypeError:  # the English-only signature
-        found = find_disclosures(a.text)
+    found = find_disclosures(a.text, lang=a.language.code)
     out = []
     for cat in found:
         key = _LEXICON_CATEGORY.get(cat, cat)
@@ -73,6 +70,17 @@ def confidential_marker(a: Analysis) -> list[Signal]:
     return [Signal("business.marker", "it is marked confidential or internal")] if m else []
 
 
+def second_opinion(a: Analysis, found: list[Signal], veto_below: float) -> list[Signal]:
+    """Word-list disclosures the learned layer is near-certain are no disclosure are dropped: the
+    lists cannot tell "I'm addicted to this podcast" from an addiction. Without the learned
+    layer every list hit stands."""
+    s = a.scores
+    if s is None or not found:
+        return found
+    kept = [x for x in found if not (x.rule.startswith("special.lexicon.") and s.special_any < veto_below)]
+    return kept
+
+
 def learned(a: Analysis, special_at: float, business_at: float) -> list[Signal]:
     """The learned layer's judgement of special categories and confidential business text."""
     s = a.scores
@@ -83,7 +91,7 @@ def learned(a: Analysis, special_at: float, business_at: float) -> list[Signal]:
         words = CATEGORY_WORDS.get(s.special_top, "a sensitive subject")
         out.append(Signal(f"special.learned.{s.special_top}", f"it seems to share personal information about {words}",
                           score=s.special_any))
-    if s.business >= business_at:
+    if s.business >= business_at and (a.cues.first_person or a.cues.correspondence):
         out.append(Signal("business.learned", "it reads like confidential company material", score=s.business))
     return out
 
@@ -126,8 +134,19 @@ _SHORT_DEICTIC = re.compile(r"\b(?:it|this|that|these|those|es|das|dies|ça|cela
                             r"dit|dat)\b", re.I)
 
 
+_RELATION_WORD = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|"
+    r"sister|child|kid|friend|boss|colleague|coworker|neighbou?r|patient|client|boyfriend|girlfriend|aunt|uncle|cousin)\b",
+    re.I)
+
+
+def _mentions_person(text: str) -> bool:
+    return bool(_RELATION_WORD.search(text) or _PERSON_PRONOUN.search(text))
+
+
 def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Callable[[list[str]], object] | None,
-                         similar_at: float) -> list[Signal]:
+                         similar_at: float, last_turn_private: bool = True,
+                         thread: Sequence[dict] = ()) -> list[Signal]:
     """Does this message depend on an earlier turn that was kept local? Then it stays local too.
 
     A fresh, unrelated question in such a chat may go out alone (only the cloud's own earlier
@@ -140,9 +159,13 @@ def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Calla
     words = len(a.text.split())
     pronoun = _PERSON_PRONOUN.search(a.text)
     if pronoun and not _NAME_BEFORE.search(a.text[:pronoun.start()]):
-        return [why]
-    if _CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text)):
-        return [why]
+        # "she", "his": a person named before. The turn just before, if it stayed here; otherwise
+        # a private turn about someone, unless the cloud's own thread has a person to point at.
+        if last_turn_private or (any(_mentions_person(t) for t in turns)
+                                 and not any(_mentions_person(m.get("content", "")) for m in thread)):
+            return [why]
+    if last_turn_private and (_CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text))):
+        return [why]  # "and ...?", "make it shorter": words that lean on the turn just before
     if embed is None:
         return [why] if words <= _SHORT_WORDS else []
     import numpy as np

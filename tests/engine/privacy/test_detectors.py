@@ -13,9 +13,9 @@ def kinds(findings):
 
 # --- emails -----------------------------------------------------------------------------------
 def test_email_found_with_exact_span():
-    text = "write to r.delacroix@fastmail.fm today"
+    text = "write to h.okafor@posteo.net today"
     [f] = d.find_emails(text)
-    assert (f.kind, f.text, f.local) == ("EMAIL", "r.delacroix@fastmail.fm", False)
+    assert (f.kind, f.text, f.local) == ("EMAIL", "h.okafor@posteo.net", False)
     assert text[f.start:f.end] == f.text
 
 
@@ -27,7 +27,7 @@ def test_email_reserved_domains_and_placeholders_pass(text):
 
 # --- phones -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["call +44 20 7946 0958 now", "ring (415) 555-2671 after 5", "+1 202 555 0147",
-                                  "cc +44 7700 900123 please"])
+                                  "cc +44 7700 900614 please"])
 def test_phone_numbers_found(text):
     assert kinds(d.find_phones(text)) == ["PHONE"]
 
@@ -45,12 +45,12 @@ def test_luhn():
 
 
 def test_real_card_found_even_if_documented_without_test_context():
-    assert kinds(d.find_cards("Refund didn't arrive on card 5500 0000 0000 0004 - is that normal?")) == ["CARD"]
+    assert kinds(d.find_cards("the bakery charged my card 5105 1051 0510 5100 twice, can I get it back?")) == ["CARD"]
     assert kinds(d.find_cards("my card 4716-1089-9971-6531 was stolen")) == ["CARD"]
 
 
 @pytest.mark.parametrize("text", [
-    "Use 4242 4242 4242 4242 as a test value for the Luhn check",
+    "Is 4242 4242 4242 4242 a valid sandbox number for checkout tests?",
     "Stripe test card 4000056655665556 fails in sandbox",
     "invoice 1234 5678 9012 3456",  # fails Luhn
     "tracking 0000000000000000",
@@ -61,8 +61,8 @@ def test_card_hard_negatives(text):
 
 # --- IBAN ---------------------------------------------------------------------------------------
 def test_iban_validated_by_mod97():
-    assert kinds(d.find_ibans("the IBAN in row 3 is GB33 BUKB 2020 1555 5555 55, why rejected?")) == ["IBAN"]
-    assert d.find_ibans("GB33 BUKB 2020 1555 5555 56") == []  # check digits wrong
+    assert kinds(d.find_ibans("payroll bounced: IBAN GB82 WEST 1234 5698 7654 32 on line 7, any idea why?")) == ["IBAN"]
+    assert d.find_ibans("GB82 WEST 1234 5698 7654 33") == []  # check digits wrong
 
 
 def test_iban_example_in_docs_context_passes():
@@ -71,7 +71,7 @@ def test_iban_example_in_docs_context_passes():
 
 # --- national IDs -------------------------------------------------------------------------------
 def test_ssn_with_context_is_local_even_if_advertising_number():
-    found = d.find_national_ids("My SSN is 078-05-1120? no wait, it's 219-09-9999.")
+    found = d.find_national_ids("form asks for social security: 078-05-1120 or was it 536-22-8726?")
     assert kinds(found) == ["NATIONAL_ID", "NATIONAL_ID"] and all(f.local for f in found)
 
 
@@ -88,7 +88,7 @@ def test_uk_ni_and_passport_with_context():
 
 # --- secrets ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", [
-    "headers={'Authorization': 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a'}",
+    "headers={'Authorization': 'token ghp_9Xk2LmQ7vR4tB8nW1zY6cP3sD5fG0hJ2aE7u'}",
     "OPENAI_API_KEY=sk-proj-4fG7hJ2kL9mN3pQ8rS1tU6vW0xY5zA2bC",
     "aws key AKIAQ3EGT5LK7XN2PD4W here",
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
@@ -108,7 +108,7 @@ def test_secrets_are_local(text):
     "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\n-----END PUBLIC KEY-----",
     "-----BEGIN CERTIFICATE-----",
     "token = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # sha256 of ""
-    "Explain how JWTs are structured (header, payload, signature).",
+    "How are the three dot-separated parts of a JSON web token laid out?",
     "the password is required; enter password: ********",
     "postgres://user:<password>@localhost/db",
 ])
@@ -135,7 +135,8 @@ def test_run_detectors_prefers_local_findings_on_overlap():
 
 
 def test_phone_named_by_context_without_country():
-    assert [f.text for f in d.find_phones("Patient Call IMC Network Unified Number 920027778")] == ["920027778"]
+    # Nine digits no national plan places, but the cue word says what they are.
+    assert [f.text for f in d.find_phones("the depot's hotline: 920031155 (weekdays)")] == ["920031155"]
     assert d.find_phones("order number 1234567 shipped") == []
 
 

@@ -49,13 +49,13 @@ def test_eval_writes_one_line_per_item_and_metrics(dataset, tmp_path, capsys):
         assert by_id[i]["sent"] == []
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["leak_rate"] == 0.0 and metrics["served_rate"] == 1.0
+    assert metrics["pass_rate"] == 1.0 and metrics["verbatim_rate"] == 1.0 and metrics["p95_ms"] > 0
 
 
 def test_eval_by_rule_prints_each_rules_contribution(dataset, capsys):
     assert main(["privacy", "eval", str(dataset), "--by-rule"]) == 0
     out = capsys.readouterr().out
     assert "context.user_term" in out and "context.retrieved_private" in out and "pattern.email" in out
-    assert metrics["pass_rate"] == 1.0 and metrics["verbatim_rate"] == 1.0 and metrics["p95_ms"] > 0
 
 
 class _D:  # the parts of a decision the metrics read

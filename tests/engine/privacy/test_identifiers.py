@@ -13,8 +13,8 @@ from engine.privacy.references import find_references
     ("I live at 42 Elm Street, Apt 3B, Springfield IL 62704.", "42 Elm Street, Apt 3B, Springfield IL 62704"),
     ("send the parcel to 17 harbour rd, my flat", "17 harbour rd"),
     ("Our office moved to 250 W. 57th St. last year", "250 W. 57th St."),
-    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix|75002"),
-    ("Meine Adresse: Lindenstraße 5, 10115 Berlin", "Lindenstraße 5|10115"),
+    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+    ("Meine Adresse: Lindenstraße 5, 10115 Berlin", "Lindenstraße 5, 10115 Berlin"),
     ("Abito in Via Garibaldi 10, Torino", "Via Garibaldi 10"),
     ("Write to PO Box 4410 for the refund", "PO Box 4410"),
     ("Our new postcode is LS6 2QT since May", "LS6 2QT"),
@@ -242,7 +242,7 @@ def test_is_removed_from_what_is_sent(router, text, gone):
     "The total was 1,000, 2,000 and 3,000 in 2020.",
     "Lincoln was born on February 12, 1809.",
     "Error code 404-1234 appears when I log in, what does it mean?",
-    "Replace the placeholders with appropriate named entities. I went to coffee with [name].",
+    "Fill the template gaps with made-up people: [name] met [name] at the station.",
     "DATABASE_PASSWORD=${DB_PASSWORD} in docker-compose, is that the right syntax?",
 ])
 def test_goes_out_unchanged(router, text):

@@ -37,7 +37,7 @@ def test_gazetteer_covers_countries_and_subdivisions():
     ("Hi Odile, the parcel arrived damaged again.", "Odile"),
     ("draft a mail to Precious about the late rent", "Precious"),
     ("send a reminder to Mr.okoro about the invoice", "okoro"),
-    ("hello i am darnell a school nurse", "darnell"),
+    ("hello i am oluwaseun a school nurse", "oluwaseun"),
     ("I will be reviewing T.Novak tomorrow", "T.Novak"),
     ("how big is brightkettle ltd compared to its rivals", "brightkettle ltd"),
     ("my firm is moravec consulting and we need a logo", "moravec consulting"),
@@ -114,8 +114,11 @@ def test_public_places_in_general_text_stay(router, text):
 
 
 def test_lone_first_name_in_running_text_is_a_person(router):
-    d = router.route("If Maya sells 12 cups of lemonade at $2, how much does Maya earn?")
+    d = router.route("Remind Maya that the lemonade stand money is due on Friday.")
     assert d.route == "redacted" and "Maya" not in d.outbound
+    # In a worked example the name is made up: it stays (policy: impersonal frame, example context).
+    text = "If Maya sells 12 cups of lemonade at $2, how much does Maya earn?"
+    assert router.route(text).outbound == text
     # Title-cased headings of ordinary words are still no names.
     assert router.route("Explain Machine Learning in two sentences.").route == "cloud"
 

