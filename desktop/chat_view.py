@@ -260,11 +260,7 @@ class MessageWidget(QFrame):
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.badge.setVisible(is_bot)
-        local = is_bot and m.route not in ("cloud", "redacted")
-        words = because(why) if local else ""
-        self.why.setText(f"Stayed on this computer {words}" if words.startswith("because") else
-                         f"Stayed on this computer. {words}" if words else "")
-        self.why.setVisible(self._show_why and local and bool(why))
+        self._render_why()
         self.outbound_btn.setVisible(is_bot and m.route in ("cloud", "redacted") and bool(m.outbound_text))
         parts = []
         if is_bot and m.tokens:
@@ -296,9 +292,17 @@ class MessageWidget(QFrame):
                 b.clicked.connect(lambda _=False, items=items: self.citation_clicked.emit(items))
                 self.cites.addWidget(b)
 
+    def _render_why(self) -> None:
+        m = self.msg
+        local = m.role == "assistant" and m.route not in ("cloud", "redacted")
+        words = because(m.reasons) if local else ""
+        self.why.setText(f"Stayed on this computer {words}" if words.startswith("because") else
+                         f"Stayed on this computer. {words}" if words else "")
+        self.why.setVisible(self._show_why and bool(words))
+
     def set_show_why(self, show: bool) -> None:
         self._show_why = show
-        self._render_meta()
+        self._render_why()
 
     def set_regenerate_visible(self, visible: bool) -> None:
         self._regen_allowed = visible
