@@ -4,10 +4,15 @@ time from launch to the window being shown.
 * ``window_shown_s``: wall time from starting ``python -m desktop.app --smoke`` (a fresh
   interpreter) to the window reporting itself shown; median of ``--launches`` runs.
 * ``max_lag_ms_*``: a 10 ms QTimer probe on the UI thread; lag = how late each tick fired.
-  Measured with the window idle (baseline), while the real model streams an answer, and while
-  a folder of real documents is indexed (parse worker, MiniLM embeddings, chromadb). The first
-  load of torch/MiniLM/chromadb (opening the Documents window warms them up) is reported apart:
-  that import runs C code holding the GIL for up to ~0.7 s at a time, whatever the UI does.
+  Measured with the window idle (baseline), while the real model streams an answer, while the
+  Documents window warms up the documents stack (torch, MiniLM, chromadb) and while a folder of
+  real documents is indexed (parse worker, embeddings, chromadb). The app runs that stack in a
+  child process (desktop.docs_process); ``raw_inprocess_*`` is the same warm-up and indexing
+  done the plain way — DocumentService on a worker thread of this process — in the same run,
+  and ``*_vs_raw`` the ratio (lower is better).
+* ``*_cpu_excluded``: the same lag minus the time the UI thread sat in the kernel's run queue
+  waiting for a CPU (Linux schedstat). On a shared, overloaded machine most lag is that wait;
+  what is left is the UI thread being blocked — by the GIL or by its own work.
 * ``stream_vs_host_tokens_per_s``: decode speed seen through the app (worker thread, signals,
   batched painting) divided by ModelHost streaming the same prompt directly, in the same run.
 
@@ -23,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,33 +54,53 @@ def launch_times(n: int, home: Path) -> tuple[list[float], list[float], list[str
     return walls, inner, heavy
 
 
+def _run_queue_ns() -> int | None:
+    """Nanoseconds this (UI) thread has spent runnable but waiting for a CPU (Linux only)."""
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat", encoding="ascii") as fh:
+            return int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class LagProbe:
-    """Records how late a 10 ms timer fires on the UI thread."""
+    """Records how late a 10 ms timer fires on the UI thread, with and without run-queue waits."""
 
     def __init__(self, interval_ms: int = 10) -> None:
         from PySide6.QtCore import Qt, QTimer
 
         self.interval = interval_ms / 1000
         self.lags: list[float] = []
+        self.blocked: list[float] = []
         self._last = None
+        self._waited: int | None = None
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, waited = time.perf_counter(), _run_queue_ns()
         if self._last is not None:
-            self.lags.append(max(0.0, now - self._last - self.interval) * 1000)
-        self._last = now
+            lag = max(0.0, now - self._last - self.interval) * 1000
+            self.lags.append(lag)
+            if waited is not None and self._waited is not None:
+                self.blocked.append(max(0.0, lag - (waited - self._waited) / 1e6))
+        self._last, self._waited = now, waited
 
     def start(self) -> None:
-        self.lags, self._last = [], None
+        self.lags, self.blocked, self._last, self._waited = [], [], None, None
         self.timer.start()
 
     def stop(self) -> list[float]:
         self.timer.stop()
         return self.lags
+
+    def summary(self) -> dict:
+        out = summary(self.lags)
+        cpu = summary(self.blocked)
+        out.update(max_cpu_excluded=cpu["max"], p99_cpu_excluded=cpu["p99"], over50_cpu_excluded=cpu["over50"])
+        return out
 
 
 def spin(pred, timeout: float) -> None:
@@ -95,6 +121,39 @@ def summary(lags: list[float]) -> dict:
     s = sorted(lags)
     return {"max": round(s[-1], 1), "p99": round(s[int(0.99 * (len(s) - 1))], 1), "ticks": len(s),
             "over50": sum(1 for x in s if x > 50)}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def raw_in_process(probe: LagProbe, docs_dir: Path, index_home: Path) -> tuple[dict, dict, float]:
+    """Warm-up and indexing with DocumentService on a plain thread of this process, the UI probed."""
+    from engine.config import Config
+    from engine.docs.service import DocumentService
+    from engine.paths import Paths
+
+    paths = Paths(config_dir=index_home, data_dir=index_home / "data", log_dir=index_home / "logs")
+    state: dict = {}
+
+    def in_thread(fn) -> None:
+        state.clear()
+        t = threading.Thread(target=lambda: state.update(result=fn()), daemon=True)
+        t.start()
+        spin(lambda: not t.is_alive(), 900)
+
+    service = DocumentService(paths, Config().documents)
+    probe.start()
+    in_thread(lambda: (service.embedder.embed(["warm up"]), service.vectors.count(0)))
+    probe.stop()
+    warm = probe.summary()
+    probe.start()
+    t0 = time.perf_counter()
+    in_thread(lambda: service.add("raw", [docs_dir]))
+    seconds = time.perf_counter() - t0
+    probe.stop()
+    service.close()
+    return warm, probe.summary(), seconds
 
 
 def main() -> int:
@@ -131,7 +190,8 @@ def main() -> int:
 
     probe.start()
     spin(lambda: len(probe.lags) >= 2000, 120)  # 20 s: what this machine does with nothing to do
-    idle = summary(probe.stop())
+    probe.stop()
+    idle = probe.summary()
 
     # streaming through the app
     done: list[int] = []
@@ -142,7 +202,8 @@ def main() -> int:
     window.send(PROMPT)
     spin(lambda: done, 600)
     stream_s = time.perf_counter() - t0
-    streaming = summary(probe.stop())
+    probe.stop()
+    streaming = probe.summary()
     bot = window.chat.widgets[-1].msg
     app_tps = bot.tokens_per_s
 
@@ -166,13 +227,16 @@ def main() -> int:
     files = sorted(CORPUS.rglob("*.html"))[: args.files] if CORPUS.exists() else []
     for i, f in enumerate(files):
         (docs_dir / f"{i:03d}-{f.name}").write_bytes(f.read_bytes())
-    indexing = warmup = {"max": None, "p99": None, "ticks": 0}
-    index_s = None
+    empty = {"max": None, "p99": None, "ticks": 0, "over50": None, "max_cpu_excluded": None,
+             "p99_cpu_excluded": None, "over50_cpu_excluded": None}
+    indexing = warmup = raw_warm = raw_index = empty
+    index_s = raw_index_s = None
     if files:
         probe.start()
-        dw = window.open_documents()   # starts the warm-up: torch, MiniLM, chromadb load on the docs thread
+        dw = window.open_documents()   # starts the warm-up: torch, MiniLM, chromadb load in the documents process
         spin(lambda: dw.is_warm, 600)
-        warmup = summary(probe.stop())
+        probe.stop()
+        warmup = probe.summary()
         fin: list = []
         dw.indexing_finished.connect(fin.append)
         probe.start()
@@ -180,8 +244,11 @@ def main() -> int:
         dw.add_paths([str(docs_dir)], collection="bench")
         spin(lambda: fin, 900)
         index_s = time.perf_counter() - t0
-        indexing = summary(probe.stop())
+        probe.stop()
+        indexing = probe.summary()
     window.close()
+    if files:  # the raw library on the same work: DocumentService on a thread of this process
+        raw_warm, raw_index, raw_index_s = raw_in_process(probe, docs_dir, home / "raw-index")
 
     result = {
         "window_shown_s": round(statistics.median(walls), 3),
@@ -192,11 +259,25 @@ def main() -> int:
         "max_lag_ms_indexing": indexing["max"],
         "p99_lag_ms_indexing": indexing["p99"],
         "max_lag_ms_idle": idle["max"],
-        # first load of torch/MiniLM/chromadb on the docs thread (C code holding the GIL), done when
-        # the Documents window opens, before the person has picked a folder
+        # first load of torch/MiniLM/chromadb (in the documents process), done when the Documents
+        # window opens, before the person has picked a folder
         "max_lag_ms_docs_warmup": warmup["max"],
         "p99_lag_ms_docs_warmup": warmup["p99"],
         "lags_over_50ms_indexing": indexing.get("over50"),
+        "lags_over_50ms_docs_warmup": warmup.get("over50"),
+        "max_lag_ms_idle_cpu_excluded": idle["max_cpu_excluded"],
+        "max_lag_ms_streaming_cpu_excluded": streaming["max_cpu_excluded"],
+        "max_lag_ms_docs_warmup_cpu_excluded": warmup["max_cpu_excluded"],
+        "max_lag_ms_indexing_cpu_excluded": indexing["max_cpu_excluded"],
+        "raw_inprocess_max_lag_ms_docs_warmup": raw_warm["max"],
+        "raw_inprocess_max_lag_ms_indexing": raw_index["max"],
+        "raw_inprocess_max_lag_ms_docs_warmup_cpu_excluded": raw_warm["max_cpu_excluded"],
+        "raw_inprocess_max_lag_ms_indexing_cpu_excluded": raw_index["max_cpu_excluded"],
+        "docs_warmup_max_lag_vs_raw": _ratio(warmup["max"], raw_warm["max"]),
+        "indexing_max_lag_vs_raw": _ratio(indexing["max"], raw_index["max"]),
+        "docs_warmup_max_lag_vs_raw_cpu_excluded": _ratio(warmup["max_cpu_excluded"], raw_warm["max_cpu_excluded"]),
+        "indexing_max_lag_vs_raw_cpu_excluded": _ratio(indexing["max_cpu_excluded"], raw_index["max_cpu_excluded"]),
+        "raw_index_s": round(raw_index_s, 2) if raw_index_s else None,
         "stream_tokens": bot.tokens,
         "stream_s": round(stream_s, 2),
         "app_tokens_per_s": round(app_tps, 1),

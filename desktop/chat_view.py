@@ -16,17 +16,11 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
                                QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from desktop.markdown import Segment, split_markdown
+from desktop.privacy_note import badge_tooltip, because
 
-
-def badge_tooltip(local: bool, reasons: list[str]) -> str:
-    """The badge's explanation: where the answer was made and the router's reasons, in words."""
-    if local:
-        head = "Answered on this computer. Nothing was sent anywhere."
-        because = "Kept here because " if reasons else ""
-    else:
-        head = "Answered by a cloud model. Click 'What was sent' to see the exact text."
-        because = "It was allowed out because " if reasons else ""
-    return head + ("\n" + because + "; ".join(r.rstrip(".") for r in reasons) + "." if reasons else "")
+# Lines longer than ~90 characters are hard to read: on a wide window the conversation column
+# stops growing at this width and stays centred.
+MAX_TEXT_WIDTH = 860
 
 
 @dataclass
@@ -44,6 +38,7 @@ class MessageData:
     tokens_per_s: float = 0.0
     status: str = "complete"       # complete | cancelled | failed | streaming
     reasons: list[str] = field(default_factory=list)   # why it was answered where it was, in words
+    sent: bool = False             # a question the cloud saw (sent_text recorded); False = private turn
 
     @classmethod
     def from_engine(cls, m: Any) -> "MessageData":
@@ -56,7 +51,8 @@ class MessageData:
                    tokens=int(getattr(m, "tokens", 0) or 0),
                    tokens_per_s=float(getattr(m, "tokens_per_s", 0.0) or 0.0),
                    status=getattr(m, "status", "complete") or "complete",
-                   reasons=list(getattr(m, "reasons", None) or []))
+                   reasons=list(getattr(m, "reasons", None) or []),
+                   sent=getattr(m, "sent_text", None) is not None)
 
 
 def _mono_font():
@@ -175,6 +171,7 @@ class MessageWidget(QFrame):
         self.badge = QLabel()
         self.outbound_btn = QToolButton(text="What was sent")
         self.outbound_btn.setObjectName("Link")
+        self.outbound_btn.setToolTip("Show the exact text that left this computer for this answer")
         self.outbound_btn.clicked.connect(lambda: self.outbound_requested.emit(self.msg))
         head.addWidget(self.badge)
         head.addWidget(self.outbound_btn)
@@ -183,6 +180,13 @@ class MessageWidget(QFrame):
         self.stats.setObjectName("Muted")
         head.addWidget(self.stats)
         outer.addLayout(head)
+        # Why a local answer stayed here, in words, where the person reads (the badge's tooltip
+        # says the same); shown while cloud help is on.
+        self.why = QLabel()
+        self.why.setObjectName("Why")
+        self.why.setWordWrap(True)
+        self.why.setVisible(False)
+        outer.addWidget(self.why)
         self.body = QVBoxLayout()
         self.body.setSpacing(6)
         outer.addLayout(self.body)
@@ -193,18 +197,22 @@ class MessageWidget(QFrame):
         actions.addStretch(1)
         self.copy_btn = QToolButton(text="Copy")
         self.copy_btn.setObjectName("Link")
+        self.copy_btn.setToolTip("Copy this message")
         self.copy_btn.clicked.connect(self._copy)
         self.edit_btn = QToolButton(text="Edit")
         self.edit_btn.setObjectName("Link")
+        self.edit_btn.setToolTip("Change this question and ask again (what came after it is replaced; Esc cancels)")
         self.edit_btn.clicked.connect(lambda: self.edit_requested.emit(self.msg))
         self.regen_btn = QToolButton(text="Regenerate")
         self.regen_btn.setObjectName("Link")
+        self.regen_btn.setToolTip("Write this answer again")
         self.regen_btn.clicked.connect(self.regenerate_requested.emit)
         for b in (self.edit_btn, self.regen_btn, self.copy_btn):
             actions.addWidget(b)
         outer.addLayout(actions)
         self._segments: list[QWidget] = []
         self._regen_allowed = False
+        self._show_why = False
         self.refresh()
 
     # -- updates --------------------------------------------------------------------------
@@ -252,6 +260,7 @@ class MessageWidget(QFrame):
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.badge.setVisible(is_bot)
+        self._render_why()
         self.outbound_btn.setVisible(is_bot and m.route in ("cloud", "redacted") and bool(m.outbound_text))
         parts = []
         if is_bot and m.tokens:
@@ -285,6 +294,18 @@ class MessageWidget(QFrame):
                 b.clicked.connect(lambda _=False, items=items: self.citation_clicked.emit(items))
                 self.cites.addWidget(b)
 
+    def _render_why(self) -> None:
+        m = self.msg
+        local = m.role == "assistant" and m.route not in ("cloud", "redacted")
+        words = because(m.reasons) if local else ""
+        self.why.setText(f"Stayed on this computer {words}" if words.startswith("because") else
+                         f"Stayed on this computer. {words}" if words else "")
+        self.why.setVisible(self._show_why and bool(words))
+
+    def set_show_why(self, show: bool) -> None:
+        self._show_why = show
+        self._render_why()
+
     def set_regenerate_visible(self, visible: bool) -> None:
         self._regen_allowed = visible
         self.regen_btn.setVisible(visible and self.msg.role == "assistant")
@@ -310,8 +331,16 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._area = QWidget()
         self._area.setObjectName("ChatArea")
-        self._lay = QVBoxLayout(self._area)
-        self._lay.setContentsMargins(24, 16, 24, 16)
+        centre = QHBoxLayout(self._area)
+        centre.setContentsMargins(24, 16, 24, 16)
+        self.column = QWidget()
+        self.column.setObjectName("ChatColumn")
+        self.column.setMaximumWidth(MAX_TEXT_WIDTH)
+        centre.addStretch(1)
+        centre.addWidget(self.column, 1000)   # takes all the room up to its maximum width
+        centre.addStretch(1)
+        self._lay = QVBoxLayout(self.column)
+        self._lay.setContentsMargins(0, 0, 0, 0)
         self._lay.setSpacing(10)
         self.empty = QLabel("Ask anything.\nAnswers are written on this computer; nothing leaves it "
                             "unless you turn on cloud help in Settings.")
@@ -324,6 +353,7 @@ class ChatView(QScrollArea):
         self.setWidget(self._area)
         self.widgets: list[MessageWidget] = []
         self._busy = False
+        self._show_why = False
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
@@ -351,6 +381,7 @@ class ChatView(QScrollArea):
 
     def add_message(self, msg: MessageData) -> MessageWidget:
         w = MessageWidget(msg)
+        w.set_show_why(self._show_why)
         w.edit_requested.connect(self.edit_requested)
         w.regenerate_requested.connect(self.regenerate_requested)
         w.outbound_requested.connect(self.outbound_requested)
@@ -377,6 +408,12 @@ class ChatView(QScrollArea):
     def _update_regenerate(self) -> None:
         for i, w in enumerate(self.widgets):
             w.set_regenerate_visible(not self._busy and i == len(self.widgets) - 1)
+
+    def set_show_why(self, show: bool) -> None:
+        """Say under each local answer why it stayed here (while cloud help is on)."""
+        self._show_why = show
+        for w in self.widgets:
+            w.set_show_why(show)
 
     def set_busy(self, busy: bool) -> None:
         """Actions that start a turn are hidden while one runs."""

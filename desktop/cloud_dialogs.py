@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from html import escape
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from engine.privacy.redact import segments
 
@@ -70,17 +73,35 @@ class _OutboundBase(QDialog):
 
 
 class CloudPreviewDialog(_OutboundBase):
-    """Ask mode: shows the outbound text and redactions; Send accepts, 'Keep it local' rejects."""
+    """Ask mode: shows the outbound text and redactions; Send accepts, 'Keep it local' rejects.
 
-    def __init__(self, routed: Any, parent: QWidget | None = None) -> None:
-        provider = routed.provider or "the cloud"
-        reasons = "; ".join(routed.reasons) if routed.reasons else ""
+    With ``cannot_send`` (no key, no keyring) there is no Send button at all: the dialog says why
+    and offers the local answer and the settings."""
+
+    open_settings = Signal()
+
+    def __init__(self, routed: Any, parent: QWidget | None = None, cannot_send: str | None = None) -> None:
+        provider = escape(routed.provider or "the cloud")
+        reasons = escape("; ".join(routed.reasons)) if routed.reasons else ""
         intro = (f"Hearth would like to send this question to <b>{provider}</b> for a better answer. "
                  "Your documents are not sent. Check the text below, then choose." +
                  (f"<br><span>Why it may go out: {reasons}</span>" if reasons else ""))
-        super().__init__(f"Send to {provider}?", intro, routed.outbound_text or "", list(routed.redactions), parent)
-        self.send_btn = self.buttons.addButton(f"Send to {provider}", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.local_btn = self.buttons.addButton("Keep it local", QDialogButtonBox.ButtonRole.RejectRole)
+        super().__init__(f"Send to {routed.provider or 'the cloud'}?", intro, routed.outbound_text or "",
+                         list(routed.redactions), parent)
+        self.cannot_send = QLabel(cannot_send or "")
+        self.cannot_send.setWordWrap(True)
+        self.cannot_send.setObjectName("Warning")
+        self.cannot_send.setVisible(bool(cannot_send))
+        self.layout().insertWidget(self.layout().count() - 1, self.cannot_send)
+        self.send_btn: QPushButton | None = None
+        if not cannot_send:
+            self.send_btn = self.buttons.addButton(f"Send to {routed.provider or 'the cloud'}",
+                                                   QDialogButtonBox.ButtonRole.AcceptRole)
+        else:
+            self.settings_btn = self.buttons.addButton("Open settings", QDialogButtonBox.ButtonRole.ActionRole)
+            self.settings_btn.clicked.connect(lambda: (self.reject(), self.open_settings.emit()))
+        self.local_btn = self.buttons.addButton("Answer on this computer" if cannot_send else "Keep it local",
+                                                QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.local_btn.setDefault(True)  # Enter keeps things private
@@ -94,3 +115,26 @@ class OutboundViewDialog(_OutboundBase):
                          text, redactions, parent)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
+
+
+def open_outbound_view(parent: QWidget, services: Any, msg: Any) -> OutboundViewDialog:
+    """'What was sent' for an answer; for an earlier one, the replaced kinds come from the audit log."""
+    dlg = OutboundViewDialog(msg.provider or "cloud", msg.outbound_text or "", msg.redactions, parent)
+    dlg.open()
+    if msg.redactions is None and msg.outbound_text:
+        text = msg.outbound_text
+
+        def job(_j: Any) -> list[str] | None:
+            from engine.cloud.audit import AuditLog
+            for e in reversed(AuditLog().entries()):
+                if e.get("text") == text or text.endswith(e.get("text", "\0")):
+                    return list(e.get("redactions", []))
+            return None
+
+        def done(found: list[str] | None) -> None:
+            if found is not None:
+                msg.redactions = found
+                dlg.redactions.setText(redaction_summary(found))
+
+        services.hub.submit(job, on_done=done)
+    return dlg

@@ -43,6 +43,7 @@ class Composer(QFrame):
     send_requested = Signal(str)
     stop_requested = Signal()
     cancel_edit_requested = Signal()
+    new_chat_requested = Signal()     # the "Start a new chat" link in the privacy note
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,14 @@ class Composer(QFrame):
         self.edit_note.setObjectName("Muted")
         self.edit_note.setVisible(False)
         lay.addWidget(self.edit_note)
+        # What the chat's private turns mean for the next message (desktop.privacy_note).
+        self.chat_note = QLabel()
+        self.chat_note.setObjectName("ChatNote")
+        self.chat_note.setWordWrap(True)
+        self.chat_note.setTextFormat(Qt.TextFormat.RichText)
+        self.chat_note.setVisible(False)
+        self.chat_note.linkActivated.connect(lambda _href: self.new_chat_requested.emit())
+        lay.addWidget(self.chat_note)
         row = QHBoxLayout()
         self.input = MessageInput()
         self.input.setFrameShape(QFrame.Shape.NoFrame)
@@ -104,7 +113,7 @@ class Composer(QFrame):
             self.send_btn.setText("Send")
             self.send_btn.setEnabled(self._ready)
 
-    def set_privacy_mode(self, mode: str, provider: str = "") -> None:
+    def set_privacy_mode(self, mode: str, provider: str = "", key_problem: str | None = None) -> None:
         from desktop import theme
         c = theme.colors()
         if mode == "off":
@@ -120,6 +129,14 @@ class Composer(QFrame):
             self.privacy.setStyleSheet(f"color: {c['cloud']};")
             self.privacy.setToolTip("Non-sensitive questions go to the cloud without asking; sensitive ones stay here.")
         self.answer_locally.setVisible(mode != "off")
+        if mode != "off" and key_problem:
+            self.privacy.setText(self.privacy.text() + " — cannot send")
+            self.privacy.setToolTip(key_problem)
+
+    def set_chat_note(self, html: str) -> None:
+        """Show (or, with "", hide) the note about this chat's private turns."""
+        self.chat_note.setText(html)
+        self.chat_note.setVisible(bool(html))
 
     def set_editing(self, text: str | None) -> None:
         """Show or hide the 'editing an earlier message' note; fills the input when starting."""

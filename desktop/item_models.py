@@ -176,10 +176,17 @@ class RowListModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._display(row)  # the tooltip shows a row cut short by a narrow list in full
         if role == ID_ROLE:
             return self._key(row)
         if role == ROW_ROLE:
             return row
         return None
+
+
+def no_sideways_scroll(view: Any) -> None:
+    """A list whose long rows end in "…" (full text in the tooltip) instead of scrolling sideways."""
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setWordWrap(False)

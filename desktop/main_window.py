@@ -11,16 +11,19 @@ import logging
 from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QSplitter, QVBoxLayout, QWidget)
 
+from desktop import menus, window_state
 from desktop.banner import BannerArea
+from desktop.chat_actions import ChatListActions
 from desktop.chat_view import ChatView, MessageData, MessageWidget
 from desktop.composer import Composer
-from desktop.confirm import confirm_destructive
 from desktop.item_models import ChatRow
+from desktop.privacy_note import chat_privacy, composer_note
 from desktop.services import ConfirmRequest, EngineServices
 from desktop.sidebar import Sidebar
+from desktop.window_actions import WindowActions
 from engine.config import Config, LoadedConfig
 
 log = logging.getLogger(__name__)
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 TOKEN_BATCH_MS = 40
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ChatListActions, WindowActions, QMainWindow):
     turn_finished = Signal()          # a turn ended (done, stopped or failed); tests wait on it
     chats_loaded = Signal()           # the conversation list was refreshed
     messages_loaded = Signal()        # the current conversation was (re)loaded
@@ -50,11 +53,14 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._windows: dict[str, QWidget] = {}
         self.last_confirm_dialog: Any = None
+        self._chosen = False          # the person picked or started a chat (no auto-open after that)
+        self._last_rules: list[str] = []   # rule ids of the latest live routing
 
         self._flush_timer = QTimer(self, singleShot=True, interval=TOKEN_BATCH_MS)
         self._flush_timer.timeout.connect(self._flush_tokens)
         self._build()
-        self._shortcuts()
+        self.actions = menus.install(self)
+        window_state.track(self, "main")
         from desktop.doc_links import DocumentLinks
         self.links = DocumentLinks(self)  # "Answer from" per chat, outside collections, citation clicks
         self.services.model_state.connect(self._on_model_state)
@@ -104,6 +110,7 @@ class MainWindow(QMainWindow):
         self.composer.set_ready(False, "The model is loading…")
         self.composer.set_privacy_mode(self.config.cloud.mode, self.config.cloud.provider)
 
+        self.composer.new_chat_requested.connect(self.new_chat)
         self.sidebar.new_chat.connect(self.new_chat)
         self.sidebar.chat_selected.connect(self.open_chat)
         self.sidebar.rename_requested.connect(self.rename_chat)
@@ -122,17 +129,22 @@ class MainWindow(QMainWindow):
         self.chat.regenerate_requested.connect(self.regenerate)
         self.chat.outbound_requested.connect(self.show_outbound)
 
-    def _shortcuts(self) -> None:
-        for keys, fn in (("Ctrl+N", self.new_chat),
-                         ("Ctrl+K", self.focus_search), ("Ctrl+,", self.open_settings),
-                         ("Esc", self.stop)):
-            sc = QShortcut(QKeySequence(keys), self)
-            sc.setContext(Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(fn)
-
     def focus_search(self) -> None:
         self.sidebar.search.setFocus()
         self.sidebar.search.selectAll()
+
+    def focus_input(self) -> None:
+        self.composer.input.setFocus()
+
+    def show_shortcuts(self) -> QWidget:
+        dlg = menus.ShortcutsDialog(self)
+        dlg.open()
+        self._windows["shortcuts"] = dlg
+        return dlg
+
+    def export_current(self) -> None:
+        if self.current_chat is not None:
+            self.export_chat(self.current_chat)
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -144,7 +156,36 @@ class MainWindow(QMainWindow):
         if isinstance(store, HearthError):
             self.banners.show_error(store.message, store.hint)
             return
-        self.refresh_chats()
+        self.refresh_chats(then=self._open_last_chat)
+        self._check_cloud_key()
+
+    def _open_last_chat(self) -> None:
+        """Start where the person left off: the chat open when the app last closed (else the newest)."""
+        ids = self.sidebar.model.chat_ids()
+        if self._chosen or self.current_chat is not None or not ids:
+            return
+        last = window_state.load_state().get("last_chat")
+        if last not in ids:
+            chats = [self.sidebar.model.chat(i) for i in ids]
+            last = max(chats, key=lambda c: c.updated).id
+        self.open_chat(last)
+        self._chosen = False  # opened for the person, not by them
+
+    def _check_cloud_key(self) -> None:
+        """Cloud help is on: can a send authenticate? The composer says so when it cannot."""
+        cloud = self.config.cloud
+        if cloud.mode == "off":
+            return
+
+        def job(_j: Any) -> str | None:
+            from desktop.keyring_help import send_problem
+            return send_problem(cloud.provider, cloud.base_url)
+
+        def done(problem: str | None) -> None:
+            if self.config.cloud == cloud:
+                self.composer.set_privacy_mode(cloud.mode, cloud.provider, problem)
+
+        self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("key check: %s", e))
 
     def _on_model_state(self, state: str, payload: Any) -> None:
         self.loading_bar.setVisible(state == "loading")
@@ -156,7 +197,7 @@ class MainWindow(QMainWindow):
             self.model_label.setText(f"Model: {self.config.model.default}")
             layers = f", {info.n_gpu_layers} GPU layers" if getattr(info, "n_gpu_layers", 0) else ""
             self.backend_label.setText(f"{getattr(info, 'backend', 'CPU')}{layers}")
-            self.context_label.setText(f"context 0 / {getattr(info, 'n_ctx', self.config.model.n_ctx)}")
+            self._reset_figures()
             self.composer.set_ready(True)
             self.refresh_collections()
             for note in getattr(info, "notes", []) or []:
@@ -182,21 +223,43 @@ class MainWindow(QMainWindow):
     def new_chat(self) -> None:
         if self._busy:
             return
+        self._chosen = True
         self.current_chat = None
         self._editing = None
         self.composer.set_editing(None)
         self.chat.clear()
         self.sidebar.select(None)
+        self._reset_figures()
+        self._update_privacy_note()
         self.composer.input.setFocus()
+
+    def _reset_figures(self) -> None:
+        """Status-bar figures belong to one chat: a new or other chat starts without them."""
+        self.speed_label.setText("")
+        n_ctx = getattr(self.services.load_info, "n_ctx", None) or self.config.model.n_ctx
+        self.context_label.setText(f"context 0 / {n_ctx}" if self.current_chat is None else "")
+
+    def _update_privacy_note(self) -> None:
+        mode = self.config.cloud.mode
+        self.chat.set_show_why(mode != "off")
+        if self.current_chat is None and not self.chat.widgets:
+            self.composer.set_chat_note("")
+            return
+        state = chat_privacy([w.msg for w in self.chat.widgets], self._last_rules)
+        self.composer.set_chat_note(composer_note(mode, state))
 
     def open_chat(self, chat_id: int) -> None:
         if self._busy and chat_id != self.current_chat:
             self.statusBar().showMessage("Stop the current answer before switching chats (Esc).", 4000)
             self.sidebar.select(self.current_chat)
             return
+        self._chosen = True
+        if chat_id != self.current_chat:
+            self._last_rules = []
         self.current_chat = chat_id
         self._editing = None
         self.composer.set_editing(None)
+        self._reset_figures()
         self.reload_messages()
 
     def reload_messages(self) -> None:
@@ -209,64 +272,19 @@ class MainWindow(QMainWindow):
                 return
             self.chat.set_messages([MessageData.from_engine(m) for m in msgs if m.role != "system"])
             self.sidebar.select(chat_id)
+            last = next((w.msg for w in reversed(self.chat.widgets) if w.msg.role == "assistant"), None)
+            if last is not None and last.tokens_per_s:
+                self.speed_label.setText(f"{last.tokens_per_s:.1f} tok/s")
+            self._update_privacy_note()
             self.messages_loaded.emit()
 
         self.services.with_store(lambda s: s.messages(chat_id), done, self._error)
-
-    def rename_chat(self, chat_id: int, title: str) -> None:
-        self.services.with_store(lambda s: s.rename(chat_id, title), lambda _c: self.refresh_chats(), self._error)
-
-    def pin_chat(self, chat_id: int, pinned: bool) -> None:
-        self.services.with_store(lambda s: s.pin(chat_id, pinned), lambda _c: self.refresh_chats(), self._error)
-
-    def confirm_delete(self, chat_id: int) -> None:
-        chat = self.sidebar.model.chat(chat_id)
-        self._delete_box = confirm_destructive(
-            self, "Delete conversation",
-            f"Delete “{chat.title if chat else chat_id}” and all its messages? This cannot be undone.",
-            "Delete", lambda: self.delete_chat(chat_id))
-
-    def delete_chat(self, chat_id: int) -> None:
-        if self._busy and chat_id == self.current_chat:
-            self.stop()
-        if chat_id == self.current_chat:
-            self.current_chat = None
-            self.chat.clear()
-        self.services.with_store(lambda s: s.delete(chat_id), lambda _r: self.refresh_chats(), self._error)
-
-    def export_chat(self, chat_id: int, path: str | None = None) -> None:
-        """Save a conversation as Markdown (.md) or JSON (.json); asks for a file when no path is given."""
-        if path is None:
-            from PySide6.QtWidgets import QFileDialog
-            dlg = QFileDialog(self, "Export conversation", "", "Markdown (*.md);;JSON (*.json)")
-            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dlg.setDefaultSuffix("md")
-            dlg.fileSelected.connect(lambda p: self.export_chat(chat_id, p))
-            dlg.open()
-            self._export_dialog = dlg
-            return
-
-        def job(s: Any) -> str:
-            (s.export_json if path.lower().endswith(".json") else s.export_markdown)(chat_id, path)
-            return path
-
-        self.services.with_store(job, lambda p: self.statusBar().showMessage(f"Saved {p}", 6000), self._error)
-
-    def search_chats(self, text: str) -> None:
-        if not text.strip():
-            self.sidebar.model.set_filter("")
-            return
-
-        def done(hits: list[Any]) -> None:
-            if self.sidebar.search.text() == text:
-                self.sidebar.model.set_filter(text, {h.chat_id for h in hits})
-
-        self.services.with_store(lambda s: s.search(text), done, lambda _e: self.sidebar.model.set_filter(text))
 
     # -- turns ------------------------------------------------------------------------------
     def send(self, text: str) -> None:
         if self._busy:
             return
+        self._chosen = True
         if self._editing is not None and self.current_chat is not None:
             msg, self._editing = self._editing, None
             self.composer.set_editing(None)
@@ -357,6 +375,11 @@ class MainWindow(QMainWindow):
             w.msg.outbound_text, w.msg.redactions = ev.outbound_text, list(ev.redactions)
             w.msg.reasons = list(ev.reasons)
             w.refresh()
+            self._last_rules = list(getattr(ev, "rules", []) or [])
+            asked = self.chat.widgets[-2] if len(self.chat.widgets) > 1 else None
+            if asked is not None and asked.msg.role == "user":
+                asked.msg.sent = ev.route != "local"
+            self._update_privacy_note()
             if ev.truncated_turns:
                 self.statusBar().showMessage(
                     f"{ev.truncated_turns} older turn(s) left out so the conversation fits the model's context.", 6000)
@@ -427,6 +450,8 @@ class MainWindow(QMainWindow):
                 self.chat.set_busy(False)
             elif chat_id == self.current_chat:
                 self.chat.set_messages([MessageData.from_engine(m) for m in shown])
+            if chat_id == self.current_chat:
+                self._update_privacy_note()
             self.turn_finished.emit()
 
         self.services.with_store(lambda s: s.messages(chat_id), done,
@@ -462,112 +487,22 @@ class MainWindow(QMainWindow):
     # -- cloud ------------------------------------------------------------------------------
     def _confirm(self, req: ConfirmRequest) -> None:
         from desktop.cloud_dialogs import CloudPreviewDialog
-        dlg = CloudPreviewDialog(req.routed, self)
+        dlg = CloudPreviewDialog(req.routed, self, cannot_send=req.cannot_send)
+        dlg.open_settings.connect(self.open_settings)
         dlg.finished.connect(lambda r: req.answer(r == CloudPreviewDialog.DialogCode.Accepted))
         self.last_confirm_dialog = dlg
         dlg.open()
         self.confirm_shown.emit(dlg)
 
     def show_outbound(self, msg: MessageData) -> None:
-        from desktop.cloud_dialogs import OutboundViewDialog, redaction_summary
-        dlg = OutboundViewDialog(msg.provider or "cloud", msg.outbound_text or "", msg.redactions, self)
-        dlg.open()
-        self._windows["outbound"] = dlg
-        if msg.redactions is None and msg.outbound_text:
-            # an earlier answer: the audit log recorded which kinds of details were replaced
-            text = msg.outbound_text
-
-            def job(_j: Any) -> list[str] | None:
-                from engine.cloud.audit import AuditLog
-                for e in reversed(AuditLog().entries()):
-                    if e.get("text") == text or text.endswith(e.get("text", "\0")):
-                        return list(e.get("redactions", []))
-                return None
-
-            def done(found: list[str] | None) -> None:
-                if found is not None:
-                    msg.redactions = found
-                    dlg.redactions.setText(redaction_summary(found))
-
-            self.services.hub.submit(job, on_done=done)
-
-    # -- other windows ----------------------------------------------------------------------
-    def _window(self, key: str, make: Callable[[], QWidget]) -> QWidget:
-        w = self._windows.get(key)
-        if w is None:
-            w = make()
-            self._windows[key] = w
-        elif hasattr(w, "refresh"):
-            w.refresh()
-        w.show()
-        w.raise_()
-        w.activateWindow()
-        return w
-
-    def open_settings(self) -> QWidget:
-        from desktop.settings_dialog import SettingsDialog
-        dlg = SettingsDialog(self.config, self.services, self)
-        dlg.saved.connect(self.apply_config)
-        dlg.open()
-        self._windows["settings"] = dlg
-        return dlg
-
-    def open_documents(self) -> QWidget:
-        from desktop.documents_window import DocumentsWindow
-
-        def make() -> QWidget:
-            w = DocumentsWindow(self.services, self)
-            w.collections_changed.connect(self.composer.set_collections)
-            return w
-
-        return self._window("documents", make)
-
-    def refresh_collections(self) -> None:
-        """Fill the collection picker (read on a worker, never behind an indexing job)."""
-        self.links.refresh()
-
-    def _collection_picked(self, _i: int) -> None:
-        # Load the embedder now, while the person types, rather than during the first answer.
-        if self.composer.selected_collection() and self.services.state == "ready":
-            self.services.warm_documents()
-
-    def open_models(self) -> QWidget:
-        from desktop.models_window import ModelsWindow
-
-        def make() -> QWidget:
-            w = ModelsWindow(self.services, self)
-            w.default_changed.connect(self._default_model_changed)
-            return w
-
-        return self._window("models", make)
-
-    def _default_model_changed(self, model_id: str) -> None:
-        cfg = self.config.model_copy(deep=True)
-        cfg.model.default = model_id
-        self.apply_config(cfg)
-
-    def apply_config(self, cfg: Config) -> None:
-        """Settings changed: re-theme, update indicators, reload the model if its settings changed."""
-        from desktop import theme
-        from PySide6.QtWidgets import QApplication
-        old = self.services.config
-        self.config = cfg
-        self.services.config = cfg
-        theme.apply(QApplication.instance(), cfg.appearance.theme)
-        self.composer.set_privacy_mode(cfg.cloud.mode, cfg.cloud.provider)
-        if self.services.state == "idle":
-            return  # engine not started (yet): it will start with the new settings
-        if cfg.documents != old.documents:
-            self.services.reset_documents()
-        if cfg.model != old.model or self.services.state == "error":
-            self.services.load_model()
-        elif cfg != old:
-            self.services.rebuild_assistant()  # new router/cloud/document settings, same model
+        from desktop.cloud_dialogs import open_outbound_view
+        self._windows["outbound"] = open_outbound_view(self, self.services, msg)
 
     # -- shutdown ---------------------------------------------------------------------------
     def closeEvent(self, e: QCloseEvent) -> None:
         if not self._closing:
             self._closing = True
+            window_state.update_state(last_chat=self.current_chat)
             for w in self._windows.values():
                 w.close()
             self.services.shutdown()

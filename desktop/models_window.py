@@ -1,8 +1,10 @@
-"""Model manager: catalog with fit badges, downloads (pause = cancel and keep, resume), installed
-models with disk use, delete, import a .gguf, set the default.
+"""Model manager: catalog with fit badges and speed estimates, hub search with a choice of
+quantisation, downloads (pause = cancel and keep, resume), installed models with disk use,
+delete, import a .gguf, set the default.
 
-Catalog, hardware probe and fit plans are computed on the ``hub`` thread; a download runs on
-the ``download`` thread and reports throttled progress (the engine reports every 0.1 s).
+Catalog, hardware probe, fit plans and speed estimates are computed on the ``hub`` thread; the
+one-time speed calibration (``engine.models.speed``) runs on the ``measure`` thread; a download
+runs on the ``download`` thread and reports throttled progress (the engine reports every 0.1 s).
 """
 
 from __future__ import annotations
@@ -12,22 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListView, QProgressBar,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QListView, QProgressBar, QPushButton,
+                               QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.confirm import confirm_destructive
-from desktop.item_models import ROW_ROLE, RowListModel
+from desktop.hub_search import HubSearchPanel
+from desktop.item_models import ROW_ROLE, RowListModel, no_sideways_scroll
+from engine.models.storage import human_bytes as _human
 
 FIT_BADGE = {"gpu": "✔ runs on the GPU", "partial": "◐ part GPU, part CPU", "cpu": "✔ runs on the CPU",
              "too_large": "✖ too large for this computer"}
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
+TOO_SLOW_BADGE = "✖ too slow to be useful here"
 
 
 @dataclass(frozen=True)
@@ -37,6 +34,13 @@ class CatalogRow:
     fit_text: str
     installed: bool
     partial_bytes: int = 0
+    speed: Any = None         # engine.models.speed.SpeedEstimate, None until calibrated
+
+    @property
+    def badge(self) -> str:
+        if self.speed is not None and self.speed.too_slow:
+            return TOO_SLOW_BADGE
+        return FIT_BADGE.get(self.verdict, self.verdict)
 
     @property
     def id(self) -> str:
@@ -52,10 +56,18 @@ class InstalledRow:
     is_default: bool = False
 
 
+def _speed_short(r: CatalogRow) -> str:
+    tps = r.speed.tokens_per_s if r.speed is not None else None
+    if tps is None:
+        return "speed: measuring…" if r.speed is None and r.verdict != "too_large" else ""
+    return f"~{tps:.0f} tokens/s" if tps >= 10 else f"~{tps:.1f} tokens/s"
+
+
 def _catalog_text(r: CatalogRow) -> str:
     state = "installed" if r.installed else (f"paused at {_human(r.partial_bytes)}" if r.partial_bytes else
                                              _human(r.entry.size_estimate))
-    return f"{r.entry.name}   ·   {FIT_BADGE.get(r.verdict, r.verdict)}   ·   {state}"
+    parts = [r.entry.name, r.badge, _speed_short(r), state]
+    return "   ·   ".join(p for p in parts if p)
 
 
 def _installed_text(r: InstalledRow) -> str:
@@ -81,51 +93,57 @@ class ModelsWindow(QWidget):
         lay = QVBoxLayout(self)
         self.hardware = QLabel("Checking this computer…")
         self.hardware.setObjectName("Muted")
+        self.hardware.setWordWrap(True)
         lay.addWidget(self.hardware)
         split = QSplitter(Qt.Orientation.Vertical)
 
-        cat_box = QGroupBox("Catalog")
-        cl = QHBoxLayout(cat_box)
+        self.tabs = QTabWidget()
+        cat_page = QWidget()
+        cl = QHBoxLayout(cat_page)
         self.catalog_view = QListView()
         self.catalog_view.setModel(self.catalog)
+        no_sideways_scroll(self.catalog_view)
         self.catalog_view.selectionModel().currentChanged.connect(lambda *_: self._show_entry())
         cl.addWidget(self.catalog_view, 3)
-        detail = QVBoxLayout()
-        self.entry_title = QLabel("Pick a model")
-        self.entry_title.setStyleSheet("font-weight: 600;")
-        self.entry_text = QLabel()
-        self.entry_text.setWordWrap(True)
-        self.fit_label = QLabel()
-        self.fit_label.setWordWrap(True)
-        detail.addWidget(self.entry_title)
-        detail.addWidget(self.entry_text)
-        detail.addWidget(self.fit_label)
-        detail.addStretch(1)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("Muted")
-        detail.addWidget(self.progress)
-        detail.addWidget(self.progress_label)
+        detail_box = QVBoxLayout()
+        detail_box.addWidget(self._details_pane(), 1)
         row = QHBoxLayout()
         self.download_btn = QPushButton("Download")
         self.download_btn.setObjectName("PrimaryButton")
         self.download_btn.clicked.connect(self.download_selected)
+        self.discard_btn = QPushButton("Discard partial")
+        self.discard_btn.clicked.connect(self.discard_partial)
+        for b in (self.download_btn, self.discard_btn):
+            row.addWidget(b)
+        detail_box.addLayout(row)
+        cl.addLayout(detail_box, 2)
+        self.tabs.addTab(cat_page, "Catalog")
+        self.hub_search = HubSearchPanel(services)
+        self.hub_search.download_requested.connect(self.download_hub_file)
+        self.tabs.addTab(self.hub_search, "Search the hub")
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.tabs, 1)
+        prow = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("Muted")
         self.pause_btn = QPushButton("Pause")
         self.pause_btn.setToolTip("Stop the download and keep what arrived; Resume continues from there")
         self.pause_btn.clicked.connect(self.pause)
-        self.discard_btn = QPushButton("Discard partial")
-        self.discard_btn.clicked.connect(self.discard_partial)
-        for b in (self.download_btn, self.pause_btn, self.discard_btn):
-            row.addWidget(b)
-        detail.addLayout(row)
-        cl.addLayout(detail, 2)
-        split.addWidget(cat_box)
+        prow.addWidget(self.progress, 1)
+        prow.addWidget(self.progress_label, 1)
+        prow.addWidget(self.pause_btn)
+        tl.addLayout(prow)
+        split.addWidget(top)
 
         inst_box = QGroupBox("Installed on this computer")
         il = QVBoxLayout(inst_box)
         self.installed_view = QListView()
         self.installed_view.setModel(self.installed)
+        no_sideways_scroll(self.installed_view)
         self.installed_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         il.addWidget(self.installed_view, 1)
         irow = QHBoxLayout()
@@ -134,6 +152,7 @@ class ModelsWindow(QWidget):
         self.delete_btn = QPushButton("Delete")
         self.delete_btn.clicked.connect(self.confirm_delete)
         self.import_btn = QPushButton("Import .gguf…")
+        self.import_btn.setToolTip("Add a GGUF model file from this computer")
         self.import_btn.clicked.connect(self._pick_import)
         irow.addWidget(self.default_btn)
         irow.addWidget(self.delete_btn)
@@ -144,26 +163,55 @@ class ModelsWindow(QWidget):
         self.disk.setObjectName("Muted")
         il.addWidget(self.disk)
         split.addWidget(inst_box)
+        split.setSizes([440, 180])  # the catalog gets the room; few models are installed
         lay.addWidget(split, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self._update_buttons()
+        self._calibrating = False
         self.refresh()
+
+    def _details_pane(self) -> QScrollArea:
+        """Title, description, fit and speed of the selected model; scrolls rather than clipping."""
+        inner = QWidget()
+        detail = QVBoxLayout(inner)
+        detail.setContentsMargins(4, 0, 4, 0)
+        self.entry_title = QLabel("Pick a model")
+        self.entry_title.setStyleSheet("font-weight: 600;")
+        self.entry_title.setWordWrap(True)
+        self.entry_text = QLabel()
+        self.fit_label = QLabel()
+        self.speed_label = QLabel()
+        for label in (self.entry_text, self.fit_label, self.speed_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for w in (self.entry_title, self.entry_text, self.fit_label, self.speed_label):
+            detail.addWidget(w)
+        detail.addStretch(1)
+        self.details = QScrollArea()
+        self.details.setWidgetResizable(True)
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details.setWidget(inner)
+        return self.details
 
     # -- data -------------------------------------------------------------------------------
     def refresh(self) -> None:
         n_ctx = self.services.config.model.n_ctx
+        n_threads = self.services.config.model.n_threads
         default = self.services.config.model.default
 
-        def job(_j: Any) -> tuple[str, list[CatalogRow], list[InstalledRow]]:
+        def job(_j: Any) -> tuple[str, list[CatalogRow], list[InstalledRow], bool]:
             from engine.models.catalog import load_catalog
             from engine.models.download import partial_downloads
             from engine.models.fit import plan_entry
             from engine.models.hardware import probe
             from engine.models.registry import installed_models, record_for
+            from engine.models.speed import estimate_plan, load_calibration, machine_key
 
             hw = probe()
+            cal = load_calibration(machine_key(hw, n_threads))
             gpu = hw.best_gpu
             hw_text = (f"This computer: {hw.cpu_physical} CPU cores, {_human(hw.ram_available)} of "
                        f"{_human(hw.ram_total)} memory free, " +
@@ -183,11 +231,15 @@ class ModelsWindow(QWidget):
                 local = next((Path(m.path) for m in inst if m.id == e.id), None)
                 p = plan_entry(e, hw, n_ctx, local)
                 crows.append(CatalogRow(e, p.verdict, p.describe(), e.id in have_catalog_ids,
-                                        partial.get(e.expected_sha256, 0) if e.expected_sha256 else 0))
-            return hw_text, crows, irows
+                                        partial.get(e.expected_sha256, 0) if e.expected_sha256 else 0,
+                                        estimate_plan(p, cal, hw) if cal is not None else None))
+            if cal is not None:
+                hw_text += (f" · speeds from a one-time measurement: memory {cal.bandwidth_bps / 1e9:.0f} GB/s, "
+                            f"starter model {cal.starter_tps:.0f} tokens/s")
+            return hw_text, crows, irows, cal is None
 
-        def done(result: tuple[str, list[CatalogRow], list[InstalledRow]]) -> None:
-            hw_text, crows, irows = result
+        def done(result: tuple[str, list[CatalogRow], list[InstalledRow], bool]) -> None:
+            hw_text, crows, irows, uncalibrated = result
             cur_c = self._selected_catalog_id()
             cur_i = self._selected_installed_id()
             self.hardware.setText(hw_text)
@@ -200,9 +252,28 @@ class ModelsWindow(QWidget):
             self.disk.setText(f"Models use {_human(sum(r.size for r in irows if r.source != 'starter'))} "
                               "of disk (the starter model ships with Hearth).")
             self._show_entry()
+            if uncalibrated:
+                self._calibrate()
             self.refreshed.emit()
 
         self.services.hub.submit(job, on_done=done, on_error=self._error)
+
+    def _calibrate(self) -> None:
+        """Measure this computer once (memory bandwidth, the starter's speed); then show speeds."""
+        if self._calibrating:
+            return
+        self._calibrating = True
+        self.hardware.setText(self.hardware.text() + " · measuring this computer's speed once (a few seconds)…")
+
+        def done(_cal: Any) -> None:
+            self._calibrating = False
+            self.refresh()
+
+        def failed(err: Any) -> None:
+            self._calibrating = False
+            self.status.setText(f"Speed estimates are not available: {getattr(err, 'message', err)}")
+
+        self.services.calibrate_speed(on_done=done, on_error=failed)
 
     def _selected_catalog(self) -> CatalogRow | None:
         idx = self.catalog_view.currentIndex()
@@ -236,12 +307,17 @@ class ModelsWindow(QWidget):
             self.entry_title.setText("Pick a model")
             self.entry_text.setText("")
             self.fit_label.setText("")
+            self.speed_label.setText("")
         else:
             e = r.entry
             self.entry_title.setText(f"{e.name}  ({e.quant}, {_human(e.size_estimate)})")
             bundled = " A copy ships with Hearth as the starter model." if e.id == "smollm2-135m-instruct-q4_1" else ""
             self.entry_text.setText(f"{e.description}{bundled}\n\nLicence: {e.license}. From {e.repo}.")
             self.fit_label.setText(f"On this computer: {FIT_BADGE.get(r.verdict, r.verdict)} — {r.fit_text}.")
+            if r.speed is None:
+                self.speed_label.setText("Speed: measuring this computer…" if r.verdict != "too_large" else "")
+            else:
+                self.speed_label.setText(f"Speed here: {r.speed.describe()}." if r.speed.pace != "unknown" else "")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -250,6 +326,7 @@ class ModelsWindow(QWidget):
         self.download_btn.setEnabled(r is not None and not r.installed and not busy)
         self.download_btn.setText("Resume" if r is not None and r.partial_bytes else "Download")
         self.pause_btn.setVisible(busy)
+        self.hub_search.set_busy_download(busy)
         self.discard_btn.setVisible(r is not None and bool(r.partial_bytes) and not busy)
         inst = self._selected_installed()
         self.default_btn.setEnabled(inst is not None and not inst.is_default)
@@ -260,18 +337,27 @@ class ModelsWindow(QWidget):
         r = self._selected_catalog()
         if r is None or self._download is not None:
             return
-        entry = r.entry
+        # A resumed download starts where the kept part ends; the bar never jumps back to 0.
+        start = r.partial_bytes / r.entry.size_estimate if r.partial_bytes else 0.0
+        self._start_download(r.entry, r.entry.id, r.entry.name, start)
 
+    def download_hub_file(self, repo: str, choice: Any) -> None:
+        """A file chosen in "Search the hub": downloaded and verified against the hub's sha256."""
+        if self._download is not None:
+            return
+        from engine.models.download import HubFileRef
+        self._start_download(HubFileRef.from_hub(repo, choice.name), None, choice.name, 0.0)
+
+    def _start_download(self, target: Any, model_id: str | None, name: str, start: float) -> None:
         def job(j: Any) -> Any:
             from engine.models.download import Downloader
-            return Downloader().pull(entry, progress=j.report, cancel=j.cancelled)
+            return Downloader().pull(target, progress=j.report, cancel=j.cancelled)
 
-        self._downloading_id = entry.id
+        self._downloading_id = model_id
         self.progress.setRange(0, 1000)
-        # A resumed download starts where the kept part ends; the bar never jumps back to 0.
-        self.progress.setValue(int(1000 * r.partial_bytes / entry.size_estimate) if r.partial_bytes else 0)
+        self.progress.setValue(int(1000 * start))
         self.progress.setVisible(True)
-        self.progress_label.setText(f"Connecting to download {entry.name}…")
+        self.progress_label.setText(f"Connecting to download {name}…")
         self.status.setText("")
         self._download = self.services.download.submit(job, on_done=self._downloaded, on_error=self._download_failed,
                                                        on_progress=self._progress)
@@ -360,11 +446,8 @@ class ModelsWindow(QWidget):
                                  on_error=self._error)
 
     def _pick_import(self) -> None:
-        dlg = QFileDialog(self, "Import a GGUF model", "", "GGUF models (*.gguf)")
-        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dlg.fileSelected.connect(self.import_file)
-        dlg.open()
-        self._dialog = dlg
+        from desktop.file_dialogs import open_dialog
+        self._dialog = open_dialog(self, "Import a GGUF model", "GGUF models (*.gguf)", self.import_file)
 
     def import_file(self, path: str) -> None:
         self.status.setText(f"Importing {Path(path).name}… (copying and checking the file)")

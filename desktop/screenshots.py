@@ -2,9 +2,12 @@
 
     python -m desktop.screenshots docs/screenshots
 
-Uses a throw-away HEARTH_HOME seeded with a few conversations (written through the real
-ChatStore), the real starter model, a tiny real document collection indexed by the real
-engine, and the real privacy router for the cloud preview.
+Uses a throw-away HEARTH_HOME. Every answer in a picture is a real answer, written during the
+tour by the starter model (SmolLM2-135M-Instruct, on this machine) through the app itself: the
+documents are indexed by the real engine, the privacy note comes from the real router, the
+speed estimates from a real measurement. Only the titles of a few older conversations in the
+sidebar are seeded (their text is never shown). ``captions.md`` next to the pictures says what
+each one shows.
 """
 
 from __future__ import annotations
@@ -16,25 +19,24 @@ import tempfile
 import time
 from pathlib import Path
 
-CODE_ANSWER = """You can reverse a list in place, or make a reversed copy:
-
-```python
-numbers = [1, 2, 3, 4]
-numbers.reverse()          # in place: [4, 3, 2, 1]
-backwards = numbers[::-1]  # a new list
-```
-
-`reversed(numbers)` gives an iterator if you only need to loop once."""
-
-CLOUD_ANSWER = """Here is a short, friendly note:
-
-> Hi Jane, would you like to join us for lunch on Friday at 12:30? Let me know! — Sam"""
-
 BIKE = ("Bicycle maintenance. The chain should be cleaned and lubricated every 300 kilometres, "
         "or after any ride in the rain. Use a dry lubricant in summer and a wet lubricant in winter.")
+MODEL_NAME = "SmolLM2-135M-Instruct (the starter model)"
+
+CAPTIONS = {
+    "main-light": f"A conversation answered by {MODEL_NAME} on this machine (real answers from the tour).",
+    "main-dark": f"A cited answer from local documents, written by {MODEL_NAME} on this machine.",
+    "privacy": (f"Ask mode: a message about health stayed on this computer (answered by {MODEL_NAME}); the "
+                "answer and the message box say why, and what that means for the rest of the chat."),
+    "cloud-preview": "Ask mode: the exact text that would leave the computer, with the e-mail address replaced.",
+    "settings": "Settings → Privacy on a computer without a keyring: what to install, in plain words.",
+    "models": "The model manager: fit and a measured speed estimate for each model on this computer.",
+    "documents": "A document collection indexed by the real engine (one damaged PDF reported, not fatal).",
+    "shortcuts": "Help → Keyboard shortcuts.",
+}
 
 
-def _wait(pred, timeout: float = 300) -> None:
+def _wait(pred, timeout: float = 600) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
     end = time.monotonic() + timeout
@@ -46,9 +48,9 @@ def _wait(pred, timeout: float = 300) -> None:
         loop.exec()
 
 
-def _settle(ms: int = 300) -> None:
-    _wait_until = time.monotonic() + ms / 1000
-    _wait(lambda: time.monotonic() >= _wait_until, 10)
+def _settle(ms: int = 400) -> None:
+    until = time.monotonic() + ms / 1000
+    _wait(lambda: time.monotonic() >= until, 10)
 
 
 def _save(widget, out: Path, name: str) -> None:
@@ -59,44 +61,36 @@ def _save(widget, out: Path, name: str) -> None:
     print(f"saved {path} ({path.stat().st_size // 1024} KB)")
 
 
-def seed(home: Path, docs: Path) -> None:
+def seed_titles(home: Path) -> None:
+    """Older conversations, so the sidebar looks lived-in (only their titles are ever shown)."""
     from engine.chats import ChatStore
-    from engine.events import Citation
 
     store = ChatStore(home / "data" / "chats.sqlite3")
-    day = 86400
-    now = time.time()
-    older = []
+    now, day = time.time(), 86400
+    aged = []
     for title, age in (("Birthday ideas for Mum", 40 * day), ("Trip budget", 12 * day),
-                       ("Sourdough schedule", 1 * day + 3600)):
+                       ("Sourdough schedule", 1 * day + 3600), ("Pack list for a kayak trip", 3 * day)):
         c = store.create(title)
-        store.add_message(c.id, "user", f"Help me with: {title.lower()}")
-        store.add_message(c.id, "assistant", "Happy to help. Here are a few ideas…", tokens=42, tokens_per_s=48.0)
-        older.append((c.id, now - age))
-    pinned = store.create("Pack list for a kayak trip")
-    store.add_message(pinned.id, "user", "What should I pack for a two-day kayak trip?")
-    store.add_message(pinned.id, "assistant", "Dry bags, a pump, a spare paddle, water and sun protection.",
-                      tokens=18, tokens_per_s=51.0)
-    store.pin(pinned.id)
-    bikes = store.create("Bike chain care")
-    store.add_message(bikes.id, "user", "How often should I lubricate the bicycle chain?")
-    store.add_message(bikes.id, "assistant",
-                      "Your workshop notes say to **clean and lubricate the chain every 300 km**, and after any "
-                      "ride in the rain — dry lubricant in summer, wet lubricant in winter. [1]",
-                      citations=[Citation(str(docs / "bikes.md"), None, "Workshop > Bikes", BIKE, 0.82)],
-                      tokens=41, tokens_per_s=47.5)
-    main = store.create("Reverse a list in Python")
-    store.add_message(main.id, "user", "How do I reverse a list in Python?")
-    store.add_message(main.id, "assistant", CODE_ANSWER, tokens=74, tokens_per_s=52.3)
-    store.add_message(main.id, "user", "Write a short note inviting jane.doe@gmail.com to lunch on Friday.")
-    store.add_message(main.id, "assistant", CLOUD_ANSWER.replace("Jane", "Jane"), route="redacted", provider="openai",
-                      outbound_text="Write a short note inviting [EMAIL_1] to lunch on Friday.", tokens=38)
+        store.add_message(c.id, "user", title)
+        aged.append((c.id, now - age))
+    store.pin(aged[-1][0])
     store.close()
     db = sqlite3.connect(home / "data" / "chats.sqlite3")
     with db:
-        for cid, ts in older:
+        for cid, ts in aged:
             db.execute("UPDATE conversations SET updated = ?, created = ? WHERE id = ?", (ts, ts, cid))
     db.close()
+
+
+def ask(window, text: str) -> None:
+    """Send ``text`` through the composer and wait for the real answer."""
+    done: list[int] = []
+    window.turn_finished.connect(lambda: done.append(1))
+    window.composer.input.setPlainText(text)
+    window.composer._submit()
+    _wait(lambda: done)
+    window.turn_finished.disconnect()
+    _wait(lambda: not window._busy)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="hearth-shots-"))
     os.environ["HEARTH_HOME"] = str(home)
-    docs = home / "My notes"
+    docs = home / "Workshop notes"
     docs.mkdir()
     (docs / "bikes.md").write_text(f"# Workshop\n\n## Bikes\n\n{BIKE}\n")
     (docs / "kayak.txt").write_text("Rinse the kayak with fresh water after paddling in the sea.\n")
@@ -119,61 +113,82 @@ def main(argv: list[str] | None = None) -> int:
     cfg.appearance.welcomed = True
     cfg.appearance.theme = "light"
     cfg.model.n_threads = 1
-    cfg.cloud.mode = "ask"
+    cfg.model.temperature = 0.0
+    cfg.model.seed = 7
+    cfg.model.max_tokens = 120
+    cfg.cloud.mode = "off"   # the default; ask mode is switched on for the privacy pictures
+    # a self-hosted OpenAI-compatible endpoint (needs no key); nothing is sent during the tour
+    cfg.cloud.base_url = "http://127.0.0.1:8080/v1"
     cfg.privacy.use_ner = False
+    cfg.privacy.learned = False
     (home / "data").mkdir(parents=True, exist_ok=True)
     save_config(cfg)
-    seed(home, docs)
+    seed_titles(home)
 
-    from desktop import theme
     from desktop.app import build_window, create_app
     from desktop.cloud_dialogs import CloudPreviewDialog
     from desktop.settings_dialog import SettingsDialog
 
     app = create_app()
     window = build_window(load_config())
+    window.resize(1180, 760)
     _wait(lambda: window.services.state == "ready" and window.sidebar.model.rowCount() > 0)
-    chats = {window.sidebar.model.chat(i).title: i for i in window.sidebar.model.chat_ids()}
-    window.open_chat(chats["Reverse a list in Python"])
-    _wait(lambda: len(window.chat.widgets) == 4)
-    window.speed_label.setText("52.3 tok/s")
-    window.context_label.setText("context 212 / 4096 (5%)")
+
+    # 1. a plain conversation, answered by the starter model
+    window.new_chat()
+    ask(window, "How do I reverse a list in Python?")
+    ask(window, "And how do I sort it?")
     _save(window, out, "main-light")
 
+    # 2. documents: index a folder, then a cited answer from it
     dw = window.open_documents()
     dw.resize(880, 520)
-    _wait(lambda: dw.is_warm, 600)
+    _wait(lambda: dw.is_warm)
     fin: list = []
     dw.indexing_finished.connect(fin.append)
     dw.new_collection("Workshop notes", [str(docs)])
-    _wait(lambda: fin, 600)
+    _wait(lambda: fin)
     _wait(lambda: dw.selected_name() == "Workshop notes")
     _save(dw, out, "documents")
     dw.close()
 
-    theme.apply(app, "dark")
-    window.composer.set_privacy_mode("ask", "openai")
+    dark = window.config.model_copy(deep=True)
+    dark.appearance.theme = "dark"
+    window.apply_config(dark)  # the theme and the privacy indicator's colour
     _wait(lambda: window.composer.collection.findData("Workshop notes") >= 0)
-    window.open_chat(chats["Bike chain care"])
-    _wait(lambda: len(window.chat.widgets) == 2)
-    # after opening: the chat's own "Answer from" choice is restored when it loads
+    window.new_chat()  # a new chat keeps the current "Answer from": pick the notes for it
     window.composer.collection.setCurrentIndex(window.composer.collection.findData("Workshop notes"))
+    ask(window, "How often should I lubricate the bicycle chain?")
     for w in window.chat.widgets:
         w.refresh()
     _save(window, out, "main-dark")
-    theme.apply(app, "light")
-    window.composer.set_privacy_mode("ask", "openai")
+    light = window.config.model_copy(deep=True)
+    light.appearance.theme = "light"
+    window.composer.collection.setCurrentIndex(0)
+    window.apply_config(light)
 
+    # 3. privacy made visible (ask mode): a message that stays here, and what it means for the chat
+    ask_cfg = window.config.model_copy(deep=True)
+    ask_cfg.cloud.mode = "ask"
+    window.apply_config(ask_cfg)
+    window.new_chat()
+    ask(window, "I was diagnosed with diabetes last month. What should I eat for breakfast?")
+    _save(window, out, "privacy")
+
+    # 4. the models window, once this computer's speed has been measured
     mw = window.open_models()
-    _wait(lambda: mw.catalog.rowCount() > 0 and mw.installed.rowCount() > 0)
+    mw.resize(980, 640)
+    _wait(lambda: mw.catalog.rowCount() > 0 and all(r.speed is not None for r in mw.catalog.rows()), 300)
     mw.catalog_view.setCurrentIndex(mw.catalog.index(max(0, mw.catalog.find("qwen2.5-3b-instruct-q4_k_m"))))
     mw.select_installed(window.config.model.default)
     _save(mw, out, "models")
     mw.close()
 
     dlg = SettingsDialog(window.config, window.services, window)
+    dlg.resize(660, 720)
     dlg.tabs.setCurrentIndex(2)
     dlg.show()
+    _wait(lambda: "keyring" in dlg.key_status.text().lower() or "stored" in dlg.key_status.text(), 30)
     _settle(600)
     _save(dlg, out, "settings")
     dlg.close()
@@ -190,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     _save(preview, out, "cloud-preview")
     preview.close()
 
+    sheet = window.show_shortcuts()
+    _save(sheet, out, "shortcuts")
+    sheet.close()
+
+    (out / "captions.md").write_text("# What each screenshot shows\n\nMade by `make screenshots` "
+                                     "(python -m desktop.screenshots) under Xvfb.\n\n" +
+                                     "".join(f"* `{name}.png` — {text}\n" for name, text in CAPTIONS.items()))
     window.close()
     return 0
 

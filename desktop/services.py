@@ -4,9 +4,12 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 
 * ``model``  — owns the ModelHost (its child process) and the Assistant; runs turns.
 * ``store``  — conversation list operations on the shared ChatStore (it serialises with a lock).
-* ``docs``   — the one writer of the document index (DocumentService): add, reindex, remove.
+* ``docs``   — calls into the document service (add, reindex, remove, listing), which itself
+  runs in a child process (:mod:`desktop.docs_process`): torch and chromadb never load here.
 * ``hub``    — model catalog, imports, deletes, keyring and audit reads (short jobs).
 * ``download`` — one model download at a time (cancel keeps the partial file for resume).
+* ``measure`` — the one-time speed calibration (normal priority: a deprioritised measurement
+  of the starter model would underrate this computer).
 
 Engine modules are imported inside the jobs, never at import of this module, so the window is
 on screen before torch, llama_cpp or chromadb are loaded.
@@ -34,6 +37,7 @@ class ConfirmRequest:
     routed: Any                       # engine.events.Routed
     _event: threading.Event
     _box: dict
+    cannot_send: str | None = None    # why the send could not authenticate (then no Send button)
 
     def answer(self, ok: bool) -> None:
         self._box["ok"] = ok
@@ -53,6 +57,7 @@ class EngineServices(QObject):
         self.docs_runner = Runner("docs", self, background=True)
         self.hub = Runner("hub", self, background=True)
         self.download = Runner("download", self, background=True)
+        self.measure = Runner("measure", self)
         self.chats: Any = None            # ChatStore once open
         self.host: Any = None             # ModelHost once loaded
         self.assistant: Any = None
@@ -147,40 +152,28 @@ class EngineServices(QObject):
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> Any:
-        """The shared DocumentService, created on first use (from a worker thread)."""
+        """The document service (in its child process, started on first use). Thread-safe."""
         with self._docs_lock:
             if self._docs is None:
-                try:
-                    from engine.docs.service import DocumentService
-                except ImportError:
-                    return None
+                from desktop.docs_process import DocumentsProcess
                 from engine.paths import get_paths
-                self._docs = DocumentService(get_paths(), self.config.documents)
+                self._docs = DocumentsProcess(get_paths(), self.config.documents)
             return self._docs
 
     def reset_documents(self) -> None:
-        """Document settings changed: the next use opens a service with the new settings.
+        """Document settings changed: the next use starts a service with the new settings.
 
-        The old service is dropped, not closed: a running index job or search may still hold it.
+        The old one finishes what it is doing (an index job, a search) and then stops.
         """
         with self._docs_lock:
-            self._docs = None
+            old, self._docs = self._docs, None
+        if old is not None:
+            self.docs_runner.submit(lambda _j: old.close())  # behind the jobs that may use it
 
     def warm_documents(self, on_done: Callable[[Any], None] | None = None) -> Job:
-        """Load the embedder and vector store on the docs thread ahead of use.
-
-        Their first import (torch, sentence-transformers, chromadb) runs long stretches of C code
-        that hold the GIL; doing it while the person picks files keeps indexing itself smooth.
-        """
-        def job(_j: Job) -> bool:
-            docs = self.documents()
-            if docs is None:
-                return False
-            docs.embedder.embed(["warm up"])  # loads torch + the model and runs it once
-            docs.vectors.warm_up()  # opens the process's one chromadb client (no empty collection made)
-            return True
-
-        return self.docs_runner.submit(job, on_done=on_done, on_error=lambda e: log.warning("warm-up: %s", e))
+        """Start the documents process and load torch, the embedder and chromadb there, ahead of use."""
+        return self.docs_runner.submit(lambda _j: self.documents().warm_up(), on_done=on_done,
+                                       on_error=lambda e: log.warning("warm-up: %s", e))
 
     # -- turns ------------------------------------------------------------------------------
     def run_turn(self, start: Callable[[Any, Callable[[Any], bool]], Any], *, on_event: Callable[[Any], None],
@@ -193,7 +186,7 @@ class EngineServices(QObject):
         def job_fn(job: Job) -> None:
             def confirm(routed: Any) -> bool:
                 ev, box = threading.Event(), {}
-                job.report(ConfirmRequest(routed, ev, box))
+                job.report(ConfirmRequest(routed, ev, box, self._send_problem(routed)))
                 while not ev.wait(0.05):
                     if job.cancelled.is_set():
                         return False
@@ -211,6 +204,18 @@ class EngineServices(QObject):
         self._turn_job = job
         return job
 
+    def _send_problem(self, routed: Any) -> str | None:
+        """On the model thread, before the preview: can a send to the cloud provider authenticate?"""
+        cloud = self.config.cloud
+        if routed.provider != cloud.provider:  # a model server, not the cloud provider: no key involved
+            return None
+        from desktop.keyring_help import send_problem
+        try:
+            return send_problem(cloud.provider, cloud.base_url)
+        except Exception as exc:  # noqa: BLE001 - if we cannot tell, do not offer the send
+            log.warning("key check failed: %s", exc)
+            return "Hearth could not check the API key, so nothing will be sent."
+
     def stop_turn(self) -> None:
         """Stop the running answer (thread-safe; the engine ends the stream within ~100 ms)."""
         if self._turn_job is not None:
@@ -224,6 +229,19 @@ class EngineServices(QObject):
             except Exception:  # noqa: BLE001
                 log.exception("cancel failed")
 
+    # -- speed estimates ---------------------------------------------------------------------
+    def calibrate_speed(self, on_done: Callable[[Any], None] | None = None,
+                        on_error: Callable[[Any], None] | None = None) -> Job:
+        """Measure (once; later calls read the cache) what the speed estimates are based on."""
+        n_threads = self.config.model.n_threads
+
+        def job(_j: Job) -> Any:
+            from engine.models.hardware import probe
+            from engine.models.speed import calibrate
+            return calibrate(probe(), n_threads)
+
+        return self.measure.submit(job, on_done=on_done, on_error=on_error)
+
     # -- store helpers ----------------------------------------------------------------------
     def with_store(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
                    on_error: Callable[[Any], None] | None = None) -> Job:
@@ -234,7 +252,7 @@ class EngineServices(QObject):
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel work, stop the model child, close the database; blocks up to ``timeout_ms``."""
         self.stop_turn()
-        for r in (self.model, self.hub, self.download, self.docs_runner, self.store):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.store):
             r.cancel_all()
 
         def _close(job: Job) -> None:
@@ -243,7 +261,7 @@ class EngineServices(QObject):
                 self.host = None
 
         self.model.submit(_close)
-        for r in (self.model, self.hub, self.download, self.docs_runner):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure):
             r.stop(timeout_ms, cancel=False)
 
         def _close_store(job: Job) -> None:
@@ -252,3 +270,7 @@ class EngineServices(QObject):
 
         self.store.submit(_close_store)
         self.store.stop(timeout_ms, cancel=False)
+        with self._docs_lock:
+            docs, self._docs = self._docs, None
+        if docs is not None:
+            docs.close()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QTabWidget,
+                               QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from desktop.keyring_help import keyring_advice, needs_key, send_problem
 from engine.config import Config
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,27 @@ MODE_TEXT = {
             "sensitive ones, and anything about your documents, stay on this computer. Every message "
             "sent is recorded in the audit log.",
 }
+
+
+def _scrolling(inner: QWidget) -> QScrollArea:
+    """A tab's page that scrolls instead of squeezing (and clipping) its text in a small window."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps instead
+    area.setWidget(inner)
+    return area
+
+
+def _wrapped(text: str, muted: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if muted:
+        label.setObjectName("Muted")
+    return label
+
+
+MODE_NAME = {"off": "Off", "ask": "Ask me each time", "auto": "Automatic"}
 
 
 def _spin(lo: int, hi: int, value: int, special: str | None = None) -> QSpinBox:
@@ -53,12 +75,12 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._model_tab(config), "Model")
         self.tabs.addTab(self._docs_tab(config), "Documents")
-        self.tabs.addTab(self._privacy_tab(config), "Privacy")
+        self.tabs.addTab(_scrolling(self._privacy_tab(config)), "Privacy")
         self.tabs.addTab(self._appearance_tab(config), "Appearance")
         lay.addWidget(self.tabs, 1)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setObjectName("Warning")
         self.problem.setVisible(False)
         lay.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -207,22 +229,30 @@ class SettingsDialog(QDialog):
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(self.save_key_btn)
         f.addRow("API key", key_row)
+        v.addLayout(f)
+        # Its own full-width row: a form's field column squeezed long advice into a clipped line.
         self.key_status = QLabel("Keys are kept only in the system keyring, never in the settings file.")
         self.key_status.setObjectName("Muted")
         self.key_status.setWordWrap(True)
-        f.addRow("", self.key_status)
-        v.addLayout(f)
-        self.provider.currentTextChanged.connect(self._check_key)
+        v.addWidget(self.key_status)
+        self.fallback_local = QCheckBox("Answer here when the cloud service cannot be reached")
+        self.fallback_local.setToolTip("Instead of an error, the local model answers and the answer says so.")
+        self.fallback_local.setChecked(c.cloud.fallback_local)
+        v.addWidget(self.fallback_local)
+        self.provider.currentTextChanged.connect(lambda p: self._check_key(p))
+        self.base_url.textChanged.connect(lambda _t: self._check_key(self.provider.currentText()))
         self._check_key(c.cloud.provider)
-        v.addWidget(QLabel("<b>Sensitive terms</b> — one per line; a question containing any of them never leaves this computer:"))
+        v.addWidget(_wrapped("<b>Sensitive terms</b> — one per line; a question containing any of them never "
+                             "leaves this computer:"))
         self.terms = QPlainTextEdit("\n".join(c.privacy.sensitive_terms))
         self.terms.setMaximumHeight(90)
         v.addWidget(self.terms)
-        self.judge = QCheckBox("Also ask the local model before a message leaves (slower; it can only keep messages here)")
+        self.judge = QCheckBox("Also ask the local model before a message leaves")
+        self.judge.setToolTip("Slower; the local model can only keep messages here, never let more out.")
         self.judge.setChecked(c.privacy.judge)
         v.addWidget(self.judge)
         audit = QHBoxLayout()
-        audit.addWidget(QLabel("Every message sent to a cloud service is recorded on this computer."))
+        audit.addWidget(_wrapped("Every message sent to a cloud service is recorded on this computer."), 1)
         audit.addStretch(1)
         self.audit_btn = QPushButton("View audit log…")
         self.audit_btn.clicked.connect(self.open_audit)
@@ -280,7 +310,7 @@ class SettingsDialog(QDialog):
     def _mode_changed(self) -> None:
         mode = self.selected_mode()
         self.mode_text.setText(MODE_TEXT[mode])
-        for wdg in (self.provider, self.cloud_model, self.base_url):
+        for wdg in (self.provider, self.cloud_model, self.base_url, self.fallback_local):
             wdg.setEnabled(mode != "off")
 
     def build_config(self) -> Config:
@@ -299,27 +329,73 @@ class SettingsDialog(QDialog):
                  top_k=self.top_k.value(), hybrid=self.hybrid.isChecked(), rerank=self.rerank.isChecked())
         data["cloud"].update(mode=self.selected_mode(), provider=self.provider.currentText(),
                              model=self.cloud_model.text().strip() or self.config.cloud.model,
-                             base_url=self.base_url.text().strip() or None)
+                             base_url=self.base_url.text().strip() or None,
+                             fallback_local=self.fallback_local.isChecked())
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
         data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
         return Config.model_validate(data)
 
     def save(self) -> None:
+        """Validate; for ask/auto first store a pasted key and make sure a send could authenticate
+        (on a worker: the keyring may be slow); then write the settings file."""
         from pydantic import ValidationError
 
-        from engine.config import save_config
         from engine.errors import HearthError
 
         try:
             cfg = self.build_config()
             if cfg.documents.chunk_overlap >= cfg.documents.chunk_tokens:
                 raise HearthError("The chunk overlap must be smaller than the chunk size.")
-            save_config(cfg)
         except ValidationError as exc:
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             self._show_problem(f"Not saved: {msg}")
             return
+        except HearthError as exc:
+            self._show_problem(f"Not saved: {exc.user_text()}")
+            return
+        provider, base_url, key = cfg.cloud.provider, cfg.cloud.base_url, self.api_key.text().strip()
+        if cfg.cloud.mode == "off" or not (needs_key(provider, base_url) or key):
+            self._write(cfg)
+            return
+
+        def check(_j: Any) -> str | None:
+            if key:
+                from engine.cloud.keys import KeyStore
+                from engine.errors import KeyringUnavailable
+                try:
+                    KeyStore().set(provider, key)
+                except KeyringUnavailable as exc:
+                    return keyring_advice(exc)
+            return send_problem(provider, base_url)
+
+        def checked(problem: str | None) -> None:
+            self._saving(False)
+            if problem:
+                self._show_problem(f"Not saved: “{MODE_NAME[cfg.cloud.mode]}” cloud help cannot work yet. "
+                                   f"{problem} Or set Cloud help to Off.")
+                return
+            if key:
+                self.api_key.clear()
+                self.key_status.setText(f"The {provider} key is stored in the system keyring.")
+            self._write(cfg)
+
+        self._saving(True)
+        if self.services is None:  # no worker threads (a dialog on its own): check here
+            checked(check(None))
+        else:
+            self.services.hub.submit(check, on_done=checked,
+                                     on_error=lambda e: (self._saving(False), self._show_problem(f"Not saved: {e}")))
+
+    def _saving(self, busy: bool) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
+
+    def _write(self, cfg: Config) -> None:
+        from engine.config import save_config
+        from engine.errors import HearthError
+
+        try:
+            save_config(cfg)
         except HearthError as exc:
             self._show_problem(f"Not saved: {exc.user_text()}")
             return
@@ -335,21 +411,33 @@ class SettingsDialog(QDialog):
         """Say whether a key for ``provider`` is already in the keyring (read on a worker)."""
         if self.services is None:
             return
+        base_url = self.base_url.text().strip() or None
 
-        def job(_j: Any) -> bool:
+        def job(_j: Any) -> tuple[bool, str | None]:
             from engine.cloud.keys import KeyStore
-            return KeyStore().get(provider) is not None
+            from engine.errors import KeyringUnavailable
+            try:
+                return KeyStore().get(provider) is not None, None
+            except KeyringUnavailable as exc:
+                return False, keyring_advice(exc)
 
-        def done(has: bool) -> None:
-            if self.provider.currentText() == provider:
-                self.key_status.setText(f"A {provider} key is stored in the system keyring." if has else
-                                        f"No {provider} key stored yet. Keys are kept only in the system keyring.")
+        def done(result: tuple[bool, str | None]) -> None:
+            has, problem = result
+            if self.provider.currentText() != provider:
+                return
+            if problem:
+                text = problem
+                if not needs_key(provider, base_url):
+                    text += " Your own endpoint above may need no key."
+            elif has:
+                text = f"A {provider} key is stored in the system keyring."
+            elif not needs_key(provider, base_url):
+                text = f"No {provider} key is stored; your own endpoint above may not need one."
+            else:
+                text = f"No {provider} key stored yet. Ask and Automatic need one. Keys are kept only in the system keyring."
+            self.key_status.setText(text)
 
-        def failed(err: Any) -> None:
-            if self.provider.currentText() == provider:
-                self.key_status.setText(getattr(err, "message", str(err)))
-
-        self.services.hub.submit(job, on_done=done, on_error=failed)
+        self.services.hub.submit(job, on_done=done, on_error=lambda e: self.key_status.setText(str(e)))
 
     def store_key(self) -> None:
         key = self.api_key.text().strip()
@@ -373,7 +461,8 @@ class SettingsDialog(QDialog):
 
         def failed(err: Any) -> None:
             self.save_key_btn.setEnabled(True)
-            self.key_status.setText(getattr(err, "user_text", lambda: str(err))())
+            empty = getattr(err, "message", "") == "The API key is empty."
+            self.key_status.setText("Paste a key first." if empty else keyring_advice(err))
 
         self.services.hub.submit(job, on_done=done, on_error=failed)
 

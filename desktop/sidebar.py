@@ -6,7 +6,8 @@ from PySide6.QtCore import QModelIndex, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QLineEdit, QListView, QMenu,
                                QPushButton, QVBoxLayout, QWidget)
 
-from desktop.item_models import ID_ROLE, ConversationListModel
+from desktop.item_models import ID_ROLE, ConversationListModel, no_sideways_scroll
+from desktop.menus import hint
 
 
 class Sidebar(QFrame):
@@ -29,11 +30,12 @@ class Sidebar(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 10, 8, 8)
         self.new_btn = QPushButton("+  New chat")
-        self.new_btn.setToolTip("New chat (Ctrl+N)")
+        self.new_btn.setToolTip("New chat" + hint("new_chat"))
         self.new_btn.clicked.connect(self.new_chat)
         lay.addWidget(self.new_btn)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search chats (Ctrl+K)")
+        self.search.setPlaceholderText("Search chats" + hint("focus_search"))
+        self.search.setToolTip("Search titles and messages" + hint("focus_search"))
         self.search.setClearButtonEnabled(True)
         lay.addWidget(self.search)
         self._debounce = QTimer(self, singleShot=True, interval=200)
@@ -44,15 +46,18 @@ class Sidebar(QFrame):
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Long titles end in "…" (the full title is the tooltip): never a sideways scroll bar.
+        no_sideways_scroll(self.list)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.clicked.connect(self._clicked)
         self.list.activated.connect(self._clicked)
         lay.addWidget(self.list, 1)
         bottom = QHBoxLayout()
-        for text, sig, tip in (("Documents", self.open_documents, "Collections of your files"),
-                               ("Models", self.open_models, "Download, import and pick models"),
-                               ("Settings", self.open_settings, "Settings (Ctrl+,)")):
+        for text, sig, tip in (("Documents", self.open_documents, "Collections of your files" + hint("open_documents")),
+                               ("Models", self.open_models, "Download, import and pick models" + hint("open_models")),
+                               ("Settings", self.open_settings, "Settings" + hint("open_settings"))):
             b = QPushButton(text)
             b.setToolTip(tip)
             b.clicked.connect(sig)

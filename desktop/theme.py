@@ -15,12 +15,14 @@ LIGHT = {
     "accent": "#c2571a", "accent_text": "#ffffff", "border": "#dcd8d0", "user_bubble": "#f1e6dc",
     "bot_bubble": "#ffffff", "code": "#f3f1ec", "local": "#2e7d32", "cloud": "#1565c0",
     "banner": "#fff4e5", "banner_border": "#f0b46a", "selection": "#f3d9c6",
+    "indicator": "#6b665e", "warning": "#b3261e",
 }
 DARK = {
     "window": "#1e1d1b", "base": "#262523", "alt": "#2d2b28", "text": "#ece9e4", "muted": "#a39e95",
     "accent": "#e0793b", "accent_text": "#1a1a1a", "border": "#3a3834", "user_bubble": "#3a2f27",
     "bot_bubble": "#2a2927", "code": "#1a1918", "local": "#81c784", "cloud": "#64b5f6",
     "banner": "#3d2e1c", "banner_border": "#a8703a", "selection": "#5a3b26",
+    "indicator": "#c9c4bb", "warning": "#f28b82",
 }
 
 _current: dict[str, str] = LIGHT
@@ -88,6 +90,20 @@ def _style_sheet(c: dict[str, str]) -> str:
     #PrimaryButton:disabled {{ background: {c['border']}; color: {c['muted']}; }}
     QToolButton#Link {{ border: none; color: {c['accent']}; }}
     QStatusBar {{ color: {c['muted']}; }}
+    #Warning {{ color: {c['warning']}; }}
+    #Why {{ color: {c['muted']}; font-size: 9pt; }}
+    #ChatNote {{ color: {c['text']}; background: {c['alt']}; border-radius: 6px; padding: 4px 6px; }}
+    #KeyCap {{ font-family: monospace; color: {c['text']}; background: {c['alt']};
+               border: 1px solid {c['border']}; border-radius: 4px; padding: 1px 6px; }}
+    /* Radio buttons drawn with the theme's colours: Fusion's own outline and dot are nearly
+       invisible on a dark background. */
+    QRadioButton::indicator {{ width: 14px; height: 14px; border-radius: 9px;
+        border: 2px solid {c['indicator']}; background: {c['base']}; }}
+    QRadioButton::indicator:checked {{ border-color: {c['accent']};
+        background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,
+        stop:0 {c['accent']}, stop:0.5 {c['accent']}, stop:0.62 {c['base']}, stop:1 {c['base']}); }}
+    QRadioButton::indicator:disabled {{ border-color: {c['border']}; }}
+    QRadioButton:disabled {{ color: {c['muted']}; }}
     """
 
 

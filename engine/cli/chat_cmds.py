@@ -2,7 +2,8 @@
 
 Answers stream to stdout as they are generated. Ctrl-C during an answer cancels that answer
 (the partial text is kept, marked cancelled) — a SIGINT handler asks the assistant to cancel
-instead of unwinding through the model code; Ctrl-C at the prompt leaves the session.
+instead of unwinding through the model code. At the prompt, Ctrl-C clears the line (as in a
+shell) and Ctrl-D, /quit or end of input leaves the session.
 """
 
 from __future__ import annotations
@@ -149,15 +150,18 @@ def _render_turn(events: Iterator[Any], assistant: "Assistant", *, show_stats: b
 
     out, err = sys.stdout, sys.stderr
     citations = None
+    routed: Routed | None = None
     status = 0
     with _ctrl_c_cancels(assistant):
         for ev in events:
             if isinstance(ev, Routed):
+                if routed is not None and routed.route != "local" and ev.route == "local":
+                    # the cloud could not be reached and this computer answers instead: say so
+                    print(f"(note: {' '.join(ev.reasons)})", file=err)
+                routed = ev
                 if ev.truncated_turns:
                     print(f"(note: {ev.truncated_turns} older turn(s) did not fit the context window "
                           "and were not sent to the model)", file=err)
-                if ev.route != "local":
-                    print(f"(answered by {ev.provider}, route: {ev.route})", file=err)
             elif isinstance(ev, Citations):
                 citations = ev
             elif isinstance(ev, Token):
@@ -174,6 +178,9 @@ def _render_turn(events: Iterator[Any], assistant: "Assistant", *, show_stats: b
                         where = c.path + (f", page {c.page}" if c.page else "") + (f" — {c.heading}" if c.heading else "")
                         out.write(f"  [{i}] {where}\n")
                 out.flush()
+                # Said once the answer is here: before it, the provider had not answered yet (and may not).
+                if routed is not None and routed.route != "local" and (ev.text or not ev.cancelled):
+                    print(f"(answered by {routed.provider}, route: {routed.route})", file=err)
                 if show_stats:
                     print(f"({ev.tokens} tokens, {ev.tokens_per_s:.1f} tokens/s, {ev.backend})", file=err)
             elif isinstance(ev, Failed):
@@ -189,7 +196,8 @@ REPL_HELP = """Commands:
   /regen    answer the last question again
   /local    answer the last question again, on this computer only
   /quit     leave (Ctrl-D works too)
-Ctrl-C while an answer streams stops that answer; the partial answer is kept."""
+Ctrl-C while an answer streams stops that answer; the partial answer is kept.
+Ctrl-C at the prompt clears what you typed; Ctrl-D leaves."""
 
 
 def _print_jsonl(events: Iterator[Any], assistant: "Assistant") -> int:
@@ -242,7 +250,8 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         chat = chats.get(args.chat) if args.chat else None
         model_id = args.model or (chat.model if chat else None) or cfg.model.default
         assistant = _build_assistant(cfg, chats, model_id, args.docs, mode)
-        print(f"Hearth chat with {model_id}. /help lists commands; Ctrl-C stops an answer.", file=sys.stderr)
+        print(f"Hearth chat with {model_id}. /help lists commands; Ctrl-C stops an answer, Ctrl-D quits.",
+              file=sys.stderr)
         try:
             print("Loading the model…", file=sys.stderr)
             info = _load_model(assistant)
@@ -254,9 +263,12 @@ def _cmd_chat(args: argparse.Namespace) -> int:
             while True:
                 try:
                     line = input("you> ")
-                except (EOFError, KeyboardInterrupt):
+                except EOFError:  # Ctrl-D (or the end of piped input): leave
                     print(file=sys.stderr)
                     break
+                except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line, keep the session
+                    print(file=sys.stderr)
+                    continue
                 text = line.strip()
                 if not text:
                     continue

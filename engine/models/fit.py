@@ -31,6 +31,12 @@ CPU_OVERHEAD = 512 * MiB
 KV_BYTES_PER_VALUE = 2  # f16 cache
 
 Verdict = Literal["gpu", "partial", "cpu", "too_large"]
+VERDICT_WORDS = {"gpu": "runs on the GPU", "partial": "part GPU, part CPU", "cpu": "runs on the CPU",
+                 "too_large": "too large for this computer"}
+
+
+def verdict_words(verdict: str) -> str:
+    return VERDICT_WORDS.get(verdict, verdict)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import platform
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class GPU:
     vram_total: int
     vram_free: int
     backend: str  # "CUDA", "Metal", ...
+    bandwidth_bps: float | None = None  # video memory bandwidth, when the driver tells (speed estimates)
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,23 @@ def _nvidia_gpus() -> list[GPU]:
                 name = pynvml.nvmlDeviceGetName(handle)
                 mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
                 gpus.append(GPU(name.decode() if isinstance(name, bytes) else str(name),
-                                int(mem.total), int(mem.free), "CUDA"))
+                                int(mem.total), int(mem.free), "CUDA", _nvidia_bandwidth(pynvml, handle)))
         finally:
             pynvml.nvmlShutdown()
     except Exception as exc:  # noqa: BLE001 - no driver, no device: simply no NVIDIA GPU
         log.debug("NVML probe failed: %s", exc)
         return []
     return gpus
+
+
+def _nvidia_bandwidth(pynvml: Any, handle: Any) -> float | None:
+    """Peak memory bandwidth: memory clock × 2 (double data rate) × bus width."""
+    try:
+        clock_mhz = pynvml.nvmlDeviceGetMaxClockInfo(handle, pynvml.NVML_CLOCK_MEM)
+        bus_bits = pynvml.nvmlDeviceGetMemoryBusWidth(handle)
+        return float(clock_mhz) * 1e6 * 2 * bus_bits / 8 if clock_mhz and bus_bits else None
+    except Exception:  # noqa: BLE001 - older drivers lack these calls: no figure, no failure
+        return None
 
 
 @lru_cache(maxsize=1)

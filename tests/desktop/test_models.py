@@ -132,3 +132,85 @@ def test_import_real_gguf(models, starter_gguf, qtbot):
     m = sig.args[0]
     assert not isinstance(m, Exception), m
     wait_until(lambda: models.installed.find(m.id) >= 0, 30, "the imported model listed")
+
+
+def test_catalog_shows_a_speed_estimate_and_marks_what_is_too_slow(models, qtbot):
+    """The first visit measures this computer once (the real starter model); then every row has
+    a figure, and 'too slow to be useful' exactly where the estimate is below the line."""
+    from engine.models.speed import CACHE_FILE, USEFUL_TPS
+
+    wait_until(lambda: all(r.speed is not None for r in models.catalog.rows()), 180, "the speed calibration")
+    home = Path(models.services.chats.path).parent
+    assert (home / CACHE_FILE).exists()
+    rows = models.catalog.rows()
+    starter = models.catalog.row_at(models.catalog.find(STARTER_MODEL_ID))
+    assert starter.speed.tokens_per_s > 0 and "tokens/s" in models.catalog.data(
+        models.catalog.index(models.catalog.find(STARTER_MODEL_ID)))
+    cpu_rows = sorted((r for r in rows if r.verdict == "cpu"), key=lambda r: r.entry.size_estimate)
+    speeds = [r.speed.tokens_per_s for r in cpu_rows]
+    assert speeds == sorted(speeds, reverse=True)  # bigger models are slower
+    for i, r in enumerate(rows):
+        text = models.catalog.data(models.catalog.index(i))
+        slow = r.speed.tokens_per_s is not None and r.speed.tokens_per_s < USEFUL_TPS
+        assert ("too slow to be useful" in text) == slow, text
+    assert "starter model" in models.hardware.text() and "GB/s" in models.hardware.text()
+
+
+def _fully_shown(label) -> bool:
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def test_details_pane_shows_all_of_its_text_in_a_small_window(models, qtbot):
+    models.resize(640, 420)
+    longest = max(models.catalog.rows(), key=lambda r: len(r.entry.description))
+    models.select_catalog(longest.id)
+    qtbot.waitUntil(lambda: models.entry_text.text().startswith(longest.entry.description), timeout=5_000)
+    for label in (models.entry_title, models.entry_text, models.fit_label, models.speed_label):
+        qtbot.waitUntil(lambda label=label: _fully_shown(label), timeout=5_000)
+        assert label.width() <= models.details.viewport().width()
+    models.resize(900, 600)
+
+
+def test_search_the_hub_and_choose_a_quantisation(window, models, hub, starter_gguf, qtbot):
+    repo = "tester/SmolLM2-135M-Instruct-GGUF"
+    hub.add_file(repo, "smollm2-tester.Q4_1.gguf", starter_gguf)
+    hub.add_file(repo, "smollm2-tester.Q2_K.gguf", b"GGUF" + b"\x00" * 4000)
+    hub.add_file(repo, "smollm2-tester.F16-00001-of-00002.gguf", b"GGUF" + b"\x00" * 4000)
+    panel = models.hub_search
+    models.tabs.setCurrentWidget(panel)
+    panel.query.setText("smollm2")
+    with qtbot.waitSignal(panel.results_shown, timeout=60_000):
+        qtbot.mouseClick(panel.search_btn, Qt.MouseButton.LeftButton)
+    assert panel.repos.find(repo) >= 0 and "GGUF file" in panel.repos.data(panel.repos.index(panel.repos.find(repo)))
+    with qtbot.waitSignal(panel.files_shown, timeout=60_000):
+        panel.select_repo(repo)
+    choices = panel.files.rows()
+    assert [c.quant for c in choices] == ["Q2_K", "Q4_1", "F16"]
+    q4 = choices[1]
+    assert q4.same_model and q4.plan.verdict == "cpu" and "tokens/s" in q4.describe()
+    assert choices[2].split and not choices[2].downloadable
+    # the largest file that fits and is fast enough is preselected; the panel says it is unreviewed
+    assert panel.selected_file().name == "smollm2-tester.Q4_1.gguf" and panel.download_btn.isEnabled()
+    assert "Not in Hearth's catalog" in panel.detail.text() and "Q4_1" in panel.detail.text()
+    panel.select_file(choices[2].name)
+    assert not panel.download_btn.isEnabled()
+    panel.select_file(q4.name)
+    with qtbot.waitSignal(models.download_finished, timeout=180_000) as sig:
+        qtbot.mouseClick(panel.download_btn, Qt.MouseButton.LeftButton)
+    model = sig.args[0]
+    assert not isinstance(model, Exception), model
+    assert model.verified and Path(model.path).name == "smollm2-tester.Q4_1.gguf"
+    wait_until(lambda: models.installed.find(model.id) >= 0, 30, "the installed list")
+    models.delete(model.id)
+    wait_until(lambda: models.installed.find(model.id) < 0, 30, "the model to be deleted")
+
+
+def test_hub_search_errors_are_said_plainly(models, hub, monkeypatch, qtbot):
+    from tests.support.openai_server import free_port
+
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    panel = models.hub_search
+    panel.query.setText("qwen")
+    panel.search()
+    wait_until(lambda: panel.search_btn.isEnabled(), 60, "the failed search")
+    assert "Could not reach the model hub" in panel.status.text() and "Traceback" not in panel.status.text()

@@ -33,7 +33,8 @@ def memory_keyring():
     keyring.set_keyring(old)
 
 
-def test_settings_save_writes_config_and_applies_it(idle_window, hearth_home, qtbot):
+def test_settings_save_writes_config_and_applies_it(idle_window, hearth_home, memory_keyring, qtbot):
+    memory_keyring.set_password("hearth-cloud", "anthropic", "sk-ant-test")  # ask mode needs a key
     dlg = idle_window.open_settings()
     dlg.temperature.setValue(0.3)
     dlg.n_ctx.setValue(2048)
@@ -101,9 +102,75 @@ def test_no_keyring_gives_a_clear_message(idle_window, qtbot):
         dlg.store_key()
         assert not dlg.save_key_btn.isEnabled()
         wait_until(dlg.save_key_btn.isEnabled, 10, "the keyring error")  # re-enabled when the job ends
-        assert "never writes API keys in plain text" in dlg.key_status.text()
+        assert "never writes API keys to a file" in dlg.key_status.text()
+        assert "keyring.backends" not in dlg.key_status.text() and "Keyring" not in dlg.key_status.text()
     finally:
         keyring.set_keyring(old)
+
+
+def _fully_shown(label) -> bool:
+    """A word-wrapped label is as tall as its text needs (nothing cut off at the bottom)."""
+    return label.isVisible() and label.height() >= label.heightForWidth(label.width())
+
+
+def test_without_a_keyring_privacy_says_what_to_install_and_keeps_cloud_off(idle_window, hearth_home, qtbot):
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        before = (hearth_home / "config.toml").read_text()
+        dlg = idle_window.open_settings()
+        dlg.tabs.setCurrentIndex(2)
+        wait_until(lambda: "install" in dlg.key_status.text(), 10, "the keyring advice")
+        text = dlg.key_status.text()
+        assert "sudo apt install gnome-keyring" in text and "never writes API keys to a file" in text
+        assert "keyring.backends" not in text and "fail" not in text  # no class names
+        qtbot.waitUntil(lambda: _fully_shown(dlg.key_status), timeout=5_000)
+        dlg.mode_buttons["auto"].setChecked(True)
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+        wait_until(dlg.problem.isVisible, 10, "the refusal")
+        assert "Not saved" in dlg.problem.text() and "gnome-keyring" in dlg.problem.text()
+        assert dlg.isVisible() and (hearth_home / "config.toml").read_text() == before
+        qtbot.waitUntil(lambda: _fully_shown(dlg.problem), timeout=5_000)
+        # an OpenAI-compatible server of one's own needs no key: that may be saved
+        dlg.base_url.setText("http://127.0.0.1:8080/v1")
+        with qtbot.waitSignal(dlg.saved, timeout=10_000):
+            dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+        assert load_config().config.cloud.mode == "auto"
+    finally:
+        keyring.set_keyring(old)
+
+
+def test_ask_mode_is_not_saved_without_a_key_and_a_pasted_key_is_stored(idle_window, hearth_home,
+                                                                        memory_keyring, qtbot):
+    before = (hearth_home / "config.toml").read_text()
+    dlg = idle_window.open_settings()
+    dlg.mode_buttons["ask"].setChecked(True)
+    dlg.provider.setCurrentText("openai")
+    wait_until(lambda: "No openai key" in dlg.key_status.text(), 10, "the key check")
+    dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    wait_until(dlg.problem.isVisible, 10, "the refusal")
+    assert "No openai API key is stored" in dlg.problem.text()
+    assert (hearth_home / "config.toml").read_text() == before and memory_keyring.store == {}
+    # pasting a key and pressing Save stores the key first, then the settings
+    dlg.api_key.setText("sk-test-abc")
+    with qtbot.waitSignal(dlg.saved, timeout=10_000):
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    assert memory_keyring.store[("hearth-cloud", "openai")] == "sk-test-abc"
+    assert load_config().config.cloud.mode == "ask" and "sk-test" not in (hearth_home / "config.toml").read_text()
+
+
+@pytest.mark.parametrize("platform, words", [("linux", "gnome-keyring"), ("darwin", "Keychain Access"),
+                                             ("win32", "Credential Manager")])
+def test_keyring_advice_is_plain_words_per_platform(platform, words):
+    from desktop.keyring_help import keyring_advice
+    from engine.errors import KeyringUnavailable
+
+    missing = KeyringUnavailable("No secure keyring is available on this computer (keyring.backends.fail.Keyring), "
+                                 "so Hearth cannot store an API key.")
+    text = keyring_advice(missing, platform)
+    assert words in text and "keyring.backends" not in text and "Hearth never writes API keys" in text
+    locked = keyring_advice(KeyringUnavailable("The keyring could not be read: DBus error."), platform)
+    assert "DBus" not in locked and ("Unlock" in locked or "refused" in locked)
 
 
 def test_audit_log_viewer_shows_exact_text_and_chain_state(idle_window, qtbot):
@@ -204,3 +271,32 @@ def test_local_badge_says_why_in_words(qapp):
     cloud = MessageWidget(MessageData(2, "assistant", "Answer.", route="cloud", provider="openai",
                                       outbound_text="Q", reasons=["nothing in it identifies anyone or is sensitive"]))
     assert "allowed out because nothing in it identifies anyone" in cloud.badge.toolTip()
+
+
+def test_answer_here_when_the_cloud_is_unreachable_is_on_by_default_and_saved(idle_window, hearth_home, qtbot):
+    dlg = idle_window.open_settings()
+    assert not dlg.fallback_local.isHidden() and dlg.fallback_local.isChecked()
+    assert not dlg.fallback_local.isEnabled()  # cloud help is off: nothing to fall back from
+    dlg.mode_buttons["auto"].setChecked(True)
+    dlg.base_url.setText("http://127.0.0.1:8080/v1")  # own endpoint: no key needed
+    assert dlg.fallback_local.isEnabled()
+    dlg.fallback_local.setChecked(False)
+    with qtbot.waitSignal(dlg.saved, timeout=10_000):
+        dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
+    raw = tomllib.loads((hearth_home / "config.toml").read_text())
+    assert raw["cloud"]["fallback_local"] is False and raw["cloud"]["mode"] == "auto"
+
+
+def test_privacy_tab_wraps_its_text_instead_of_clipping_it(idle_window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    dlg = idle_window.open_settings()   # at its default size
+    dlg.tabs.setCurrentIndex(2)
+    area = dlg.tabs.currentWidget()
+    qtbot.waitUntil(lambda: area.viewport().width() > 0, timeout=5_000)
+    page = area.widget()
+    assert page.minimumSizeHint().width() <= area.viewport().width()  # nothing wider than the view
+    qtbot.waitUntil(lambda: page.width() <= area.viewport().width(), timeout=5_000)
+    for label in page.findChildren(QLabel):
+        if label.isVisibleTo(page) and label.text():
+            assert label.geometry().right() <= page.width(), label.text()

@@ -262,3 +262,74 @@ def test_chat_continues_an_existing_conversation(hearth_home: Path, starter_gguf
     with ChatStore() as s:
         assert [m.role for m in s.messages(chat.id)] == ["user", "assistant"] * 2
     assert _run("chat", "--chat", "999", stdin="/quit\n").returncode == 1
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line_and_ctrl_d_quits(hearth_home: Path, starter_gguf: Path) -> None:
+    """Idle Ctrl-C is not "quit" (the README promises it stops answers, not the session)."""
+    _write_config(hearth_home)
+    proc = subprocess.Popen([str(HEARTH), "chat", "--model", str(starter_gguf)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
+                            start_new_session=True)
+    try:
+        buf = bytearray()
+        _read_until(proc, b"you> ", buf)          # idle at the prompt, nothing typed yet
+        # Ctrl-C to the whole group, as a terminal sends it. The prompt is printed just before
+        # the read starts; a signal landing in between is only acted on once the read returns,
+        # so press again until a fresh prompt shows (a person never hits that microsecond).
+        for _ in range(30):
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                _read_until(proc, b"you> you> ", buf, timeout=2)
+                break
+            except AssertionError:
+                assert proc.poll() is None, f"Ctrl-C at the prompt ended the session: {bytes(buf)!r}"
+        assert b"you> you> " in buf and proc.poll() is None
+        # then the end of input (what Ctrl-D sends): leave after the answer
+        out, err = proc.communicate(input=b"Say hi.\n", timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err and b"stopped unexpectedly" not in err
+    with ChatStore() as s:
+        (chat,) = s.list()
+        msgs = s.messages(chat.id)
+        assert [m.role for m in msgs] == ["user", "assistant"] and msgs[1].status == "complete"
+
+
+def _cloud_config(home: Path, base_url: str, fallback_local: bool = True) -> None:
+    _write_config(home)
+    with open(home / "config.toml", "a", encoding="utf-8") as fh:
+        # an OpenAI-compatible endpoint that needs no key; the learned layer is not what is tested
+        fh.write(f'[cloud]\nprovider = "openai"\nbase_url = "{base_url}"\nmax_retries = 0\ntimeout_s = 60\n'
+                 f"fallback_local = {'true' if fallback_local else 'false'}\n"
+                 "[privacy]\nuse_ner = false\nlearned = false\n")
+
+
+def test_answered_by_is_said_only_after_the_cloud_answered(hearth_home: Path, starter_gguf: Path) -> None:
+    from tests.support.openai_server import LlamaServer, free_port
+
+    # Nothing listens on this loopback port: the provider cannot be reached.
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    _cloud_config(hearth_home, closed, fallback_local=False)
+    r = _run("ask", "How do rainbows form?", "--cloud", "ask", "--model", str(starter_gguf), stdin="y\n")
+    assert r.returncode == 1, r.stderr
+    assert "Send this? [y/N]" in r.stderr and "reach" in r.stderr.lower()
+    assert "answered by" not in r.stderr
+    # with the fallback (the default) this computer answers, and says so instead
+    _cloud_config(hearth_home, closed)
+    r = _run("ask", "How do rainbows form?", "--cloud", "ask", "--model", str(starter_gguf), stdin="y\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() and "answered on this computer instead" in r.stderr and "answered by" not in r.stderr
+
+    with LlamaServer(starter_gguf) as server:
+        _cloud_config(hearth_home, server.url + "/v1")
+        done = subprocess.run([str(HEARTH), "ask", "How do rainbows form?", "--cloud", "ask", "--model",
+                               str(starter_gguf)], input="y\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=120, env=os.environ.copy())
+    assert done.returncode == 0, done.stdout
+    said = done.stdout.index("(answered by openai")
+    sent = done.stdout.index("Send this? [y/N]")
+    answer = done.stdout[sent + len("Send this? [y/N]"):said].strip()
+    assert answer, done.stdout  # the answer came first, then who wrote it
