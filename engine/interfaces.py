@@ -9,9 +9,14 @@ module imports nothing heavy (no llama_cpp, chromadb, torch, Qt), so any layer m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
+    import threading
+    from pathlib import Path
+
+    from engine.docs.indexer import IndexReport, ProgressFn
+    from engine.docs.service import CollectionStatus, Passage
     from engine.events import Citation
     from engine.inference.types import FitResult, GenerationStats, LoadInfo
     from engine.models.registry import InstalledModel
@@ -43,7 +48,8 @@ class Host(Protocol):
 
     def count_tokens(self, messages: Messages) -> int: ...
 
-    def fit_messages(self, system: str | None, history: Messages, new: str | dict[str, Any]) -> FitResult: ...
+    def fit_messages(self, system: str | None, history: Messages, new: str | dict[str, Any], *,
+                     max_tokens: int | None = None) -> FitResult: ...
 
 
 class Hit(Protocol):
@@ -70,6 +76,24 @@ class Retriever(Protocol):
                mode: str | None = None) -> Sequence[Hit]: ...
 
     def matches_indexed_text(self, text: str) -> bool: ...
+
+
+class Library(Retriever, Protocol):
+    """Collections as the front ends manage them: the retriever plus indexing and status."""
+
+    def add(self, collection: str, paths: Iterable[str | Path], progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> IndexReport: ...
+
+    def reindex(self, collection: str, progress: ProgressFn | None = None,
+                cancel: threading.Event | None = None) -> IndexReport: ...
+
+    def remove(self, collection: str, paths: Iterable[str | Path] = ()) -> IndexReport | None: ...
+
+    def collections(self) -> list[CollectionStatus]: ...
+
+    def status(self, collection: str) -> CollectionStatus: ...
+
+    def passage(self, path: str, start: int, end: int, context: int = 600) -> Passage | None: ...
 
 
 @runtime_checkable

@@ -40,12 +40,12 @@ if TYPE_CHECKING:
     from engine.cloud.usage import UsageStore
     from engine.doctor import Report
     from engine.inference.types import LoadInfo
-    from engine.interfaces import Host, Retriever, Router
+    from engine.interfaces import Hit, Host, Library, Retriever, Router
     from engine.paths import Paths
 
 log = logging.getLogger(__name__)
 
-DocumentsFactory = Callable[[Config], "Retriever"]
+DocumentsFactory = Callable[[Config], "Library"]
 
 
 class Core:
@@ -66,7 +66,7 @@ class Core:
         self._cloud = cloud
         self._audit = audit
         self._usage = usage
-        self._docs: Retriever | None = None
+        self._docs: Library | None = None
         self._host: Host | None = None
         self._router: Router | None = None
         self._assistant: Assistant | None = None
@@ -119,7 +119,7 @@ class Core:
             return self._chats
 
     @property
-    def documents(self) -> Retriever:
+    def documents(self) -> Library:
         """The document service (collections, indexing, search), opened on first use."""
         with self._lock:
             if self._docs is None:
@@ -131,13 +131,13 @@ class Core:
                     self._docs = DocumentService(self.paths, self._config.documents)
             return self._docs
 
-    def _documents_or_none(self) -> Retriever | None:
+    def _documents_or_none(self) -> Library | None:
         try:
             return self.documents
         except ImportError:  # a partial install without the document stack
             return None
 
-    def reset_documents(self) -> Retriever | None:
+    def reset_documents(self) -> Library | None:
         """Forget the document service (its settings changed); returns the old one to close."""
         with self._lock:
             old, self._docs = self._docs, None
@@ -158,7 +158,7 @@ class Core:
             if self._usage is None:
                 from engine.cloud.usage import UsageStore
 
-                self._usage = UsageStore()
+                self._usage = UsageStore(self.paths.usage_db if self.paths else None)
             return self._usage
 
     # -- the model -----------------------------------------------------------------------------------
@@ -287,7 +287,8 @@ class Core:
             yield
 
     def complete(self, messages: list[dict[str, Any]], *, collection: str | None = None,
-                 max_tokens: int | None = None, temperature: float | None = None) -> StatelessTurn:
+                 max_tokens: int | None = None, temperature: float | None = None,
+                 answer_locally: bool = False) -> StatelessTurn:
         """Answer the last user message of a stateless exchange (the API and MCP servers);
         iterate the result for events, ``cancel()`` it from any thread.
 
@@ -295,10 +296,13 @@ class Core:
         of the settings (never one chosen by the caller); ``ask`` mode has nobody to confirm, so
         nothing is sent. Earlier messages count as private turns: the router treats them as
         never sent, so a follow-up to them stays on this computer. Nothing is kept in the chats
-        history. Raises ``BadRequest`` for messages that cannot be answered."""
+        history. ``answer_locally`` keeps it on this computer (unless the model itself runs on a
+        server the person did not trust: then the router still decides). Raises ``BadRequest``
+        for messages that cannot be answered."""
         from engine.core.stateless import StatelessTurn
 
-        return StatelessTurn(self, messages, collection=collection, max_tokens=max_tokens, temperature=temperature)
+        return StatelessTurn(self, messages, collection=collection, max_tokens=max_tokens, temperature=temperature,
+                             answer_locally=answer_locally)
 
     # -- documents for other programs ----------------------------------------------------------------------
     def shared_collections(self) -> list[str]:
@@ -306,13 +310,28 @@ class Core:
         shared = self._config.sharing.collections
         if not shared:
             return []
-        have = {c.name for c in self.documents.collections()}  # type: ignore[attr-defined]
+        have = {c.name for c in self.documents.collections()}
         return [c for c in shared if c in have]
+
+    def check_shared(self, collection: str) -> None:
+        """Raise NotShared unless other apps may read ``collection`` (see ``sharing`` settings)."""
+        from engine.errors import NotShared
+
+        if collection not in self.shared_collections():
+            raise NotShared(f"The collection '{collection}' does not exist or is not shared with other apps.",
+                            f"Share it with `hearth docs share {collection}` or in the app's Documents window.")
+
+    def search_shared(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
+        """Search a collection on behalf of another app (MCP): only a shared one."""
+        self.check_shared(collection)
+        return list(self.documents.search(collection, query, k))
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Embeddings of ``texts`` with the documents' embedding model."""
-        embedder = self.documents.embedder  # type: ignore[attr-defined]
-        return [list(map(float, v)) for v in embedder.embed(list(texts))]
+        docs = self.documents
+        embed = getattr(docs, "embed", None)  # the app's documents process embeds in its child
+        vectors = embed(list(texts)) if embed is not None else docs.embedder.embed(list(texts))  # type: ignore[attr-defined]
+        return [[float(x) for x in v] for v in vectors]
 
     @property
     def embedding_model(self) -> str:

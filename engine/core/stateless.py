@@ -131,14 +131,15 @@ class StatelessTurn:
     (thread-safe) stops it, also before it started (while another answer had the model)."""
 
     def __init__(self, core: Core, messages: list[dict[str, Any]], *, collection: str | None = None,
-                 max_tokens: int | None = None, temperature: float | None = None) -> None:
+                 max_tokens: int | None = None, temperature: float | None = None,
+                 answer_locally: bool = False) -> None:
         self.system, self.earlier, self.question = split_messages(messages)  # BadRequest before anything runs
         if max_tokens is not None and max_tokens < 1:
             raise BadRequest("max_tokens must be at least 1.")
         if temperature is not None and not 0.0 <= temperature <= 2.0:
             raise BadRequest("temperature must be between 0 and 2.")
         self.core, self.collection = core, collection
-        self.max_tokens, self.temperature = max_tokens, temperature
+        self.max_tokens, self.temperature, self.answer_locally = max_tokens, temperature, answer_locally
         self._cancelled = threading.Event()
         self._assistant: Assistant | None = None
 
@@ -173,7 +174,8 @@ class StatelessTurn:
             self._assistant = self.core.new_assistant(cfg, store, host)
             if self._cancelled.is_set():
                 self._assistant.cancel()
-            yield from self._assistant.turn(chat.id, self.question, collection=self.collection)
+            yield from self._assistant.turn(chat.id, self.question, collection=self.collection,
+                                            answer_locally=self.answer_locally)
         finally:
             self._assistant = None
             store.delete(chat.id)

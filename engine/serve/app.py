@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from engine.core import BadRequest, StatelessTurn
 from engine.core.tokens import matches
-from engine.errors import HearthError
+from engine.errors import HearthError, NotShared
 from engine.events import Citations, Done, Failed, Routed, Token
 from engine.serve import wire
 from engine.serve.wire import ApiError, Outcome
@@ -188,10 +188,11 @@ class Api:
                                 f"'{wire.ALIAS}', or 'hearth:docs/NAME' for a shared collection (GET /v1/models).",
                            code="model_not_found", param="model")
         collection = collection or req.collection
-        if collection is not None and collection not in await self._shared():
-            raise ApiError(404, f"The collection '{collection}' does not exist or is not shared with other apps. "
-                                f"Share it with `hearth docs share {collection}` or in the app's Documents window.",
-                           code="model_not_found", param="model")
+        if collection is not None:
+            try:
+                await asyncio.to_thread(self.core.check_shared, collection)
+            except NotShared as exc:
+                raise ApiError(404, f"{exc.message} {exc.hint}", code="model_not_found", param="model") from None
         return collection
 
     # -- routes -----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ class ServerThread:
 
         self.sock = listen_socket(host, port, allow_network=allow_network)  # raises before any thread starts
         self.host, self.port = host, int(self.sock.getsockname()[1])
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+        # lifespan "auto": the MCP app starts its session manager there; the API app has none
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto",
                                 timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
