@@ -27,10 +27,7 @@ def _token(core: Core) -> str:
 
 def _wait_for_ctrl_c(what: str) -> None:
     print(f"{what} Press Ctrl-C to stop.", file=sys.stderr, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("\nstopping…", file=sys.stderr)
+    threading.Event().wait()
 
 
 def _core() -> Core:
@@ -52,13 +49,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server, _tokens = api_server(core, token, host=args.host, port=args.port, allow_network=args.allow_network)
         print("Loading the model…", file=sys.stderr)
         info = core.load_model()
-        server.start()
         try:
+            server.start()
             shared = core.shared_collections()
             print(f"Hearth's OpenAI-compatible API: {server.url}/v1  (model '{core.model_id}' or 'hearth', "
                   f"{info.backend}; collections shared: {', '.join(shared) or 'none'}; "
                   f"cloud escalation: {core.config.cloud.mode})", file=sys.stderr)
             _wait_for_ctrl_c("Serving.")
+        except KeyboardInterrupt:  # Ctrl-C once serving started is the normal way to stop
+            print("\nstopping…", file=sys.stderr)
         finally:
             server.stop()
     return 0
@@ -72,10 +71,12 @@ def cmd_mcp(args: argparse.Namespace) -> int:
             run_stdio(core)  # the model loads at the first `ask`
             return 0
         server = http_server(core, _token(core), host=args.host, port=args.port, allow_network=args.allow_network)
-        server.start()
         try:
+            server.start()
             _wait_for_ctrl_c(f"Hearth's MCP server (streamable HTTP): {server.url}/mcp  (send the API token as a "
                              "bearer token).")
+        except KeyboardInterrupt:
+            print("\nstopping…", file=sys.stderr)
         finally:
             server.stop()
     return 0
