@@ -19,22 +19,30 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
 from engine.chats import DEFAULT_TITLE, Chat, ChatStore, Message
 from engine.chats.partial import PartialAnswer
 from engine.cloud.zones import HostEndpoint, describe, model_zone
 from engine.errors import Cancelled, CloudError, CloudUnreachable, HearthError, IndexError_, PrivacyBlocked
 from engine.events import Citation, Citations, Done, Failed, Routed, Token, TurnEvent
+from engine.interfaces import Host, Provider, Retriever, Router
 from engine.prompting import (grounding_budget, history_dicts, nothing_found_reply, outbound_preview, text_counter,
                               title_from)
 
 if TYPE_CHECKING:
+    from engine.cloud.audit import AuditLog
+    from engine.cloud.usage import UsageStore
     from engine.config import Config
+    from engine.privacy.conversation import Conversation
+    from engine.privacy.redact import Restorer
+    from engine.privacy.router import RouteDecision
 
 log = logging.getLogger(__name__)
 
 Confirm = Callable[[Routed], bool]
+# A provider, or a zero-argument factory that builds one only when the router let a message out.
+Cloud = Union[Provider, Callable[[], Provider]]
 PRIVATE_TITLE = "Private conversation"  # shown instead of a first message that stayed here for privacy
 
 
@@ -44,7 +52,7 @@ class _Plan:
 
     route: str = "local"
     reasons: list[str] = field(default_factory=list)
-    decision: Any = None                 # the router's RouteDecision for redacted/cloud routes
+    decision: RouteDecision | None = None  # the router's decision for redacted/cloud routes
     outbound: list[dict] = field(default_factory=list)
     kept_local_for_privacy: bool = False
     mode: str = "off"                    # the cloud mode in effect for this turn
@@ -67,13 +75,16 @@ def _failed(exc: BaseException) -> Failed:
 class Assistant:
     """Answers questions in a conversation (see module doc).
 
-    ``cloud`` is a provider (``stream``/``cancel``/``name``/``model``) or a zero-argument factory
-    returning one; it is only touched when the router allowed a message out. ``audit`` and
-    ``usage`` default to the logs under the state dir.
+    ``host`` is the chat model (:class:`engine.interfaces.Host`), ``docs`` a
+    :class:`~engine.interfaces.Retriever`, ``router`` a :class:`~engine.interfaces.Router`.
+    ``cloud`` is a :class:`~engine.interfaces.Provider` or a zero-argument factory returning one;
+    it is only touched when the router allowed a message out. ``audit`` and ``usage`` default to
+    the logs under the state dir.
     """
 
-    def __init__(self, config: "Config", chats: ChatStore, host: Any, docs: Any = None,
-                 router: Any = None, cloud: Any = None, *, audit: Any = None, usage: Any = None) -> None:
+    def __init__(self, config: Config, chats: ChatStore, host: Host, docs: Retriever | None = None,
+                 router: Router | None = None, cloud: Cloud | None = None, *, audit: AuditLog | None = None,
+                 usage: UsageStore | None = None) -> None:
         self.config = config
         self.chats = chats
         self.host = host
@@ -83,7 +94,7 @@ class Assistant:
         self._audit = audit
         self._usage = usage
         self._cancel = threading.Event()
-        self._active_provider: Any = None
+        self._active_provider: Provider | None = None
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -274,7 +285,7 @@ class Assistant:
             return _Plan(route="blocked" if offsite else "local", kept_local_for_privacy=True,
                          reasons=["The privacy check gave no usable answer, so this stays on your computer."])
         reasons = list(decision.reasons or [])
-        rules = list(getattr(decision, "rules", []) or [])
+        rules = list(decision.rules or [])
         if decision.route == "local":
             return _Plan(route="blocked" if offsite else "local", reasons=reasons or ["Kept on this computer."],
                          kept_local_for_privacy=True, rules=rules)
@@ -299,7 +310,7 @@ class Assistant:
 
         return PRIVATE_TITLE if looks_private(text, self.config.privacy.sensitive_terms) else title_from(text)
 
-    def _conversation(self, chat: Chat, earlier: list[Message]) -> Any:
+    def _conversation(self, chat: Chat, earlier: list[Message]) -> Conversation:
         """The chat as the router sees it: the cloud's own thread (what was sent, as sent, and
         the replies as the provider wrote them) and the user turns the cloud never saw."""
         from engine.privacy.conversation import Conversation
@@ -323,7 +334,7 @@ class Assistant:
         zone = model_zone(self.config.model)
         if plan.route == "local":
             return Routed("local", plan.reasons, truncated_turns=truncated, rules=plan.rules, zone=zone)
-        types = sorted({str(r) for r in (getattr(plan.decision, "redactions", None) or [])})
+        types = sorted({str(r) for r in (plan.decision.redactions if plan.decision is not None else [])})
         provider = self._endpoint_name(plan)
         return Routed(plan.route, plan.reasons, provider=provider, outbound_text=outbound_preview(plan.outbound),
                       redactions=types, rules=plan.rules, zone="cloud")
@@ -336,12 +347,12 @@ class Assistant:
     # -- local generation --------------------------------------------------------------------------
 
     def _ensure_loaded(self) -> None:
-        if getattr(self.host, "info", None) is None:
+        if self.host.info is None:
             self.host.load()
 
     def _n_ctx(self) -> int:
-        info = getattr(self.host, "info", None)
-        return getattr(info, "n_ctx", None) or self.config.model.n_ctx
+        info = self.host.info
+        return (info.n_ctx if info is not None else 0) or self.config.model.n_ctx
 
     def _local(self, chat: Chat, question: Message, history: list[dict], user_content: str, plan: _Plan,
                collection: str | None, citations: list[Citation], nothing_relevant: bool) -> Iterator[TurnEvent]:
@@ -370,20 +381,21 @@ class Assistant:
         except HearthError:
             self._save_partial(saver, pieces, "failed")
             raise
-        stats = getattr(self.host, "last_stats", None)
-        if stats is not None and getattr(stats, "cancelled", False):
+        stats = self.host.last_stats
+        if stats is not None and stats.cancelled:
             status = "cancelled"
-        tokens = getattr(stats, "tokens", 0) or 0
-        tps = float(getattr(stats, "tokens_per_s", 0.0) or 0.0)
+        tokens = stats.tokens if stats is not None else 0
+        tps = float(stats.tokens_per_s) if stats is not None else 0.0
         answer = "".join(pieces)
         msg = saver.finish(answer, status, tokens=tokens, tokens_per_s=tps)
-        self._record_usage("local", self._model_id(), getattr(stats, "prompt_tokens", 0) or 0, tokens)
+        self._record_usage("local", self._model_id(), stats.prompt_tokens if stats is not None else 0, tokens)
+        info = self.host.info
         yield Done(answer, msg.id, tokens=tokens, tokens_per_s=tps,
-                   ttft_s=float(getattr(stats, "ttft_s", 0.0) or 0.0),
-                   backend=getattr(getattr(self.host, "info", None), "backend", "CPU"),
+                   ttft_s=float(stats.ttft_s) if stats is not None else 0.0,
+                   backend=info.backend if info is not None else "CPU",
                    cancelled=status == "cancelled")
 
-    def _pump(self, stream: Iterator[str], pieces: list[str], restorer: Any,
+    def _pump(self, stream: Iterator[str], pieces: list[str], restorer: Restorer | None,
               saver: PartialAnswer | None = None) -> Iterator[TurnEvent]:
         """Relay text pieces as Token events until the stream ends or the user cancels; each
         piece is saved (``saver``) before it is shown.
@@ -433,32 +445,34 @@ class Assistant:
                 log.warning("could not save a partial answer", exc_info=True)
 
     def _model_id(self) -> str:
-        model = getattr(self.host, "model", None)
-        return getattr(model, "id", None) or self.config.model.default
+        model = self.host.model
+        return model.id if model is not None else self.config.model.default
 
     # -- cloud generation --------------------------------------------------------------------------
 
-    def _provider(self, mode: str) -> Any:
+    def _provider(self, mode: str) -> Provider:
         cloud = self._cloud
         if cloud is None:
             from engine.cloud.providers import make_provider
 
             # the per-turn mode (e.g. `hearth ask --cloud auto`) may differ from the settings
-            cloud = make_provider(self.config.cloud.model_copy(update={"mode": mode}))
-        elif not hasattr(cloud, "stream") and callable(cloud):
-            cloud = cloud()
-        return cloud
+            return make_provider(self.config.cloud.model_copy(update={"mode": mode}))
+        if isinstance(cloud, Provider):
+            return cloud
+        return cloud()
 
     def _remote(self, chat: Chat, question: Message, plan: _Plan) -> Iterator[TurnEvent]:
         """Send the routed message through the one send path (engine.cloud.escalate)."""
         from engine.cloud.escalate import CloudExchange
 
+        assert plan.decision is not None  # a route that leaves the machine always has one
+        provider: Provider
         if plan.endpoint == "host":
             self._ensure_loaded()
-            provider: Any = HostEndpoint(self.host, self.config.model.remote_url or "")
+            provider = HostEndpoint(self.host, self.config.model.remote_url or "")
         else:
             provider = self._provider(plan.mode)
-        name = getattr(provider, "name", self.config.cloud.provider)
+        name = provider.name
         preview = outbound_preview(plan.outbound)
         if self._cancel.is_set():  # stopped before anything was sent
             yield Done("", None, backend=f"cloud:{name}", cancelled=True)
@@ -499,7 +513,7 @@ class Assistant:
         decode_s = end - first[0] if first else 0.0
         tps = out_tok / decode_s if decode_s > 0 else 0.0
         msg = saver.finish(answer, status, tokens=out_tok, tokens_per_s=tps, sent_text=exchange.raw_text)
-        self._record_usage(name, getattr(provider, "model", self.config.cloud.model), in_tok, out_tok)
+        self._record_usage(name, provider.model, in_tok, out_tok)
         yield Done(answer, msg.id, tokens=out_tok, tokens_per_s=tps,
                    ttft_s=(first[0] - started) if first else 0.0, backend=f"cloud:{name}",
                    cancelled=status == "cancelled")
@@ -507,12 +521,13 @@ class Assistant:
     def _remember_sent(self, chat: Chat, question: Message, plan: _Plan) -> None:
         """The question joins the cloud's thread in the form it was allowed out (also when the
         delivery then fails: it was never private); the chat keeps its placeholders."""
+        assert plan.decision is not None
         self.chats.update_message(question.id, route=plan.route, sent_text=plan.decision.outbound)
         self.chats.set_placeholders(chat.id, plan.decision.mapping.to_json())
 
     @staticmethod
-    def _cloud_tokens(provider: Any, sent: str, answer: str) -> tuple[int, int]:
-        usage = getattr(provider, "last_usage", None)
+    def _cloud_tokens(provider: Provider, sent: str, answer: str) -> tuple[int, int]:
+        usage = getattr(provider, "last_usage", None)  # optional: not every endpoint counts tokens
         if usage:
             try:
                 return int(usage[0]), int(usage[1])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import ConfigError
 from engine.fsutil import atomic_write_text
@@ -92,12 +92,54 @@ class AppearanceSettings(_Section):
     welcomed: bool = False
 
 
+class ServerSettings(_Section):
+    """The local OpenAI-compatible API (``hearth serve``; Settings → API server in the app)."""
+
+    enabled: bool = Field(False, description="the desktop app serves the API while it runs")
+    port: int = Field(8765, ge=1024, le=65535)
+    max_request_bytes: int = Field(1_000_000, ge=1024, le=64_000_000, description="larger requests get HTTP 413")
+
+
+class SharingSettings(_Section):
+    """What other programs on this computer may read: API clients (``hearth:docs/NAME``) and MCP
+    clients (whose own model — possibly a cloud one — then reads what they get)."""
+
+    collections: list[str] = Field(default_factory=list, description="document collections shared with other apps")
+
+
+def settings_problems(config: "Config") -> list[str]:
+    """Rules that span fields (one place: the CLI, the app and the API server all ask here)."""
+    problems = []
+    if config.documents.chunk_overlap >= config.documents.chunk_tokens:
+        problems.append("The chunk overlap must be smaller than the chunk size.")
+    return problems
+
+
 class Config(_Section):
     model: ModelSettings = Field(default_factory=ModelSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     cloud: CloudSettings = Field(default_factory=CloudSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     appearance: AppearanceSettings = Field(default_factory=AppearanceSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    sharing: SharingSettings = Field(default_factory=SharingSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Config":
+        problems = settings_problems(self)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return self
+
+
+def validate_settings(data: dict | "Config") -> "Config":
+    """A validated copy of ``data``, or a ConfigError that says which values are wrong (in words
+    for the person, one clause per value)."""
+    try:
+        raw = data.model_dump(mode="json") if isinstance(data, Config) else data
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("Not saved: " + describe_errors(exc), "Change the values named and try again.") from exc
 
 
 @dataclass
@@ -109,12 +151,17 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-def _describe_validation(path: Path, exc: ValidationError) -> str:
+def describe_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{key}: {err['msg']}")
-    return f"Settings file {path} has invalid values: " + "; ".join(parts)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{key}: {msg}" if key else msg)
+    return "; ".join(parts)
+
+
+def _describe_validation(path: Path, exc: ValidationError) -> str:
+    return f"Settings file {path} has invalid values: " + describe_errors(exc)
 
 
 def load_config(paths: Paths | None = None) -> LoadedConfig:
@@ -143,7 +190,11 @@ def load_config(paths: Paths | None = None) -> LoadedConfig:
 
 
 def save_config(config: Config, paths: Paths | None = None) -> Path:
-    """Write settings atomically: a crash mid-write leaves the previous file readable."""
+    """Write settings atomically: a crash mid-write leaves the previous file readable. Settings
+    that break a cross-field rule (see :func:`settings_problems`) are refused, never written."""
+    problems = settings_problems(config)
+    if problems:
+        raise ConfigError("Not saved: " + " ".join(problems), "Change the values named and try again.")
     paths = paths or get_paths()
     data = config.model_dump(mode="json", exclude_none=True)
     atomic_write_text(paths.config_file, tomli_w.dumps(data))

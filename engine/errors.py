@@ -20,6 +20,7 @@ non-zero; the desktop app shows them in a banner.
     ├── IngestError            a document could not be parsed (per file, never fatal)
     ├── IndexError_            the document index is unusable
     ├── ChatNotFound           no such conversation
+    ├── NotShared              another app asked for a collection the person did not share
     ├── PrivacyBlocked         the router kept a message local where cloud was required
     ├── LearnedUnavailable     the learned privacy layer cannot run here (CPU, engine or weights)
     ├── KeyringUnavailable     no OS keyring backend: keys are never written in plain text
@@ -106,6 +107,10 @@ class IndexError_(HearthError):
 
 
 class ChatNotFound(HearthError):
+    pass
+
+
+class NotShared(HearthError):
     pass
 
 

@@ -99,3 +99,42 @@ def anthropic_client(*, api_key: str, base_url: str | None, timeout_s: float, ma
     import anthropic
 
     return anthropic.Anthropic(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for addresses only this computer can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def listen_socket(host: str, port: int, *, allow_network: bool = False) -> Any:
+    """A listening TCP socket for Hearth's own servers (the local API, MCP over HTTP).
+
+    Loopback only unless ``allow_network`` (the person passed an explicit flag). ``port=0``
+    picks a free port (tests). Raises HearthError with a fix when the port is taken."""
+    import socket
+
+    from engine.errors import HearthError
+
+    if not is_loopback_host(host) and not allow_network:
+        raise HearthError(f"Hearth serves only this computer by default, not {host}.",
+                          "Bind 127.0.0.1, or pass --allow-network to let other machines connect "
+                          "(they need the API token too).")
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise HearthError(f"Cannot listen on {host}:{port}: {exc.strerror}.",
+                          "Another program may be using that port: pick another with --port.") from exc
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "engine.cli.doc_cmds",      # docs, search
     "engine.cli.privacy_cmds",  # privacy, cloud, audit, usage
     "engine.cli.doctor_cmds",   # doctor
+    "engine.cli.serve_cmds",    # serve, mcp
 )
 
 

@@ -144,7 +144,7 @@ def test_unreachable_provider_is_logged_as_not_delivered(host, chats) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cfg = Config(model=host.settings, cloud=CloudSettings(mode="auto", base_url=f"http://127.0.0.1:{port}/v1",
-                                                         max_retries=0, timeout_s=10))
+                                                         max_retries=0, timeout_s=10, fallback_local=False))
     a = Assistant(cfg, chats, host, router=PrivacyRouter(PrivacySettings(use_ner=False)),
                   cloud=lambda: make_provider(cfg.cloud, keys={}))
     chat = chats.create()

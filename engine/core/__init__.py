@@ -1,0 +1,19 @@
+"""The engine's public face: :class:`Core` and the types its operations use.
+
+    from engine.core import Core
+    with Core.from_settings() as core:
+        core.load_model()
+        for event in core.turn(core.chats.create().id, "Hello"):
+            ...
+
+Front ends (``engine.cli``, ``desktop``, ``engine.serve``, ``engine.mcp_server``) use this
+package, ``engine.events``, ``engine.errors`` and ``engine.config`` — nothing below the core.
+"""
+
+from engine.core.core import Core
+from engine.core.stateless import BadRequest, StatelessTurn
+from engine.core.types import (AuditDetails, AuditEntry, CatalogRow, CloudStatus, InstalledRow, ModelListing,
+                               PartialDownload, SettingsChange)
+
+__all__ = ["AuditDetails", "AuditEntry", "BadRequest", "CatalogRow", "CloudStatus", "Core", "InstalledRow",
+           "ModelListing", "PartialDownload", "SettingsChange", "StatelessTurn"]

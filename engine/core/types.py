@@ -1,0 +1,188 @@
+"""The types a front end sees: everything the core's operations take or return.
+
+Front ends (the CLI, the desktop app, the API server, the MCP server) import from
+``engine.core`` and from here, plus ``engine.events`` (turn events), ``engine.errors`` (the one
+error hierarchy) and ``engine.config`` (the settings model) — those three are the core's types
+too, kept in their own light modules. Nothing here imports a heavy library: result types of
+the modules below the core are re-exported lazily (PEP 562), so ``import engine.core`` stays
+cheap enough for the desktop app to do before its window shows.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from engine.interfaces import Hit, Host, Provider, Retriever, Router
+
+if TYPE_CHECKING:
+    from engine.chats import Chat, ChatSearchHit, ChatStore, Message
+    from engine.cloud.audit import VerifyResult
+    from engine.cloud.usage import UsageRow
+    from engine.docs.indexer import IndexReport, Progress as IndexProgress
+    from engine.docs.service import CollectionStatus, Passage
+    from engine.inference.types import GenerationStats, LoadInfo
+    from engine.models.catalog import CatalogEntry
+    from engine.models.download import HubFileRef, Progress as DownloadProgress, PullResult
+    from engine.models.fit import FitPlan
+    from engine.models.hardware import Hardware
+    from engine.models.registry import InstalledModel
+    from engine.privacy.router import RouteDecision
+
+# name -> module: types of the layers below, importable from here without importing them early.
+_LAZY = {
+    "Chat": "engine.chats", "ChatSearchHit": "engine.chats", "ChatStore": "engine.chats", "Message": "engine.chats",
+    "VerifyResult": "engine.cloud.audit", "UsageRow": "engine.cloud.usage",
+    "IndexReport": "engine.docs.indexer", "CollectionStatus": "engine.docs.service", "Passage": "engine.docs.service",
+    "GenerationStats": "engine.inference.types", "LoadInfo": "engine.inference.types",
+    "CatalogEntry": "engine.models.catalog", "HubFileRef": "engine.models.download", "PullResult": "engine.models.download",
+    "FitPlan": "engine.models.fit", "Hardware": "engine.models.hardware", "InstalledModel": "engine.models.registry",
+    "RouteDecision": "engine.privacy.router",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+# -- models -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InstalledRow:
+    """One installed model as every front end lists it."""
+
+    id: str
+    path: str
+    source: str                # starter | hub:<repo>@<rev> | import:<path>
+    size_bytes: int
+    present: bool              # the file is where the registry says
+    verified: bool
+    is_default: bool = False
+    catalog_id: str | None = None
+
+    @property
+    def check(self) -> str:
+        """verified | starter | unverified | missing — the CLI's CHECK column."""
+        if not self.present:
+            return "missing"
+        return "verified" if self.verified else ("starter" if self.source == "starter" else "unverified")
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """A catalog entry with its fit on this computer and its download state."""
+
+    entry: CatalogEntry
+    plan: FitPlan
+    installed: bool
+    partial_bytes: int = 0
+    speed: Any = None          # a speed estimate, when the model speed module measured this computer
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def verdict(self) -> str:
+        return self.plan.verdict
+
+    @property
+    def fit_text(self) -> str:
+        return self.plan.describe()
+
+
+@dataclass(frozen=True)
+class PartialDownload:
+    repo: str
+    file: str
+    sha256: str
+    have_bytes: int
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class ModelListing:
+    """What the model manager shows: this computer, the installed models, the catalog with fit,
+    downloads that can be resumed. Built by one function (``engine.core.models``) for all."""
+
+    hardware: Hardware
+    hardware_text: str
+    n_ctx: int
+    default: str
+    installed: list[InstalledRow]
+    catalog: list[CatalogRow]
+    partials: list[PartialDownload]
+    calibrated: bool = False   # speed estimates are based on a measurement of this computer
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One request that left this computer, as the audit log recorded it."""
+
+    seq: int
+    time: str
+    provider: str
+    model: str
+    route: str
+    zone: str
+    text: str                          # the last message exactly as sent
+    history: list[dict[str, Any]] = field(default_factory=list)
+    redactions: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    delivered: bool | None = None      # the endpoint answered; None = no outcome recorded
+    outcome_detail: str = ""
+    corrupt: str | None = None         # the raw line, when it could not be read
+
+
+@dataclass(frozen=True)
+class AuditDetails:
+    """The audit log as a front end shows it: entries (oldest first) and the chain check."""
+
+    entries: list[AuditEntry]
+    ok: bool
+    total: int
+    problem: str | None = None
+
+
+# -- settings ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What a settings update changed, so a front end knows what to restart."""
+
+    model: bool = False        # the model must be reloaded
+    documents: bool = False    # the document service must be reopened
+    privacy: bool = False      # router / cloud settings (the next turn uses them)
+    server: bool = False       # the local API server's settings
+
+    @property
+    def any(self) -> bool:
+        return self.model or self.documents or self.privacy or self.server
+
+
+@dataclass(frozen=True)
+class CloudStatus:
+    mode: str
+    provider: str
+    model: str
+    base_url: str | None
+    key_stored: bool | str             # True/False, or why the keyring cannot tell
+    audit_entries: int
+    audit_ok: bool
+    audit_problem: str | None
+    model_server: str | None
+    model_zone: str
+    model_zone_text: str
+
+
+__all__ = [
+    "AuditDetails", "AuditEntry", "CatalogRow", "CloudStatus", "Hit", "Host", "InstalledRow", "ModelListing",
+    "PartialDownload", "Provider", "Retriever", "Router", "SettingsChange", *sorted(_LAZY),
+]
