@@ -36,6 +36,7 @@ from typing import Literal, Sequence
 
 from engine.privacy.analysis import Analysis
 from engine.privacy.finding import Finding
+from engine.privacy.gazetteer import is_public_entity, norm, zipf
 from engine.privacy.signals import Signal
 
 Route = Literal["local", "redacted", "cloud"]
@@ -56,6 +57,11 @@ class Thresholds:
                                 # ("addicted to this podcast"): it does not keep the message local
     follow_up: float = 0.84     # cosine between a message and a turn that stayed local ⇒ depends on it
     long_personal_chars: int = 1500   # a personal text this long is a pasted document: LOCAL
+    # An impersonal message keeps only *public* names: a name this common on the web (Zipf scale,
+    # wordfreq; 3 ≈ once per million words) or in the gazetteer. A firm, person or place almost
+    # nobody writes about identifies the people around it even in third person ("a clerk at X").
+    # 2.5 ≈ once in three million words.
+    public_name_zipf: float = 2.5
 
 
 THRESHOLDS = Thresholds()
@@ -133,6 +139,14 @@ def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal
     """Personal texts that redaction cannot be trusted with."""
     if frame != "personal":
         return []
+    if _other_language(a):
+        # Outside English, names are found from word lists and sentence frames, not a trained
+        # NER: good enough to keep public names in general questions, not to clear a personal one.
+        from engine.privacy.language import NAMES
+
+        lang = NAMES.get(a.language.code or "", "this language")
+        return [Signal("caution.other_language_personal",
+                       f"it is personal and written in {lang}, where Hearth cannot find every name reliably")]
     if len(a.text) > th.long_personal_chars:
         return [Signal("caution.long_personal", "it is a long personal text, with too many details to replace reliably")]
     if a.unsure_names:
@@ -140,11 +154,25 @@ def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal
     return []
 
 
-def _kept(f: Finding, frame: str, example: bool) -> bool:
-    """Does this entity stay in an impersonal message?"""
+def _other_language(a: Analysis) -> bool:
+    """Written in a covered language other than English (an English request around a quoted
+    passage is English: its names are found by the English NER)."""
+    return a.language.code not in (None, "en")
+
+
+def _kept(f: Finding, frame: str, example: bool, lang: str = "en", th: Thresholds = THRESHOLDS) -> bool:
+    """Does this entity stay in an impersonal message? People only in examples and stories;
+    other names only when they are public (see Thresholds.public_name_zipf); links as they are."""
     if frame != "impersonal" or f.kind not in ENTITY_KINDS:
         return False
-    return f.kind not in PEOPLE or example
+    if f.kind in PEOPLE:
+        return example
+    return f.kind in ("URL", "NUMBER") or example or is_public_name(f.text, lang, th)
+
+
+def is_public_name(text: str, lang: str = "en", th: Thresholds = THRESHOLDS) -> bool:
+    """A name most readers would know: in the gazetteer, or common on the web in ``lang``."""
+    return is_public_entity(text) or zipf(norm(text), lang) >= th.public_name_zipf
 
 
 def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[Finding], frame: str,
@@ -152,10 +180,11 @@ def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[
     """REDACTED or CLOUD for a message no local rule claimed. ``earlier``: values already redacted
     in this conversation, found again in this message (always redacted)."""
     example = frame == "impersonal" and example_context(a)
-    redact = [f for f in patterns if not _kept(f, frame, example)]
+    lang = (a.language.code or "en") if frame == "impersonal" else "en"
+    redact = [f for f in patterns if not _kept(f, frame, example, lang)]
     for f in [*earlier, *names]:
         forced = f in earlier
-        if (forced or not _kept(f, frame, example)) and not any(f.start < g.end and g.start < f.end for g in redact):
+        if (forced or not _kept(f, frame, example, lang)) and not any(f.start < g.end and g.start < f.end for g in redact):
             redact.append(f)
     if not redact:
         return Verdict("cloud", ["frame." + frame], ["nothing in it identifies anyone or is sensitive"], frame=frame)

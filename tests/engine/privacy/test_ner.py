@@ -177,7 +177,7 @@ def test_landmarks_and_scriptures_are_public(router, text):
 
 
 @pytest.mark.parametrize("text, name", [
-    ("My sister Victoria moved out last week, how do I split the rent?", "Victoria"),
+    ("My sister Victoria moved out last week, what should I do with her old room?", "Victoria"),
     ("Dear Jordan, thanks for the update on the project.", "Jordan"),
     ("my ex Sofia keeps calling me at night", "Sofia"),
 ])

@@ -219,3 +219,56 @@ def test_private_people_without_an_i_are_still_redacted(router, text, name):
     """No first person, yet about a real person: only examples, stories and templates keep names."""
     d = router.route(text)
     assert d.outbound is None or name not in d.outbound, d
+
+
+# -- public names in an impersonal frame ------------------------------------------------------
+
+@pytest.mark.parametrize("text, org", [
+    ("Summarise the annual results of Quorvantix Appliances for a newsletter.", "Quorvantix"),
+    ("What does a compliance officer at Tellmark Freight Solutions usually do?", "Tellmark"),
+])
+def test_an_obscure_firm_is_replaced_even_in_a_general_question(router, text, org):
+    """A firm almost nobody writes about identifies the people around it; only public names stay."""
+    d = router.route(text)
+    assert d.route == "redacted" and d.frame == "impersonal" and org not in d.outbound, d
+
+
+@pytest.mark.parametrize("text", [
+    "Summarise the annual results of Siemens for a newsletter.",
+    "Explain how Microsoft Azure pricing tiers work.",
+])
+def test_a_well_known_firm_stays_in_a_general_question(router, text):
+    d = router.route(text)
+    assert d.route == "cloud" and d.outbound == text, d
+
+
+def test_the_public_name_threshold_is_one_setting():
+    from engine.privacy.policy import THRESHOLDS, Thresholds, is_public_name
+
+    assert is_public_name("Siemens") and not is_public_name("Quorvantix Appliances")
+    # everything public at a threshold of 0: the rule is the threshold, not a list
+    assert is_public_name("Quorvantix Appliances", th=Thresholds(public_name_zipf=0.0))
+    assert THRESHOLDS.public_name_zipf > 0
+
+
+# -- other languages: general questions go out, personal ones stay ---------------------------
+
+@pytest.mark.parametrize("text", [
+    "Mein Bruder Henrik zieht nächste Woche nach Kassel, wie helfe ich ihm beim Umzug?",
+    "Ma collègue Ambre part à la retraite, écris-lui un petit mot.",
+    "Mijn buurvrouw Femke is gisteren gevallen, wat kan ik voor haar koken?",
+])
+def test_a_personal_message_in_another_language_stays_local_and_says_why(router, text):
+    d = router.route(text)
+    assert d.route == "local" and d.outbound is None
+    assert "caution.other_language_personal" in d.rules
+    assert any("cannot find every name reliably" in r for r in d.reasons), d.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Wie funktioniert die Photosynthese bei Pflanzen?",
+    "Quelle est la différence entre un virus et une bactérie ?",
+])
+def test_a_general_question_in_another_language_still_goes_out(router, text):
+    d = router.route(text)
+    assert d.route == "cloud" and d.outbound == text, d
