@@ -1,8 +1,9 @@
 """Settings: model, documents, privacy and appearance, saved with ``engine.config.save_config``.
 
-Values are validated by the engine's own settings model before saving; a rejected value is
-shown next to the Save button and nothing is written. Keys go to the OS keyring through
-``engine.cloud.keys`` on a worker thread, never into the settings file.
+Values are validated by the engine's own rules (``engine.config.validate_settings``: the CLI and
+the API server ask the same function) before saving; a rejected value is shown next to the Save
+button and nothing is written. Keys go to the OS keyring through ``core.cloud`` on a worker
+thread, never into the settings file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QVBoxLayout, QWidget)
 
 from desktop.keyring_help import keyring_advice, needs_key, send_problem
-from engine.config import Config
+from engine.config import Config, save_config, validate_settings
+from engine.core import model_zone
+from engine.errors import HearthError, KeyringUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +144,9 @@ class SettingsDialog(QDialog):
         return w
 
     def _zone_changed(self) -> None:
-        from engine.cloud.zones import describe, is_loopback_url
-
-        url = self.remote_url.text().strip()
-        zone = "this machine" if not url or is_loopback_url(url) else \
-            "trusted" if self.remote_trusted.isChecked() else "cloud"
+        zone, words = model_zone(self.remote_url.text(), self.remote_trusted.isChecked())
         self.remote_trusted.setEnabled(zone != "this machine")
-        self.zone_note.setText(f"Answers are generated on {describe(zone, url or None)}.")
+        self.zone_note.setText(f"Answers are generated on {words}.")
 
     def _fill_models(self, current: str) -> None:
         if self.services is None:
@@ -161,9 +160,10 @@ class SettingsDialog(QDialog):
                 self.model_default.addItem(current)
             self.model_default.setCurrentText(current)
 
+        core = self.services.core
+
         def job(_job: Any) -> list[str]:
-            from engine.models.registry import installed_models
-            return [m.id for m in installed_models()]
+            return [m.id for m in core.models.installed() if m.present]
 
         self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("model list: %s", e))
 
@@ -271,14 +271,13 @@ class SettingsDialog(QDialog):
         """Cloud requests and estimated spend over 30 days (engine.cloud.usage), read on a worker."""
         if self.services is None:
             return
-        prices = c.cloud.prices
+        core = self.services.core
 
         def job(_j: Any) -> tuple[int, float, float]:
             import datetime as dt
 
-            from engine.cloud.usage import UsageStore
             since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-            rows = UsageStore().report(prices, since=since)
+            rows = core.cloud.usage(since=since)  # at the prices in the settings in force
             return (sum(r.requests for r in rows if r.kind == "cloud"), sum(r.cost for r in rows),
                     sum(r.saving for r in rows))
 
@@ -314,7 +313,8 @@ class SettingsDialog(QDialog):
             wdg.setEnabled(mode != "off")
 
     def build_config(self) -> Config:
-        """The edited settings, validated by the engine's settings model (raises on bad values)."""
+        """The edited settings, validated by ``engine.config.validate_settings`` (raises
+        ConfigError naming the bad values)."""
         data = self.config.model_dump(mode="json")
         m = data["model"]
         m.update(default=self.model_default.currentText().strip() or self.config.model.default,
@@ -334,40 +334,32 @@ class SettingsDialog(QDialog):
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
         data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
-        return Config.model_validate(data)
+        return validate_settings(data)
 
     def save(self) -> None:
         """Validate; for ask/auto first store a pasted key and make sure a send could authenticate
         (on a worker: the keyring may be slow); then write the settings file."""
-        from pydantic import ValidationError
-
-        from engine.errors import HearthError
-
         try:
             cfg = self.build_config()
-            if cfg.documents.chunk_overlap >= cfg.documents.chunk_tokens:
-                raise HearthError("The chunk overlap must be smaller than the chunk size.")
-        except ValidationError as exc:
-            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            self._show_problem(f"Not saved: {msg}")
-            return
-        except HearthError as exc:
-            self._show_problem(f"Not saved: {exc.user_text()}")
+        except HearthError as exc:  # the engine's words, already starting "Not saved:"
+            self._show_problem(exc.message)
             return
         provider, base_url, key = cfg.cloud.provider, cfg.cloud.base_url, self.api_key.text().strip()
         if cfg.cloud.mode == "off" or not (needs_key(provider, base_url) or key):
             self._write(cfg)
             return
 
+        core = self.services.core if self.services is not None else None
+
         def check(_j: Any) -> str | None:
+            if core is None:  # a dialog on its own (no engine): a send could not be checked, so refuse
+                return "Hearth cannot check the key from here."
             if key:
-                from engine.cloud.keys import KeyStore
-                from engine.errors import KeyringUnavailable
                 try:
-                    KeyStore().set(provider, key)
+                    core.cloud.set_key(provider, key)
                 except KeyringUnavailable as exc:
                     return keyring_advice(exc)
-            return send_problem(provider, base_url)
+            return send_problem(core, provider, base_url)
 
         def checked(problem: str | None) -> None:
             self._saving(False)
@@ -391,9 +383,7 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
 
     def _write(self, cfg: Config) -> None:
-        from engine.config import save_config
-        from engine.errors import HearthError
-
+        # Saved here; the main window applies the change (apply_config compares old and new).
         try:
             save_config(cfg)
         except HearthError as exc:
@@ -413,11 +403,11 @@ class SettingsDialog(QDialog):
             return
         base_url = self.base_url.text().strip() or None
 
+        core = self.services.core
+
         def job(_j: Any) -> tuple[bool, str | None]:
-            from engine.cloud.keys import KeyStore
-            from engine.errors import KeyringUnavailable
             try:
-                return KeyStore().get(provider) is not None, None
+                return core.cloud.has_key(provider), None
             except KeyringUnavailable as exc:
                 return False, keyring_advice(exc)
 
@@ -450,9 +440,10 @@ class SettingsDialog(QDialog):
         self.save_key_btn.setEnabled(False)
         self.key_status.setText("Storing…")
 
+        core = self.services.core
+
         def job(_job: Any) -> None:
-            from engine.cloud.keys import KeyStore
-            KeyStore().set(provider, key)
+            core.cloud.set_key(provider, key)
 
         def done(_r: Any) -> None:
             self.api_key.clear()

@@ -178,6 +178,11 @@ class Core:
         return make_host(resolve_model(model_id), self._config.model)
 
     @property
+    def current_host(self) -> Host | None:
+        """The chat model if one was made (None before first use and after :meth:`close_model`)."""
+        return self._host
+
+    @property
     def model_id(self) -> str:
         host = self._host
         model = host.model if host is not None else None
@@ -221,6 +226,11 @@ class Core:
             except Exception:  # a dead child is fine to drop
                 log.exception("unloading the previous model failed")
 
+    def close_model(self) -> None:
+        """Stop the model process and forget it (the next use makes a new one)."""
+        with self._lock:
+            self._drop_host()
+
     def unload_model(self) -> None:
         with self._lock:
             if self._host is not None:
@@ -238,7 +248,8 @@ class Core:
     def assistant(self) -> Assistant:
         with self._lock:
             if self._assistant is None:
-                self._assistant = self.new_assistant(self._config, self.chats, self.host)
+                # a copy: a turn's settings must not leak back into the core's
+                self._assistant = self.new_assistant(self._config.model_copy(deep=True), self.chats, self.host)
             return self._assistant
 
     def new_assistant(self, cfg: Config, chats: ChatStore, host: Host) -> Assistant:
