@@ -50,6 +50,7 @@ class ConfirmRequest:
 class EngineServices(QObject):
     model_state = Signal(str, object)   # ("loading"|"ready"|"error", LoadInfo | HearthError | None)
     store_ready = Signal(object)        # ChatStore | HearthError
+    api_state = Signal(object)          # engine.core.ApiStatus of the local API server
 
     def __init__(self, config: Config, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +139,20 @@ class EngineServices(QObject):
         self.load_info = info
         self.state = "ready"
         self.model_state.emit("ready", info)
+        if self.config.server.enabled and not self.core.api.status().running:
+            self.apply_api_server()  # served once there is a model to answer with
+
+    # -- the local API server ------------------------------------------------------------------
+    def apply_api_server(self, on_done: Callable[[Any], None] | None = None) -> Job:
+        """Serve the API (Settings → API server) or stop it, as the settings say; on the hub
+        thread (binding and uvicorn's start-up take a moment). Emits ``api_state``."""
+        def done(status: Any) -> None:
+            self.api_state.emit(status)
+            if on_done is not None:
+                on_done(status)
+
+        return self.hub.submit(lambda _j: self.core.api.apply(), on_done=done,
+                               on_error=lambda e: log.warning("API server: %s", e))
 
     def _load_failed(self, err: Any) -> None:
         self.state = "error"
@@ -189,10 +204,11 @@ class EngineServices(QObject):
             if self.assistant is None:
                 from engine.errors import ModelError
                 raise ModelError("The model is not loaded.", "Wait for it to load, or pick another model in Settings.")
-            for event in start(self.assistant, confirm):
-                job.report(event)
-                if job.cancelled.is_set():
-                    self._cancel_assistant()
+            with self.core.exclusive():  # one answer at a time on the one model, API requests included
+                for event in start(self.assistant, confirm):
+                    job.report(event)
+                    if job.cancelled.is_set():
+                        self._cancel_assistant()
 
         job = self.model.submit(job_fn, on_done=on_done, on_error=on_error, on_progress=on_event)
         self._turn_job = job
@@ -241,6 +257,7 @@ class EngineServices(QObject):
         self.stop_turn()
         for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.store):
             r.cancel_all()
+        self.core.api.stop()  # no API request may reach a model that is going away
 
         def _close(job: Job) -> None:
             self.core.close_model()

@@ -1,4 +1,5 @@
-"""Settings: model, documents, privacy and appearance, saved with ``engine.config.save_config``.
+"""Settings: model, documents, privacy, API server and appearance, saved with
+``engine.config.save_config``.
 
 Values are validated by the engine's own rules (``engine.config.validate_settings``: the CLI and
 the API server ask the same function) before saving; a rejected value is shown next to the Save
@@ -9,9 +10,10 @@ thread, never into the settings file.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSpinBox, QTabWidget,
@@ -19,8 +21,11 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 
 from desktop.keyring_help import keyring_advice, needs_key, send_problem
 from engine.config import Config, save_config, validate_settings
-from engine.core import model_zone
+from engine.core import ApiStatus, model_zone
 from engine.errors import HearthError, KeyringUnavailable
+
+if TYPE_CHECKING:
+    from engine.core.tokens import Token
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._model_tab(config), "Model")
         self.tabs.addTab(self._docs_tab(config), "Documents")
         self.tabs.addTab(_scrolling(self._privacy_tab(config)), "Privacy")
+        self.tabs.addTab(_scrolling(self._api_tab(config)), "API server")
         self.tabs.addTab(self._appearance_tab(config), "Appearance")
         lay.addWidget(self.tabs, 1)
         self.problem = QLabel()
@@ -288,6 +294,98 @@ class SettingsDialog(QDialog):
 
         self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("usage: %s", e))
 
+    def _api_tab(self, c: Config) -> QWidget:
+        """The local OpenAI-compatible API (``core.api``: the server ``hearth serve`` runs)."""
+        w = QWidget()
+        v = QVBoxLayout(w)
+        v.addWidget(_wrapped("Programs on this computer (editors, scripts, chat apps) can use Hearth's model "
+                             "through an OpenAI-compatible API, with the same privacy rules as this window. "
+                             "They must send the API token; other computers cannot connect."))
+        self.api_enabled = QCheckBox("Serve the API while Hearth is open")
+        self.api_enabled.setChecked(c.server.enabled)
+        self.api_enabled.toggled.connect(self._api_toggled)
+        v.addWidget(self.api_enabled)
+        f = QFormLayout()
+        self.api_port = _spin(1024, 65535, c.server.port)
+        f.addRow("Port", self.api_port)
+        v.addLayout(f)
+        self.api_status = _wrapped("Off." if not c.server.enabled else "Checking…", muted=True)
+        self.api_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.api_status)
+        row = QHBoxLayout()
+        self.copy_token_btn = QPushButton("Copy API token")
+        self.copy_token_btn.setToolTip("Copies the token to the clipboard without showing it")
+        self.copy_token_btn.clicked.connect(self.copy_token)
+        self.rotate_token_btn = QPushButton("Make a new token")
+        self.rotate_token_btn.setToolTip("The old token stops working at once")
+        self.rotate_token_btn.clicked.connect(self.rotate_token)
+        row.addWidget(self.copy_token_btn)
+        row.addWidget(self.rotate_token_btn)
+        row.addStretch(1)
+        v.addLayout(row)
+        # A new token is shown here once (and copied); afterwards only "Copy" gives it out.
+        self.token_field = QLineEdit()
+        self.token_field.setReadOnly(True)
+        self.token_field.setVisible(False)
+        v.addWidget(self.token_field)
+        self.token_note = _wrapped("The token is kept in the system keyring.", muted=True)
+        v.addWidget(self.token_note)
+        v.addStretch(1)
+        if self.services is not None:
+            self.services.api_state.connect(self._show_api_status)
+            core = self.services.core
+            self.services.hub.submit(lambda _j: core.api.status(), on_done=self._show_api_status)
+        return w
+
+    def _show_api_status(self, status: ApiStatus) -> None:
+        if status.running:
+            self.api_status.setText(f"Serving at {status.url} — use it as the base URL, with the API token as the key.")
+        elif status.error:
+            self.api_status.setText(f"Not serving: {status.error}")
+        else:
+            self.api_status.setText("Off.")
+
+    def _api_toggled(self, on: bool) -> None:
+        """Turning the server on makes the token now, so the person sees it (once) before saving."""
+        if on and self.services is not None:
+            core = self.services.core
+            self._token_job(lambda _j: core.api.token(), None)
+
+    def _token_job(self, make: Callable[[Any], Token], copied: str | None) -> None:
+        """Get (or make) the token on the worker (the keyring may be slow); copy it here.
+        ``copied=None``: only a token made just now is copied and shown."""
+        if self.services is None:
+            return
+        for b in (self.copy_token_btn, self.rotate_token_btn):
+            b.setEnabled(False)
+
+        def done(tok: Token) -> None:
+            for b in (self.copy_token_btn, self.rotate_token_btn):
+                b.setEnabled(True)
+            if copied is None and not tok.created:
+                return
+            QGuiApplication.clipboard().setText(tok.value)
+            self.token_field.setVisible(tok.created)
+            self.token_field.setText(tok.value if tok.created else "")
+            self.token_note.setText(("A new token was made and copied. It is shown here only this once; paste it "
+                                     "into the other program's API key setting. " if tok.created else copied or "")
+                                    + ("" if tok.source == "keyring" else " (It comes from HEARTH_API_TOKEN.)"))
+
+        def failed(err: Any) -> None:
+            for b in (self.copy_token_btn, self.rotate_token_btn):
+                b.setEnabled(True)
+            self.token_note.setText(err.user_text() if hasattr(err, "user_text") else str(err))
+
+        self.services.hub.submit(make, on_done=done, on_error=failed)
+
+    def copy_token(self) -> None:
+        core = self.services.core if self.services is not None else None
+        self._token_job(lambda _j: core.api.token(), "The API token is copied to the clipboard.")
+
+    def rotate_token(self) -> None:
+        core = self.services.core if self.services is not None else None
+        self._token_job(lambda _j: core.api.rotate_token(), "")
+
     def _appearance_tab(self, c: Config) -> QWidget:
         w = QWidget()
         v = QVBoxLayout(w)
@@ -333,6 +431,7 @@ class SettingsDialog(QDialog):
                              fallback_local=self.fallback_local.isChecked())
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
         data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
+        data["server"].update(enabled=self.api_enabled.isChecked(), port=self.api_port.value())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
         return validate_settings(data)
 

@@ -6,7 +6,8 @@
           ├─ chats        the conversation store
           ├─ audit, usage the logs of the one send path
           ├─ assistant    turns: retrieve → route → generate → persist
-          └─ models, cloud, audit operations (``core.models``, ``core.cloud``, ``core.audit``)
+          └─ models, cloud, audit, api operations (``core.models``, ``core.cloud``, ``core.audit``,
+             ``core.api``: the local API server run from inside a front end)
 
 The CLI, the desktop app, the local API server and the MCP server hold a ``Core`` and call it;
 none of them builds a host, a router or a provider itself, so a behaviour fixed here is fixed
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.config import Config, LoadedConfig, save_config, validate_settings
+from engine.core.api import ApiServerOps
 from engine.core.audit import AuditOps
 from engine.core.cloud import CloudOps
 from engine.core.models import ModelOps
@@ -73,6 +75,7 @@ class Core:
         self.models = ModelOps(lambda: self._config)
         self.cloud = CloudOps(lambda: self._config, self._audit_log, self._usage_store, self._documents_or_none)
         self.audit = AuditOps(self._audit_log)
+        self.api = ApiServerOps(self)  # the local API served from inside a front end (the app)
 
     @classmethod
     def from_settings(cls, paths: Paths | None = None, **parts: Any) -> Core:
@@ -372,7 +375,8 @@ class Core:
 
     # -- lifetime --------------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the model process and close the stores (idempotent)."""
+        """Stop the API server, the model process and close the stores (idempotent)."""
+        self.api.stop()
         with self._lock:
             self._drop_host()
             docs, self._docs = self._docs, None
