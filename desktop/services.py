@@ -139,8 +139,8 @@ class EngineServices(QObject):
         self.load_info = info
         self.state = "ready"
         self.model_state.emit("ready", info)
-        if self.config.server.enabled and not self.core.api.status().running:
-            self.apply_api_server()  # served once there is a model to answer with
+        if self.config.server.enabled:  # served once there is a model (a no-op when serving already)
+            self.apply_api_server()
 
     # -- the local API server ------------------------------------------------------------------
     def apply_api_server(self, on_done: Callable[[Any], None] | None = None) -> Job:
