@@ -36,6 +36,14 @@ def ring():
     keyring.set_keyring(old)
 
 
+@pytest.fixture(autouse=True)
+def memory_keyring_backend(ring):
+    """This module's chats span tests: keep its keyring (with the key) instead of the suite's
+    fresh empty one per test."""
+    keyring.set_keyring(ring)
+    yield ring
+
+
 @pytest.fixture(scope="module")
 def window(qapp, module_home: Path, ring):
     # The learned layer is not what is tested here; the rules below do not need it.
