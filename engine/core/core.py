@@ -204,9 +204,10 @@ class Core:
             if self._host is not None and wanted in (current, getattr(self._host.model, "path", None)):
                 return self._host
             host = self._make_host(wanted)  # resolves first: an unknown id leaves the current model alone
-            self._drop_host()
+            old = self._detach_host()
             self._host = host
-            return host
+        _unload(old)
+        return host
 
     def load_model(self, model_id: str | None = None) -> LoadInfo:
         """Load (or restart) the chat model; blocking — call it from a worker in the app."""
@@ -215,29 +216,27 @@ class Core:
 
     def reload_model(self) -> LoadInfo:
         """Settings of the model changed: start a fresh host for the default model and load it."""
-        with self._lock:
-            self._drop_host()
+        self.close_model()
         return self.load_model()
 
-    def _drop_host(self) -> None:
+    def _detach_host(self) -> Host | None:
+        """Forget the host (and what was built on it); the caller unloads it outside the lock, so
+        a settings change on the app's UI thread never waits for a model process to stop."""
         host, self._host = self._host, None
         self._assistant = None
         self._router = None
-        if host is not None:
-            try:
-                host.unload()
-            except Exception:  # a dead child is fine to drop
-                log.exception("unloading the previous model failed")
+        return host
 
     def close_model(self) -> None:
         """Stop the model process and forget it (the next use makes a new one)."""
         with self._lock:
-            self._drop_host()
+            old = self._detach_host()
+        _unload(old)
 
     def unload_model(self) -> None:
-        with self._lock:
-            if self._host is not None:
-                self._host.unload()
+        host = self._host
+        if host is not None:
+            host.unload()
 
     # -- routing and turns -----------------------------------------------------------------------------
     @property
@@ -378,10 +377,11 @@ class Core:
         """Stop the API server, the model process and close the stores (idempotent)."""
         self.api.stop()
         with self._lock:
-            self._drop_host()
+            host = self._detach_host()
             docs, self._docs = self._docs, None
             chats = self._chats if self._owns_chats else None
             self._chats = None if self._owns_chats else self._chats
+        _unload(host)
         if docs is not None:
             close = getattr(docs, "close", None)
             if close is not None:
@@ -394,6 +394,14 @@ class Core:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _unload(host: Host | None) -> None:
+    if host is not None:
+        try:
+            host.unload()
+        except Exception:  # a dead child is fine to drop
+            log.exception("unloading the previous model failed")
 
 
 class _LazyRouter:
