@@ -77,6 +77,16 @@ class Core:
         self.audit = AuditOps(self._audit_log)
         self.api = ApiServerOps(self)  # the local API served from inside a front end (the app)
 
+    @staticmethod
+    def prepare_process() -> None:
+        """What every front end's process does first: every embedded library offline and
+        telemetry-free (``engine.net``), then logging to Hearth's log file. Idempotent."""
+        from engine.logs import setup_logging
+        from engine.net import enforce_offline_defaults
+
+        enforce_offline_defaults()
+        setup_logging()
+
     @classmethod
     def from_settings(cls, paths: Paths | None = None, **parts: Any) -> Core:
         """A core with the settings file's values; a broken file means defaults plus

@@ -12,9 +12,9 @@ What a desktop module may import from ``engine`` (``ALLOWED_ENGINE``), and why:
 * ``engine.paths``, ``engine.fsutil`` — where Hearth keeps its files and the atomic write: the
   app keeps its own small state files (window geometry, document links) beside the engine's.
 
-Three modules are not widgets and may name a few more (``NOT_WIDGETS``, each listed exactly):
-the process start-up in ``app.py``, the documents child process (the engine side of that
-process boundary) and the screenshot tour, a development tool that seeds a throw-away home.
+Two modules are not widgets and may name a few more (``NOT_WIDGETS``, each listed exactly): the
+documents child process (the engine side of that process boundary) and the screenshot tour, a
+development tool that seeds a throw-away home.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ ROOT = Path(desktop.__file__).parent
 
 ALLOWED_ENGINE = ("engine.core", "engine.config", "engine.errors", "engine.events", "engine.paths", "engine.fsutil")
 NOT_WIDGETS = {
-    "app.py": {"engine.logs", "engine.net"},                       # logging and offline env, before any window
     "docs_process.py": {"engine.net", "engine.docs.service"},      # runs DocumentService in the child process
     "screenshots.py": {"engine.chats", "engine.net", "engine.privacy"},  # seeds titles; the real router's note
 }
