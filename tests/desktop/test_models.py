@@ -158,6 +158,30 @@ def test_catalog_shows_a_speed_estimate_and_marks_what_is_too_slow(models, qtbot
     assert "starter model" in models.hardware.text() and "GB/s" in models.hardware.text()
 
 
+def test_the_window_and_hearth_models_list_show_the_same_rows(models, capsys, qtbot):
+    """One builder (``core.models.listing``) behind both: the same catalog, installed flags and
+    speed figures in the window as on the command line, for the same settings."""
+    import json
+
+    from engine.cli.main import main
+
+    wait_until(lambda: all(r.speed is not None for r in models.catalog.rows()), 180, "the speed calibration")
+    with qtbot.waitSignal(models.refreshed, timeout=60_000):
+        models.refresh()
+    assert main(["models", "list", "--catalog", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    window = models.catalog.rows()
+    assert [r["id"] for r in cli] == [r.id for r in window]
+    assert [r["installed"] for r in cli] == [r.installed for r in window]
+    starter = next(r for r in cli if r["id"] == STARTER_MODEL_ID)
+    row = models.catalog.row_at(models.catalog.find(STARTER_MODEL_ID))
+    assert starter["tokens_per_s"] == pytest.approx(row.speed.tokens_per_s) and starter["fit"] == row.verdict
+    assert main(["models", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["check"], r["is_default"]) for r in listed] == \
+        [(r.id, r.check, r.is_default) for r in models.installed.rows()]
+
+
 def _fully_shown(label) -> bool:
     return label.height() >= label.heightForWidth(label.width())
 
