@@ -62,11 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="show the window, print start-up figures as JSON, and exit")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
-    from engine.logs import setup_logging
-    from engine.net import enforce_offline_defaults
+    from engine.core import Core
 
-    enforce_offline_defaults()
-    setup_logging()
+    Core.prepare_process()  # offline defaults and logging, as the CLI does
     app = create_app()
     window = build_window(start=not args.smoke)
     if args.smoke:

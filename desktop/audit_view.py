@@ -8,6 +8,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit
                                QTableWidgetItem, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt, Signal
 
+from engine.core import AuditDetails, AuditEntry
+
 
 class AuditLogDialog(QDialog):
     loaded = Signal()
@@ -17,7 +19,7 @@ class AuditLogDialog(QDialog):
         self.setWindowTitle("Audit log — what was sent")
         self.resize(760, 480)
         self.services = services
-        self.entries: list[dict] = []
+        self.entries: list[AuditEntry] = []
         lay = QVBoxLayout(self)
         self.summary = QLabel("Reading the audit log…")
         self.summary.setWordWrap(True)
@@ -42,32 +44,25 @@ class AuditLogDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        def job(_j: Any) -> tuple[list[dict], Any]:
-            from engine.cloud.audit import AuditLog
-            log = AuditLog()
-            return log.entries(), log.verify()
+        core = self.services.core
+        self.services.hub.submit(lambda _j: core.audit.details(), on_done=self._loaded,
+                                 on_error=lambda e: self.summary.setText(getattr(e, "user_text", lambda: str(e))()))
 
-        self.services.hub.submit(job, on_done=self._loaded, on_error=lambda e: self.summary.setText(
-            getattr(e, "user_text", lambda: str(e))()))
-
-    def _loaded(self, result: tuple[list[dict], Any]) -> None:
-        entries, verdict = result
-        self.entries = list(reversed(entries))   # newest first
+    def _loaded(self, details: AuditDetails) -> None:
+        self.entries = list(reversed(details.entries))   # newest first
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
-            if "corrupt" in e:
+            if e.corrupt is not None:
                 cells = ["?", "", "", "", "unreadable line", ""]
             else:
-                out = e.get("outcome")
-                cells = [e.get("time", ""), e.get("provider", ""), e.get("model", ""),
-                         ", ".join(e.get("redactions", [])) or "none", "; ".join(e.get("reasons", [])),
-                         "no outcome recorded" if not out else
-                         ("delivered" if out.get("delivered") else "not delivered: " + str(out.get("detail", "")))]
+                cells = [e.time, e.provider, e.model, ", ".join(e.redactions) or "none", "; ".join(e.reasons),
+                         "no outcome recorded" if e.delivered is None else
+                         ("delivered" if e.delivered else "not delivered: " + e.outcome_detail)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         # What reached a provider, what did not, and whether the log is intact (engine's wording).
-        self.summary.setText(verdict.summary() if verdict.ok else
-                             f"{len(entries)} entries. Warning: the log was altered — {verdict.problem}.")
+        self.summary.setText(details.summary if details.ok else
+                             f"{details.total} entries. Warning: the log was altered — {details.problem}.")
         if self.entries:
             self.table.selectRow(0)
             self._show(0)
@@ -76,6 +71,6 @@ class AuditLogDialog(QDialog):
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.entries):
             e = self.entries[row]
-            hist = e.get("history") or []
-            prefix = "".join(f"[{m.get('role')}] {m.get('content')}\n\n" for m in hist)
-            self.text.setPlainText(prefix + (f"[user] {e.get('text', '')}" if hist else e.get("text", e.get("corrupt", ""))))
+            prefix = "".join(f"[{m.get('role')}] {m.get('content')}\n\n" for m in e.history)
+            body = e.corrupt if e.corrupt is not None else (f"[user] {e.text}" if e.history else e.text)
+            self.text.setPlainText(prefix + body)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from engine.privacy.redact import segments
+from engine.core import placeholder_segments
 
 # Translucent amber: tints the palette's own base colour, so the (palette) text stays readable on
 # both the light and the dark theme. Bold as well, so the highlight does not rely on colour alone.
@@ -34,7 +34,7 @@ def show_outbound(edit: QPlainTextEdit, text: str) -> None:
     edit.clear()
     cursor = QTextCursor(edit.document())
     plain, marked = QTextCharFormat(), placeholder_format()
-    for run, is_placeholder in segments(text):
+    for run, is_placeholder in placeholder_segments(text):
         cursor.insertText(run, marked if is_placeholder else plain)
     edit.moveCursor(QTextCursor.MoveOperation.Start)
 
@@ -124,12 +124,11 @@ def open_outbound_view(parent: QWidget, services: Any, msg: Any) -> OutboundView
     if msg.redactions is None and msg.outbound_text:
         text = msg.outbound_text
 
+        core = services.core
+
         def job(_j: Any) -> list[str] | None:
-            from engine.cloud.audit import AuditLog
-            for e in reversed(AuditLog().entries()):
-                if e.get("text") == text or text.endswith(e.get("text", "\0")):
-                    return list(e.get("redactions", []))
-            return None
+            entry = core.audit.find_sent(text)  # the one lookup rule (a merged earlier question counts)
+            return list(entry.redactions) if entry is not None else None
 
         def done(found: list[str] | None) -> None:
             if found is not None:

@@ -1,8 +1,8 @@
 """Search the model hub from the app and choose a quantisation (``hearth models search`` in a window).
 
-Searching and listing a repo's files are user-started hub requests (``engine.models.hub`` opens
-the hub for them only); both run on the ``hub`` worker. Each GGUF file of the chosen repo is
-listed with its quantisation, size, fit and speed estimate (``engine.models.quant_choice``);
+Searching and listing a repo's files are user-started hub requests (``core.models.search_hub``
+and ``rate_hub_files``: the hub is opened for them only); both run on the ``hub`` worker. Each
+GGUF file of the chosen repo is listed with its quantisation, size, fit and speed estimate;
 Download hands the file to the Models window, which downloads it like a catalog model.
 """
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QPushB
                                QWidget)
 
 from desktop.item_models import ROW_ROLE, RowListModel, no_sideways_scroll
-from engine.models.storage import human_bytes
+from engine.core import human_bytes
 
 UNVERIFIED = ("Not in Hearth's catalog: the download is checked against the hub's own checksum, but nobody "
               "has reviewed this model or its licence for you.")
@@ -95,9 +95,10 @@ class HubSearchPanel(QWidget):
         self.status.setText(f"Searching the hub for “{q}”…")
         self.search_btn.setEnabled(False)
 
+        core = self.services.core
+
         def job(_j: Any) -> list[Any]:
-            from engine.models import hub
-            return hub.search(q, limit=30)
+            return core.models.search_hub(q, limit=30)
 
         def done(found: list[Any]) -> None:
             self.search_btn.setEnabled(True)
@@ -119,19 +120,10 @@ class HubSearchPanel(QWidget):
         self.repo = repo
         self.files.set_rows([])
         self.status.setText(f"Reading the file list of {repo}…")
-        n_ctx = self.services.config.model.n_ctx
-        n_threads = self.services.config.model.n_threads
+        core = self.services.core
 
         def job(_j: Any) -> list[Any]:
-            from engine.models import hub
-            from engine.models.catalog import load_catalog
-            from engine.models.hardware import probe
-            from engine.models.quant_choice import rate_files
-            from engine.models.speed import load_calibration, machine_key
-
-            files = hub.list_gguf_files(repo)
-            hw = probe()
-            return rate_files(repo, files, hw, n_ctx, load_catalog(), load_calibration(machine_key(hw, n_threads)))
+            return core.models.rate_hub_files(repo)
 
         def done(choices: list[Any]) -> None:
             if repo != self.repo:

@@ -7,7 +7,10 @@ in a log, meaningless to most people); the app shows these sentences instead.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.core import Core
 
 NO_KEYRING = {
     "linux": ("This computer has no keyring for Hearth to keep an API key in. Install one, then log out "
@@ -49,20 +52,19 @@ def needs_key(provider: str, base_url: str | None) -> bool:
     return not (provider == "openai" and bool((base_url or "").strip()))
 
 
-def send_problem(provider: str, base_url: str | None) -> str | None:
+def send_problem(core: Core, provider: str, base_url: str | None) -> str | None:
     """Why a send to ``provider`` could not authenticate right now, or None when it can.
 
-    Reads the keyring: call it from a worker thread, never the UI thread."""
+    Reads the keyring (``core.cloud``): call it from a worker thread, never the UI thread."""
     if not needs_key(provider, base_url):
         return None
-    from engine.cloud.keys import KeyStore
     from engine.errors import KeyringUnavailable
 
     try:
-        key = KeyStore().get(provider)
+        has = core.cloud.has_key(provider)
     except KeyringUnavailable as exc:
         return keyring_advice(exc)
-    if not key:
+    if not has:
         return (f"No {provider} API key is stored, so nothing can be sent to {provider}. "
                 "Add a key in Settings → Privacy, or answer on this computer.")
     return None

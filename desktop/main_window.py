@@ -179,7 +179,7 @@ class MainWindow(ChatListActions, WindowActions, QMainWindow):
 
         def job(_j: Any) -> str | None:
             from desktop.keyring_help import send_problem
-            return send_problem(cloud.provider, cloud.base_url)
+            return send_problem(self.services.core, cloud.provider, cloud.base_url)
 
         def done(problem: str | None) -> None:
             if self.config.cloud == cloud:

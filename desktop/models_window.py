@@ -2,14 +2,14 @@
 quantisation, downloads (pause = cancel and keep, resume), installed models with disk use,
 delete, import a .gguf, set the default.
 
-Catalog, hardware probe, fit plans and speed estimates are computed on the ``hub`` thread; the
-one-time speed calibration (``engine.models.speed``) runs on the ``measure`` thread; a download
-runs on the ``download`` thread and reports throttled progress (the engine reports every 0.1 s).
+Every operation is the core's (``services.core.models``, the ones ``hearth models`` calls): the
+listing (catalog, fit, speed, installed, partial downloads) is built on the ``hub`` thread; the
+one-time speed calibration runs on the ``measure`` thread; a download runs on the ``download``
+thread and reports throttled progress (the engine reports every 0.1 s).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +20,17 @@ from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QListView
 from desktop.confirm import confirm_destructive
 from desktop.hub_search import HubSearchPanel
 from desktop.item_models import ROW_ROLE, RowListModel, no_sideways_scroll
-from engine.models.storage import human_bytes as _human
+from engine.core import CatalogRow, InstalledRow, ModelListing, human_bytes as _human
 
 FIT_BADGE = {"gpu": "✔ runs on the GPU", "partial": "◐ part GPU, part CPU", "cpu": "✔ runs on the CPU",
              "too_large": "✖ too large for this computer"}
 TOO_SLOW_BADGE = "✖ too slow to be useful here"
 
 
-@dataclass(frozen=True)
-class CatalogRow:
-    entry: Any                # CatalogEntry
-    verdict: str              # gpu | partial | cpu | too_large
-    fit_text: str
-    installed: bool
-    partial_bytes: int = 0
-    speed: Any = None         # engine.models.speed.SpeedEstimate, None until calibrated
-
-    @property
-    def badge(self) -> str:
-        if self.speed is not None and self.speed.too_slow:
-            return TOO_SLOW_BADGE
-        return FIT_BADGE.get(self.verdict, self.verdict)
-
-    @property
-    def id(self) -> str:
-        return self.entry.id
-
-
-@dataclass(frozen=True)
-class InstalledRow:
-    id: str
-    path: str
-    source: str
-    size: int
-    is_default: bool = False
+def badge(r: CatalogRow) -> str:
+    if r.speed is not None and r.speed.too_slow:
+        return TOO_SLOW_BADGE
+    return FIT_BADGE.get(r.verdict, r.verdict)
 
 
 def _speed_short(r: CatalogRow) -> str:
@@ -66,13 +43,13 @@ def _speed_short(r: CatalogRow) -> str:
 def _catalog_text(r: CatalogRow) -> str:
     state = "installed" if r.installed else (f"paused at {_human(r.partial_bytes)}" if r.partial_bytes else
                                              _human(r.entry.size_estimate))
-    parts = [r.entry.name, r.badge, _speed_short(r), state]
+    parts = [r.entry.name, badge(r), _speed_short(r), state]
     return "   ·   ".join(p for p in parts if p)
 
 
 def _installed_text(r: InstalledRow) -> str:
     star = "★ " if r.is_default else ""
-    return f"{star}{r.id}   ·   {_human(r.size)}   ·   {r.source.split(':')[0]}"
+    return f"{star}{r.id}   ·   {_human(r.size_bytes)}   ·   {r.source.split(':')[0]}"
 
 
 class ModelsWindow(QWidget):
@@ -198,61 +175,27 @@ class ModelsWindow(QWidget):
 
     # -- data -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        n_ctx = self.services.config.model.n_ctx
-        n_threads = self.services.config.model.n_threads
-        default = self.services.config.model.default
+        """Rebuild the lists from ``core.models.listing()`` (the rows `hearth models list` prints)."""
+        core = self.services.core
 
-        def job(_j: Any) -> tuple[str, list[CatalogRow], list[InstalledRow], bool]:
-            from engine.models.catalog import load_catalog
-            from engine.models.download import partial_downloads
-            from engine.models.fit import plan_entry
-            from engine.models.hardware import probe
-            from engine.models.registry import installed_models, record_for
-            from engine.models.speed import estimate_plan, load_calibration, machine_key
+        def job(_j: Any) -> ModelListing:
+            return core.models.listing()
 
-            hw = probe()
-            cal = load_calibration(machine_key(hw, n_threads))
-            gpu = hw.best_gpu
-            hw_text = (f"This computer: {hw.cpu_physical} CPU cores, {_human(hw.ram_available)} of "
-                       f"{_human(hw.ram_total)} memory free, " +
-                       (f"GPU {gpu.name}" if gpu else "no GPU Hearth can use") + f" · fit figures for a {n_ctx}-token context")
-            inst = installed_models()
-            have_catalog_ids = set()
-            irows = []
-            for m in inst:
-                rec = record_for(m.id)
-                if rec is not None and rec.catalog_id and rec.source != "starter":
-                    have_catalog_ids.add(rec.catalog_id)  # the bundled starter is not a hub copy
-                size = Path(m.path).stat().st_size if Path(m.path).exists() else 0
-                irows.append(InstalledRow(m.id, str(m.path), m.source, size, m.id == default))
-            partial = {meta.get("sha256"): meta.get("have", 0) for _p, meta in partial_downloads()}
-            crows = []
-            for e in load_catalog():
-                local = next((Path(m.path) for m in inst if m.id == e.id), None)
-                p = plan_entry(e, hw, n_ctx, local)
-                crows.append(CatalogRow(e, p.verdict, p.describe(), e.id in have_catalog_ids,
-                                        partial.get(e.expected_sha256, 0) if e.expected_sha256 else 0,
-                                        estimate_plan(p, cal, hw) if cal is not None else None))
-            if cal is not None:
-                hw_text += (f" · speeds from a one-time measurement: memory {cal.bandwidth_bps / 1e9:.0f} GB/s, "
-                            f"starter model {cal.starter_tps:.0f} tokens/s")
-            return hw_text, crows, irows, cal is None
-
-        def done(result: tuple[str, list[CatalogRow], list[InstalledRow], bool]) -> None:
-            hw_text, crows, irows, uncalibrated = result
+        def done(listing: ModelListing) -> None:
+            crows, irows = listing.catalog, listing.installed
             cur_c = self._selected_catalog_id()
             cur_i = self._selected_installed_id()
-            self.hardware.setText(hw_text)
+            self.hardware.setText(listing.hardware_text)
             self.catalog.set_rows(crows)
             self.installed.set_rows(irows)
             for view, model, key in ((self.catalog_view, self.catalog, cur_c), (self.installed_view, self.installed, cur_i)):
                 i = model.find(key) if key else -1
                 if i >= 0:
                     view.setCurrentIndex(model.index(i))
-            self.disk.setText(f"Models use {_human(sum(r.size for r in irows if r.source != 'starter'))} "
+            self.disk.setText(f"Models use {_human(sum(r.size_bytes for r in irows if r.source != 'starter'))} "
                               "of disk (the starter model ships with Hearth).")
             self._show_entry()
-            if uncalibrated:
+            if not listing.calibrated:
                 self._calibrate()
             self.refreshed.emit()
 
@@ -345,13 +288,17 @@ class ModelsWindow(QWidget):
         """A file chosen in "Search the hub": downloaded and verified against the hub's sha256."""
         if self._download is not None:
             return
-        from engine.models.download import HubFileRef
-        self._start_download(HubFileRef.from_hub(repo, choice.name), None, choice.name, 0.0)
+        core = self.services.core
+        self._start_download(lambda: core.models.hub_file(repo, choice.name), None, choice.name, 0.0)
 
     def _start_download(self, target: Any, model_id: str | None, name: str, start: float) -> None:
+        """Download ``target`` (a catalog entry, or a callable making the hub reference: asking
+        the hub for it is network work, done in the job too)."""
+        core = self.services.core
+
         def job(j: Any) -> Any:
-            from engine.models.download import Downloader
-            return Downloader().pull(target, progress=j.report, cancel=j.cancelled)
+            what = target() if callable(target) else target
+            return core.models.pull(what, progress=j.report, cancel=j.cancelled).model
 
         self._downloading_id = model_id
         self.progress.setRange(0, 1000)
@@ -399,12 +346,8 @@ class ModelsWindow(QWidget):
         if r is None or not r.entry.expected_sha256:
             return
         sha = r.entry.expected_sha256
-
-        def job(_j: Any) -> None:
-            from engine.models.download import discard_partial
-            discard_partial(sha)
-
-        self.services.hub.submit(job, on_done=lambda _r: self.refresh(), on_error=self._error)
+        core = self.services.core
+        self.services.hub.submit(lambda _j: core.models.discard_partial(sha), on_done=lambda _r: self.refresh(), on_error=self._error)
 
     # -- installed --------------------------------------------------------------------------
     def set_default_selected(self) -> None:
@@ -413,7 +356,7 @@ class ModelsWindow(QWidget):
             return
         cfg = self.services.config.model_copy(deep=True)
         cfg.model.default = r.id
-        from engine.config import save_config
+        from engine.config import save_config  # saved here; the main window applies it (apply_config)
         try:
             save_config(cfg)
         except Exception as exc:  # noqa: BLE001
@@ -429,19 +372,13 @@ class ModelsWindow(QWidget):
         if r is None:
             return
         self._delete_box = confirm_destructive(
-            self, "Delete model", f"Delete {r.id} ({_human(r.size)}) from this computer?",
+            self, "Delete model", f"Delete {r.id} ({_human(r.size_bytes)}) from this computer?",
             "Delete", lambda: self.delete(r.id))
 
     def delete(self, model_id: str) -> None:
-        if model_id == self.services.config.model.default:
-            self.status.setText("This model is in use. Pick another default first, then delete it.")
-            return
+        core = self.services.core  # refuses the model in use, as `hearth models rm` does
 
-        def job(_j: Any) -> int:
-            from engine.models.registry import remove_model
-            return remove_model(model_id)
-
-        self.services.hub.submit(job, on_done=lambda freed: (self.status.setText(f"Deleted {model_id}; freed {_human(freed)}."),
+        self.services.hub.submit(lambda _j: core.models.remove(model_id), on_done=lambda freed: (self.status.setText(f"Deleted {model_id}; freed {_human(freed)}."),
                                                              self.refresh()),
                                  on_error=self._error)
 
@@ -453,9 +390,10 @@ class ModelsWindow(QWidget):
         self.status.setText(f"Importing {Path(path).name}… (copying and checking the file)")
         self.import_btn.setEnabled(False)
 
+        core = self.services.core
+
         def job(j: Any) -> Any:
-            from engine.models.importer import import_gguf
-            return import_gguf(path, cancel=j.cancelled)[0]
+            return core.models.import_gguf(path, cancel=j.cancelled)[0]
 
         def done(model: Any) -> None:
             self.import_btn.setEnabled(True)

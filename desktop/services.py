@@ -11,8 +11,10 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 * ``measure`` — the one-time speed calibration (normal priority: a deprioritised measurement
   of the starter model would underrate this computer).
 
-Engine modules are imported inside the jobs, never at import of this module, so the window is
-on screen before torch, llama_cpp or chromadb are loaded.
+Widgets reach the engine through ``services.core`` (:class:`engine.core.Core`: models, audit,
+cloud keys and usage, the API token), always from a job on one of these threads. The core imports
+its heavy parts on first use, so the window is on screen before torch, llama_cpp or chromadb
+are loaded.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.tasks import Job, Runner
 from engine.config import Config
+from engine.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +50,13 @@ class ConfirmRequest:
 class EngineServices(QObject):
     model_state = Signal(str, object)   # ("loading"|"ready"|"error", LoadInfo | HearthError | None)
     store_ready = Signal(object)        # ChatStore | HearthError
+    api_state = Signal(object)          # engine.core.ApiStatus of the local API server
 
     def __init__(self, config: Config, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.config = config
+        # The documents service the core uses is this app's child process (torch and chromadb
+        # stay out of the UI process); the services own and close it.
+        self.core = Core(config, documents=lambda _cfg: self.documents())
         self.model = Runner("model", self)
         self.store = Runner("store", self)
         # indexing, hub work and downloads yield the CPU to the UI and to the model
@@ -59,7 +65,6 @@ class EngineServices(QObject):
         self.download = Runner("download", self, background=True)
         self.measure = Runner("measure", self)
         self.chats: Any = None            # ChatStore once open
-        self.host: Any = None             # ModelHost once loaded
         self.assistant: Any = None
         self.load_info: Any = None
         self._docs: Any = None
@@ -68,6 +73,15 @@ class EngineServices(QObject):
         self.state = "idle"
         self._turn_job: Job | None = None
 
+    @property
+    def config(self) -> Config:
+        """The settings in force (the core's; a copy)."""
+        return self.core.config
+
+    @config.setter
+    def config(self, cfg: Config) -> None:
+        self.core.update_settings(cfg, save=False)  # the caller saved them (or is a test)
+
     # -- start-up ---------------------------------------------------------------------------
     def start(self) -> None:
         self.store.submit(self._open_store, on_done=self._store_opened, on_error=self._store_failed)
@@ -75,8 +89,7 @@ class EngineServices(QObject):
 
     def _open_store(self, job: Job) -> Any:
         try:
-            from engine.chats import ChatStore
-            store = ChatStore()
+            store = self.core.chats  # the core's store: the one every turn writes to
         except BaseException as exc:
             self._store_f.set_exception(exc)
             raise
@@ -90,54 +103,35 @@ class EngineServices(QObject):
     def _store_failed(self, err: Any) -> None:
         self.store_ready.emit(err)
 
+    @property
+    def host(self) -> Any:
+        """The core's chat model (None when none is made or after shutdown)."""
+        return self.core.current_host
+
     def load_model(self) -> None:
         """(Re)load the default model on the model thread; emits ``model_state``."""
         self.state = "loading"
         self.model_state.emit("loading", None)
-        cfg = self.config.model_copy(deep=True)
-        self.model.submit(lambda job: self._load(cfg), on_done=self._loaded, on_error=self._load_failed)
+        self.model.submit(lambda job: self._load(), on_done=self._loaded, on_error=self._load_failed)
 
-    def _load(self, cfg: Config) -> Any:
-        from engine.inference import make_host
-        from engine.models.registry import resolve_model
-
-        if self.host is not None:
-            try:
-                self.host.unload()
-            except Exception:  # noqa: BLE001 - a dead child is fine to drop
-                log.exception("unloading the previous model failed")
-            self.host = None
-            self.assistant = None
-        model = resolve_model(cfg.model.default)
-        # A local model process, or the server in model.remote_url — as in the CLI.
-        host = make_host(model, cfg.model)
-        info = host.load()
-        self.host = host
-        store = self._store_f.result(timeout=60)
-        self.assistant = self._make_assistant(cfg, store, host)
+    def _load(self) -> Any:
+        self.assistant = None
+        try:
+            # a local model process, or the server in model.remote_url — as in the CLI
+            info = self.core.reload_model()
+        except BaseException:
+            self.core.close_model()  # no half-started model left behind
+            raise
+        self._store_f.result(timeout=60)
+        self.assistant = self.core.assistant()
         return info
 
-    def _make_assistant(self, cfg: Config, store: Any, host: Any) -> Any:
-        from engine.assistant import Assistant
-
-        router = cloud = None
-        docs = self.documents()
-        try:
-            from engine.privacy.wiring import make_router
-
-            # The same layers as the CLI: pasted document text stays local; the judge, if on.
-            router = make_router(cfg.privacy, docs=docs, host=host)
-        except ImportError:
-            log.info("privacy router not available; answers stay local")
-        return Assistant(cfg, store, host, docs=docs, router=router, cloud=cloud)
-
     def rebuild_assistant(self) -> None:
-        """Settings other than the model's changed: new router/cloud settings, same loaded model."""
-        cfg = self.config.model_copy(deep=True)
-
+        """Settings other than the model's changed (the core already dropped its assistant):
+        the next turns use an assistant with the new router/cloud settings, same loaded model."""
         def job_fn(job: Job) -> None:
             if self.host is not None:
-                self.assistant = self._make_assistant(cfg, self._store_f.result(timeout=60), self.host)
+                self.assistant = self.core.assistant()
 
         self.model.submit(job_fn)
 
@@ -145,6 +139,20 @@ class EngineServices(QObject):
         self.load_info = info
         self.state = "ready"
         self.model_state.emit("ready", info)
+        if self.config.server.enabled:  # served once there is a model (a no-op when serving already)
+            self.apply_api_server()
+
+    # -- the local API server ------------------------------------------------------------------
+    def apply_api_server(self, on_done: Callable[[Any], None] | None = None) -> Job:
+        """Serve the API (Settings → API server) or stop it, as the settings say; on the hub
+        thread (binding and uvicorn's start-up take a moment). Emits ``api_state``."""
+        def done(status: Any) -> None:
+            self.api_state.emit(status)
+            if on_done is not None:
+                on_done(status)
+
+        return self.hub.submit(lambda _j: self.core.api.apply(), on_done=done,
+                               on_error=lambda e: log.warning("API server: %s", e))
 
     def _load_failed(self, err: Any) -> None:
         self.state = "error"
@@ -167,6 +175,7 @@ class EngineServices(QObject):
         """
         with self._docs_lock:
             old, self._docs = self._docs, None
+        self.core.reset_documents()  # it held the same process; the next use asks for the new one
         if old is not None:
             self.docs_runner.submit(lambda _j: old.close())  # behind the jobs that may use it
 
@@ -195,10 +204,11 @@ class EngineServices(QObject):
             if self.assistant is None:
                 from engine.errors import ModelError
                 raise ModelError("The model is not loaded.", "Wait for it to load, or pick another model in Settings.")
-            for event in start(self.assistant, confirm):
-                job.report(event)
-                if job.cancelled.is_set():
-                    self._cancel_assistant()
+            with self.core.exclusive():  # one answer at a time on the one model, API requests included
+                for event in start(self.assistant, confirm):
+                    job.report(event)
+                    if job.cancelled.is_set():
+                        self._cancel_assistant()
 
         job = self.model.submit(job_fn, on_done=on_done, on_error=on_error, on_progress=on_event)
         self._turn_job = job
@@ -211,7 +221,7 @@ class EngineServices(QObject):
             return None
         from desktop.keyring_help import send_problem
         try:
-            return send_problem(cloud.provider, cloud.base_url)
+            return send_problem(self.core, cloud.provider, cloud.base_url)
         except Exception as exc:  # noqa: BLE001 - if we cannot tell, do not offer the send
             log.warning("key check failed: %s", exc)
             return "Hearth could not check the API key, so nothing will be sent."
@@ -233,14 +243,7 @@ class EngineServices(QObject):
     def calibrate_speed(self, on_done: Callable[[Any], None] | None = None,
                         on_error: Callable[[Any], None] | None = None) -> Job:
         """Measure (once; later calls read the cache) what the speed estimates are based on."""
-        n_threads = self.config.model.n_threads
-
-        def job(_j: Job) -> Any:
-            from engine.models.hardware import probe
-            from engine.models.speed import calibrate
-            return calibrate(probe(), n_threads)
-
-        return self.measure.submit(job, on_done=on_done, on_error=on_error)
+        return self.measure.submit(lambda _j: self.core.models.calibrate(), on_done=on_done, on_error=on_error)
 
     # -- store helpers ----------------------------------------------------------------------
     def with_store(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
@@ -254,11 +257,10 @@ class EngineServices(QObject):
         self.stop_turn()
         for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.store):
             r.cancel_all()
+        self.core.api.stop()  # no API request may reach a model that is going away
 
         def _close(job: Job) -> None:
-            if self.host is not None:
-                self.host.unload()
-                self.host = None
+            self.core.close_model()
 
         self.model.submit(_close)
         for r in (self.model, self.hub, self.download, self.docs_runner, self.measure):

@@ -1,23 +1,31 @@
-"""Settings: model, documents, privacy and appearance, saved with ``engine.config.save_config``.
+"""Settings: model, documents, privacy, API server and appearance, saved with
+``engine.config.save_config``.
 
-Values are validated by the engine's own settings model before saving; a rejected value is
-shown next to the Save button and nothing is written. Keys go to the OS keyring through
-``engine.cloud.keys`` on a worker thread, never into the settings file.
+Values are validated by the engine's own rules (``engine.config.validate_settings``: the CLI and
+the API server ask the same function) before saving; a rejected value is shown next to the Save
+button and nothing is written. Keys go to the OS keyring through ``core.cloud`` on a worker
+thread, never into the settings file.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from desktop.keyring_help import keyring_advice, needs_key, send_problem
-from engine.config import Config
+from engine.config import Config, save_config, validate_settings
+from engine.core import ApiStatus, model_zone
+from engine.errors import HearthError, KeyringUnavailable
+
+if TYPE_CHECKING:
+    from engine.core.tokens import Token
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._model_tab(config), "Model")
         self.tabs.addTab(self._docs_tab(config), "Documents")
         self.tabs.addTab(_scrolling(self._privacy_tab(config)), "Privacy")
+        self.tabs.addTab(_scrolling(self._api_tab(config)), "API server")
         self.tabs.addTab(self._appearance_tab(config), "Appearance")
         lay.addWidget(self.tabs, 1)
         self.problem = QLabel()
@@ -141,13 +150,9 @@ class SettingsDialog(QDialog):
         return w
 
     def _zone_changed(self) -> None:
-        from engine.cloud.zones import describe, is_loopback_url
-
-        url = self.remote_url.text().strip()
-        zone = "this machine" if not url or is_loopback_url(url) else \
-            "trusted" if self.remote_trusted.isChecked() else "cloud"
+        zone, words = model_zone(self.remote_url.text(), self.remote_trusted.isChecked())
         self.remote_trusted.setEnabled(zone != "this machine")
-        self.zone_note.setText(f"Answers are generated on {describe(zone, url or None)}.")
+        self.zone_note.setText(f"Answers are generated on {words}.")
 
     def _fill_models(self, current: str) -> None:
         if self.services is None:
@@ -161,9 +166,10 @@ class SettingsDialog(QDialog):
                 self.model_default.addItem(current)
             self.model_default.setCurrentText(current)
 
+        core = self.services.core
+
         def job(_job: Any) -> list[str]:
-            from engine.models.registry import installed_models
-            return [m.id for m in installed_models()]
+            return [m.id for m in core.models.installed() if m.present]
 
         self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("model list: %s", e))
 
@@ -271,14 +277,13 @@ class SettingsDialog(QDialog):
         """Cloud requests and estimated spend over 30 days (engine.cloud.usage), read on a worker."""
         if self.services is None:
             return
-        prices = c.cloud.prices
+        core = self.services.core
 
         def job(_j: Any) -> tuple[int, float, float]:
             import datetime as dt
 
-            from engine.cloud.usage import UsageStore
             since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-            rows = UsageStore().report(prices, since=since)
+            rows = core.cloud.usage(since=since)  # at the prices in the settings in force
             return (sum(r.requests for r in rows if r.kind == "cloud"), sum(r.cost for r in rows),
                     sum(r.saving for r in rows))
 
@@ -288,6 +293,98 @@ class SettingsDialog(QDialog):
                                f"saved about ${saving:.2f} (at the prices in the settings file).")
 
         self.services.hub.submit(job, on_done=done, on_error=lambda e: log.warning("usage: %s", e))
+
+    def _api_tab(self, c: Config) -> QWidget:
+        """The local OpenAI-compatible API (``core.api``: the server ``hearth serve`` runs)."""
+        w = QWidget()
+        v = QVBoxLayout(w)
+        v.addWidget(_wrapped("Programs on this computer (editors, scripts, chat apps) can use Hearth's model "
+                             "through an OpenAI-compatible API, with the same privacy rules as this window. "
+                             "They must send the API token; other computers cannot connect."))
+        self.api_enabled = QCheckBox("Serve the API while Hearth is open")
+        self.api_enabled.setChecked(c.server.enabled)
+        self.api_enabled.toggled.connect(self._api_toggled)
+        v.addWidget(self.api_enabled)
+        f = QFormLayout()
+        self.api_port = _spin(1024, 65535, c.server.port)
+        f.addRow("Port", self.api_port)
+        v.addLayout(f)
+        self.api_status = _wrapped("Off." if not c.server.enabled else "Checking…", muted=True)
+        self.api_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.api_status)
+        row = QHBoxLayout()
+        self.copy_token_btn = QPushButton("Copy API token")
+        self.copy_token_btn.setToolTip("Copies the token to the clipboard without showing it")
+        self.copy_token_btn.clicked.connect(self.copy_token)
+        self.rotate_token_btn = QPushButton("Make a new token")
+        self.rotate_token_btn.setToolTip("The old token stops working at once")
+        self.rotate_token_btn.clicked.connect(self.rotate_token)
+        row.addWidget(self.copy_token_btn)
+        row.addWidget(self.rotate_token_btn)
+        row.addStretch(1)
+        v.addLayout(row)
+        # A new token is shown here once (and copied); afterwards only "Copy" gives it out.
+        self.token_field = QLineEdit()
+        self.token_field.setReadOnly(True)
+        self.token_field.setVisible(False)
+        v.addWidget(self.token_field)
+        self.token_note = _wrapped("The token is kept in the system keyring.", muted=True)
+        v.addWidget(self.token_note)
+        v.addStretch(1)
+        if self.services is not None:
+            self.services.api_state.connect(self._show_api_status)
+            core = self.services.core
+            self.services.hub.submit(lambda _j: core.api.status(), on_done=self._show_api_status)
+        return w
+
+    def _show_api_status(self, status: ApiStatus) -> None:
+        if status.running:
+            self.api_status.setText(f"Serving at {status.url} — use it as the base URL, with the API token as the key.")
+        elif status.error:
+            self.api_status.setText(f"Not serving: {status.error}")
+        else:
+            self.api_status.setText("Off.")
+
+    def _api_toggled(self, on: bool) -> None:
+        """Turning the server on makes the token now, so the person sees it (once) before saving."""
+        if on and self.services is not None:
+            core = self.services.core
+            self._token_job(lambda _j: core.api.token(), None)
+
+    def _token_job(self, make: Callable[[Any], Token], copied: str | None) -> None:
+        """Get (or make) the token on the worker (the keyring may be slow); copy it here.
+        ``copied=None``: only a token made just now is copied and shown."""
+        if self.services is None:
+            return
+        for b in (self.copy_token_btn, self.rotate_token_btn):
+            b.setEnabled(False)
+
+        def done(tok: Token) -> None:
+            for b in (self.copy_token_btn, self.rotate_token_btn):
+                b.setEnabled(True)
+            if copied is None and not tok.created:
+                return
+            QGuiApplication.clipboard().setText(tok.value)
+            self.token_field.setVisible(tok.created)
+            self.token_field.setText(tok.value if tok.created else "")
+            self.token_note.setText(("A new token was made and copied. It is shown here only this once; paste it "
+                                     "into the other program's API key setting. " if tok.created else copied or "")
+                                    + ("" if tok.source == "keyring" else " (It comes from HEARTH_API_TOKEN.)"))
+
+        def failed(err: Any) -> None:
+            for b in (self.copy_token_btn, self.rotate_token_btn):
+                b.setEnabled(True)
+            self.token_note.setText(err.user_text() if hasattr(err, "user_text") else str(err))
+
+        self.services.hub.submit(make, on_done=done, on_error=failed)
+
+    def copy_token(self) -> None:
+        core = self.services.core if self.services is not None else None
+        self._token_job(lambda _j: core.api.token(), "The API token is copied to the clipboard.")
+
+    def rotate_token(self) -> None:
+        core = self.services.core if self.services is not None else None
+        self._token_job(lambda _j: core.api.rotate_token(), "")
 
     def _appearance_tab(self, c: Config) -> QWidget:
         w = QWidget()
@@ -314,7 +411,8 @@ class SettingsDialog(QDialog):
             wdg.setEnabled(mode != "off")
 
     def build_config(self) -> Config:
-        """The edited settings, validated by the engine's settings model (raises on bad values)."""
+        """The edited settings, validated by ``engine.config.validate_settings`` (raises
+        ConfigError naming the bad values)."""
         data = self.config.model_dump(mode="json")
         m = data["model"]
         m.update(default=self.model_default.currentText().strip() or self.config.model.default,
@@ -333,41 +431,34 @@ class SettingsDialog(QDialog):
                              fallback_local=self.fallback_local.isChecked())
         terms = [t.strip() for t in self.terms.toPlainText().splitlines() if t.strip()]
         data["privacy"].update(sensitive_terms=terms, judge=self.judge.isChecked())
+        data["server"].update(enabled=self.api_enabled.isChecked(), port=self.api_port.value())
         data["appearance"]["theme"] = next(t for t, b in self.theme_buttons.items() if b.isChecked())
-        return Config.model_validate(data)
+        return validate_settings(data)
 
     def save(self) -> None:
         """Validate; for ask/auto first store a pasted key and make sure a send could authenticate
         (on a worker: the keyring may be slow); then write the settings file."""
-        from pydantic import ValidationError
-
-        from engine.errors import HearthError
-
         try:
             cfg = self.build_config()
-            if cfg.documents.chunk_overlap >= cfg.documents.chunk_tokens:
-                raise HearthError("The chunk overlap must be smaller than the chunk size.")
-        except ValidationError as exc:
-            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            self._show_problem(f"Not saved: {msg}")
-            return
-        except HearthError as exc:
-            self._show_problem(f"Not saved: {exc.user_text()}")
+        except HearthError as exc:  # the engine's words, already starting "Not saved:"
+            self._show_problem(exc.message)
             return
         provider, base_url, key = cfg.cloud.provider, cfg.cloud.base_url, self.api_key.text().strip()
         if cfg.cloud.mode == "off" or not (needs_key(provider, base_url) or key):
             self._write(cfg)
             return
 
+        core = self.services.core if self.services is not None else None
+
         def check(_j: Any) -> str | None:
+            if core is None:  # a dialog on its own (no engine): a send could not be checked, so refuse
+                return "Hearth cannot check the key from here."
             if key:
-                from engine.cloud.keys import KeyStore
-                from engine.errors import KeyringUnavailable
                 try:
-                    KeyStore().set(provider, key)
+                    core.cloud.set_key(provider, key)
                 except KeyringUnavailable as exc:
                     return keyring_advice(exc)
-            return send_problem(provider, base_url)
+            return send_problem(core, provider, base_url)
 
         def checked(problem: str | None) -> None:
             self._saving(False)
@@ -391,9 +482,7 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
 
     def _write(self, cfg: Config) -> None:
-        from engine.config import save_config
-        from engine.errors import HearthError
-
+        # Saved here; the main window applies the change (apply_config compares old and new).
         try:
             save_config(cfg)
         except HearthError as exc:
@@ -413,11 +502,11 @@ class SettingsDialog(QDialog):
             return
         base_url = self.base_url.text().strip() or None
 
+        core = self.services.core
+
         def job(_j: Any) -> tuple[bool, str | None]:
-            from engine.cloud.keys import KeyStore
-            from engine.errors import KeyringUnavailable
             try:
-                return KeyStore().get(provider) is not None, None
+                return core.cloud.has_key(provider), None
             except KeyringUnavailable as exc:
                 return False, keyring_advice(exc)
 
@@ -450,9 +539,10 @@ class SettingsDialog(QDialog):
         self.save_key_btn.setEnabled(False)
         self.key_status.setText("Storing…")
 
+        core = self.services.core
+
         def job(_job: Any) -> None:
-            from engine.cloud.keys import KeyStore
-            KeyStore().set(provider, key)
+            core.cloud.set_key(provider, key)
 
         def done(_r: Any) -> None:
             self.api_key.clear()

@@ -91,6 +91,8 @@ class WindowActions:
         self.composer.set_privacy_mode(cfg.cloud.mode, cfg.cloud.provider)
         self._update_privacy_note()
         self._check_cloud_key()
+        if cfg.server != old.server:
+            self.services.apply_api_server()
         if self.services.state == "idle":
             return  # engine not started (yet): it will start with the new settings
         if cfg.documents != old.documents:

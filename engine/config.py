@@ -12,7 +12,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from engine.errors import ConfigError
 from engine.fsutil import atomic_write_text
 from engine.paths import Paths, get_paths
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -199,3 +202,20 @@ def save_config(config: Config, paths: Paths | None = None) -> Path:
     data = config.model_dump(mode="json", exclude_none=True)
     atomic_write_text(paths.config_file, tomli_w.dumps(data))
     return paths.config_file
+
+
+def diagnose(paths: Paths | None = None) -> tuple[Diagnosis, Config]:
+    """The settings file: a broken one is an error (Hearth runs on defaults until it is fixed);
+    returns the settings in force too, for the checks that depend on them. Changes nothing
+    but the ``.bak`` copy :func:`load_config` keeps of a broken file."""
+    from engine.diagnosis import Diagnosis
+
+    loaded = load_config(paths)
+    c = loaded.config.cloud
+    d = Diagnosis("cloud", {"mode": c.mode, "provider": c.provider, "model": c.model, "base_url": c.base_url})
+    if loaded.problem is not None:
+        d.problem("error", loaded.problem.message, f"Fix or delete {loaded.path} (a copy is in {loaded.backup}); "
+                  "until then Hearth uses default settings.")
+    for w in loaded.warnings:
+        d.problem("warning", w, f"Edit {loaded.path}.")
+    return d, loaded.config

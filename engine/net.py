@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 # Set before the libraries are imported: several read these at import time.
 OFFLINE_ENV = {
@@ -39,6 +42,20 @@ def enforce_offline_defaults() -> None:
     """Make every embedded library offline and telemetry-free unless the user overrode it."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+
+
+def diagnose() -> Diagnosis:
+    """The offline defaults as this process sees them; an override that lets a library reach
+    the network is a warning."""
+    from engine.diagnosis import Diagnosis
+
+    d = Diagnosis("offline", {"env": {k: os.environ.get(k) for k in OFFLINE_ENV}})
+    for key in ("HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "ANONYMIZED_TELEMETRY", "DO_NOT_TRACK"):
+        have, want = os.environ.get(key), OFFLINE_ENV.get(key)
+        if want is not None and have is not None and have != want:
+            d.problem("warning", f"{key}={have} in your environment overrides Hearth's offline default "
+                      f"({key}={want}): libraries may contact the network.", f"Unset {key} before starting Hearth.")
+    return d
 
 
 def _set_hub_offline(offline: bool) -> None:

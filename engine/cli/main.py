@@ -13,7 +13,6 @@ import sys
 
 from engine import __version__
 from engine.errors import HearthError
-from engine.net import enforce_offline_defaults
 
 # Modules that contribute sub-commands; a module that is absent is skipped (partial installs).
 COMMAND_MODULES = (
@@ -42,10 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    enforce_offline_defaults()
-    from engine.logs import setup_logging
+    from engine.core import Core
 
-    setup_logging()
+    Core.prepare_process()  # as the app does: offline defaults before any library loads
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,5 +1,8 @@
 """``hearth models list|search|info|pull|import|rm|fit`` — the model manager on the command line.
 
+Every command is a call to the core's model operations (``engine.core.models``), the same ones the
+app's Models window makes, so both show the same list, fit and speed.
+
 Only ``search`` and ``pull`` touch the network (the hub), and only because the person asked.
 """
 
@@ -10,11 +13,12 @@ import json
 import sys
 import threading
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.errors import ModelNotFound
+if TYPE_CHECKING:
+    from engine.core.models import ModelOps
 
 
 def register(subparsers: Any) -> None:
@@ -79,63 +83,56 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _n_ctx(args: argparse.Namespace) -> int:
-    if args.ctx:
-        return args.ctx
+def _ops() -> ModelOps:
+    """The core's model operations over the settings file (no model is loaded)."""
     from engine.config import load_config
+    from engine.core.models import ModelOps
 
-    return load_config().config.model.n_ctx
+    cfg = load_config().config
+    return ModelOps(lambda: cfg)
 
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    from engine.models.catalog import load_catalog
-    from engine.models.download import partial_downloads
-    from engine.models.registry import records, starter_record
-
+    ops = _ops()
     if args.catalog:
-        return _list_catalog(args, load_catalog())
-    recs = [r for r in [starter_record(), *records()] if r is not None]
-    if args.json:
-        print(json.dumps([{**asdict(r), "present": r.present} for r in recs], indent=2))
+        return _list_catalog(args, ops)
+    installed = ops.installed()
+    if args.json:  # the registry's full records (repo, revision, sha256…) with the list's verdicts
+        records = {r.id: r for r in ops.records()}
+        print(json.dumps([{**asdict(records[r.id]), "present": r.present, "check": r.check,
+                           "is_default": r.is_default} for r in installed if r.id in records], indent=2))
         return 0
-    rows = []
-    for r in recs:
-        size = Path(r.path).stat().st_size if r.present else 0
-        state = "verified" if r.verified else ("starter" if r.source == "starter" else "unverified")
-        rows.append([r.id, _size(size) if r.present else "MISSING", state, r.source])
+    rows = [[r.id, _size(r.size_bytes) if r.present else "MISSING", r.check, r.source] for r in installed]
     print(_table(rows, ["ID", "SIZE", "CHECK", "SOURCE"]))
-    for part, meta in partial_downloads():
-        print(f"partial download: {meta.get('repo')}/{meta.get('file')} "
-              f"{_size(meta['have'])} of {_size(meta.get('size', 0))} — pull again to resume")
+    for p in ops.partial_downloads():
+        print(f"partial download: {p.repo}/{p.file} "
+              f"{_size(p.have_bytes)} of {_size(p.size_bytes)} — pull again to resume")
     return 0
 
 
-def _list_catalog(args: argparse.Namespace, catalog: Any) -> int:
-    from engine.config import load_config
-    from engine.models.fit import plan_entry
-    from engine.models.hardware import probe
-
-    hw = probe()
-    n_ctx = load_config().config.model.n_ctx
+def _list_catalog(args: argparse.Namespace, ops: ModelOps) -> int:
+    listing = ops.listing()  # the Models window shows the same rows
     rows, out = [], []
-    for e in catalog:
-        p = plan_entry(e, hw, n_ctx)
-        out.append({**e.model_dump(), "fit": p.verdict, "n_gpu_layers": p.n_gpu_layers})
+    for r in listing.catalog:
+        e, p = r.entry, r.plan
+        tps = r.speed.tokens_per_s if r.speed is not None else None
+        out.append({**e.model_dump(), "fit": p.verdict, "n_gpu_layers": p.n_gpu_layers, "installed": r.installed,
+                    "tokens_per_s": tps})
         rows.append([e.id, f"{e.params_b:g}B", e.quant, _size(e.size_estimate), e.license,
-                     "pinned" if e.expected_sha256 else "hub-sha", p.verdict])
+                     "pinned" if e.expected_sha256 else "hub-sha", p.verdict,
+                     f"~{tps:.0f} tok/s" if tps else "-", "yes" if r.installed else ""])
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(_table(rows, ["ID", "PARAMS", "QUANT", "SIZE", "LICENCE", "HASH", "FIT"]))
+        print(_table(rows, ["ID", "PARAMS", "QUANT", "SIZE", "LICENCE", "HASH", "FIT", "SPEED", "INSTALLED"]))
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from engine.models import hub
-
+    ops = _ops()
     if args.files:
-        files = hub.list_gguf_files(args.query)
+        files = ops.hub_files(args.query)
         if args.json:
             print(json.dumps([asdict(f) for f in files], indent=2))
             return 0
@@ -143,7 +140,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                      ["FILE", "SIZE", "SHA256"]))
         print(f"[unverified] not in Hearth's catalog; pull with: hearth models pull {args.query} FILE")
         return 0
-    found = hub.search(args.query, limit=args.limit)
+    found = ops.search_hub(args.query, limit=args.limit)
     if args.json:
         print(json.dumps([asdict(m) for m in found], indent=2))
         return 0
@@ -157,25 +154,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from engine.models.catalog import load_catalog
-    from engine.models.gguf_meta import read_gguf
-    from engine.models.registry import record_for
-
-    info: dict[str, Any] = {}
-    entry = load_catalog().find(args.model)
-    if entry is not None:
-        info["catalog"] = entry.model_dump()
-    record = record_for(args.model)
-    path = Path(record.path) if record and record.present else None
-    if record is not None:
-        info["installed"] = asdict(record)
-    if path is None and args.model.endswith(".gguf") and Path(args.model).expanduser().is_file():
-        path = Path(args.model).expanduser()
-    if path is not None:
-        info["gguf"] = read_gguf(path).summary()
-    if not info:
-        raise ModelNotFound(f"'{args.model}' is neither in the catalog, installed, nor a .gguf file.",
-                            "See `hearth models list` and `hearth models list --catalog`.")
+    info = _ops().info(args.model)
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
@@ -209,20 +188,11 @@ class _ProgressPrinter:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from engine.models.catalog import load_catalog
-    from engine.models.download import Downloader, HubFileRef, discard_partial, partial_downloads
-
-    if args.file:
-        target: Any = HubFileRef.from_hub(args.model, args.file, args.revision)
-    else:
-        target = load_catalog().get(args.model)
-    if args.restart:  # drop any partial download of this repo file, whatever hash it was for
-        for _part, meta in partial_downloads():
-            if meta.get("repo") == target.repo and meta.get("file") == target.file:
-                discard_partial(meta["sha256"])
+    ops = _ops()
+    target: Any = ops.hub_file(args.model, args.file, args.revision) if args.file else ops.catalog_entry(args.model)
     cancel = threading.Event()
     try:
-        result = Downloader().pull_detailed(target, progress=_ProgressPrinter(), cancel=cancel)
+        result = ops.pull(target, progress=_ProgressPrinter(), cancel=cancel, restart=args.restart)
     except KeyboardInterrupt:
         cancel.set()
         print("\nhearth: download interrupted; the partial file is kept — pull again to resume.", file=sys.stderr)
@@ -232,57 +202,28 @@ def cmd_pull(args: argparse.Namespace) -> int:
         print(f"{m.id} is already installed and verified: {m.path}")
     else:
         print(f"installed {m.id} ({m.path}), sha256 {m.sha256} verified")
-    if isinstance(target, HubFileRef) and not target.catalog_id:
+    if args.file and not getattr(target, "catalog_id", None):
         print("[unverified] not in Hearth's catalog: the hub's own checksum was used.")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from engine.models.importer import import_gguf
-
-    model, info = import_gguf(args.path, mode=args.link or "copy", model_id=args.model_id)
-    s = info.summary()
+    model, s = _ops().import_gguf(args.path, mode=args.link or "copy", model_id=args.model_id)
     print(f"imported {model.id}: {s['architecture']}, {s['parameters'] / 1e9:.2f}B params, {s['quantization']}, "
           f"context {s['context_length']}, chat template {'yes' if s['chat_template'] else 'no'}")
     return 0
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    from engine.models.registry import remove_model
-
-    freed = remove_model(args.model)
+    freed = _ops().remove(args.model)
     print(f"removed {args.model}; freed {_size(freed)}")
     return 0
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from engine.models.catalog import load_catalog
-    from engine.models.fit import ModelShape, plan, plan_entry
-    from engine.models.gguf_meta import read_gguf
-    from engine.models.hardware import GPU, GiB, probe
-    from engine.models.registry import record_for
-
-    hw = probe()
-    if args.ram_gb is not None:
-        hw = replace(hw, ram_available=int(args.ram_gb * GiB))
-    if args.vram_gb is not None:
-        hw = replace(hw, gpus=(GPU("simulated GPU", int(args.vram_gb * GiB), int(args.vram_gb * GiB), "sim"),),
-                     gpu_offload=True)
-    n_ctx = _n_ctx(args)
-    catalog = load_catalog()
+    hw, n_ctx, plans = _ops().fit(args.models or None, n_ctx=args.ctx, vram_gb=args.vram_gb, ram_gb=args.ram_gb)
     rows, out = [], []
-    for name in args.models or [e.id for e in catalog]:
-        entry = catalog.find(name)
-        record = record_for(name)
-        local = Path(record.path) if record and record.present else None
-        if entry is not None:
-            p = plan_entry(entry, hw, n_ctx, local)
-        elif local is not None or name.endswith(".gguf"):
-            path = local or Path(name).expanduser()
-            p = plan(ModelShape.from_gguf(read_gguf(path)), hw, n_ctx)
-        else:
-            raise ModelNotFound(f"No model called '{name}' in the catalog or installed.",
-                                "See `hearth models list --catalog`.")
+    for name, p in plans:
         out.append({"model": name, **asdict(p)})
         rows.append([name, p.verdict, f"{p.layers_on_gpu}/{p.n_layers}", str(p.n_gpu_layers), p.describe()])
     if args.json:

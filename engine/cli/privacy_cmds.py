@@ -9,7 +9,10 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.core import Core
 
 PROVIDERS = ("openai", "anthropic")
 
@@ -123,100 +126,79 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def cmd_set_key(args) -> int:
-    from engine.cloud.keys import KeyStore
+def _core() -> Core:
+    """The core over the settings file: its cloud and audit operations are the app's too."""
+    from engine.core import Core
 
-    store = KeyStore()
+    core = Core.from_settings()
+    if core.settings_problem is not None:
+        print(f"hearth: {core.settings_problem.user_text()}", file=sys.stderr)
+    return core
+
+
+def cmd_set_key(args) -> int:
+    cloud = _core().cloud
     if args.delete:
-        removed = store.delete(args.provider)
+        removed = cloud.delete_key(args.provider)
         print(f"Removed the {args.provider} key." if removed else f"No {args.provider} key was stored.")
         return 0
     key = sys.stdin.readline().strip() if args.stdin or not sys.stdin.isatty() else \
         getpass.getpass(f"{args.provider} API key (input hidden): ").strip()
-    store.set(args.provider, key)
+    cloud.set_key(args.provider, key)
     print(f"Stored the {args.provider} key in the system keyring.")
     return 0
 
 
 def cmd_test(args) -> int:
-    from engine.cloud.audit import AuditLog
-    from engine.cloud.escalate import stream_cloud_answer
-    from engine.cloud.providers import make_provider
-    from engine.cloud.usage import UsageStore
-    from engine.errors import CloudError
-
-    config = _config()
-    if config.cloud.mode == "off":
-        raise CloudError("Cloud escalation is off, so Hearth opens no connection.",
-                         "Set cloud.mode to 'ask' or 'auto' in settings first.")
-    decision = _router(config).route("Reply with the single word OK.")
-    provider = make_provider(config.cloud)
-    provider.max_tokens = 16
-    answer = "".join(stream_cloud_answer(decision, provider, audit=AuditLog(), usage=UsageStore()))
-    print(f"{provider.name} ({provider.model}) answered: {answer.strip()[:200]}")
+    name, model, answer = _core().cloud.test()  # routed and audited like any answer
+    print(f"{name} ({model}) answered: {answer.strip()[:200]}")
     return 0
 
 
 def cmd_status(args) -> int:
-    from engine.cloud.audit import AuditLog
-    from engine.errors import KeyringUnavailable
-
-    config = _config()
-    cloud = config.cloud
-    try:
-        from engine.cloud.keys import KeyStore
-
-        has_key: bool | str = bool(KeyStore().get(cloud.provider))
-    except KeyringUnavailable as exc:
-        has_key = f"keyring unavailable: {exc.message}"
-    check = AuditLog().verify()
-    from engine.cloud.zones import describe, model_zone
-
-    zone = model_zone(config.model)
-    status = {"mode": cloud.mode, "provider": cloud.provider, "model": cloud.model, "base_url": cloud.base_url,
-              "key_stored": has_key, "audit_entries": check.entries, "audit_ok": check.ok,
-              "audit_problem": check.problem, "model_server": config.model.remote_url, "model_zone": zone}
+    st = _core().cloud.status()
+    has_key = st.key_stored
+    status = {"mode": st.mode, "provider": st.provider, "model": st.model, "base_url": st.base_url,
+              "key_stored": has_key, "audit_entries": st.audit_entries, "audit_ok": st.audit_ok,
+              "audit_problem": st.audit_problem, "model_server": st.model_server, "model_zone": st.model_zone}
     if args.json:
         print(json.dumps(status))
         return 0
-    print(f"Cloud escalation: {cloud.mode}" + (" (nothing leaves this computer)" if cloud.mode == "off" else ""))
-    print(f"Provider: {cloud.provider}, model {cloud.model}" + (f", base URL {cloud.base_url}" if cloud.base_url else ""))
+    print(f"Cloud escalation: {st.mode}" + (" (nothing leaves this computer)" if st.mode == "off" else ""))
+    print(f"Provider: {st.provider}, model {st.model}" + (f", base URL {st.base_url}" if st.base_url else ""))
     print(f"API key: {'stored in the system keyring' if has_key is True else 'not stored' if has_key is False else has_key}")
-    print(f"Chat model runs on: {describe(zone, config.model.remote_url)}"
-          + (" — it receives only what the privacy router lets out, like a cloud provider" if zone == "cloud" else ""))
-    print(f"Audit log: {check.entries} entries, " + ("chain intact" if check.ok else f"BROKEN: {check.problem}"))
+    print(f"Chat model runs on: {st.model_zone_text}"
+          + (" — it receives only what the privacy router lets out, like a cloud provider"
+             if st.model_zone == "cloud" else ""))
+    print(f"Audit log: {st.audit_entries} entries, " + ("chain intact" if st.audit_ok else f"BROKEN: {st.audit_problem}"))
     return 0
 
 
 def cmd_audit(args) -> int:
-    from engine.cloud.audit import AuditLog
+    from dataclasses import asdict
 
-    log = AuditLog()
-    entries = log.entries()
-    check = log.verify()
-    shown = entries[-args.limit:] if args.limit > 0 else []
+    d = _core().audit.details(limit=max(args.limit, 0))  # what the app's audit viewer shows
     if args.json:
-        print(json.dumps({"ok": check.ok, "entries": check.entries, "problem": check.problem, "shown": shown},
+        print(json.dumps({"ok": d.ok, "entries": d.total, "problem": d.problem, "shown": [asdict(e) for e in d.entries]},
                          ensure_ascii=False))
     else:
-        for e in shown:
-            if "corrupt" in e:
-                print(f"? unreadable line: {e['corrupt'][:80]}")
+        for e in d.entries:
+            if e.corrupt is not None:
+                print(f"? unreadable line: {e.corrupt[:80]}")
                 continue
-            print(f"#{e['seq']} {e['time']} {e['provider']}/{e['model']} route={e['route']} "
-                  f"zone={e.get('zone', 'cloud')} redactions={','.join(e['redactions']) or '-'}")
-            print(f"   sent: {e['text']}")
-            for r in e.get("reasons", []):
+            print(f"#{e.seq} {e.time} {e.provider}/{e.model} route={e.route} zone={e.zone} "
+                  f"redactions={','.join(e.redactions) or '-'}")
+            print(f"   sent: {e.text}")
+            for r in e.reasons:
                 print(f"   why: {r}")
-        print(f"{check.entries} entries; hash chain " + ("intact." if check.ok else f"BROKEN: {check.problem}."))
-    return 0 if check.ok else 1
+        print(f"{d.total} entries; hash chain " + ("intact." if d.ok else f"BROKEN: {d.problem}."))
+    return 0 if d.ok else 1
 
 
 def cmd_usage(args) -> int:
-    from engine.cloud.usage import UsageStore
-
-    config = _config()
-    rows = UsageStore().report(config.cloud.prices, since=args.since)
+    core = _core()
+    config = core.config
+    rows = core.cloud.usage(since=args.since)
     if args.json:
         print(json.dumps([r.__dict__ for r in rows]))
         return 0

@@ -50,11 +50,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Loading the model…", file=sys.stderr)
         info = core.load_model()
         try:
-            server.start()
+            # Said before starting: the socket is already listening (a client that connects now
+            # waits in its queue), and a Ctrl-C just after the first answer must not lose the line.
             shared = core.shared_collections()
             print(f"Hearth's OpenAI-compatible API: {server.url}/v1  (model '{core.model_id}' or 'hearth', "
                   f"{info.backend}; collections shared: {', '.join(shared) or 'none'}; "
-                  f"cloud escalation: {core.config.cloud.mode})", file=sys.stderr)
+                  f"cloud escalation: {core.config.cloud.mode})", file=sys.stderr, flush=True)
+            server.start()
             _wait_for_ctrl_c("Serving.")
         except KeyboardInterrupt:  # Ctrl-C once serving started is the normal way to stop
             print("\nstopping…", file=sys.stderr)

@@ -35,11 +35,14 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.errors import HearthError, KeyringUnavailable, StorageError
 from engine.fsutil import atomic_write_text
 from engine.paths import get_paths
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -493,3 +496,21 @@ def audited_stream(audit: Any, entry: dict | None, stream: Iterator[str]) -> Ite
     finally:
         if audit is not None:
             audit.record_outcome(entry, *outcome)
+
+
+def diagnose(path: Path | None = None) -> Diagnosis:
+    """The hash chain of the audit log (read-only; the signatures need the keyring: ``hearth
+    audit`` checks those). A break is an error: only the part before it can be trusted."""
+    from engine.diagnosis import Diagnosis
+
+    audit = AuditLog(path, keys=CHAIN_ONLY)
+    d = Diagnosis("paths")
+    if not audit.path.exists():
+        return d
+    check = audit.verify()
+    d.facts = {"audit_log": {"entries": check.entries, "chain_ok": check.ok}}
+    if not check.ok:
+        d.problem("error", f"The cloud audit log {audit.path} was changed outside Hearth: {check.problem}.",
+                  "Keep a copy of the file for inspection; 'hearth audit' lists the entries. "
+                  "Only the part before the break can be trusted.")
+    return d

@@ -14,8 +14,12 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.errors import KeyringUnavailable
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 SERVICE = "hearth-cloud"
 AUDIT_SERVICE = "hearth-audit"
@@ -180,3 +184,30 @@ class AuditKeyStore:
         if self.existing() != (key, since):  # a backend that drops writes must not leave us signing alone
             raise KeyringUnavailable("The keyring did not keep the audit log's key.",
                                      "Check your system keyring, then try again.")
+
+
+def diagnose(cloud_mode: str = "off") -> Diagnosis:
+    """Which keyring would hold API keys and whether it is safe (:func:`backend_verdict`, the rule
+    ``KeyStore`` enforces). Nothing is read or written: asking for a secret may pop up an unlock
+    dialog. No safe keyring is an error only when cloud help is on."""
+    from engine.diagnosis import Diagnosis
+
+    d = Diagnosis("keyring")
+    try:
+        import keyring
+
+        v = backend_verdict(keyring.get_keyring())
+        d.facts = {"backend": v.backend, "members": v.members, "usable": v.usable, "plaintext": v.plaintext,
+                   "reason": v.reason}
+    except Exception as exc:  # noqa: BLE001 - a broken keyring package is a finding, not a crash
+        d.facts = {"backend": None, "usable": False, "plaintext": False, "error": str(exc)}
+    severity = "error" if cloud_mode != "off" else "warning"
+    if d.facts.get("plaintext"):
+        d.problem(severity, f"The keyring backend stores secrets in plain text ({d.facts['backend']}).",
+                  "Hearth refuses to keep API keys there. Use the system keyring "
+                  "(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager).")
+    elif not d.facts.get("usable"):
+        d.problem(severity, "No usable OS keyring: cloud API keys cannot be stored (Hearth never writes them in "
+                  "plain text).", "Install and unlock a keyring (e.g. gnome-keyring or KWallet on Linux). "
+                  "Local chat and documents work without it.")
+    return d

@@ -10,10 +10,14 @@ Front ends (``engine.cli``, ``desktop``, ``engine.serve``, ``engine.mcp_server``
 package, ``engine.events``, ``engine.errors`` and ``engine.config`` — nothing below the core.
 """
 
+from engine.core.api import ApiStatus
+from engine.core.cloud import model_zone, placeholder_segments
 from engine.core.core import Core
+from engine.core.models import human_bytes
 from engine.core.stateless import BadRequest, StatelessTurn
 from engine.core.types import (AuditDetails, AuditEntry, CatalogRow, CloudStatus, InstalledRow, ModelListing,
                                PartialDownload, SettingsChange)
 
-__all__ = ["AuditDetails", "AuditEntry", "BadRequest", "CatalogRow", "CloudStatus", "Core", "InstalledRow",
-           "ModelListing", "PartialDownload", "SettingsChange", "StatelessTurn"]
+__all__ = ["ApiStatus", "AuditDetails", "AuditEntry", "BadRequest", "CatalogRow", "CloudStatus", "Core", "InstalledRow",
+           "ModelListing", "PartialDownload", "SettingsChange", "StatelessTurn", "human_bytes", "model_zone",
+           "placeholder_segments"]

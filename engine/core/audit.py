@@ -46,7 +46,7 @@ class AuditOps:
         entries = self.entries()
         check = self.verify()
         shown = entries if limit is None else (entries[-limit:] if limit > 0 else [])
-        return AuditDetails(shown, check.ok, check.entries, check.problem)
+        return AuditDetails(shown, check.ok, check.entries, check.problem, check.summary())
 
     def find_sent(self, text: str) -> AuditEntry | None:
         """The newest entry whose sent text is ``text`` (or ends it: an unanswered earlier

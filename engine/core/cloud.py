@@ -99,3 +99,21 @@ class CloudOps:
         exchange = CloudExchange(decision, provider, audit=self._audit(), usage=self._usage())
         answer = "".join(exchange.stream())
         return provider.name, provider.model, answer
+
+
+def model_zone(remote_url: str | None, trusted: bool) -> tuple[str, str]:
+    """Where answers are written for these model settings, as (zone, words for people): the
+    same rule the router applies (``engine.cloud.zones``); cheap, no connection."""
+    from engine.cloud.zones import describe, is_loopback_url
+
+    url = (remote_url or "").strip()
+    zone = "this machine" if not url or is_loopback_url(url) else "trusted" if trusted else "cloud"
+    return zone, describe(zone, url or None)
+
+
+def placeholder_segments(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into runs, each marked True when it is a placeholder that replaced a detail
+    (what a preview highlights). Imports the privacy package: call it when a preview opens."""
+    from engine.privacy.redact import segments
+
+    return list(segments(text))

@@ -6,7 +6,8 @@
           ├─ chats        the conversation store
           ├─ audit, usage the logs of the one send path
           ├─ assistant    turns: retrieve → route → generate → persist
-          └─ models, cloud, audit operations (``core.models``, ``core.cloud``, ``core.audit``)
+          └─ models, cloud, audit, api operations (``core.models``, ``core.cloud``, ``core.audit``,
+             ``core.api``: the local API server run from inside a front end)
 
 The CLI, the desktop app, the local API server and the MCP server hold a ``Core`` and call it;
 none of them builds a host, a router or a provider itself, so a behaviour fixed here is fixed
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.config import Config, LoadedConfig, save_config, validate_settings
+from engine.core.api import ApiServerOps
 from engine.core.audit import AuditOps
 from engine.core.cloud import CloudOps
 from engine.core.models import ModelOps
@@ -73,6 +75,17 @@ class Core:
         self.models = ModelOps(lambda: self._config)
         self.cloud = CloudOps(lambda: self._config, self._audit_log, self._usage_store, self._documents_or_none)
         self.audit = AuditOps(self._audit_log)
+        self.api = ApiServerOps(self)  # the local API served from inside a front end (the app)
+
+    @staticmethod
+    def prepare_process() -> None:
+        """What every front end's process does first: every embedded library offline and
+        telemetry-free (``engine.net``), then logging to Hearth's log file. Idempotent."""
+        from engine.logs import setup_logging
+        from engine.net import enforce_offline_defaults
+
+        enforce_offline_defaults()
+        setup_logging()
 
     @classmethod
     def from_settings(cls, paths: Paths | None = None, **parts: Any) -> Core:
@@ -178,6 +191,11 @@ class Core:
         return make_host(resolve_model(model_id), self._config.model)
 
     @property
+    def current_host(self) -> Host | None:
+        """The chat model if one was made (None before first use and after :meth:`close_model`)."""
+        return self._host
+
+    @property
     def model_id(self) -> str:
         host = self._host
         model = host.model if host is not None else None
@@ -196,9 +214,10 @@ class Core:
             if self._host is not None and wanted in (current, getattr(self._host.model, "path", None)):
                 return self._host
             host = self._make_host(wanted)  # resolves first: an unknown id leaves the current model alone
-            self._drop_host()
+            old = self._detach_host()
             self._host = host
-            return host
+        _unload(old)
+        return host
 
     def load_model(self, model_id: str | None = None) -> LoadInfo:
         """Load (or restart) the chat model; blocking — call it from a worker in the app."""
@@ -207,24 +226,27 @@ class Core:
 
     def reload_model(self) -> LoadInfo:
         """Settings of the model changed: start a fresh host for the default model and load it."""
-        with self._lock:
-            self._drop_host()
+        self.close_model()
         return self.load_model()
 
-    def _drop_host(self) -> None:
+    def _detach_host(self) -> Host | None:
+        """Forget the host (and what was built on it); the caller unloads it outside the lock, so
+        a settings change on the app's UI thread never waits for a model process to stop."""
         host, self._host = self._host, None
         self._assistant = None
         self._router = None
-        if host is not None:
-            try:
-                host.unload()
-            except Exception:  # a dead child is fine to drop
-                log.exception("unloading the previous model failed")
+        return host
+
+    def close_model(self) -> None:
+        """Stop the model process and forget it (the next use makes a new one)."""
+        with self._lock:
+            old = self._detach_host()
+        _unload(old)
 
     def unload_model(self) -> None:
-        with self._lock:
-            if self._host is not None:
-                self._host.unload()
+        host = self._host
+        if host is not None:
+            host.unload()
 
     # -- routing and turns -----------------------------------------------------------------------------
     @property
@@ -238,7 +260,8 @@ class Core:
     def assistant(self) -> Assistant:
         with self._lock:
             if self._assistant is None:
-                self._assistant = self.new_assistant(self._config, self.chats, self.host)
+                # a copy: a turn's settings must not leak back into the core's
+                self._assistant = self.new_assistant(self._config.model_copy(deep=True), self.chats, self.host)
             return self._assistant
 
     def new_assistant(self, cfg: Config, chats: ChatStore, host: Host) -> Assistant:
@@ -361,12 +384,14 @@ class Core:
 
     # -- lifetime --------------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the model process and close the stores (idempotent)."""
+        """Stop the API server, the model process and close the stores (idempotent)."""
+        self.api.stop()
         with self._lock:
-            self._drop_host()
+            host = self._detach_host()
             docs, self._docs = self._docs, None
             chats = self._chats if self._owns_chats else None
             self._chats = None if self._owns_chats else self._chats
+        _unload(host)
         if docs is not None:
             close = getattr(docs, "close", None)
             if close is not None:
@@ -379,6 +404,14 @@ class Core:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _unload(host: Host | None) -> None:
+    if host is not None:
+        try:
+            host.unload()
+        except Exception:  # a dead child is fine to drop
+            log.exception("unloading the previous model failed")
 
 
 class _LazyRouter:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from engine.models.fit import FitPlan
     from engine.models.hardware import Hardware
     from engine.models.registry import InstalledModel
+    from engine.models.speed import Calibration
 
 
 def human_bytes(n: int | float) -> str:
@@ -46,8 +47,9 @@ class ModelOps:
 
     # -- listing ------------------------------------------------------------------------------------
     def listing(self, *, catalog: bool = True, hw: Hardware | None = None, n_ctx: int | None = None) -> ModelListing:
-        """Installed models (starter first), the catalog with fit on this computer, and partial
-        downloads — the one builder behind `hearth models list` and the Models window."""
+        """Installed models (starter first), the catalog with fit and speed on this computer, and
+        partial downloads — the one builder behind `hearth models list` and the Models window.
+        Speeds need the one-time measurement (:meth:`calibrate`); without it ``speed`` is None."""
         from engine.models.catalog import load_catalog
         from engine.models.hardware import probe
 
@@ -56,27 +58,55 @@ class ModelOps:
         hw = hw or probe()
         installed = self.installed(default=cfg.model.default)
         partials = self.partial_downloads()
+        cal = self.calibration(hw) if catalog else None
         rows: list[CatalogRow] = []
         if catalog:
             from engine.models.fit import plan_entry
+            from engine.models.speed import estimate_plan
 
+            # the bundled starter is not a hub copy: it does not make the catalog entry "installed"
             have = {r.catalog_id for r in installed if r.catalog_id and r.source != "starter"}
             by_id = {r.id: r for r in installed}
             part = {p.sha256: p.have_bytes for p in partials}
             for e in load_catalog():
                 local = Path(by_id[e.id].path) if e.id in by_id and by_id[e.id].present else None
                 plan = plan_entry(e, hw, n_ctx, local)
-                rows.append(CatalogRow(e, plan, e.id in have, part.get(e.expected_sha256, 0) if e.expected_sha256 else 0))
-        return ModelListing(hw, hardware_text(hw, n_ctx), n_ctx, cfg.model.default, installed, rows, partials)
+                rows.append(CatalogRow(e, plan, e.id in have,
+                                       part.get(e.expected_sha256, 0) if e.expected_sha256 else 0,
+                                       estimate_plan(plan, cal, hw) if cal is not None else None))
+        text = hardware_text(hw, n_ctx)
+        if cal is not None:
+            text += (f" · speeds from a one-time measurement: memory {cal.bandwidth_bps / 1e9:.0f} GB/s, "
+                     f"starter model {cal.starter_tps:.0f} tokens/s")
+        return ModelListing(hw, text, n_ctx, cfg.model.default, installed, rows, partials, calibrated=cal is not None)
 
-    def installed(self, *, default: str | None = None) -> list[InstalledRow]:
+    # -- speed ------------------------------------------------------------------------------------
+    def calibration(self, hw: Hardware | None = None) -> Calibration | None:
+        """The cached speed measurement of this computer for the settings' thread count, or None."""
+        from engine.models.hardware import probe
+        from engine.models.speed import load_calibration, machine_key
+
+        return load_calibration(machine_key(hw or probe(), self._config().model.n_threads))
+
+    def calibrate(self) -> Calibration:
+        """Measure this computer once (memory bandwidth, the starter's speed; a few seconds,
+        cached): what the speed estimates are based on."""
+        from engine.models.hardware import probe
+        from engine.models.speed import calibrate
+
+        return calibrate(probe(), self._config().model.n_threads)
+
+    @staticmethod
+    def records() -> list[Any]:
+        """The registry's records (``engine.models.registry.ModelRecord``), the starter first."""
         from engine.models.registry import records, starter_record
 
+        return [r for r in [starter_record(), *records()] if r is not None]
+
+    def installed(self, *, default: str | None = None) -> list[InstalledRow]:
         default = default if default is not None else self._config().model.default
         out = []
-        for r in [starter_record(), *records()]:
-            if r is None:
-                continue
+        for r in self.records():
             path = Path(r.path)
             present = path.is_file()
             size = path.stat().st_size if present else 0
@@ -176,6 +206,17 @@ class ModelOps:
         from engine.models import hub
 
         return list(hub.list_gguf_files(repo))
+
+    def rate_hub_files(self, repo: str) -> list[Any]:
+        """The GGUF files of a hub repo, each with its quantisation, fit and speed here
+        (``engine.models.quant_choice.FileChoice``), smallest first."""
+        from engine.models.catalog import load_catalog
+        from engine.models.hardware import probe
+        from engine.models.quant_choice import rate_files
+
+        files = self.hub_files(repo)
+        hw = probe()
+        return list(rate_files(repo, files, hw, self._config().model.n_ctx, load_catalog(), self.calibration(hw)))
 
     @staticmethod
     def hub_file(repo: str, file: str, revision: str | None = None) -> HubFileRef:

@@ -149,6 +149,7 @@ class AuditDetails:
     ok: bool
     total: int
     problem: str | None = None
+    summary: str = ""                  # one line for people (``VerifyResult.summary``)
 
 
 # -- settings ---------------------------------------------------------------------------------------

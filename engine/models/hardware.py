@@ -17,7 +17,10 @@ import platform
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -144,15 +147,32 @@ def llama_gpu_offload() -> bool:
         return False
 
 
-def probe() -> Hardware:
-    """Probe this machine now (cheap: no model is loaded; llama_cpp only if a GPU exists)."""
+def probe(*, ask_llama: bool = True) -> Hardware:
+    """Probe this machine now (cheap: no model is loaded; llama_cpp only if a GPU exists).
+
+    ``ask_llama=False`` never loads llama.cpp (``hearth doctor``'s own process: a broken native
+    build must not crash it); ``gpu_offload`` is then False and Apple's GPU is not listed."""
     physical, logical, ram_total, ram_avail = _memory()
     gpus = _nvidia_gpus()
     apple_silicon = sys.platform == "darwin" and platform.machine() == "arm64"
     offload = False
-    if gpus or apple_silicon:
+    if ask_llama and (gpus or apple_silicon):
         offload = llama_gpu_offload()
     if apple_silicon and offload:
         share = int(ram_total * METAL_SHARE)
         gpus.append(GPU("Apple GPU", share, min(share, ram_avail), "Metal"))
     return Hardware(physical, logical, ram_total, ram_avail, tuple(gpus), offload, _cpu_features())
+
+
+def diagnose(*, ask_llama: bool = False) -> Diagnosis:
+    """This machine as ``hearth doctor`` reports it, from :func:`probe` (the model manager's own
+    view: what fit plans and speed estimates are computed from). Not a problem to have no GPU."""
+    from engine.diagnosis import Diagnosis
+
+    hw = probe(ask_llama=ask_llama)
+    return Diagnosis("hardware", {
+        "os": platform.platform(), "machine": platform.machine(), "cpu_logical": hw.cpu_logical,
+        "cpu_physical": hw.cpu_physical, "ram_total_bytes": hw.ram_total, "ram_available_bytes": hw.ram_available,
+        "cpu_features": list(hw.cpu_features),
+        "gpus": [{"name": g.name, "backend": g.backend, "vram_total_bytes": g.vram_total,
+                  "vram_free_bytes": g.vram_free} for g in hw.gpus]})

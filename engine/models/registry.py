@@ -17,12 +17,15 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from engine.errors import ModelError, ModelNotFound, StorageError
 from engine.fsutil import atomic_write_text
 from engine.paths import get_paths
 from engine.starter import STARTER_MODEL_ID, starter_model_path
+
+if TYPE_CHECKING:
+    from engine.diagnosis import Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -229,3 +232,40 @@ def record_for(model_id: str) -> ModelRecord | None:
 
 def as_dict(record: ModelRecord) -> dict[str, Any]:
     return asdict(record)
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def diagnose() -> Diagnosis:
+    """Every installed model: can its file be read, is it a GGUF; registered models whose file is
+    gone. Reads four bytes of each file; never deletes one."""
+    from engine.diagnosis import Diagnosis
+    from engine.errors import HearthError
+
+    d = Diagnosis("models", [])
+    try:
+        models = installed_models()
+    except HearthError as exc:
+        d.problem("error", exc.message, exc.hint or "Reinstall Hearth.")
+        models = []
+    for m in models:
+        entry: dict[str, Any] = {"id": m.id, "path": str(m.path), "source": m.source}
+        fix = f"Remove it with 'hearth models rm {m.id}' and download or import it again."
+        try:
+            entry["size_bytes"] = m.path.stat().st_size
+            with open(m.path, "rb") as fh:
+                entry["gguf_header_ok"] = fh.read(4) == GGUF_MAGIC
+        except OSError as exc:
+            entry["error"] = exc.strerror
+            d.problem("error", f"Model '{m.id}' cannot be read: {m.path} ({exc.strerror}).", fix)
+        else:
+            if not entry["gguf_header_ok"]:
+                d.problem("error", f"Model '{m.id}' is not a GGUF file or is corrupt: {m.path}.", fix)
+        d.facts.append(entry)  # type: ignore[union-attr]
+    for rec in records():  # deleted by hand, an unmounted drive
+        if not Path(rec.path).is_file():
+            d.problem("warning", f"Model '{rec.id}' is registered but its file is gone: {rec.path}.",
+                      f"Download it again with 'hearth models pull {rec.id}', "
+                      f"or forget it with 'hearth models rm {rec.id}'.")
+    return d

@@ -282,8 +282,9 @@ def test_export_conversation_as_markdown_and_json(window, qtbot, store, tmp_path
 
 
 def test_the_apps_router_checks_pasted_document_text(window):
-    # Built by engine.privacy.wiring like the CLI's: the documents check is live, the judge is
-    # off until the settings turn it on.
-    router = window.services.assistant.router
+    # The core's router (built by engine.privacy.wiring on first use, as for the CLI): the
+    # documents check is live, the judge is off until the settings turn it on.
+    assert window.services.assistant.router is window.services.core.router
+    router = window.services.core.router.real()
     assert router is not None and router.private_text_check is not None
     assert router.judge is None

@@ -51,7 +51,7 @@ def test_catalog_shows_fit_badges_and_installed_starter(models):
     assert starter.verdict == "cpu" and "runs on the CPU" in models.catalog.data(models.catalog.index(
         models.catalog.find(STARTER_MODEL_ID)))
     inst = models.installed.rows()
-    assert [r.id for r in inst] == [STARTER_MODEL_ID] and inst[0].is_default and inst[0].size > 50 * MiB
+    assert [r.id for r in inst] == [STARTER_MODEL_ID] and inst[0].is_default and inst[0].size_bytes > 50 * MiB
     assert "This computer" in models.hardware.text()
     models.select_installed(STARTER_MODEL_ID)
     assert not models.delete_btn.isEnabled()  # the bundled model cannot be deleted
@@ -104,7 +104,9 @@ def test_download_pause_resume_set_default_and_delete(window, models, hub, qtbot
     models.select_installed(model.id)
     models.confirm_delete()
     models._delete_box.action_button.click()
-    assert "in use" in models.status.text() and Path(model.path).exists()
+    # the core refuses it (as `hearth models rm` does), on the worker: the answer comes back
+    wait_until(lambda: "in use" in models.status.text(), 30, "the refusal")
+    assert Path(model.path).exists()
     models.select_installed(STARTER_MODEL_ID)
     qtbot.mouseClick(models.default_btn, Qt.MouseButton.LeftButton)
     wait_until(lambda: states[-2:] == ["loading", "ready"] and window.config.model.default == STARTER_MODEL_ID,
@@ -154,6 +156,30 @@ def test_catalog_shows_a_speed_estimate_and_marks_what_is_too_slow(models, qtbot
         slow = r.speed.tokens_per_s is not None and r.speed.tokens_per_s < USEFUL_TPS
         assert ("too slow to be useful" in text) == slow, text
     assert "starter model" in models.hardware.text() and "GB/s" in models.hardware.text()
+
+
+def test_the_window_and_hearth_models_list_show_the_same_rows(models, capsys, qtbot):
+    """One builder (``core.models.listing``) behind both: the same catalog, installed flags and
+    speed figures in the window as on the command line, for the same settings."""
+    import json
+
+    from engine.cli.main import main
+
+    wait_until(lambda: all(r.speed is not None for r in models.catalog.rows()), 180, "the speed calibration")
+    with qtbot.waitSignal(models.refreshed, timeout=60_000):
+        models.refresh()
+    assert main(["models", "list", "--catalog", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    window = models.catalog.rows()
+    assert [r["id"] for r in cli] == [r.id for r in window]
+    assert [r["installed"] for r in cli] == [r.installed for r in window]
+    starter = next(r for r in cli if r["id"] == STARTER_MODEL_ID)
+    row = models.catalog.row_at(models.catalog.find(STARTER_MODEL_ID))
+    assert starter["tokens_per_s"] == pytest.approx(row.speed.tokens_per_s) and starter["fit"] == row.verdict
+    assert main(["models", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["check"], r["is_default"]) for r in listed] == \
+        [(r.id, r.check, r.is_default) for r in models.installed.rows()]
 
 
 def _fully_shown(label) -> bool:

@@ -17,6 +17,8 @@ import engine
 from engine import doctor
 from engine.cli.main import main
 from engine.config import Config, save_config
+from engine.inference import probe as llama_probe
+from engine.models import hardware
 from engine.models.registry import InstalledModel
 from tests.support.netguard import NetGuard
 
@@ -106,7 +108,7 @@ def test_truncated_or_foreign_model_file_is_reported(tmp_path: Path, monkeypatch
 def test_crashing_llama_build_does_not_crash_doctor(monkeypatch) -> None:
     """A llama.cpp build that segfaults on import is reported, doctor itself survives."""
     crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]
-    monkeypatch.setattr(doctor, "_probe_command", lambda: crash)
+    monkeypatch.setattr(llama_probe, "_probe_command", lambda: crash)
     report = doctor.run_checks()
     assert "exited with code" in report.llama["error"]
     assert not report.ok
@@ -114,7 +116,7 @@ def test_crashing_llama_build_does_not_crash_doctor(monkeypatch) -> None:
 
 
 def test_hanging_llama_probe_times_out(monkeypatch) -> None:
-    monkeypatch.setattr(doctor, "_probe_command", lambda: [sys.executable, "-c", "import time; time.sleep(30)"])
+    monkeypatch.setattr(llama_probe, "_probe_command", lambda: [sys.executable, "-c", "import time; time.sleep(30)"])
     report = doctor.run_checks(llama_timeout_s=1.0)
     assert "did not answer within 1 s" in report.llama["error"]
 
@@ -194,7 +196,7 @@ def test_a_failing_check_is_reported_not_raised(monkeypatch) -> None:
     def boom():
         raise RuntimeError("probe exploded")
 
-    monkeypatch.setattr(doctor, "probe_hardware", boom)
+    monkeypatch.setattr(hardware, "diagnose", boom)
     report = doctor.run_checks(llama=False)
     assert any("hardware check failed" in p.what and "probe exploded" in p.what for p in report.problems)
     assert report.versions["hearth"] == engine.__version__  # the other checks still ran
@@ -261,4 +263,53 @@ def test_tampered_audit_log_is_reported() -> None:
 ])
 def test_backend_names_from_a_probe(probe: dict, expected: list[str]) -> None:
     """How GPU builds are named (the machine here has none, so the probe output is given)."""
-    assert doctor._backends(probe) == expected
+    assert llama_probe.backends(probe) == expected
+
+
+def test_hardware_comes_from_the_model_managers_probe(monkeypatch) -> None:
+    """Doctor shows what fit plans are computed from: a GPU the model manager's probe sees is in
+    the report (found without loading llama.cpp in doctor's own process)."""
+    gpu = hardware.GPU("Test GPU 8GB", 8 * hardware.GiB, 6 * hardware.GiB, "CUDA")
+    monkeypatch.setattr(hardware, "_nvidia_gpus", lambda: [gpu])
+    monkeypatch.setattr(hardware, "llama_gpu_offload", lambda: pytest.fail("doctor loaded llama.cpp in-process"))
+    report = doctor.run_checks(llama=False)
+    assert report.hardware["gpus"] == [{"name": "Test GPU 8GB", "backend": "CUDA",
+                                        "vram_total_bytes": 8 * hardware.GiB, "vram_free_bytes": 6 * hardware.GiB}]
+    assert "Test GPU 8GB [CUDA] (8.0 GB)" in doctor.format_report(report)
+
+
+def test_llama_devices_are_the_probes_and_a_cpu_only_build_is_not_called_cuda(monkeypatch, capsys) -> None:
+    """The probe child lists the devices from the model manager's probe; a GPU this build cannot
+    offload to is listed but not counted as a backend (this machine's build is CPU-only)."""
+    import llama_cpp
+
+    gpu = hardware.GPU("Test GPU 8GB", 8 * hardware.GiB, 6 * hardware.GiB, "CUDA")
+    monkeypatch.setattr(hardware, "_nvidia_gpus", lambda: [gpu])
+    hardware.llama_gpu_offload.cache_clear()
+    try:
+        llama_probe.llama_probe_main()  # what the child runs, here in-process
+    finally:
+        hardware.llama_gpu_offload.cache_clear()
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    assert data["gpu_offload"] is offload
+    cpu, cuda = data["devices"]
+    assert cpu["type"] == "cpu" and cpu["memory_total_bytes"] == data["hardware"]["ram_total"]
+    assert cuda == {"name": "CUDA0", "description": "Test GPU 8GB", "type": "gpu", "usable": offload,
+                    "memory_free_bytes": 6 * hardware.GiB, "memory_total_bytes": 8 * hardware.GiB}
+    assert ("CUDA" in llama_probe.backends(data)) is offload
+
+
+def test_each_subsystem_reports_into_its_own_section() -> None:
+    """Doctor merges diagnoses; it decides nothing itself (a finding keeps its words and fix)."""
+    from engine.diagnosis import Diagnosis
+
+    report = doctor.Report()
+    report.add(Diagnosis("paths", {"chats": {"path": "/x/chats.sqlite3", "exists": True}}))
+    d = Diagnosis("paths", {"chats": {"integrity": "bad"}})
+    d.problem("error", "The chats database is damaged.", "Move it.")
+    report.add(d)
+    report.add(Diagnosis("models", [{"id": "a"}]))
+    assert report.paths["chats"] == {"path": "/x/chats.sqlite3", "exists": True, "integrity": "bad"}
+    assert report.models == [{"id": "a"}] and not report.ok
+    assert report.problems[0].fix == "Move it."

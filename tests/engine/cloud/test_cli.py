@@ -51,3 +51,21 @@ def test_usage_by_day_and_provider(capsys):
     out = capsys.readouterr().out
     assert "2026-01-01" in out and "openai" in out and "2026-01-02" in out
     assert "Total cloud cost $0.1500; local answers saved $0.6000" in out
+
+
+def test_audit_json_is_the_cores_view_with_outcomes(capsys):
+    """`hearth audit --json` lists what the app's audit viewer lists (``core.audit``): each
+    entry says whether it reached the provider."""
+    from engine.core import Core
+
+    log = AuditLog()
+    sent = log.append(provider="openai", model="m", text="How do rainbows form?", redactions=[], reasons=["public"])
+    log.record_outcome(sent, False, "could not connect to the provider: nothing was delivered")
+    assert main(["audit", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and data["entries"] == 1
+    (entry,) = data["shown"]
+    assert entry["text"] == "How do rainbows form?" and entry["delivered"] is False
+    assert entry["outcome_detail"].startswith("could not connect")
+    with Core() as core:
+        assert [e.text for e in core.audit.details(limit=20).entries] == [entry["text"]]

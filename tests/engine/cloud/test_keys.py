@@ -74,12 +74,12 @@ def test_keystore_and_doctor_apply_one_rule(backend_factory, usable, hearth_home
     """A chainer holding a plain-text backend is refused by KeyStore *and* reported by the doctor."""
     import keyring
 
-    from engine import doctor
+    from engine.cloud import keys
 
     previous = keyring.get_keyring()
     keyring.set_keyring(backend_factory())
     try:
-        probe = doctor.probe_keyring()
+        probe = keys.diagnose().facts
         if usable:
             KeyStore().set("openai", "sk-live-key-123")
             assert KeyStore().get("openai") == "sk-live-key-123"
