@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATA = [ROOT / "bench" / "data" / "privacy_probes.jsonl", ROOT / "bench" / "data" / "privacy_blind_F.jsonl"]
+DEFAULT_DATA = [ROOT / "bench" / "data" / "privacy_probes.jsonl", ROOT / "bench" / "data" / "privacy_blind_F.jsonl",
+                ROOT / "bench" / "data" / "privacy_blind_G.jsonl"]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
