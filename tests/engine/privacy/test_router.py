@@ -224,7 +224,7 @@ def test_private_people_without_an_i_are_still_redacted(router, text, name):
 # -- public names in an impersonal frame ------------------------------------------------------
 
 @pytest.mark.parametrize("text, org", [
-    ("Summarise the annual results of Quorvantix Appliances for a newsletter.", "Quorvantix"),
+    ("What is the history of Brannock Ridge Brewing Company?", "Brannock"),
     ("What does a compliance officer at Tellmark Freight Solutions usually do?", "Tellmark"),
 ])
 def test_an_obscure_firm_is_replaced_even_in_a_general_question(router, text, org):
