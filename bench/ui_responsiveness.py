@@ -182,7 +182,7 @@ def main() -> int:
     walls, inner, heavy = launch_times(args.launches, home)
 
     from desktop.app import build_window, create_app
-    app = create_app()
+    _app = create_app()  # held: the QApplication must outlive the windows
     window = build_window(load_config())
     spin(lambda: window.services.state in ("ready", "error"), 300)
     assert window.services.state == "ready", "model did not load"

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.cloud_dialogs import CloudPreviewDialog
     from desktop.settings_dialog import SettingsDialog
 
-    app = create_app()
+    _app = create_app()  # held: the QApplication must outlive the windows
     window = build_window(load_config())
     window.resize(1180, 760)
     _wait(lambda: window.services.state == "ready" and window.sidebar.model.rowCount() > 0)

@@ -53,14 +53,28 @@ class Host(Protocol):
 
 
 class Hit(Protocol):
-    """One retrieved passage (``engine.docs.search.SearchHit``)."""
+    """One retrieved passage (``engine.docs.search.SearchHit``).
 
-    path: str
-    rel_path: str
-    page: int | None
-    heading: str
-    text: str
-    score: float
+    Read-only members: SearchHit is a frozen dataclass, and a settable protocol attribute would
+    not admit it."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def rel_path(self) -> str: ...
+
+    @property
+    def page(self) -> int | None: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
 
     def citation(self, snippet_chars: int = ...) -> Citation: ...
 

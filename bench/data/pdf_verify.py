@@ -8,11 +8,18 @@ answer_contains string (normalised the same way) must occur in the text of
 at least one of the listed pages. Also checks schema, page ranges, and that
 no (doc, page) pair is used by two questions. Prints counts per doc/style.
 """
-import collections, json, re, subprocess, sys
+import collections
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-norm = lambda s: re.sub(r"\s+", " ", s).strip().lower()
+
+def norm(s):
+    return re.sub(r"\s+", " ", s).strip().lower()
+
 _cache = {}
 
 def page_text(doc, n):
@@ -27,12 +34,13 @@ def npages(doc):
     info = subprocess.run(["pdfinfo", str(HERE / "pdf_corpus" / doc)], check=True, capture_output=True, text=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
-rows = [json.loads(l) for l in open(HERE / "pdf_dev.jsonl", encoding="utf-8") if l.strip()]
+rows = [json.loads(line) for line in open(HERE / "pdf_dev.jsonl", encoding="utf-8") if line.strip()]
 errors, used, ids = [], {}, set()
 sizes = {}
 for r in rows:
     assert set(r) == {"id", "doc", "question", "relevant_pages", "answer_contains", "style"}, r
-    assert r["id"] not in ids, r["id"]; ids.add(r["id"])
+    assert r["id"] not in ids, r["id"]
+    ids.add(r["id"])
     assert r["style"] in ("everyday", "terms"), r
     assert 1 <= len(r["answer_contains"]) <= 3, r
     doc = r["doc"]
@@ -54,5 +62,6 @@ for doc in sorted({r["doc"] for r in rows}):
 s = collections.Counter(r["style"] for r in rows)
 print(f"{'ALL':32s} total {len(rows):3d}  everyday {s['everyday']:3d}  terms {s['terms']:3d}")
 if errors:
-    print("\n".join(errors)); sys.exit(1)
+    print("\n".join(errors))
+    sys.exit(1)
 print("OK: all answer_contains strings found on their relevant pages")

@@ -118,7 +118,7 @@ class _FileLock:
 
                 while True:
                     try:
-                        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+                        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]  # Windows-only
                         break
                     except OSError:
                         continue
@@ -126,7 +126,7 @@ class _FileLock:
                     yield
                 finally:
                     fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # Windows-only
                 return
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             try:

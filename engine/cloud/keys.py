@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from engine.errors import KeyringUnavailable
 
 if TYPE_CHECKING:
-    from engine.diagnosis import Diagnosis
+    from engine.diagnosis import Diagnosis, Severity
 
 SERVICE = "hearth-cloud"
 AUDIT_SERVICE = "hearth-audit"
@@ -201,7 +201,7 @@ def diagnose(cloud_mode: str = "off") -> Diagnosis:
                    "reason": v.reason}
     except Exception as exc:  # noqa: BLE001 - a broken keyring package is a finding, not a crash
         d.facts = {"backend": None, "usable": False, "plaintext": False, "error": str(exc)}
-    severity = "error" if cloud_mode != "off" else "warning"
+    severity: Severity = "error" if cloud_mode != "off" else "warning"
     if d.facts.get("plaintext"):
         d.problem(severity, f"The keyring backend stores secrets in plain text ({d.facts['backend']}).",
                   "Hearth refuses to keep API keys there. Use the system keyring "

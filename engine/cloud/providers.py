@@ -214,5 +214,7 @@ def make_provider(cloud_settings, keys=None) -> CloudProvider:
         else:
             raise CloudAuthError(f"No API key for {provider} is stored.",
                                  f"Add one with: hearth cloud set-key {provider}. {LOCAL_HINT}")
-    cls = {"openai": OpenAIProvider, "anthropic": AnthropicProvider}[provider]
+    classes: dict[str, type[OpenAIProvider] | type[AnthropicProvider]] = {
+        "openai": OpenAIProvider, "anthropic": AnthropicProvider}
+    cls = classes[provider]
     return cls(cloud_settings, key)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.cloud.audit import AuditLog
     from engine.cloud.keys import KeyStore
     from engine.cloud.usage import UsageRow, UsageStore
+    from engine.cloud.zones import Zone
     from engine.config import Config
     from engine.interfaces import Retriever
     from engine.privacy.router import RouteDecision
@@ -107,7 +108,7 @@ def model_zone(remote_url: str | None, trusted: bool) -> tuple[str, str]:
     from engine.cloud.zones import describe, is_loopback_url
 
     url = (remote_url or "").strip()
-    zone = "this machine" if not url or is_loopback_url(url) else "trusted" if trusted else "cloud"
+    zone: Zone = "this machine" if not url or is_loopback_url(url) else "trusted" if trusted else "cloud"
     return zone, describe(zone, url or None)
 
 

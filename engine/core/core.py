@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from engine.chats import ChatStore
     from engine.cloud.audit import AuditLog
     from engine.core.stateless import StatelessTurn
-    from engine.core.tokens import Token
     from engine.cloud.usage import UsageStore
     from engine.doctor import Report
     from engine.inference.types import LoadInfo

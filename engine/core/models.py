@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from engine.models.catalog import CatalogEntry
     from engine.models.download import HubFileRef, Progress, PullResult
     from engine.models.fit import FitPlan
+    from engine.models.importer import LinkMode
     from engine.models.hardware import Hardware
     from engine.models.registry import InstalledModel
     from engine.models.speed import Calibration
@@ -244,7 +245,7 @@ class ModelOps:
 
     # -- local files ----------------------------------------------------------------------------------
     @staticmethod
-    def import_gguf(path: str | Path, *, mode: str = "copy", model_id: str | None = None,
+    def import_gguf(path: str | Path, *, mode: LinkMode = "copy", model_id: str | None = None,
                     cancel: threading.Event | None = None) -> tuple[InstalledModel, dict[str, Any]]:
         """Register a local .gguf (copied, or linked); returns the model and its GGUF summary."""
         from engine.models.importer import import_gguf

@@ -35,8 +35,8 @@ def _from_env() -> str | None:
         return None
     if len(value) < MIN_LENGTH:
         raise ConfigError(f"{ENV} is too short ({len(value)} characters); a token must have at least {MIN_LENGTH}.",
-                          f"Use a long random value, e.g. the output of: python -c \"import secrets; "
-                          f"print(secrets.token_urlsafe(32))\"")
+                          "Use a long random value, e.g. the output of: python -c \"import secrets; "
+                          "print(secrets.token_urlsafe(32))\"")
     return value
 
 

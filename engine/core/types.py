@@ -17,18 +17,20 @@ from typing import TYPE_CHECKING, Any
 from engine.interfaces import Hit, Host, Provider, Retriever, Router
 
 if TYPE_CHECKING:
-    from engine.chats import Chat, ChatSearchHit, ChatStore, Message
-    from engine.cloud.audit import VerifyResult
-    from engine.cloud.usage import UsageRow
-    from engine.docs.indexer import IndexReport, Progress as IndexProgress
-    from engine.docs.service import CollectionStatus, Passage
-    from engine.inference.types import GenerationStats, LoadInfo
+    # What __getattr__ below re-exports at run time, spelled `X as X` so that type checkers and
+    # linters see explicit re-exports rather than unused imports.
+    from engine.chats import Chat as Chat, ChatSearchHit as ChatSearchHit, ChatStore as ChatStore, Message as Message
+    from engine.cloud.audit import VerifyResult as VerifyResult
+    from engine.cloud.usage import UsageRow as UsageRow
+    from engine.docs.indexer import IndexReport as IndexReport
+    from engine.docs.service import CollectionStatus as CollectionStatus, Passage as Passage
+    from engine.inference.types import GenerationStats as GenerationStats, LoadInfo as LoadInfo
     from engine.models.catalog import CatalogEntry
-    from engine.models.download import HubFileRef, Progress as DownloadProgress, PullResult
+    from engine.models.download import HubFileRef as HubFileRef, PullResult as PullResult
     from engine.models.fit import FitPlan
     from engine.models.hardware import Hardware
-    from engine.models.registry import InstalledModel
-    from engine.privacy.router import RouteDecision
+    from engine.models.registry import InstalledModel as InstalledModel
+    from engine.privacy.router import RouteDecision as RouteDecision
 
 # name -> module: types of the layers below, importable from here without importing them early.
 _LAZY = {

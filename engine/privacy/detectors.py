@@ -24,11 +24,12 @@ from collections import Counter
 from typing import Callable, Iterable
 
 from engine.privacy import allowlists as allow
-from engine.privacy.finding import Finding
+from engine.privacy.finding import Finding as Finding  # re-exported: the detectors' result type
 from engine.privacy.labels_intl import find_secrets_intl
 from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
-from engine.privacy.national_ids import find_national_ids
-from engine.privacy.phones import find_phones
+# re-exported beside the detectors defined here (engine.privacy.recognizers reads them from here)
+from engine.privacy.national_ids import find_national_ids as find_national_ids
+from engine.privacy.phones import find_phones as find_phones
 from engine.privacy.references import find_references
 
 

@@ -197,6 +197,7 @@ def find_disclosures_intl(text: str, lang: str) -> list[str]:
         if topic.search(sentence) and not said_of_self.search(sentence):
             continue
         for m in terms.finditer(sentence):
+            assert m.lastgroup is not None  # an alternation of named groups: a match is in one
             cat = categories[int(m.lastgroup[1:])]
             if cat not in found:
                 found.append(cat)

@@ -79,6 +79,7 @@ def _load_stop_words(code: str) -> frozenset[str]:
     path = Path(next(iter(spec.submodule_search_locations))) / "lang" / code / "stop_words.py"
     # Load just the word-list file: importing spacy.lang.<code> builds a whole tokenizer.
     s = importlib.util.spec_from_file_location(f"_hearth_stop_{code}", path)
+    assert s is not None and s.loader is not None  # a .py path always gets a spec with a loader
     mod = importlib.util.module_from_spec(s)
     s.loader.exec_module(mod)
     return frozenset(w.casefold() for w in mod.STOP_WORDS)
@@ -185,7 +186,7 @@ def detect(text: str, min_words: int = 3) -> LanguageGuess:
         confidences[code] = max(confidences.get(code, 0.0), confidence)
     if not letters:
         return LanguageGuess(None, True, 0.0, None)
-    ranked = tuple(sorted(letters, key=letters.get, reverse=True))
+    ranked = tuple(sorted(letters, key=lambda c: letters[c], reverse=True))
     return LanguageGuess(ranked[0], True, confidences[ranked[0]], None, ranked)
 
 

@@ -44,7 +44,7 @@ _POSTCODE_LINE = (r"(?:,?\s*\n?\s*(?:[A-Z]{1,2}-)?(?:\d{5}|\d{4}-\d{3}|\d{4}\s?[
                   r"\s+" + _CAP + r"(?:[ -]" + _CAP + r")?)?")
 _UNIT = r"(?:,?\s*(?:\d{1,2}\s?[º°ª]\s?(?:\d{1,2}\s?[º°ª]|[A-Z]|izq(?:uierda)?\.?|dcha\.?|dto\.?|esq\.?)?|" \
         r"\d{1,2}\.?\s?(?:OG|Stock|étage|piso|andar|piano|etage)|bajo|r/c|(?:apt|app|wohnung|whg)\.?\s?\d+))?"
-_STREET_BEFORE = Gated.labelled(_PREFIX_TYPES, 
+_STREET_BEFORE = Gated.labelled(_PREFIX_TYPES,
     r"(?<![\w])(?:\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?(?i:" + _PREFIX_TYPES + r")\s*"
     r"(?:(?:" + _CONNECT + r")\s*)*" + _STREET_WORD + r"(?:\s+(?:(?:" + _CONNECT + r")\s+)*(?:" + _STREET_WORD + r"|[IVX]+\b))"
     r"{0,3}(?:,?\s*" + _NUMBER + r")" + _UNIT + _POSTCODE_LINE)

@@ -138,12 +138,12 @@ def find_national_ids(text: str) -> list[Finding]:
     # Cue words: first every number a checksum confirms, then unconfirmed numbers after cues that
     # need none (so "NIF" in a Portuguese text is checked as both Spanish and Portuguese first).
     for validated_pass in (True, False):
-        for rx, module, name, strict in _CUE_RX:
+        for cue_rx, cue_module, name, strict in _CUE_RX:
             if not validated_pass and strict:
                 continue
-            for m in rx.finditer(text):
+            for m in cue_rx.finditer(text):
                 tail = text[m.end(): m.end() + 48].split("\n")[0]
-                span = _validated_after(tail, module) if validated_pass else _value_after(tail, name)
+                span = _validated_after(tail, cue_module) if validated_pass else _value_after(tail, name)
                 if span:
                     add(m.end() + span[0], m.end() + span[1], f"contains a national ID number ({name})")
     return sorted(out, key=lambda f: f.start)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -346,7 +347,7 @@ class EntityScan:
     unsure: tuple[str, ...] = ()  # lower-case words read as names (see engine.privacy.caution)
 
 
-def find_entities(text: str, *, skip: list[tuple[int, int]] = (), doc=None) -> EntityScan:
+def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) -> EntityScan:
     """Private named entities to redact, skipping spans other detectors already cover.
 
     ``doc`` is the message's spaCy document when the caller already has one (the router's
@@ -355,7 +356,7 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = (), doc=None) -> E
         nlp = load_nlp()
         with _lock:  # one pipeline shared by the app's workers: run it one message at a time
             doc = nlp(text)
-    candidates: list[tuple[str, int, int, str]] = []
+    scored: list[tuple[str, int, int, str, bool]] = []  # (kind, start, end, text, a lone name)
     for ent in doc.ents:
         kind = PRIVATE_LABELS.get(ent.label_)
         if kind is None:
@@ -367,12 +368,12 @@ def find_entities(text: str, *, skip: list[tuple[int, int]] = (), doc=None) -> E
         s, e = sub.start_char, sub.end_char
         if any(s < b and a < e for a, b in skip) or len(_norm(sub.text)) < 2:
             continue
-        candidates.append((kind, s, e, sub.text, kind == "PERSON" and _lone_name_in_sentence(sub)))
+        scored.append((kind, s, e, sub.text, kind == "PERSON" and _lone_name_in_sentence(sub)))
     personal = personal_context(text)
     if not personal:  # outside letters and first-person text, title-cased common words are no names
-        candidates = [c for c in candidates
-                      if c[0] == "PLACE" or c[4] or not _all_common(c[3]) or (c[0] == "PERSON" and looks_like_full_name(c[3]))]
-    candidates = [c[:4] for c in candidates]
+        scored = [c for c in scored
+                  if c[0] == "PLACE" or c[4] or not _all_common(c[3]) or (c[0] == "PERSON" and looks_like_full_name(c[3]))]
+    candidates: list[tuple[str, int, int, str]] = [c[:4] for c in scored]
     for s, e, t in _org_phrases(text):
         if not any(s < b and a < e for a, b in skip):
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]

@@ -15,8 +15,12 @@ Dates, versions, amounts and ungrouped digit runs are not phone numbers.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from engine.privacy.finding import Finding
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 _REASON = "contains a phone number"
 _TRUNK_REGIONS = ("DE", "FR", "IT", "NL", "BE", "AT", "CH", "GB")
@@ -44,7 +48,7 @@ _CUE = re.compile(
 _LOCAL_SEVEN = re.compile(r"(?<![\w+.-])\d{3}-\d{4}(?![\w.-])")
 
 
-def _valid(number: str, region: str) -> object | None:
+def _valid(number: str, region: str) -> PhoneNumber | None:
     import phonenumbers
 
     try:

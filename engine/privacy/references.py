@@ -94,8 +94,8 @@ def find_references(text: str) -> list[Finding]:
     for rx in (_TAG, _SYSTEM_USER, _USER_KEY, _HOME_DIR, _ENV_USER):
         for m in rx.finditer(text):
             add("USERNAME", m.start(1), m.end(1), "contains a user name")
-    for rx in (_BARE_LABEL, _ENDING, _KEY_VALUE, _CASE_NUMBER):
-        for m in rx.finditer(text):
+    for labelled in (_BARE_LABEL, _ENDING, _KEY_VALUE, _CASE_NUMBER):
+        for m in labelled.finditer(text):
             add("ACCOUNT", m.start(1), m.end(1), "contains an account or reference number")
     for m in _USERNAME.finditer(text):
         g = 1 if m.group(1) else 2

@@ -50,7 +50,7 @@ def test_create_get_rename_pin_taint_delete(store: ChatStore) -> None:
 def test_list_pinned_first_then_most_recent(store: ChatStore) -> None:
     a = store.create("a")
     b = store.create("b")
-    c = store.create("c")
+    store.create("c")
     time.sleep(0.01)
     store.add_message(a.id, "user", "bump a")  # activity makes `a` the newest
     assert [x.title for x in store.list()] == ["a", "c", "b"]

@@ -7,7 +7,6 @@ run on a full disk (a small tmpfs in a private mount namespace; skipped where no
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest

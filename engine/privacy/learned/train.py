@@ -49,6 +49,7 @@ def embedder_cache(query: bool = True, use_cache: bool = True,
 
 def dataset(cache: EmbeddingCache, log=print, budget: int = DEFAULT_BUDGET) -> pipeline.Dataset:
     examples, filler = load_examples(), load_filler()
+    assert cache.count is not None, "the embedding cache needs the engine's token counter"
     windows = filler_windows(filler, cache.count, budget)
     everything = examples + filler + [w for _, w in windows]
     log(f"embedding {len(everything)} texts (cached ones are reused)")

@@ -120,7 +120,8 @@ def test_cutting_entries_and_rewriting_the_head_is_caught():
 
 def test_outcomes_are_recorded_and_counted():
     log = AuditLog()
-    a, b, c = _append(log, "a"), _append(log, "b"), _append(log, "c")
+    a, b = _append(log, "a"), _append(log, "b")
+    _append(log, "c")
     log.record_outcome(a, True, "answered")
     log.record_outcome(b, False, "could not connect to the provider: nothing was delivered")
     entries = log.entries()

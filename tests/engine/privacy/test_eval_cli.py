@@ -37,9 +37,9 @@ def dataset(tmp_path: Path) -> Path:
 def test_eval_writes_one_line_per_item_and_metrics(dataset, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     assert main(["privacy", "eval", str(dataset), "--out", str(out)]) == 0
-    lines = [json.loads(l) for l in out.read_text().splitlines()]
-    assert [l["id"] for l in lines] == [i["id"] for i in ITEMS]
-    by_id = {l["id"]: l for l in lines}
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["id"] for row in lines] == [i["id"] for i in ITEMS]
+    by_id = {row["id"]: row for row in lines}
     assert by_id["p1"]["decision"] == "cloud" and by_id["p1"]["outbound"] == ITEMS[0]["text"]
     assert by_id["p1"]["sent"] == [{"role": "user", "content": ITEMS[0]["text"]}]  # everything that would leave
     assert by_id["p1"]["rules"] and by_id["p1"]["reasons"]

@@ -111,7 +111,7 @@ def load_filler(data_dir: Path = DATA_DIR) -> list[Example]:
 def filler_windows(filler: list[Example], count: Counter, budget: int) -> list[tuple[int, Example]]:
     """(paragraph index, window) for every paragraph the layer would cut into several windows:
     public sentences seen one window at a time, as the layer sees a long message."""
-    out = []
+    out: list[tuple[int, Example]] = []
     for i, para in enumerate(filler):
         wins = make_windows(para.text, count, budget)
         if len(wins) > 1:
