@@ -201,6 +201,32 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_share(args: argparse.Namespace) -> int:
+    """Share a collection with other programs on this computer (API and MCP clients), or stop."""
+    from engine.config import load_config, save_config
+
+    loaded = load_config()
+    if loaded.problem is not None:  # never write over a settings file we could not read
+        raise loaded.problem
+    shared = list(loaded.config.sharing.collections)
+    if args.share:
+        if args.name not in {c.name for c in _service().collections()}:
+            raise HearthError(f"There is no collection named {args.name!r}.", "See them with: hearth docs list")
+        if args.name not in shared:
+            shared.append(args.name)
+    elif args.name in shared:
+        shared.remove(args.name)
+    config = loaded.config.model_copy(
+        update={"sharing": loaded.config.sharing.model_copy(update={"collections": shared})})
+    save_config(config)
+    if args.share:
+        print(f"{args.name} is shared: API clients (model hearth:docs/{args.name}) and MCP clients can search it. "
+              "An MCP client's own model, possibly a cloud one, reads what it gets.")
+    else:
+        print(f"{args.name} is no longer shared with other programs.")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     docs = subparsers.add_parser("docs", help="manage document collections (index your files)")
     dsub = docs.add_subparsers(dest="docs_command", metavar="ACTION")
@@ -230,6 +256,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("name", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+
+    p = dsub.add_parser("share", help="let API and MCP clients on this computer search a collection")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_share, share=True)
+
+    p = dsub.add_parser("unshare", help="stop sharing a collection with API and MCP clients")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_share, share=False)
 
     s = subparsers.add_parser("search", help="search a document collection (ranked passages with citations)")
     s.add_argument("query", nargs="?")

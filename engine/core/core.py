@@ -341,7 +341,7 @@ class Core:
 
         if collection not in self.shared_collections():
             raise NotShared(f"The collection '{collection}' does not exist or is not shared with other apps.",
-                            f"Share it with `hearth docs share {collection}` or in the app's Documents window.")
+                            f"Share it with `hearth docs share {collection}` (API and MCP clients alike).")
 
     def search_shared(self, collection: str, query: str, k: int | None = None) -> list[Hit]:
         """Search a collection on behalf of another app (MCP): only a shared one."""

@@ -25,8 +25,8 @@ def list_collections(core: Core) -> dict[str, Any]:
     shared = set(core.shared_collections())
     items = [{"name": c.name, "files": c.files_indexed, "passages": c.chunks, "state": c.state}
              for c in core.documents.collections() if c.name in shared]
-    note = "" if items else ("No collection is shared with MCP clients. The person can share one with "
-                             "`hearth docs share NAME` or in Hearth's Documents window.")
+    note = "" if items else ("No collection is shared with other programs. The person can share one with "
+                             "`hearth docs share NAME` (it is then open to API and MCP clients alike).")
     return {"collections": items, "note": note}
 
 

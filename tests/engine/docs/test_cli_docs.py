@@ -94,3 +94,28 @@ def test_progress_line_reports_bytes_and_chunks_not_file_rate() -> None:
     assert "3/10 files" in lines[1] and "3.0 MB of 12.0 MB" in lines[1] and "15.5 chunks/s" in lines[1]
     assert "ETA 42s" in lines[1] and "files/s" not in lines[1]
     assert lines[1].startswith("[######")  # a quarter of the bytes: the bar follows bytes, not files
+
+
+def test_docs_share_and_unshare(tmp_path: Path, hearth_home: Path) -> None:
+    """The command the API's and the MCP server's hints name: it edits [sharing] in the settings."""
+    from engine.config import load_config
+    from engine.paths import get_paths
+
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    (corpus / "pump.md").write_text("# Pump\n\nThe garden pump needs a new washer each spring.\n")
+    assert hearth("docs", "add", str(corpus), "--name", "garden", home=hearth_home).returncode == 0
+
+    missing = hearth("docs", "share", "nosuch", home=hearth_home)
+    assert missing.returncode != 0 and "There is no collection named 'nosuch'" in missing.stderr
+    assert load_config(get_paths()).config.sharing.collections == []  # nothing written
+
+    shared = hearth("docs", "share", "garden", home=hearth_home)
+    assert shared.returncode == 0, shared.stderr
+    assert "hearth:docs/garden" in shared.stdout and "cloud" in shared.stdout  # says who reads it
+    assert load_config(get_paths()).config.sharing.collections == ["garden"]
+    assert hearth("docs", "share", "garden", home=hearth_home).returncode == 0  # twice: listed once
+    assert load_config(get_paths()).config.sharing.collections == ["garden"]
+
+    assert hearth("docs", "unshare", "garden", home=hearth_home).returncode == 0
+    assert load_config(get_paths()).config.sharing.collections == []
