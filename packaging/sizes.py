@@ -30,8 +30,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "numpy": ("numpy", "numpy.libs", "libopenblas*", "libgfortran*", "libquadmath*", "libscipy_openblas*"),
     "privacy word lists (wordfreq, names, pycountry, phonenumbers, stdnum)": (
         "wordfreq", "names", "pycountry", "phonenumbers", "stdnum", "regex", "ftfy", "msgpack", "locate"),
-    "documents (pypdf, python-docx, lxml, selectolax, bm25s)": (
-        "pypdf", "docx", "lxml", "selectolax", "bm25s", "PIL", "pillow.libs"),
+    "documents (pypdfium2, pypdf, python-docx, lxml, selectolax, bm25s)": (
+        "pypdfium2", "pypdfium2_raw", "pypdf", "docx", "lxml", "selectolax", "bm25s", "PIL", "pillow.libs"),
     "tokenizers, huggingface_hub": ("tokenizers", "huggingface_hub", "hf_xet", "libhf*"),
     "cloud SDKs and HTTP (openai, anthropic, httpx, grpc, opentelemetry)": (
         "openai", "anthropic", "httpx", "httpcore", "h11", "anyio", "certifi", "jiter", "grpc",
