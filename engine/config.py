@@ -49,6 +49,9 @@ class ModelSettings(_Section):
     # A server off this machine is treated like a cloud provider (only routed text goes there)
     # unless the person marks it trusted, e.g. their team's own GPU box.
     remote_trusted: bool = Field(False, description="the remote_url server may see private messages")
+    # Plain http is refused off this machine unless allowed for this endpoint (engine.net.server_url_problem).
+    remote_allow_http: bool = Field(False, description="plain http:// to a remote_url that is not on this computer")
+    remote_model: str | None = Field(None, description="the served model to ask for; None = the first it lists")
 
 
 class DocumentSettings(_Section):
@@ -115,6 +118,12 @@ def settings_problems(config: "Config") -> list[str]:
     problems = []
     if config.documents.chunk_overlap >= config.documents.chunk_tokens:
         problems.append("The chunk overlap must be smaller than the chunk size.")
+    if config.model.remote_url:
+        from engine.net import server_url_problem
+
+        problem = server_url_problem(config.model.remote_url, config.model.remote_allow_http)
+        if problem:
+            problems.append(problem)
     return problems
 
 

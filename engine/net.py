@@ -122,12 +122,31 @@ def is_loopback_host(host: str) -> bool:
     """True for addresses only this computer can reach (127.0.0.0/8, ::1, localhost)."""
     import ipaddress
 
-    if host.lower() in ("localhost", "localhost.localdomain"):
+    host = host.lower()
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def server_url_problem(url: str, allow_http: bool = False) -> str | None:
+    """Why Hearth will not send chat text to the model server at ``url``, or None.
+
+    Plain ``http://`` is readable (and forgeable) by anyone on the path, so it is accepted only
+    to this computer, or to a host the person explicitly allowed it for (``allow_http``).
+    ``https://`` is always verified (a private CA goes in via ``SSL_CERT_FILE`` or the system store)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"The model server address '{url}' is not an http:// or https:// URL (e.g. https://gpu-box:8080/v1)."
+    if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
+        return (f"The model server {parts.hostname} is reached over plain http://, which anyone on the network "
+                "can read. Use https://, or, if this network is yours, allow plain http to this server "
+                "(Settings → Model, or model.remote_allow_http = true).")
+    return None
 
 
 def listen_socket(host: str, port: int, *, allow_network: bool = False) -> Any:

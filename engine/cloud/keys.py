@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from engine.diagnosis import Diagnosis, Severity
 
 SERVICE = "hearth-cloud"
+MODEL_SERVER_SERVICE = "hearth-model-server"  # keys for model.remote_url, one per endpoint
 AUDIT_SERVICE = "hearth-audit"
 AUDIT_USER = "log-signing-key"
 
@@ -128,6 +129,17 @@ class KeyStore:
             return True
         except Exception:
             return False
+
+
+def endpoint_name(url: str) -> str:
+    """The keyring user name for a model server's key: its URL without a trailing slash, so a
+    key is only ever sent to the endpoint it was stored for."""
+    return url.strip().rstrip("/")
+
+
+def model_server_keys() -> KeyStore:
+    """API keys of model servers (``model.remote_url``), by :func:`endpoint_name`."""
+    return KeyStore(MODEL_SERVER_SERVICE)
 
 
 class AuditKeyStore:

@@ -12,6 +12,10 @@ Differences worth knowing:
   fitting policy drops history a little early rather than overflowing the server's window.
 * KV-cache reuse is the server's business (llama.cpp's server reuses the prompt prefix itself).
 * The client comes from :func:`engine.net.openai_client`, the one place network clients are built.
+* Plain ``http://`` off this machine is refused unless ``remote_allow_http`` (the settings check
+  says so too; this is the second lock). TLS is always verified.
+* The bearer key is the one stored in the OS keyring for this endpoint
+  (:func:`engine.cloud.keys.model_server_keys`) unless the caller passes one.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 3.0
 TOKENS_PER_MESSAGE = 6
 SERVER_HINT = "Check that the inference server is running and reachable, or clear remote_url in Settings to use the local model."
+KEY_HINT = ("Check the model server's key in Settings → Model (it is kept in the system keyring), "
+            "or ask the server's owner for the right one.")
 
 
 def estimate_tokens(messages: list[dict]) -> int:
@@ -51,11 +57,12 @@ class RemoteHost:
             raise ValueError("RemoteHost needs ModelSettings.remote_url")
         self.model = model
         self.settings = settings
-        self._api_key = api_key or "no-key"  # keyless servers still need a non-empty header value
+        self._api_key = api_key  # None: the key stored in the keyring for this endpoint, if any
         self._timeout_s = timeout_s
         self._client: Any = None
         self._model_name: str | None = None
         self._info: LoadInfo | None = None
+        self.served: list[str] = []  # model names the server lists (after load)
         self._last_stats: GenerationStats | None = None
         self._cancel = threading.Event()
         self._lock = threading.Lock()
@@ -69,6 +76,11 @@ class RemoteHost:
         return self._last_stats
 
     @property
+    def model_name(self) -> str | None:
+        """The served model answers come from (after :meth:`load`)."""
+        return self._model_name
+
+    @property
     def loaded(self) -> bool:
         return self._client is not None
 
@@ -78,13 +90,22 @@ class RemoteHost:
             return self._info
         import openai
 
-        from engine.net import openai_client
+        from engine.net import openai_client, server_url_problem
 
         url = str(self.settings.remote_url)
+        problem = server_url_problem(url, self.settings.remote_allow_http)
+        if problem:  # defence in depth: settings validation refuses this too
+            raise ModelLoadError(problem, "Change the model server address in Settings → Model.")
+        key = self._api_key if self._api_key is not None else stored_key(url)
         t0 = time.perf_counter()
-        client = openai_client(api_key=self._api_key, base_url=url, timeout_s=self._timeout_s, max_retries=1)
+        # keyless servers still need a non-empty header value
+        client = openai_client(api_key=key or "no-key", base_url=url, timeout_s=self._timeout_s, max_retries=1)
         try:
             served = [m.id for m in client.models.list().data]
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            client.close()
+            what = "refused the key Hearth sent" if key else "needs a key and none is stored for it"
+            raise ModelLoadError(f"The model server at {url} {what} (HTTP {exc.status_code}).", KEY_HINT) from exc
         except openai.APIError as exc:
             client.close()
             raise ModelLoadError(f"Could not reach the inference server at {url}: {_describe(exc)}.",
@@ -92,7 +113,14 @@ class RemoteHost:
         if not served:
             client.close()
             raise ModelLoadError(f"The inference server at {url} serves no model.", SERVER_HINT)
-        wanted = self.model.id if self.model else None
+        asked = self.settings.remote_model
+        if asked and asked not in served:
+            client.close()
+            raise ModelLoadError(f"The model server at {url} does not serve '{asked}'; it serves: "
+                                 f"{', '.join(served)}.", "Pick one of those in Settings → Model (model name), "
+                                 "or leave the name empty to use the first.")
+        wanted = asked or (self.model.id if self.model else None)
+        self.served = served
         self._model_name = wanted if wanted in served else served[0]
         self._client = client
         notes = [] if wanted in (None, self._model_name) else [
@@ -182,6 +210,19 @@ class RemoteHost:
 
     def __exit__(self, *exc: object) -> None:
         self.unload()
+
+
+def stored_key(url: str) -> str | None:
+    """The key kept in the OS keyring for the model server at ``url``; None without one or
+    without a usable keyring (a keyless server still works; one that needs a key says so)."""
+    from engine.cloud.keys import endpoint_name, model_server_keys
+    from engine.errors import KeyringUnavailable
+
+    try:
+        return model_server_keys().get(endpoint_name(url))
+    except KeyringUnavailable as exc:
+        log.warning("model server key not read: %s", exc.message)
+        return None
 
 
 def _describe(exc: Exception) -> str:

@@ -34,8 +34,9 @@ def free_port() -> int:
 class LlamaServer:
     """``python -m llama_cpp.server`` on 127.0.0.1 with the given model; started and stopped by the test."""
 
-    def __init__(self, model: Path, n_ctx: int = 1024, startup_s: float = 120.0) -> None:
+    def __init__(self, model: Path, n_ctx: int = 1024, startup_s: float = 120.0, api_key: str | None = None) -> None:
         self.model = Path(model)
+        self.api_key = api_key  # the server's --api_key: requests need it as the bearer token
         self.port = free_port()
         self.n_ctx = n_ctx
         self.startup_s = startup_s
@@ -50,7 +51,8 @@ class LlamaServer:
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", "1", "--verbose", "False"],
+             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", "1", "--verbose", "False"]
+            + (["--api_key", self.api_key] if self.api_key else []),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.startup_s
         while time.monotonic() < deadline:
@@ -58,7 +60,9 @@ class LlamaServer:
                 out = self.proc.stdout.read().decode(errors="replace")
                 raise RuntimeError(f"llama_cpp.server exited early:\n{out[-2000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/v1/models", timeout=2) as r:
+                req = urllib.request.Request(self.url + "/v1/models", headers={
+                    "Authorization": f"Bearer {self.api_key}"} if self.api_key else {})
+                with urllib.request.urlopen(req, timeout=2) as r:
                     if r.status == 200:
                         return self
             except OSError:
