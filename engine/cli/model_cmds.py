@@ -1,4 +1,5 @@
-"""``hearth models list|search|info|pull|import|rm|fit`` — the model manager on the command line.
+"""``hearth models list|search|info|pull|import|rm|fit|server-test|server-key`` — the model manager
+on the command line.
 
 Every command is a call to the core's model operations (``engine.core.models``), the same ones the
 app's Models window makes, so both show the same list, fit and speed.
@@ -67,6 +68,22 @@ def register(subparsers: Any) -> None:
     s.add_argument("--ram-gb", type=float, help="pretend this much RAM is available")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_fit)
+
+    s = sub.add_parser("server-test", help="connect to the model server (model.remote_url) and list its models")
+    s.add_argument("url", nargs="?", help="base URL, e.g. https://gpu-box:8080/v1 (default: from settings)")
+    s.add_argument("--trusted", action="store_true", default=None, help="as if marked trusted (default: settings)")
+    s.add_argument("--allow-http", action="store_true", default=None,
+                   help="allow plain http:// to a server off this computer (default: settings)")
+    s.add_argument("--model", help="the served model to ask for (default: settings, else the first listed)")
+    s.add_argument("--key-stdin", action="store_true",
+                   help="read the key from stdin instead of using the one stored for this server")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_server_test)
+
+    s = sub.add_parser("server-key", help="store (from stdin) or --delete the model server's key in the keyring")
+    s.add_argument("url", nargs="?", help="the server's base URL (default: model.remote_url from settings)")
+    s.add_argument("--delete", action="store_true")
+    s.set_defaults(func=cmd_server_key)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -231,4 +248,52 @@ def cmd_fit(args: argparse.Namespace) -> int:
         return 0
     print(f"this machine: {hw.describe()}; context {n_ctx}")
     print(_table(rows, ["MODEL", "FIT", "GPU LAYERS", "n_gpu_layers", "WHY"]))
+    return 0
+
+
+def _server_ops() -> Any:
+    from engine.config import load_config
+    from engine.core.model_server import ModelServerOps
+
+    cfg = load_config().config
+    return ModelServerOps(lambda: cfg), cfg
+
+
+def cmd_server_test(args: argparse.Namespace) -> int:
+    """The check Settings → Model's "Test connection" runs (``core.model_server.test``)."""
+    ops, cfg = _server_ops()
+    key = sys.stdin.readline().strip() if args.key_stdin else None
+    result = ops.test(args.url, trusted=args.trusted, allow_http=args.allow_http,
+                      key=key, model=args.model if args.model is not None else cfg.model.remote_model)
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        print(f"Model server: {result.url or '(none)'}")
+        print(f"Zone: {result.zone_text}")
+        if result.ok:
+            print("Models: " + ", ".join(result.models))
+        print(result.summary())
+    return 0 if result.ok else 1
+
+
+def cmd_server_key(args: argparse.Namespace) -> int:
+    """Keys go to the OS keyring only; read from stdin so they stay out of shell history."""
+    from engine.errors import HearthError
+
+    ops, cfg = _server_ops()
+    url = args.url or cfg.model.remote_url
+    if not url:
+        print("No model server is set: give its URL, or set model.remote_url first.", file=sys.stderr)
+        return 2
+    try:
+        if args.delete:
+            print("Key removed." if ops.delete_key(url) else "No key was stored for that server.")
+            return 0
+        if sys.stdin.isatty():
+            print(f"Paste the key for {url} and press Enter:", file=sys.stderr)
+        ops.set_key(url, sys.stdin.readline())
+    except HearthError as exc:
+        print(exc.user_text(), file=sys.stderr)
+        return 1
+    print(f"The key for {url} is stored in the system keyring.")
     return 0

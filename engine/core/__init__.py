@@ -16,8 +16,8 @@ from engine.core.core import Core
 from engine.core.models import human_bytes
 from engine.core.stateless import BadRequest, StatelessTurn
 from engine.core.types import (AuditDetails, AuditEntry, CatalogRow, CloudStatus, InstalledRow, ModelListing,
-                               PartialDownload, SettingsChange)
+                               ModelServerCheck, PartialDownload, SettingsChange)
 
 __all__ = ["ApiStatus", "AuditDetails", "AuditEntry", "BadRequest", "CatalogRow", "CloudStatus", "Core", "InstalledRow",
-           "ModelListing", "PartialDownload", "SettingsChange", "StatelessTurn", "human_bytes", "model_zone",
+           "ModelListing", "ModelServerCheck", "PartialDownload", "SettingsChange", "StatelessTurn", "human_bytes", "model_zone",
            "placeholder_segments"]

@@ -7,7 +7,8 @@
           ├─ audit, usage the logs of the one send path
           ├─ assistant    turns: retrieve → route → generate → persist
           └─ models, cloud, audit, api operations (``core.models``, ``core.cloud``, ``core.audit``,
-             ``core.api``: the local API server run from inside a front end)
+             ``core.api``: the local API server run from inside a front end; ``core.model_server``:
+             a team model server's key, connection test and zone)
 
 The CLI, the desktop app, the local API server and the MCP server hold a ``Core`` and call it;
 none of them builds a host, a router or a provider itself, so a behaviour fixed here is fixed
@@ -27,6 +28,7 @@ from engine.config import Config, LoadedConfig, save_config, validate_settings
 from engine.core.api import ApiServerOps
 from engine.core.audit import AuditOps
 from engine.core.cloud import CloudOps
+from engine.core.model_server import ModelServerOps
 from engine.core.models import ModelOps
 from engine.core.types import SettingsChange
 from engine.errors import HearthError
@@ -72,6 +74,7 @@ class Core:
         self._router: Router | None = None
         self._assistant: Assistant | None = None
         self.models = ModelOps(lambda: self._config)
+        self.model_server = ModelServerOps(lambda: self._config)  # key, test connection, zone
         self.cloud = CloudOps(lambda: self._config, self._audit_log, self._usage_store, self._documents_or_none)
         self.audit = AuditOps(self._audit_log)
         self.api = ApiServerOps(self)  # the local API served from inside a front end (the app)

@@ -185,7 +185,29 @@ class CloudStatus:
     model_zone_text: str
 
 
+@dataclass(frozen=True)
+class ModelServerCheck:
+    """What "Test connection" found at a model server (``core.model_server.test``)."""
+    url: str
+    ok: bool
+    models: list[str]                  # the names the server lists (empty when it failed)
+    model: str | None                  # the one answers would come from
+    zone: str                          # "this machine" | "trusted" | "cloud"
+    zone_text: str                     # the zone in words
+    problem: str | None = None         # what went wrong and what to do, in words
+    elapsed_s: float = 0.0
+
+    def summary(self) -> str:
+        """One paragraph for people (the CLI prints it, the app shows it under the fields)."""
+        if not self.ok:
+            return f"Not connected: {self.problem}"
+        others = [m for m in self.models if m != self.model]
+        return (f"Connected in {self.elapsed_s:.1f} s. Answers would come from '{self.model}'"
+                + (f" (the server also serves: {', '.join(others)})" if others else "")
+                + f", generated on {self.zone_text}.")
+
+
 __all__ = [
-    "AuditDetails", "AuditEntry", "CatalogRow", "CloudStatus", "Hit", "Host", "InstalledRow", "ModelListing",
+    "AuditDetails", "ModelServerCheck", "AuditEntry", "CatalogRow", "CloudStatus", "Hit", "Host", "InstalledRow", "ModelListing",
     "PartialDownload", "Provider", "Retriever", "Router", "SettingsChange", *sorted(_LAZY),
 ]
