@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QVBoxLayout, QWidget)
 
 from desktop.keyring_help import keyring_advice, needs_key, send_problem
+from desktop.model_server_panel import ModelServerFields
 from engine.config import Config, save_config, validate_settings
-from engine.core import ApiStatus, model_zone
+from engine.core import ApiStatus
 from engine.errors import HearthError, KeyringUnavailable
 
 if TYPE_CHECKING:
@@ -131,28 +132,10 @@ class SettingsDialog(QDialog):
         self.system_prompt = QPlainTextEdit(m.system_prompt)
         self.system_prompt.setMaximumHeight(110)
         f.addRow("System prompt", self.system_prompt)
-        # A model server instead of the local process: off this machine it counts as cloud
-        # (only routed text goes there) unless the person says they trust it.
-        self.remote_url = QLineEdit(m.remote_url or "")
-        self.remote_url.setPlaceholderText("empty = run the model on this computer; or http://server:8080/v1")
-        f.addRow("Model server (optional)", self.remote_url)
-        self.remote_trusted = QCheckBox("I trust this server with private messages (it is mine or my team's)")
-        self.remote_trusted.setChecked(m.remote_trusted)
-        self.remote_trusted.setToolTip("Untrusted servers are treated like a cloud service: they only receive what "
-                                       "the privacy router lets out, and every message to them is in the audit log.")
-        f.addRow("", self.remote_trusted)
-        self.zone_note = QLabel()
-        self.zone_note.setWordWrap(True)
-        f.addRow(self.zone_note)
-        for sig in (self.remote_url.textChanged, self.remote_trusted.toggled):
-            sig.connect(self._zone_changed)
-        self._zone_changed()
+        # The optional team model server (its own module: key, model name, test connection).
+        self.server = ModelServerFields(f, m, self.services, self)
+        self.remote_url, self.remote_trusted, self.zone_note = self.server.url, self.server.trusted, self.server.zone_note
         return w
-
-    def _zone_changed(self) -> None:
-        zone, words = model_zone(self.remote_url.text(), self.remote_trusted.isChecked())
-        self.remote_trusted.setEnabled(zone != "this machine")
-        self.zone_note.setText(f"Answers are generated on {words}.")
 
     def _fill_models(self, current: str) -> None:
         if self.services is None:
@@ -420,7 +403,7 @@ class SettingsDialog(QDialog):
                  n_gpu_layers="auto" if self.gpu_auto.isChecked() else self.gpu_layers.value(),
                  temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
                  system_prompt=self.system_prompt.toPlainText().strip() or self.config.model.system_prompt,
-                 remote_url=self.remote_url.text().strip() or None, remote_trusted=self.remote_trusted.isChecked())
+                 **self.server.values())
         d = data["documents"]
         d.update(embedding_model=self.embedding_model.text().strip() or self.config.documents.embedding_model,
                  chunk_tokens=self.chunk_tokens.value(), chunk_overlap=self.chunk_overlap.value(),
@@ -443,6 +426,17 @@ class SettingsDialog(QDialog):
         except HearthError as exc:  # the engine's words, already starting "Not saved:"
             self._show_problem(exc.message)
             return
+        if self.server.pending_key():  # the model server's key goes to the keyring first
+            if not cfg.model.remote_url:
+                self._show_problem("Not saved: a server key needs the model server's address.")
+                return
+            self._saving(True)
+            self.server.store_key(cfg.model.remote_url, lambda: (self._saving(False), self._save_cloud(cfg)),
+                                  lambda why: (self._saving(False), self._show_problem(f"Not saved: {why}")))
+            return
+        self._save_cloud(cfg)
+
+    def _save_cloud(self, cfg: Config) -> None:
         provider, base_url, key = cfg.cloud.provider, cfg.cloud.base_url, self.api_key.text().strip()
         if cfg.cloud.mode == "off" or not (needs_key(provider, base_url) or key):
             self._write(cfg)

@@ -254,6 +254,7 @@ def test_model_server_trust_is_set_and_explained_in_settings(idle_window, hearth
     dlg.remote_url.setText("http://gpu-box.lan:8080/v1")
     assert dlg.remote_trusted.isEnabled() and "treated like a cloud service" in dlg.zone_note.text()
     dlg.remote_trusted.setChecked(True)
+    dlg.server.allow_http.setChecked(True)  # plain http off this machine needs the explicit permission
     assert "trusted by you" in dlg.zone_note.text()
     with qtbot.waitSignal(dlg.saved, timeout=5_000):
         dlg.buttons.button(dlg.buttons.StandardButton.Save).click()
