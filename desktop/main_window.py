@@ -194,7 +194,8 @@ class MainWindow(ChatListActions, WindowActions, QMainWindow):
             self.composer.set_ready(False, "The model is loading…")
         elif state == "ready":
             info = payload
-            self.model_label.setText(f"Model: {self.config.model.default}")
+            # the zone matters as much as the name: a team server sees what is sent to it
+            self.model_label.setText(self.services.core.model_status())
             layers = f", {info.n_gpu_layers} GPU layers" if getattr(info, "n_gpu_layers", 0) else ""
             self.backend_label.setText(f"{getattr(info, 'backend', 'CPU')}{layers}")
             self._reset_figures()

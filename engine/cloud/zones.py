@@ -47,7 +47,13 @@ class HostEndpoint:
     def __init__(self, host: Any, url: str) -> None:
         self.host = host
         self.name = f"server {urlsplit(url).hostname or url}"
-        self.model = getattr(getattr(host, "model", None), "id", None) or "remote model"
+        self._installed = getattr(getattr(host, "model", None), "id", None)
+
+    @property
+    def model(self) -> str:
+        """The served model's name once the host connected (``remote_model`` or the server's
+        first), so the audit log names the model that really received the text."""
+        return getattr(self.host, "model_name", None) or self._installed or "remote model"
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         return self.host.stream_chat(messages)

@@ -203,6 +203,12 @@ class Core:
         model = host.model if host is not None else None
         return model.id if model is not None else self._config.model.default
 
+    def model_status(self) -> str:
+        """Which model answers and in which zone, for a status line ("Model: team server
+        (trusted) · qwen2.5-7b"): the served model's name once a server answered."""
+        host = self._host
+        return self.model_server.status_text(getattr(host, "model_name", None) or self.model_id)
+
     @property
     def load_info(self) -> LoadInfo | None:
         return self._host.info if self._host is not None else None

@@ -55,13 +55,13 @@ class ModelServerOps:
         m = self._config().model
         return model_zone(m.remote_url, m.remote_trusted)
 
-    def status_text(self) -> str:
-        """The status bar's words for the model's zone (no connection is opened)."""
-        zone, _words = self.zone()
-        url = self._config().model.remote_url
+    def status_text(self, model_name: str) -> str:
+        """The status bar's words for the chat model and where it answers (no connection)."""
+        zone, words = self.zone()
         if zone == "this machine":
-            return "Model: this computer" + (" (local server)" if url else "")
-        return "Model: team server (trusted)" if zone == "trusted" else "Model: server, not trusted (treated as cloud)"
+            return f"Model: {model_name}" + (" (server on this computer)" if self._config().model.remote_url else "")
+        where = "team server (trusted)" if zone == "trusted" else "server, not trusted (treated as cloud)"
+        return f"Model: {where} · {model_name}"
 
     # -- the test ----------------------------------------------------------------------------------
     def test(self, url: str | None = None, *, trusted: bool | None = None, allow_http: bool | None = None,

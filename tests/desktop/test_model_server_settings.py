@@ -103,3 +103,16 @@ def test_test_connection_runs_on_a_worker_and_shows_models(dlg, keyed_server: Ll
     assert check.ok and check.models
     assert "Connected" in s.test_result.text() and check.model in s.test_result.text()
     assert "this computer" in s.test_result.text() and s.test_btn.isEnabled()
+
+
+def test_status_bar_shows_the_answering_server_and_its_zone(qapp, hearth_home, keyed_server: LlamaServer) -> None:
+    from tests.desktop.conftest import open_window
+
+    url = keyed_server.url + "/v1"
+    keyring.set_password(SERVICE, url, KEY)
+    w = open_window(test_config(model={"remote_url": url}))  # loads through the server, with the stored key
+    try:
+        served = w.services.core.current_host.model_name
+        assert w.model_label.text() == f"Model: {served} (server on this computer)"
+    finally:
+        w.close()

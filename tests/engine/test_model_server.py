@@ -67,3 +67,26 @@ def test_cli_server_test_prints_models_and_zone(keyed_server: LlamaServer, capsy
     assert "Not connected" in captured.out and "refused the key" in captured.out
     assert "Traceback" not in captured.out + captured.err
     assert main(["models", "server-key", url, "--delete"]) == 0 and "Key removed" in capsys.readouterr().out
+
+
+def test_status_line_names_the_zone_of_the_answering_model() -> None:
+    cfg = Config()
+    local = Core(cfg)
+    assert local.model_status() == f"Model: {cfg.model.default}"
+    cfg.model.remote_url, cfg.model.remote_trusted = "https://gpu-box.lan/v1", True
+    assert Core(cfg).model_status() == f"Model: team server (trusted) · {cfg.model.default}"
+    cfg.model.remote_trusted = False
+    assert "not trusted (treated as cloud)" in Core(cfg).model_status()
+
+
+def test_status_line_names_the_served_model_once_connected(keyed_server: LlamaServer) -> None:
+    cfg = Config()
+    cfg.model.remote_url = keyed_server.url + "/v1"
+    core = Core(cfg)
+    core.model_server.set_key(cfg.model.remote_url, KEY)
+    try:
+        core.load_model()
+        served = core.current_host.model_name
+        assert served and core.model_status() == f"Model: {served} (server on this computer)"
+    finally:
+        core.close()
