@@ -136,7 +136,7 @@ def server_url_problem(url: str, allow_http: bool = False) -> str | None:
 
     Plain ``http://`` is readable (and forgeable) by anyone on the path, so it is accepted only
     to this computer, or to a host the person explicitly allowed it for (``allow_http``).
-    ``https://`` is always verified (a private CA goes in via ``SSL_CERT_FILE`` or the system store)."""
+    ``https://`` is always verified (a private CA goes in via ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url.strip())

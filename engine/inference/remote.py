@@ -108,6 +108,11 @@ class RemoteHost:
             raise ModelLoadError(f"The model server at {url} {what} (HTTP {exc.status_code}).", KEY_HINT) from exc
         except openai.APIError as exc:
             client.close()
+            bad_cert = _certificate_problem(exc)
+            if bad_cert:  # TLS is always verified; say how to trust a private CA instead
+                raise ModelLoadError(f"The model server at {url} has a certificate Hearth cannot verify "
+                                     f"({bad_cert}).", "If the server uses your own certificate authority, start "
+                                     "Hearth with SSL_CERT_FILE set to that authority's certificate (PEM).") from exc
             raise ModelLoadError(f"Could not reach the inference server at {url}: {_describe(exc)}.",
                                  SERVER_HINT) from exc
         if not served:
@@ -223,6 +228,20 @@ def stored_key(url: str) -> str | None:
     except KeyringUnavailable as exc:
         log.warning("model server key not read: %s", exc.message)
         return None
+
+
+def _certificate_problem(exc: BaseException) -> str | None:
+    """The verification failure behind a connection error, if that is what it was."""
+    import ssl
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "verification failed")
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return "verification failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _describe(exc: Exception) -> str:

@@ -97,3 +97,39 @@ def test_remote_model_picks_the_served_model_or_names_the_choices(keyed_server: 
     with pytest.raises(ModelLoadError) as err:
         RemoteHost(None, _settings(url, remote_model="no-such-model"), api_key=KEY).load()
     assert "no-such-model" in err.value.message and first in err.value.message
+
+
+# -- TLS is verified ------------------------------------------------------------------------------
+@pytest.fixture
+def tls_proxy(keyed_server: LlamaServer, tmp_path: Path):
+    """The keyed server behind an https:// proxy on loopback with a self-signed certificate."""
+    import ssl
+    import subprocess
+
+    from tests.support.openai_server import RecordingProxy
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    proxy = RecordingProxy(keyed_server.url)
+    httpd = proxy._server._httpd
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    with proxy:
+        yield proxy.url.replace("http://", "https://") + "/v1", cert
+
+
+def test_https_certificate_is_verified_and_a_private_ca_goes_in_via_ssl_cert_file(
+        tls_proxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, cert = tls_proxy
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with pytest.raises(ModelLoadError) as err:
+        RemoteHost(None, _settings(url), api_key=KEY, timeout_s=10).load()
+    assert "certificate Hearth cannot verify" in err.value.message and "SSL_CERT_FILE" in err.value.hint
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the person's own CA: now it is trusted
+    with RemoteHost(None, _settings(url), api_key=KEY, timeout_s=30) as host:
+        host.load()
+        assert host.served
