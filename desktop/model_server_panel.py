@@ -81,6 +81,7 @@ class ModelServerFields(QObject):
         for sig in (self.url.textChanged, self.trusted.toggled):
             sig.connect(self._changed)
         self.tested.connect(self._show_test)
+        self.url.editingFinished.connect(self._check_key)  # keys are per address: say whether this one has one
         self._changed()
         self._check_key()
 
