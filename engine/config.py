@@ -118,13 +118,19 @@ def settings_problems(config: "Config") -> list[str]:
     problems = []
     if config.documents.chunk_overlap >= config.documents.chunk_tokens:
         problems.append("The chunk overlap must be smaller than the chunk size.")
-    if config.model.remote_url:
-        from engine.net import server_url_problem
-
-        problem = server_url_problem(config.model.remote_url, config.model.remote_allow_http)
-        if problem:
-            problems.append(problem)
     return problems
+
+
+def endpoint_problems(config: "Config") -> list[str]:
+    """Endpoints Hearth will not send to (plain http off this computer unless allowed). Refused
+    when settings are saved; in a file written before the rule existed they are a warning, not
+    a reason to drop every other setting — RemoteHost refuses to connect either way."""
+    if not config.model.remote_url:
+        return []
+    from engine.net import server_url_problem
+
+    problem = server_url_problem(config.model.remote_url, config.model.remote_allow_http)
+    return [problem] if problem else []
 
 
 class Config(_Section):
@@ -149,9 +155,13 @@ def validate_settings(data: dict | "Config") -> "Config":
     for the person, one clause per value)."""
     try:
         raw = data.model_dump(mode="json") if isinstance(data, Config) else data
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError("Not saved: " + describe_errors(exc), "Change the values named and try again.") from exc
+    problems = endpoint_problems(config)
+    if problems:
+        raise ConfigError("Not saved: " + " ".join(problems), "Change the values named and try again.")
+    return config
 
 
 @dataclass
@@ -184,7 +194,8 @@ def load_config(paths: Paths | None = None) -> LoadedConfig:
         return LoadedConfig(Config(), path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return LoadedConfig(Config.model_validate(raw), path)
+        config = Config.model_validate(raw)
+        return LoadedConfig(config, path, warnings=endpoint_problems(config))
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)".
         problem = ConfigError(f"Settings file {path} is not valid TOML: {exc}.",
@@ -204,7 +215,7 @@ def load_config(paths: Paths | None = None) -> LoadedConfig:
 def save_config(config: Config, paths: Paths | None = None) -> Path:
     """Write settings atomically: a crash mid-write leaves the previous file readable. Settings
     that break a cross-field rule (see :func:`settings_problems`) are refused, never written."""
-    problems = settings_problems(config)
+    problems = settings_problems(config) + endpoint_problems(config)
     if problems:
         raise ConfigError("Not saved: " + " ".join(problems), "Change the values named and try again.")
     paths = paths or get_paths()

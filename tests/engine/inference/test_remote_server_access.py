@@ -46,6 +46,22 @@ def test_settings_refuse_plain_http_to_another_machine_and_say_how_to_allow_it()
         validate_settings(data)
 
 
+def test_a_settings_file_from_before_the_rule_keeps_its_other_settings_and_warns(tmp_path: Path) -> None:
+    """The rule refuses a save; a file written before it existed is not thrown away for it."""
+    from engine.config import load_config, save_config
+    from engine.paths import Paths
+
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path / "data", log_dir=tmp_path / "logs")
+    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('[model]\nremote_url = "http://gpu-box.lan:8080/v1"\nmax_tokens = 77\n', encoding="utf-8")
+    loaded = load_config(paths)
+    assert loaded.problem is None and loaded.config.model.max_tokens == 77
+    assert any("plain http://" in w for w in loaded.warnings)
+    with pytest.raises(ConfigError, match="plain http://"):
+        save_config(loaded.config, paths)
+    assert "max_tokens = 77" in paths.config_file.read_text(encoding="utf-8")  # not rewritten
+
+
 def test_remote_host_refuses_plain_http_off_this_machine_before_connecting(starter_gguf: Path) -> None:
     # 192.0.2.1 is TEST-NET: nothing answers there, so only the refusal can end this quickly.
     host = RemoteHost(model_for(starter_gguf), _settings("http://192.0.2.1:8080/v1"), timeout_s=2)
