@@ -25,6 +25,7 @@ from engine.docs.keyword import KeywordCache
 from engine.docs.manifest import ChunkRow, CollectionRow, Manifest
 from engine.docs.search import MODES, SearchHit, load_reranker, rel_path, rrf
 from engine.docs.textproc import shingles
+from engine.docs.vectors import VectorStore
 from engine.docs.walk import normalise_root
 from engine.errors import HearthError, IndexError_
 from engine.paths import Paths, get_paths
@@ -136,11 +137,17 @@ class DocumentService:
     @property
     def vectors(self):  # type: ignore[no-untyped-def]
         if self._vectors is None:
-            from engine.docs.vectors import VectorStore
-
             # the process's one owner of this folder's chromadb client (see engine/docs/vectors.py)
             self._vectors = VectorStore.shared(self.index_dir / "chroma")
         return self._vectors
+
+    def _store(self, coll: CollectionRow) -> VectorStore:
+        """The vector store of ``coll``, told which embedder this Hearth uses (a collection built
+        with another one is refused, see engine/docs/vectors.py)."""
+        store = self.vectors
+        emb = self.embedder
+        store.use_embedder(coll.id, self.settings.embedding_model, lambda: emb.dim)
+        return store
 
     @property
     def embedder(self) -> Embedder:
@@ -259,9 +266,11 @@ class DocumentService:
             rebuilt = True
         if coll.embed_model != model or coll.chunk_config != self._chunk_config():
             self.manifest.set_collection_config(coll.id, model, self._chunk_config())
+        store = self._store(coll)
+        store.check(coll.id)  # another embedder's collection: refused before anything changes
         resumed = coll.job_state == "running"
         self.manifest.set_job_state(coll.id, "running")
-        job = IndexJob(self.manifest, self.vectors, self.embedder, coll,
+        job = IndexJob(self.manifest, store, self.embedder, coll,
                        chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
                        ignore_globs=list(settings.ignore_globs), parse_timeout_s=settings.parse_timeout_s,
                        parse_memory_mb=settings.parse_memory_mb, progress=progress, cancel=cancel, resumed=resumed)
@@ -337,7 +346,7 @@ class DocumentService:
             vector: list[tuple[str, float]] = []
             if mode != "bm25":
                 qvec = query_embedding or self.embedder.embed_query(query)
-                vector = self.vectors.query(coll.id, qvec, n)
+                vector = self._store(coll).query(coll.id, qvec, n)
             if mode == "bm25":
                 fused = keyword
             elif mode == "vector":
@@ -353,7 +362,7 @@ class DocumentService:
             roots = self._reader.roots_of(coll.id, sorted({g[0][0].path for g in groups}))
             sims = dict(vector)
             if qvec is not None:
-                sims.update(self._similarities(coll.id, qvec, [i for i in ids if i not in sims]))
+                sims.update(self._similarities(coll, qvec, [i for i in ids if i not in sims]))
             hits = []
             for group in groups:
                 first = group[0][0]
@@ -372,13 +381,14 @@ class DocumentService:
         extra = [r for r in self._reader.chunks_by_ord(cid, rows[0].path, wanted) if r.page == rows[0].page]
         return sorted(rows + extra, key=lambda r: r.ord)
 
-    def _similarities(self, cid: int, qvec: list[float], ids: list[str]) -> dict[str, float]:
+    def _similarities(self, coll: CollectionRow, qvec: list[float], ids: list[str]) -> dict[str, float]:
         if not ids:
             return {}
         import numpy as np
 
         q = np.asarray(qvec, dtype=np.float32)
-        return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in self.vectors.embeddings(cid, ids).items()}
+        got = self._store(coll).embeddings(coll.id, ids)
+        return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in got.items()}
 
     def _rerank(self, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         rows = self._reader.chunks_by_id([i for i, _ in fused])
