@@ -65,7 +65,10 @@ class DocumentSettings(_Section):
     ignore_globs: list[str] = Field(default_factory=lambda: ["*.tmp", "*.lock", "~$*"])
     parse_timeout_s: float = Field(60.0, gt=0)
     parse_memory_mb: int = Field(1024, ge=64)
-    chroma_url: str | None = Field(None, description="Chroma server instead of the embedded store")
+    chroma_url: str | None = Field(None, description="Chroma server for new collections (shared with a team); "
+                                   "existing collections stay where they are")
+    # Plain http is refused to a Chroma server off this machine unless allowed (engine.net.server_url_problem).
+    chroma_allow_http: bool = Field(False, description="plain http:// to a chroma_url not on this computer")
 
 
 class CloudPrices(_Section):

@@ -131,22 +131,94 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def server_url_problem(url: str, allow_http: bool = False) -> str | None:
-    """Why Hearth will not send chat text to the model server at ``url``, or None.
+# What each kind of server is called in a refusal, and where the person allows plain http to it.
+_SERVER_KINDS = {
+    "model": ("model server", "https://gpu-box:8080/v1",
+              "(Settings → Model, or model.remote_allow_http = true)"),
+    "chroma": ("Chroma server", "https://chroma.example:8000", "(documents.chroma_allow_http = true)"),
+}
+
+
+def server_url_problem(url: str, allow_http: bool = False, kind: str = "model") -> str | None:
+    """Why Hearth will not send text to the server at ``url`` (a model server, or a Chroma
+    server holding shared collections), or None.
 
     Plain ``http://`` is readable (and forgeable) by anyone on the path, so it is accepted only
     to this computer, or to a host the person explicitly allowed it for (``allow_http``).
     ``https://`` is always verified (a private CA goes in via ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``)."""
     from urllib.parse import urlsplit
 
+    what, example, where = _SERVER_KINDS[kind]
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"The model server address '{url}' is not an http:// or https:// URL (e.g. https://gpu-box:8080/v1)."
+        return f"The {what} address '{url}' is not an http:// or https:// URL (e.g. {example})."
     if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
-        return (f"The model server {parts.hostname} is reached over plain http://, which anyone on the network "
-                "can read. Use https://, or, if this network is yours, allow plain http to this server "
-                "(Settings → Model, or model.remote_allow_http = true).")
+        return (f"The {what} {parts.hostname} is reached over plain http://, which anyone on the network "
+                f"can read. Use https://, or, if this network is yours, allow plain http to this server {where}.")
     return None
+
+
+def chroma_client(url: str, *, token: str | None = None, allow_http: bool = False) -> Any:
+    """A ``chromadb.HttpClient`` for a Chroma server holding shared collections.
+
+    Same address rule as model servers (:func:`server_url_problem`); https is verified (certifi,
+    or ``SSL_CERT_FILE``); telemetry off; ``token`` (from the keyring) goes as a bearer
+    ``Authorization`` header, which Chroma's token auth and a TLS proxy in front of it both accept.
+    Raises HearthError when the address is refused or the server cannot be reached."""
+    from urllib.parse import urlsplit
+
+    from engine.errors import HearthError
+
+    problem = server_url_problem(url, allow_http, kind="chroma")
+    if problem:
+        raise HearthError(problem, "Change the collection's server address, or allow plain http as described.")
+    enforce_offline_defaults()
+    import chromadb
+    from chromadb.config import Settings
+
+    parts = urlsplit(url.strip())
+    https = parts.scheme == "https"
+    settings = Settings(anonymized_telemetry=False, allow_reset=False,
+                        chroma_server_ssl_verify=True if https else None)
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:  # the client asks the server for its tenant at once: a dead server fails here
+        return chromadb.HttpClient(host=parts.hostname or "", port=parts.port or (443 if https else 8000),
+                                   ssl=https, headers=headers, settings=settings)
+    except Exception as exc:
+        raise chroma_server_error(exc, url, _http_status(url, headers)) from exc
+
+
+def _http_status(url: str, headers: dict[str, str] | None) -> int | None:
+    """The server's HTTP status for a heartbeat with these headers: chromadb turns a refusal
+    with an empty body (a proxy's 401) into a bare ``ValueError('')``, which says nothing."""
+    import httpx
+
+    try:
+        return httpx.get(url.rstrip("/") + "/api/v2/heartbeat", headers=headers, timeout=5).status_code
+    except Exception:
+        return None
+
+
+def chroma_server_error(exc: Exception, url: str, status: int | None = None) -> Exception:
+    """A Chroma server failure as a HearthError that says what to do (no traceback for people)."""
+    from engine.errors import IndexError_
+
+    text = f"{type(exc).__name__}: {str(exc)[:300]}" + (f", HTTP {status}" if status else "")
+    low = text.lower()
+    if status in (401, 403) or any(s in low for s in ("401", "403", "unauthorized", "forbidden", "authenticat")):
+        return IndexError_(f"The Chroma server at {url} refused Hearth's token ({text}).",
+                           f"Store the server's token with `hearth docs server-key {url}`.")
+    if any(s in low for s in ("certificate", "ssl")):
+        return IndexError_(f"The Chroma server at {url} has a certificate Hearth cannot verify ({text}).",
+                           "If your team uses its own certificate authority, point SSL_CERT_FILE at its "
+                           "certificate and restart Hearth.")
+    if any(s in low for s in ("connect", "refused", "timed out", "timeout", "unreachable", "name or service",
+                              "could not connect", "nodename")):
+        return IndexError_(f"The Chroma server at {url} cannot be reached ({text}).",
+                           "Check that the server is running and reachable from this computer; "
+                           "collections on this computer keep working.")
+    return IndexError_(f"The Chroma server at {url} failed ({text}).",
+                       "Try again; if it keeps failing, ask whoever runs the server to check its log.")
 
 
 def listen_socket(host: str, port: int, *, allow_network: bool = False) -> Any:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SERVICE = "hearth-cloud"
 MODEL_SERVER_SERVICE = "hearth-model-server"  # keys for model.remote_url, one per endpoint
+CHROMA_SERVER_SERVICE = "hearth-chroma-server"  # tokens of Chroma servers (shared collections), per endpoint
 AUDIT_SERVICE = "hearth-audit"
 AUDIT_USER = "log-signing-key"
 
@@ -140,6 +141,11 @@ def endpoint_name(url: str) -> str:
 def model_server_keys() -> KeyStore:
     """API keys of model servers (``model.remote_url``), by :func:`endpoint_name`."""
     return KeyStore(MODEL_SERVER_SERVICE)
+
+
+def chroma_server_keys() -> KeyStore:
+    """Tokens of Chroma servers holding shared collections, by :func:`endpoint_name`."""
+    return KeyStore(CHROMA_SERVER_SERVICE)
 
 
 class AuditKeyStore:
