@@ -95,8 +95,24 @@ def _print_report(report: Any) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     service = _service()
     bar = None if args.quiet else _ProgressBar()
-    report = _with_cancel(lambda cancel: service.add(args.name, args.paths, progress=bar, cancel=cancel))
+    report = _with_cancel(lambda cancel: service.add(args.name, args.paths, progress=bar, cancel=cancel,
+                                                     server=args.server))
     return _print_report(report)
+
+
+def cmd_server_key(args: argparse.Namespace) -> int:
+    """A Chroma server's token goes to the OS keyring only; read from stdin (not shell history)."""
+    from engine.cloud.keys import chroma_server_keys, endpoint_name
+
+    store, user = chroma_server_keys(), endpoint_name(args.url)
+    if args.delete:
+        print("Token removed." if store.delete(user) else "No token was stored for that server.")
+        return 0
+    if sys.stdin.isatty():
+        print(f"Paste the token for {args.url} and press Enter:", file=sys.stderr)
+    store.set(user, sys.stdin.readline())
+    print(f"The token for {args.url} is stored in the system keyring.")
+    return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -233,10 +249,19 @@ def register(subparsers: Any) -> None:
     docs.set_defaults(func=lambda a: (docs.print_help(), 2)[1])
 
     p = dsub.add_parser("add", help="create or extend a collection and index it")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--name", required=True, help="collection name")
+    p.add_argument("--server", metavar="URL",
+                   help="keep the collection on this Chroma server, shared with everyone who adds the same name "
+                        "there (no PATH: only search what others indexed); default for new collections: "
+                        "documents.chroma_url")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_add)
+
+    p = dsub.add_parser("server-key", help="store (from stdin) or --delete a Chroma server's token in the keyring")
+    p.add_argument("url")
+    p.add_argument("--delete", action="store_true")
+    p.set_defaults(func=cmd_server_key)
 
     p = dsub.add_parser("list", help="list collections")
     p.add_argument("--json", action="store_true")

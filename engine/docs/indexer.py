@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import queue
 import tempfile
 import threading
@@ -33,6 +34,7 @@ from engine.docs.chunking import chunk_document
 from engine.docs.embedder import Embedder
 from engine.docs.manifest import ChunkRow, CollectionRow, FileRecord, Manifest
 from engine.docs.sandbox import ParseSandbox
+from engine.docs.search import rel_path
 from engine.docs.vectors import VectorStore
 from engine.docs.walk import FoundFile, walk_roots
 
@@ -88,6 +90,26 @@ def sha256_file(path: str) -> str:
 
 def chunk_id(cid: int, path: str, ordinal: int) -> str:
     return f"c{cid}-{hashlib.sha1(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}-{ordinal}"
+
+
+def server_chunk_ids(space: str, rel: str, embed_texts: list[str]) -> list[str]:
+    """Ids of a file's chunks in a shared collection: from the collection, the path relative to
+    the collection folder and each chunk's embedded text (the n-th repeat of a text in one file
+    counts too). Every client indexing the same folder computes the same ids, so their upserts
+    meet instead of duplicating, and a re-run after a crash converges. Same id, same text, hence
+    the same vector: a chunk already on the server is never embedded again."""
+    seen: dict[str, int] = {}
+    out = []
+    for text in embed_texts:
+        nth = seen[text] = seen.get(text, -1) + 1
+        h = hashlib.sha256("\0".join((space, rel, str(nth), text)).encode("utf-8", "surrogatepass"))
+        out.append("s-" + h.hexdigest()[:32])
+    return out
+
+
+def shared_rel(path: str, root: str) -> str:
+    """``path`` relative to its collection root, with / separators (the same on every client)."""
+    return rel_path(path, root).replace(os.sep, "/")
 
 
 @dataclass
@@ -206,7 +228,11 @@ class IndexJob:
         if not chunks:
             return _Work("skipped", f, sha, "no text found", rec=rec)
         cid = self.coll.id
-        rows = [ChunkRow(chunk_id(cid, f.path, i), f.path, i, c.text, c.embed_text, c.page, c.heading, c.start, c.end)
+        if self.v.remote:
+            ids = server_chunk_ids(self.v._name(cid), shared_rel(f.path, f.root), [c.embed_text for c in chunks])
+        else:
+            ids = [chunk_id(cid, f.path, i) for i in range(len(chunks))]
+        rows = [ChunkRow(ids[i], f.path, i, c.text, c.embed_text, c.page, c.heading, c.start, c.end)
                 for i, c in enumerate(chunks)]
         return _Work("parsed", f, sha, chunks=rows, rec=rec)
 
@@ -292,10 +318,16 @@ class IndexJob:
             stale = [i for i in old_ids if i not in new_ids]
             if stale:
                 self.v.delete_ids(cid, stale)
-            if self.resumed and w.rec is None:
-                self.v.delete_path(cid, f.path)  # leftovers of the interrupted job
-            metas = [{"path": f.path, "ord": c.ord, **({"page": c.page} if c.page else {})} for c in w.chunks]
-            self.v.upsert(cid, [c.id for c in w.chunks], vecs, metas)
+            if self.v.remote:  # stable ids: leftovers of an interrupted job are overwritten, not duplicated
+                rel = shared_rel(f.path, f.root)
+                metas = [{"path": rel, "ord": c.ord, "heading": c.heading, "start": c.start, "end": c.end,
+                          "embed": c.embed_text, **({"page": c.page} if c.page else {})} for c in w.chunks]
+                self.v.upsert(cid, [c.id for c in w.chunks], vecs, metas, [c.text for c in w.chunks])
+            else:
+                if self.resumed and w.rec is None:
+                    self.v.delete_path(cid, f.path)  # leftovers of the interrupted job
+                metas = [{"path": f.path, "ord": c.ord, **({"page": c.page} if c.page else {})} for c in w.chunks]
+                self.v.upsert(cid, [c.id for c in w.chunks], vecs, metas)
             self.m.commit_file(cid, FileRecord(f.path, f.root, f.size, f.mtime_ns, w.sha, "indexed", "", n), w.chunks)
             self.report.indexed += 1
             self.report.chunks_added += n
@@ -308,6 +340,8 @@ class IndexJob:
         for w in works:
             if w.rec is not None and w.rec.status == "indexed":
                 by_id.update(self.m.chunk_texts(cid, w.found.path))
+            if self.v.remote:  # chunks another client (or a crashed run) already put on the server
+                by_id.update((c.id, c.embed_text) for c in w.chunks)
         if not by_id:
             return {}
         wanted = {c.embed_text for w in works for c in w.chunks}

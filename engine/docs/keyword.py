@@ -56,9 +56,9 @@ class KeywordCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[int, tuple[int, KeywordIndex]] = {}
+        self._cache: dict[int, tuple[object, KeywordIndex]] = {}
 
-    def get(self, cid: int, generation: int, rows_fn: Any) -> KeywordIndex:
+    def get(self, cid: int, generation: object, rows_fn: Any) -> KeywordIndex:
         with self._lock:
             hit = self._cache.get(cid)
             if hit and hit[0] == generation:

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 from engine.errors import IndexError_, StorageError
 
-SCHEMA_VERSION = 2  # 2: collections.last_indexed
+SCHEMA_VERSION = 3  # 2: collections.last_indexed; 3: collections.server
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS collections (
     generation INTEGER NOT NULL DEFAULT 0,     -- bumped on every change: invalidates BM25 caches
     job_state TEXT NOT NULL DEFAULT 'idle',    -- 'running' left behind = interrupted job
     job_started REAL,
-    last_indexed REAL                          -- end of the last completed job (epoch s)
+    last_indexed REAL,                         -- end of the last completed job (epoch s)
+    server TEXT NOT NULL DEFAULT ''            -- Chroma server URL of a shared collection; '' = this computer
 );
 CREATE TABLE IF NOT EXISTS roots (
     collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
@@ -98,6 +99,7 @@ class CollectionRow:
     generation: int
     job_state: str
     last_indexed: float | None
+    server: str = ""  # Chroma server URL of a shared collection; "" = this computer
 
 
 class Manifest:
@@ -117,6 +119,8 @@ class Manifest:
             self.db.executescript(_SCHEMA)
             if version < 2:
                 self._add_last_indexed()
+            if version < 3:
+                self._add_column("server", "TEXT NOT NULL DEFAULT ''")
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"The document index manifest {path} is unreadable ({exc}).",
@@ -136,6 +140,18 @@ class Manifest:
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:  # SQLite may have rolled back already (full disk)
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _add_column(self, name: str, decl: str) -> None:
+        """Add a column to ``collections`` unless a fresh schema or another connection has it."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if name not in [r[1] for r in self.db.execute("PRAGMA table_info(collections)")]:
+                self.db.execute(f"ALTER TABLE collections ADD COLUMN {name} {decl}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
 
@@ -164,13 +180,13 @@ class Manifest:
 
     # -- collections
     def collection(self, name: str) -> CollectionRow | None:
-        row = self.db.execute("SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed "
-                              "FROM collections WHERE name=?", (name,)).fetchone()
+        row = self.db.execute("SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed, "
+                              "server FROM collections WHERE name=?", (name,)).fetchone()
         return CollectionRow(*row) if row else None
 
     def collections(self) -> list[CollectionRow]:
         return [CollectionRow(*r) for r in self.db.execute(
-            "SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed "
+            "SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed, server "
             "FROM collections ORDER BY name")]
 
     def ensure_collection(self, name: str) -> CollectionRow:
@@ -178,6 +194,9 @@ class Manifest:
             self.db.execute("INSERT OR IGNORE INTO collections(name, created) VALUES (?, ?)", (name, time.time()))
         self._write(op)
         return self.collection(name)  # type: ignore[return-value]
+
+    def set_server(self, cid: int, url: str) -> None:
+        self._write(lambda: self.db.execute("UPDATE collections SET server=? WHERE id=?", (url, cid)))
 
     def delete_collection(self, cid: int) -> None:
         self._write(lambda: self.db.execute("DELETE FROM collections WHERE id=?", (cid,)))

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -27,7 +28,7 @@ from engine.docs.search import MODES, SearchHit, load_reranker, rel_path, rrf
 from engine.docs.textproc import shingles
 from engine.docs.vectors import VectorStore
 from engine.docs.walk import normalise_root
-from engine.errors import HearthError, IndexError_
+from engine.errors import HearthError, IndexError_, KeyringUnavailable
 from engine.paths import Paths, get_paths
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ WINDOW_CHUNKS = 0
 HEADING_WEIGHT = 1
 # Reciprocal rank fusion weights of (vector, keyword) rankings.
 FUSION_WEIGHTS = (1.0, 1.0)
+# A shared collection's keyword index is rebuilt from the server at least this often (seconds).
+KEYWORD_REFRESH_S = 60
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,25 @@ class CollectionStatus:
     embed_model: str
     problems: list[tuple[str, str, str]]  # (path, status, reason) for skipped/failed files
     last_indexed: float | None = None     # epoch s when the last indexing job completed; None = never
+    server: str = ""                      # Chroma server of a shared collection; "" = this computer
 
     def to_json(self) -> dict:
         return {"name": self.name, "roots": self.roots, "files_indexed": self.files_indexed,
                 "files_skipped": self.files_skipped, "files_failed": self.files_failed, "chunks": self.chunks,
                 "state": self.state, "embed_model": self.embed_model,
                 "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
-                "last_indexed": self.last_indexed}
+                "last_indexed": self.last_indexed, "server": self.server}
+
+
+def _server_token(url: str) -> str | None:
+    """The Chroma server's token from the OS keyring (none stored, or no keyring: no token; a
+    server that wants one then refuses with a clear error)."""
+    from engine.cloud.keys import chroma_server_keys, endpoint_name
+
+    try:
+        return chroma_server_keys().get(endpoint_name(url))
+    except KeyringUnavailable:
+        return None
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,7 @@ class DocumentService:
         self.manifest = Manifest(self.index_dir / "manifest.sqlite3")
         self._reader = Manifest(self.index_dir / "manifest.sqlite3")
         self._vectors = None
+        self._servers: dict[tuple[str, str], VectorStore] = {}  # (url, collection name) -> shared store
         self._keywords = KeywordCache()
         self._reranker_loaded = False
         self._reranker = None
@@ -142,12 +158,24 @@ class DocumentService:
         return self._vectors
 
     def _store(self, coll: CollectionRow) -> VectorStore:
-        """The vector store of ``coll``, told which embedder this Hearth uses (a collection built
-        with another one is refused, see engine/docs/vectors.py)."""
-        store = self.vectors
+        """The vector store of ``coll`` (this computer's, or its Chroma server's), told which
+        embedder this Hearth uses (a collection built with another one is refused, see
+        engine/docs/vectors.py)."""
+        store = self._server_store(coll) if coll.server else self.vectors
         emb = self.embedder
         store.use_embedder(coll.id, self.settings.embedding_model, lambda: emb.dim)
         return store
+
+    def _server_store(self, coll: CollectionRow) -> VectorStore:
+        key = (coll.server, coll.name)
+        with self._read_lock:
+            store = self._servers.get(key)
+            if store is None:
+                from engine.docs.server_store import ServerVectorStore
+
+                store = self._servers[key] = ServerVectorStore(
+                    coll.server, coll.name, token=_server_token(coll.server), allow_http=self.settings.chroma_allow_http)
+            return store
 
     @property
     def embedder(self) -> Embedder:
@@ -204,8 +232,12 @@ class DocumentService:
 
     # ------------------------------------------------------------------ writing
     def add(self, collection: str, paths: Iterable[str | Path], progress: ProgressFn | None = None,
-            cancel: threading.Event | None = None) -> IndexReport:
-        """Create or extend a collection with files/folders and index what changed."""
+            cancel: threading.Event | None = None, server: str | None = None) -> IndexReport:
+        """Create or extend a collection with files/folders and index what changed.
+
+        ``server`` (or ``documents.chroma_url`` when the collection is new) puts the collection's
+        vectors on that Chroma server, shared with every client that adds a collection of the
+        same name there; with no paths such a client only searches what others indexed."""
         roots = []
         for p in paths:
             root = normalise_root(p)
@@ -215,7 +247,24 @@ class DocumentService:
         if not collection.strip():
             raise IndexError_("A collection needs a name.", "Pass --name NAME.")
         with self._writer():
+            existing = self.manifest.collection(collection.strip())
+            url = (server or "").strip().rstrip("/") or (None if existing else self.settings.chroma_url)
+            if existing and server and existing.server != url:
+                where = f"on {existing.server}" if existing.server else "on this computer"
+                raise IndexError_(f"The collection '{existing.name}' already exists {where}.",
+                                  "Use another name for a collection on that server.")
+            if not roots and not url and not (existing and existing.server):
+                raise IndexError_("Nothing to add.", "Name the folders or files to index.")
+            if url and not existing:
+                from engine.net import server_url_problem
+
+                problem = server_url_problem(url, self.settings.chroma_allow_http, kind="chroma")
+                if problem:
+                    raise IndexError_(problem, "Use an https:// address for the Chroma server.")
             coll = self.manifest.ensure_collection(collection.strip())
+            if url and not existing:
+                self.manifest.set_server(coll.id, url)
+                coll = self.manifest.ensure_collection(coll.name)
             for root in roots:  # adding back something removed earlier lifts its exclusion
                 self.manifest.remove_root(coll.id, "!" + root)
             self.manifest.add_roots(coll.id, roots)
@@ -232,8 +281,11 @@ class DocumentService:
         with self._writer():
             coll = self._collection(collection)
             paths = list(paths)
-            if not paths:
-                self.vectors.drop(coll.id)
+            if not paths:  # a shared collection is only forgotten here: the team keeps it
+                if coll.server:
+                    self._servers.pop((coll.server, coll.name), None)
+                else:
+                    self.vectors.drop(coll.id)
                 self.manifest.delete_collection(coll.id)
                 self._keywords.drop(coll.id)
                 return None
@@ -253,9 +305,12 @@ class DocumentService:
         settings = self.settings
         model = settings.embedding_model
         rebuilt = False
+        store = self._store(coll)
+        if store.remote:  # the team's collection is never dropped: another embedder is refused first
+            store.check(coll.id)
         if coll.embed_model and coll.embed_model != model:
             log.info("collection %s: embedding model changed, rebuilding", coll.name)
-            self.vectors.drop(coll.id)
+            store.drop(coll.id)
             self.manifest.forget_all_chunks(coll.id)
             rebuilt = True
         elif coll.chunk_config and coll.chunk_config != self._chunk_config():
@@ -266,7 +321,6 @@ class DocumentService:
             rebuilt = True
         if coll.embed_model != model or coll.chunk_config != self._chunk_config():
             self.manifest.set_collection_config(coll.id, model, self._chunk_config())
-        store = self._store(coll)
         store.check(coll.id)  # another embedder's collection: refused before anything changes
         resumed = coll.job_state == "running"
         self.manifest.set_job_state(coll.id, "running")
@@ -298,7 +352,7 @@ class DocumentService:
                 state = "needs-rebuild"
             return CollectionStatus(coll.name, self._reader.roots(coll.id), counts["indexed"], counts["skipped"],
                                     counts["failed"], counts["chunks"], state, coll.embed_model,
-                                    self._reader.problems(coll.id), coll.last_indexed)
+                                    self._reader.problems(coll.id), coll.last_indexed, coll.server)
 
     def _writer_busy(self) -> bool:
         try:
@@ -315,14 +369,44 @@ class DocumentService:
         return self._reranker is not None
 
     def _keyword_index(self, coll: CollectionRow):  # type: ignore[no-untyped-def]
-        gen = self._reader.generation(coll.id)
         extra = HEADING_WEIGHT - 1
+
+        def keyword_text(heading: str, embed_text: str) -> str:
+            return (f"{heading}\n" * extra + embed_text) if extra > 0 and heading else embed_text
+
+        if coll.server:
+            # Kept on this client, built from the server's chunks (other clients change them, so it
+            # is rebuilt when the count changes, and at least once a minute).
+            store = self._store(coll)
+            gen: object = (store.count(coll.id), int(time.monotonic() // KEYWORD_REFRESH_S))
+            return self._keywords.get(coll.id, gen, lambda: (
+                (i, keyword_text(str(m.get("heading", "")), str(m.get("embed", text))))
+                for i, text, m in store.iter_rows(coll.id)))  # type: ignore[attr-defined]
 
         def rows():  # type: ignore[no-untyped-def]
             for c in self._reader.iter_chunks(coll.id):
-                yield c.id, (f"{c.heading}\n" * extra + c.embed_text) if extra > 0 and c.heading else c.embed_text
+                yield c.id, keyword_text(c.heading, c.embed_text)
 
-        return self._keywords.get(coll.id, gen, rows)
+        return self._keywords.get(coll.id, self._reader.generation(coll.id), rows)
+
+    def _rows(self, coll: CollectionRow, ids: list[str]) -> tuple[dict[str, ChunkRow], dict[str, str]]:
+        """Chunk rows by id, and (shared collections) each chunk's path relative to the collection
+        folder. A shared collection's chunks come from the server: this client may not have
+        indexed them; a path is shown under this client's folder when it has exactly one."""
+        if not coll.server:
+            return self._reader.chunks_by_id(ids), {}
+        roots = [r for r in self._reader.roots(coll.id) if os.path.isdir(r)]
+        base = roots[0] if len(roots) == 1 else ""
+        rows: dict[str, ChunkRow] = {}
+        rels: dict[str, str] = {}
+        for i, (text, m) in self._store(coll).rows(coll.id, ids).items():  # type: ignore[attr-defined]
+            rel = str(m.get("path", ""))
+            page = m.get("page")
+            rows[i] = ChunkRow(i, os.path.join(base, rel) if base else rel, int(m.get("ord", 0)), text,
+                               str(m.get("embed", text)), int(page) if page else None, str(m.get("heading", "")),
+                               int(m.get("start", 0)), int(m.get("end", 0)))
+            rels[i] = rel
+        return rows, rels
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
                query_embedding: list[float] | None = None) -> list[SearchHit]:
@@ -354,9 +438,9 @@ class DocumentService:
             else:
                 fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]], list(FUSION_WEIGHTS))
             if mode == "rerank" and self.rerank_available():
-                fused = self._rerank(query, fused[: max(30, top_k * 3)])
+                fused = self._rerank(coll, query, fused[: max(30, top_k * 3)])
             pool = fused[: top_k * 4]
-            rows = self._reader.chunks_by_id([i for i, _ in pool])
+            rows, rels = self._rows(coll, [i for i, _ in pool])
             groups = merge_adjacent([(rows[i], sc) for i, sc in pool if i in rows], top_k)
             ids = [r.id for g in groups for r, _ in g]
             roots = self._reader.roots_of(coll.id, sorted({g[0][0].path for g in groups}))
@@ -366,15 +450,17 @@ class DocumentService:
             hits = []
             for group in groups:
                 first = group[0][0]
-                text, start, end = join_chunks(self._window(coll.id, [r for r, _ in group]))
-                hits.append(SearchHit(first.path, rel_path(first.path, roots.get(first.path, first.path)), first.page,
+                text, start, end = join_chunks(self._window(coll, [r for r, _ in group]))
+                rel = rels.get(first.id) or rel_path(first.path, roots.get(first.path, first.path))
+                hits.append(SearchHit(first.path, rel, first.page,
                                       first.heading, text, max(sc for _, sc in group), start, end,
                                       max(float(sims.get(r.id, 0.0)) for r, _ in group), first.id))
             return hits
 
-    def _window(self, cid: int, rows: list[ChunkRow]) -> list[ChunkRow]:
-        if WINDOW_CHUNKS <= 0:
+    def _window(self, coll: CollectionRow, rows: list[ChunkRow]) -> list[ChunkRow]:
+        if WINDOW_CHUNKS <= 0 or coll.server:  # a shared collection's neighbours are on the server
             return rows
+        cid = coll.id
         have = {r.ord for r in rows}
         lo, hi = min(have), max(have)
         wanted = [o for o in range(lo - WINDOW_CHUNKS, hi + WINDOW_CHUNKS + 1) if o not in have and o >= 0]
@@ -390,8 +476,8 @@ class DocumentService:
         got = self._store(coll).embeddings(coll.id, ids)
         return {i: float(np.dot(np.asarray(e, dtype=np.float32), q)) for i, e in got.items()}
 
-    def _rerank(self, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        rows = self._reader.chunks_by_id([i for i, _ in fused])
+    def _rerank(self, coll: CollectionRow, query: str, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        rows = self._rows(coll, [i for i, _ in fused])[0]
         ids = [i for i, _ in fused if i in rows]
         scores = self._reranker.scores(query, [rows[i].text for i in ids])  # type: ignore[union-attr]
         return sorted(zip(ids, scores), key=lambda kv: kv[1], reverse=True)
@@ -426,8 +512,12 @@ class DocumentService:
             return False
         with self._read_lock:
             for coll in self._reader.collections():
-                candidates = self._keyword_index(coll).search(text[:5000], 20)
-                rows = self._reader.chunks_by_id([i for i, _ in candidates])
+                try:
+                    candidates = self._keyword_index(coll).search(text[:5000], 20)
+                    rows = self._rows(coll, [i for i, _ in candidates])[0]
+                except HearthError as exc:  # a shared collection's server is down: it cannot be compared
+                    log.warning("privacy check skipped collection %s: %s", coll.name, exc)
+                    continue
                 seen: set[int] = set()
                 for row in rows.values():
                     seen |= shingles(row.text)

@@ -1,0 +1,309 @@
+"""Collections on a real Chroma server (`chroma run` on a temp path and a free loopback port),
+used by the real `hearth` CLI in separate processes, each with its own HEARTH_HOME: one client
+indexes and another searches; two clients index one folder without duplicates; a client killed
+mid-index is re-run and the server converges; another embedder is refused; a dead server is a
+clear error, not a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from engine.docs.server_store import server_collection_name
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[3]
+CHROMA = Path(sys.executable).with_name("chroma")
+TOPICS = ["bicycle chains want a dry lubricant in summer", "sourdough starter is fed twice a day",
+          "the kayak is rinsed with fresh water after the sea", "the choir spent its budget on sheet music",
+          "green tea is brewed at eighty degrees", "the boat engine oil is changed every fifty hours"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMA.exists():
+        pytest.skip("the chroma CLI is not installed next to this Python")
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("chroma run did not start: " + (data / "server.log").read_text()[-2000:])
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+def _env(home: Path) -> dict[str, str]:
+    # no keyring in tests: no token is sent (the server here does not ask for one)
+    return dict(os.environ, HEARTH_HOME=str(home), PYTHONPATH=str(REPO),
+                PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+
+
+def hearth(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True,
+                          env=_env(home), timeout=900, cwd=REPO)
+
+
+def hearth_bg(*args: str, home: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "engine", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env(home), cwd=REPO)
+
+
+def server_collection(url: str, name: str):  # type: ignore[no-untyped-def]
+    import chromadb
+    from chromadb.config import Settings
+
+    port = int(url.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False))
+    return client.get_collection(server_collection_name(name))
+
+
+def local_chunks(home: Path, name: str) -> int:
+    res = hearth("docs", "status", name, "--json", home=home)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    return int((data[0] if isinstance(data, list) else data)["chunks"])
+
+
+def make_corpus(root: Path, files: int, paragraphs: int = 2) -> Path:
+    (root / "sub").mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        body = "\n\n".join(f"Paragraph {p} of note {i}: {TOPICS[(i + p) % len(TOPICS)]}, as noted on day {i * 7 + p}. "
+                           + "Further remarks follow. " * 30 for p in range(paragraphs))
+        (root / ("sub" if i % 2 else "") / f"note{i:04d}.md").write_text(f"# Note {i}\n\n{body}\n")
+    return root
+
+
+def test_one_client_indexes_another_searches(tmp_path: Path, chroma_url: str) -> None:
+    corpus = make_corpus(tmp_path / "team", 6)
+    add = hearth("docs", "add", str(corpus), "--name", "handbook", "--server", chroma_url, "-q", home=tmp_path / "a")
+    assert add.returncode == 0, add.stderr
+    n = local_chunks(tmp_path / "a", "handbook")
+    assert n > 0 and server_collection(chroma_url, "handbook").count() == n
+
+    reader = tmp_path / "b"  # another person: never saw the folder, joins by name and server
+    join = hearth("docs", "add", "--name", "handbook", "--server", chroma_url, "-q", home=reader)
+    assert join.returncode == 0, join.stderr
+    for mode in ("hybrid", "bm25", "vector"):
+        res = hearth("search", "how often is the sourdough starter fed", "-c", "handbook", "--json",
+                     "--mode", mode, home=reader)
+        assert res.returncode == 0, res.stderr
+        top = json.loads(res.stdout)["results"][0]
+        assert "sourdough" in top["text"] and top["path"].endswith(".md") and not top["path"].startswith("/")
+    assert server_collection(chroma_url, "handbook").count() == n  # searching wrote nothing
+
+
+def test_two_clients_indexing_one_folder_make_no_duplicates(tmp_path: Path, chroma_url: str) -> None:
+    corpus = make_corpus(tmp_path / "shared", 40)
+    procs = [hearth_bg("docs", "add", str(corpus), "--name", "dup", "--server", chroma_url, "-q",
+                       home=tmp_path / who) for who in ("c", "d")]
+    for p in procs:
+        out, err = p.communicate(timeout=900)
+        assert p.returncode == 0, err
+    n_c, n_d = local_chunks(tmp_path / "c", "dup"), local_chunks(tmp_path / "d", "dup")
+    assert n_c == n_d > 0
+    coll = server_collection(chroma_url, "dup")
+    assert coll.count() == n_c
+    ids = coll.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) == n_c
+
+
+def _manifest_files(home: Path) -> int:
+    db = next(home.rglob("manifest.sqlite3"))
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM files WHERE status='indexed'").fetchone()[0])
+
+
+def test_client_killed_mid_index_rerun_converges(tmp_path: Path, chroma_url: str) -> None:
+    corpus = make_corpus(tmp_path / "big", 300, paragraphs=4)
+    home = tmp_path / "e"
+    proc = hearth_bg("docs", "add", str(corpus), "--name", "crash", "--server", chroma_url, "-q", home=home)
+    deadline = time.monotonic() + 600
+    while True:  # kill once some chunks are on the server, well before the end
+        try:
+            if server_collection(chroma_url, "crash").count() > 0:
+                break
+        except Exception:  # noqa: BLE001 - not created yet
+            pass
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert _manifest_files(home) < 300, "the client finished before it was killed: make the corpus bigger"
+
+    again = hearth("docs", "reindex", "crash", "-q", home=home)
+    assert again.returncode == 0, again.stderr
+    assert _manifest_files(home) == 300
+    n = local_chunks(home, "crash")
+    coll = server_collection(chroma_url, "crash")
+    assert coll.count() == n
+    ids = coll.get(include=[])["ids"]
+    assert len(set(ids)) == len(ids) == n
+    res = hearth("search", "what oil does the boat engine need", "-c", "crash", "--json", home=home)
+    assert res.returncode == 0, res.stderr
+    assert "boat engine" in json.loads(res.stdout)["results"][0]["text"]
+
+
+def test_collection_of_another_embedder_is_refused(tmp_path: Path, chroma_url: str) -> None:
+    import chromadb
+    from chromadb.config import Settings
+
+    port = int(chroma_url.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False))
+    other = client.create_collection(server_collection_name("theirs"), embedding_function=None,
+                                     metadata={"hearth_embedder": "intfloat/e5-large-v2", "hearth_dim": 1024})
+    other.add(ids=["x"], embeddings=[[0.5] * 1024], documents=["their chunk"], metadatas=[{"path": "t.md"}])
+    corpus = make_corpus(tmp_path / "mine", 2)
+    home = tmp_path / "f"
+    add = hearth("docs", "add", str(corpus), "--name", "theirs", "--server", chroma_url, "-q", home=home)
+    assert add.returncode != 0
+    assert "intfloat/e5-large-v2" in add.stderr and "all-MiniLM-L6-v2" in add.stderr
+    assert "embedding_model" in add.stderr and "Traceback" not in add.stderr
+    res = hearth("search", "anything at all", "-c", "theirs", "--mode", "vector", home=home)
+    assert res.returncode != 0 and "intfloat/e5-large-v2" in res.stderr and "Traceback" not in res.stderr
+    assert other.count() == 1  # nothing written
+
+
+def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nobody listens
+    corpus = make_corpus(tmp_path / "c", 1)
+    home = tmp_path / "g"
+    add = hearth("docs", "add", str(corpus), "--name", "gone", "--server", url, "-q", home=home)
+    assert add.returncode != 0 and "cannot be reached" in add.stderr and "Traceback" not in add.stderr
+    res = hearth("search", "anything", "-c", "gone", home=home)
+    assert res.returncode != 0 and "cannot be reached" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_plain_http_to_another_computer_is_refused(tmp_path: Path) -> None:
+    res = hearth("docs", "add", str(make_corpus(tmp_path / "c", 1)), "--name", "far", "--server",
+                 "http://10.9.8.7:8000", "-q", home=tmp_path / "h")
+    assert res.returncode != 0 and "plain http" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_chunk_ids_depend_on_relative_path_and_text_only() -> None:
+    from engine.docs.indexer import server_chunk_ids, shared_rel
+
+    ids = server_chunk_ids("hearth-x", "sub/a.md", ["one", "two", "one"])
+    assert len(set(ids)) == 3  # a repeated passage is a second chunk, not an overwrite
+    assert ids == server_chunk_ids("hearth-x", "sub/a.md", ["one", "two", "one"])
+    assert server_chunk_ids("hearth-x", "sub/a.md", ["zero", "one"])[1] == ids[0]  # an edit above keeps it
+    assert server_chunk_ids("hearth-y", "sub/a.md", ["one"])[0] != ids[0]  # per collection
+    assert shared_rel("/home/ann/team/sub/a.md", "/home/ann/team") == shared_rel("/srv/bob/t/sub/a.md", "/srv/bob/t")
+
+
+class _TokenProxy:
+    """A loopback reverse proxy in front of the Chroma server that demands a bearer token, as a
+    TLS proxy in front of a team's Chroma does (TLS itself is the model server tests' subject)."""
+
+    def __init__(self, upstream: str, token: str) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        up = urlsplit(upstream)
+        self.seen: list[str] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                auth = self.headers.get("Authorization", "")
+                seen.append(auth)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if auth != f"Bearer {token}":
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chroma_url: str) -> None:
+    import keyring
+
+    from engine.cloud.keys import CHROMA_SERVER_SERVICE, endpoint_name
+    from engine.config import DocumentSettings
+    from engine.docs.service import DocumentService
+    from engine.errors import IndexError_
+    from engine.paths import Paths
+    from tests.support.memory_keyring import MemoryKeyring
+
+    proxy = _TokenProxy(chroma_url, "s3cret")
+    old = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        corpus = make_corpus(tmp_path / "t", 2)
+        home = tmp_path / "k"
+        docs = DocumentService(Paths(home, home / "data", home / "logs"), DocumentSettings())
+        with pytest.raises(IndexError_, match="refused Hearth's token"):  # no token stored yet
+            docs.add("locked", [corpus], server=proxy.url)
+        assert "" in proxy.seen
+        ring.set_password(CHROMA_SERVER_SERVICE, endpoint_name(proxy.url), "s3cret")
+        docs = DocumentService(Paths(home, home / "data", home / "logs"), DocumentSettings())
+        report = docs.add("locked", [corpus])  # the collection remembers its server
+        assert report.indexed == 2 and "Bearer s3cret" in proxy.seen
+        assert docs.search("locked", "sourdough starter", top_k=1, mode="hybrid")
+        assert server_collection(chroma_url, "locked").count() == report.chunks_added
+    finally:
+        keyring.set_keyring(old)
+        proxy.close()
