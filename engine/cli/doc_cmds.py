@@ -154,7 +154,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No collections yet. Add one with `hearth docs add PATH --name NAME`.")
     for c in items:
         print(f"{c.name}: {c.files_indexed} files, {c.chunks} chunks, {c.state}, last indexed {_when(c.last_indexed)}"
-              f"  ({', '.join(c.roots)})")
+              f"  ({', '.join(c.roots)})" + (f"  shared on {c.server}" if c.server else ""))
     return 0
 
 
@@ -167,6 +167,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for c in items:
         print(f"{c.name} [{c.state}] model {c.embed_model or '-'}")
         print(f"  roots: {', '.join(c.roots) or '-'}")
+        if c.server:  # the counts below are what this computer indexed; others may have added more
+            print(f"  shared on the Chroma server {c.server}")
         print(f"  {c.files_indexed} files indexed, {c.chunks} chunks, {c.files_skipped} skipped, {c.files_failed} failed")
         print(f"  last indexed: {_when(c.last_indexed)}")
         for path, status, reason in c.problems:

@@ -113,6 +113,8 @@ def test_one_client_indexes_another_searches(tmp_path: Path, chroma_url: str) ->
     assert add.returncode == 0, add.stderr
     n = local_chunks(tmp_path / "a", "handbook")
     assert n > 0 and server_collection(chroma_url, "handbook").count() == n
+    listed = hearth("docs", "list", home=tmp_path / "a")
+    assert f"shared on {chroma_url}" in listed.stdout
 
     reader = tmp_path / "b"  # another person: never saw the folder, joins by name and server
     join = hearth("docs", "add", "--name", "handbook", "--server", chroma_url, "-q", home=reader)
@@ -124,6 +126,21 @@ def test_one_client_indexes_another_searches(tmp_path: Path, chroma_url: str) ->
         top = json.loads(res.stdout)["results"][0]
         assert "sourdough" in top["text"] and top["path"].endswith(".md") and not top["path"].startswith("/")
     assert server_collection(chroma_url, "handbook").count() == n  # searching wrote nothing
+
+    # Same folder as a local collection: the same ranking (same vectors, BM25 on the same texts).
+    local = hearth("docs", "add", str(corpus), "--name", "mine", "-q", home=tmp_path / "a")
+    assert local.returncode == 0, local.stderr
+    for question in ("sourdough starter", "what oil does the boat engine need", "kayak rinsed after the sea"):
+        ranked = []
+        for name, home in (("handbook", reader), ("mine", tmp_path / "a")):
+            res = hearth("search", question, "-c", name, "--json", "--mode", "hybrid", "-k", "5", home=home)
+            assert res.returncode == 0, res.stderr
+            ranked.append([(r["path"], r["start"]) for r in json.loads(res.stdout)["results"]])
+        assert ranked[0] == ranked[1], question
+
+    forget = hearth("docs", "rm", "handbook", home=reader)  # one person leaves: the team keeps it
+    assert forget.returncode == 0, forget.stderr
+    assert server_collection(chroma_url, "handbook").count() == n
 
 
 def test_two_clients_indexing_one_folder_make_no_duplicates(tmp_path: Path, chroma_url: str) -> None:
