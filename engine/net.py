@@ -181,22 +181,41 @@ def chroma_client(url: str, *, token: str | None = None, allow_http: bool = Fals
     settings = Settings(anonymized_telemetry=False, allow_reset=False,
                         chroma_server_ssl_verify=True if https else None)
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    try:  # the client asks the server for its tenant at once: a dead server fails here
-        return chromadb.HttpClient(host=parts.hostname or "", port=parts.port or (443 if https else 8000),
-                                   ssl=https, headers=headers, settings=settings)
+    status = _preflight(url, headers)
+    try:  # the client asks the server for its tenant at once
+        client = chromadb.HttpClient(host=parts.hostname or "", port=parts.port or (443 if https else 8000),
+                                     ssl=https, headers=headers, settings=settings)
     except Exception as exc:
-        raise chroma_server_error(exc, url, _http_status(url, headers)) from exc
+        raise chroma_server_error(exc, url, status) from exc
+    # chromadb's HTTP session never times out, so a stalled server would hang a search for good;
+    # it has no setting for this, hence the private attribute (skipped if a release renames it).
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        import httpx
+
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=10.0)
+    return client
 
 
-def _http_status(url: str, headers: dict[str, str] | None) -> int | None:
-    """The server's HTTP status for a heartbeat with these headers: chromadb turns a refusal
-    with an empty body (a proxy's 401) into a bare ``ValueError('')``, which says nothing."""
+CHROMA_TIMEOUT_S = 120.0  # one request to a Chroma server (an upsert batch, a query)
+
+
+def _preflight(url: str, headers: dict[str, str] | None) -> int | None:
+    """A heartbeat with a timeout before chromadb's client (which has none) is built: a server that
+    accepts connections but never answers is an error in seconds. Returns the HTTP status, which
+    chromadb loses (a proxy's 401 with an empty body becomes a bare ``ValueError('')``)."""
     import httpx
 
     try:
-        return httpx.get(url.rstrip("/") + "/api/v2/heartbeat", headers=headers, timeout=5).status_code
-    except Exception:
-        return None
+        return httpx.get(url.rstrip("/") + "/api/v2/heartbeat", headers=headers, timeout=10.0).status_code
+    except httpx.TimeoutException as exc:
+        from engine.errors import IndexError_
+
+        raise IndexError_(f"The Chroma server at {url} did not answer within 10 seconds.",
+                          "Check that the server is running and not overloaded; collections on this computer "
+                          "keep working.") from exc
+    except Exception as exc:
+        raise chroma_server_error(exc, url) from exc
 
 
 def chroma_server_error(exc: Exception, url: str, status: int | None = None) -> Exception:

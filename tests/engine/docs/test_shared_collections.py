@@ -324,3 +324,15 @@ def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chrom
     finally:
         keyring.set_keyring(old)
         proxy.close()
+
+
+def test_server_that_never_answers_is_an_error_in_seconds(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does), never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        t0 = time.monotonic()
+        res = hearth("docs", "add", str(make_corpus(tmp_path / "c", 1)), "--name", "stuck", "--server", url, "-q",
+                     home=tmp_path / "s")
+    assert res.returncode != 0 and "did not answer" in res.stderr and "Traceback" not in res.stderr
+    assert time.monotonic() - t0 < 60
