@@ -336,3 +336,19 @@ def test_server_that_never_answers_is_an_error_in_seconds(tmp_path: Path) -> Non
                      home=tmp_path / "s")
     assert res.returncode != 0 and "did not answer" in res.stderr and "Traceback" not in res.stderr
     assert time.monotonic() - t0 < 60
+
+
+def test_chroma_url_setting_places_new_collections_only(tmp_path: Path, chroma_url: str) -> None:
+    from engine.config import DocumentSettings
+    from engine.docs.service import DocumentService
+    from engine.paths import Paths
+
+    home = tmp_path / "u"
+    paths = Paths(home, home / "data", home / "logs")
+    corpus = make_corpus(tmp_path / "docs", 2)
+    DocumentService(paths, DocumentSettings()).add("before", [corpus])  # made while no server was set
+    docs = DocumentService(paths, DocumentSettings(chroma_url=chroma_url))
+    docs.add("after", [corpus])
+    docs.add("before", [corpus])  # an existing collection stays where it is
+    assert docs.status("after").server == chroma_url and docs.status("before").server == ""
+    assert server_collection(chroma_url, "after").count() == docs.status("after").chunks
