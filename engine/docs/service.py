@@ -248,12 +248,12 @@ class DocumentService:
             raise IndexError_("A collection needs a name.", "Pass --name NAME.")
         with self._writer():
             existing = self.manifest.collection(collection.strip())
-            url = (server or "").strip().rstrip("/") or (None if existing else self.settings.chroma_url)
+            url = (server or ("" if existing else self.settings.chroma_url) or "").strip().rstrip("/") or None
             if existing and server and existing.server != url:
                 where = f"on {existing.server}" if existing.server else "on this computer"
                 raise IndexError_(f"The collection '{existing.name}' already exists {where}.",
                                   "Use another name for a collection on that server.")
-            if not roots and not url and not (existing and existing.server):
+            if not roots and not url and not existing:  # a new local collection needs something in it
                 raise IndexError_("Nothing to add.", "Name the folders or files to index.")
             if url and not existing:
                 from engine.net import server_url_problem

@@ -341,14 +341,18 @@ def test_server_that_never_answers_is_an_error_in_seconds(tmp_path: Path) -> Non
 def test_chroma_url_setting_places_new_collections_only(tmp_path: Path, chroma_url: str) -> None:
     from engine.config import DocumentSettings
     from engine.docs.service import DocumentService
+    from engine.errors import IndexError_
     from engine.paths import Paths
 
     home = tmp_path / "u"
     paths = Paths(home, home / "data", home / "logs")
     corpus = make_corpus(tmp_path / "docs", 2)
-    DocumentService(paths, DocumentSettings()).add("before", [corpus])  # made while no server was set
-    docs = DocumentService(paths, DocumentSettings(chroma_url=chroma_url))
+    local = DocumentService(paths, DocumentSettings())
+    local.add("before", [corpus])  # made while no server was set
+    with pytest.raises(IndexError_, match="Nothing to add"):  # a new local collection needs a folder
+        local.add("empty", [])
+    docs = DocumentService(paths, DocumentSettings(chroma_url=chroma_url + "/"))
     docs.add("after", [corpus])
-    docs.add("before", [corpus])  # an existing collection stays where it is
+    docs.add("before", [])  # an existing collection stays where it is (and no paths = bring up to date)
     assert docs.status("after").server == chroma_url and docs.status("before").server == ""
     assert server_collection(chroma_url, "after").count() == docs.status("after").chunks
