@@ -515,9 +515,9 @@ class DocumentService:
                 try:
                     candidates = self._keyword_index(coll).search(text[:5000], 20)
                     rows = self._rows(coll, [i for i, _ in candidates])[0]
-                except HearthError as exc:  # a shared collection's server is down: it cannot be compared
-                    log.warning("privacy check skipped collection %s: %s", coll.name, exc)
-                    continue
+                except HearthError as exc:  # a shared collection's server is down: it cannot be compared,
+                    log.warning("privacy check could not read collection %s: %s", coll.name, exc)
+                    raise  # and the router keeps the message here (fails closed) with that reason
                 seen: set[int] = set()
                 for row in rows.values():
                     seen |= shingles(row.text)

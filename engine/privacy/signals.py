@@ -111,7 +111,14 @@ def user_terms(a: Analysis, terms: Sequence[str]) -> list[Signal]:
 
 
 def private_text(a: Analysis, check: Callable[[str], bool] | None) -> list[Signal]:
-    if check is not None and check(a.text):
+    from engine.errors import HearthError
+
+    try:
+        hit = check is not None and check(a.text)
+    except HearthError:  # a shared collection's server is down: what cannot be compared stays here
+        return [Signal("context.private_document_text",
+                       "your shared documents could not be checked (their server did not answer)")]
+    if hit:
         return [Signal("context.private_document_text", "it contains text from your local documents")]
     return []
 

@@ -119,6 +119,19 @@ def test_private_documents_keep_local(router):
     assert d.route == "local" and d.rules == ["context.private_document_text"]
 
 
+def test_documents_that_cannot_be_checked_keep_the_message_local():
+    """A shared collection whose server is down cannot be compared: fail closed, and say why."""
+    from engine.errors import IndexError_
+
+    def server_down(text: str) -> bool:
+        raise IndexError_("The Chroma server at https://docs.example.test cannot be reached.")
+
+    d = PrivacyRouter(PrivacySettings(), private_text_check=server_down).route(
+        "Which river flows through Vienna and how long is it?")
+    assert d.route == "local" and d.rules == ["context.private_document_text"]
+    assert any("could not be checked" in r for r in d.reasons)
+
+
 def test_follow_up_to_a_private_turn_stays_local_but_a_fresh_question_may_go(router):
     conv = Conversation(private_turns=["My sister was just diagnosed with lupus and she is scared."],
                         last_turn_private=True)
