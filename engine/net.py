@@ -186,7 +186,7 @@ def chroma_client(url: str, *, token: str | None = None, allow_http: bool = Fals
         client = chromadb.HttpClient(host=parts.hostname or "", port=parts.port or (443 if https else 8000),
                                      ssl=https, headers=headers, settings=settings)
     except Exception as exc:
-        raise chroma_server_error(exc, url, status) from exc
+        raise chroma_server_error(exc, url, status, token_sent=bool(token)) from exc
     # chromadb's HTTP session never times out, so a stalled server would hang a search for good;
     # it has no setting for this, hence the private attribute (skipped if a release renames it).
     session = getattr(getattr(client, "_server", None), "_session", None)
@@ -215,17 +215,30 @@ def _preflight(url: str, headers: dict[str, str] | None) -> int | None:
                           "Check that the server is running and not overloaded; collections on this computer "
                           "keep working.") from exc
     except Exception as exc:
-        raise chroma_server_error(exc, url) from exc
+        raise chroma_server_error(exc, url, token_sent=bool(headers)) from exc
 
 
-def chroma_server_error(exc: Exception, url: str, status: int | None = None) -> Exception:
+def _error_text(exc: Exception) -> str:
+    """What an exception says, without a proxy's HTML error page (its <title> is enough)."""
+    import re
+
+    raw = str(exc)
+    if re.search(r"<(?:!doctype|html)\b", raw, re.I):
+        title = re.search(r"<title>(.*?)</title>", raw, re.I | re.S)
+        raw = f"an HTML error page: {' '.join(title.group(1).split())}" if title else "an HTML error page"
+    return f"{type(exc).__name__}: {raw[:300]}"
+
+
+def chroma_server_error(exc: Exception, url: str, status: int | None = None, *,
+                        token_sent: bool = True) -> Exception:
     """A Chroma server failure as a HearthError that says what to do (no traceback for people)."""
     from engine.errors import IndexError_
 
-    text = f"{type(exc).__name__}: {str(exc)[:300]}" + (f", HTTP {status}" if status else "")
+    text = _error_text(exc) + (f", HTTP {status}" if status else "")
     low = text.lower()
     if status in (401, 403) or any(s in low for s in ("401", "403", "unauthorized", "forbidden", "authenticat")):
-        return IndexError_(f"The Chroma server at {url} refused Hearth's token ({text}).",
+        what = "refused Hearth's token" if token_sent else "needs a token and none is stored for it"
+        return IndexError_(f"The Chroma server at {url} {what} ({text}).",
                            f"Store the server's token with `hearth docs server-key {url}`.")
     if any(s in low for s in ("certificate", "ssl")):
         return IndexError_(f"The Chroma server at {url} has a certificate Hearth cannot verify ({text}).",

@@ -44,6 +44,7 @@ class ServerVectorStore(VectorStore):
         self.url = url
         self.collection_name = server_collection_name(collection)
         self.where = f"on the Chroma server {url}"
+        self._token_sent = bool(token)
         self.client = chroma_client(url, token=token, allow_http=allow_http)
         self._init_state()
         try:
@@ -55,7 +56,7 @@ class ServerVectorStore(VectorStore):
         return self.collection_name
 
     def _error(self, exc: Exception, *, opening: bool = False) -> Exception:
-        return chroma_server_error(exc, self.url)
+        return chroma_server_error(exc, self.url, token_sent=self._token_sent)
 
     def rows(self, cid: int, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         """id -> (chunk text, metadata) of the chunks among ``ids`` that the server holds."""

@@ -312,7 +312,7 @@ def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chrom
         corpus = make_corpus(tmp_path / "t", 2)
         home = tmp_path / "k"
         docs = DocumentService(Paths(home, home / "data", home / "logs"), DocumentSettings())
-        with pytest.raises(IndexError_, match="refused Hearth's token"):  # no token stored yet
+        with pytest.raises(IndexError_, match="needs a token and none is stored"):  # no token stored yet
             docs.add("locked", [corpus], server=proxy.url)
         assert "" in proxy.seen
         ring.set_password(CHROMA_SERVER_SERVICE, endpoint_name(proxy.url), "s3cret")
@@ -324,6 +324,16 @@ def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chrom
     finally:
         keyring.set_keyring(old)
         proxy.close()
+
+
+def test_a_proxy_error_page_is_reported_by_its_status_not_its_html() -> None:
+    from engine.net import chroma_server_error
+
+    page = ("<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n"
+            "<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body></html>")
+    err = chroma_server_error(ValueError(page), "https://docs.example.test:8444", token_sent=True)
+    assert "refused Hearth's token" in err.message and "401 Authorization Required" in err.message
+    assert "<" not in err.message and "nginx" not in err.message
 
 
 def test_server_that_never_answers_is_an_error_in_seconds(tmp_path: Path) -> None:
