@@ -7,11 +7,14 @@ query is a sparse-matrix lookup, so keyword search stays in the low milliseconds
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from engine.docs.textproc import keyword_tokens
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,15 +60,39 @@ class KeywordCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[object, KeywordIndex]] = {}
+        self._refreshing: set[int] = set()
 
-    def get(self, cid: int, generation: object, rows_fn: Any) -> KeywordIndex:
+    def get(self, cid: int, generation: object, rows_fn: Any, *,
+            stale_ok: Callable[[object, object], bool] | None = None) -> KeywordIndex:
+        """The index for ``generation``, built now if needed. When ``stale_ok(cached, wanted)``
+        says the cached index is still good enough to answer with (a shared collection whose
+        periodic refresh is due but whose chunk count did not change), it is returned at once and
+        rebuilt in the background: rebuilding 100k chunks from a server took 13 s inside a search."""
         with self._lock:
             hit = self._cache.get(cid)
             if hit and hit[0] == generation:
                 return hit[1]
+            if hit and stale_ok is not None and stale_ok(hit[0], generation):
+                if cid not in self._refreshing:
+                    self._refreshing.add(cid)
+                    threading.Thread(target=self._refresh, args=(cid, generation, rows_fn),
+                                     name="keyword-refresh", daemon=True).start()
+                return hit[1]
             index = KeywordIndex.build(rows_fn())
             self._cache[cid] = (generation, index)
             return index
+
+    def _refresh(self, cid: int, generation: object, rows_fn: Any) -> None:
+        try:
+            index = KeywordIndex.build(rows_fn())
+        except Exception as exc:  # the server went away: keep serving the old index, retry later
+            log.warning("keyword index refresh of collection %s failed: %s", cid, exc)
+            return
+        finally:
+            with self._lock:
+                self._refreshing.discard(cid)
+        with self._lock:
+            self._cache[cid] = (generation, index)
 
     def drop(self, cid: int) -> None:
         with self._lock:

@@ -376,12 +376,13 @@ class DocumentService:
 
         if coll.server:
             # Kept on this client, built from the server's chunks (other clients change them, so it
-            # is rebuilt when the count changes, and at least once a minute).
+            # is rebuilt when the count changes, and refreshed in the background once a minute).
             store = self._store(coll)
             gen: object = (store.count(coll.id), int(time.monotonic() // KEYWORD_REFRESH_S))
             return self._keywords.get(coll.id, gen, lambda: (
                 (i, keyword_text(str(m.get("heading", "")), str(m.get("embed", text))))
-                for i, text, m in store.iter_rows(coll.id)))  # type: ignore[attr-defined]
+                for i, text, m in store.iter_rows(coll.id)),  # type: ignore[attr-defined]
+                stale_ok=lambda cached, wanted: cached[0] == wanted[0])  # type: ignore[index]
 
         def rows():  # type: ignore[no-untyped-def]
             for c in self._reader.iter_chunks(coll.id):
