@@ -25,7 +25,10 @@ local store on the same data, then N clients querying the server at once.
    queries against the server: pooled p50/p95 and total queries per second.
 
 Ratios are server / local (and concurrent / single client); ``top1_agree`` is the fraction of
-vector queries whose first hit is the same chunk in both stores (both are approximate HNSW).
+vector searches whose first hit is the same chunk in both stores, ``*_recall_at_1`` the fraction
+of questions whose exact (brute-force) nearest chunk is the store's first vector hit: both stores
+are approximate HNSW, and random vectors are a hard case for it. Clients, server and bench share
+the machine's cores, so the concurrent figures include CPU contention, not only server queueing.
 Every failed query, query with no hits, or client that did not finish counts in ``errors``.
 Writes bench/out/team.json and prints one JSON object as the last line.
 """
@@ -103,8 +106,9 @@ def corpus_vocab(corpus: Path) -> list[str]:
     return words
 
 
-def write_synthetic(service: Any, n_chunks: int, vocab: list[str]) -> dict[str, float]:
-    """The same chunks into the local and the shared collection (see the module docstring)."""
+def write_synthetic(service: Any, n_chunks: int, vocab: list[str]) -> tuple[dict[str, float], Any]:
+    """The same chunks into the local and the shared collection (see the module docstring).
+    Returns the vector write times and every vector (row f * PER_FILE + i is chunk ``f-i``)."""
     import numpy as np
 
     from engine.docs.manifest import ChunkRow, FileRecord
@@ -116,11 +120,13 @@ def write_synthetic(service: Any, n_chunks: int, vocab: list[str]) -> dict[str, 
     stores = {"local": (local, service._store(local)), "server": (team, service._store(team))}
     rng, nprng = random.Random(n_chunks), np.random.default_rng(n_chunks)
     took = {"local": 0.0, "server": 0.0}
+    kept = []
     for f in range(max(1, n_chunks // PER_FILE)):
         texts = [" ".join(rng.choices(vocab, k=60)) for _ in range(PER_FILE)]
         vecs = nprng.standard_normal((PER_FILE, DIM)).astype("float32")
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         vec_list = vecs.tolist()
+        kept.append(vecs)
         for kind, (coll, store) in stores.items():
             root = f"/synthetic/{kind}"
             path, rel = f"{root}/file{f}.txt", f"file{f}.txt"
@@ -138,7 +144,23 @@ def write_synthetic(service: Any, n_chunks: int, vocab: list[str]) -> dict[str, 
         if f % 20 == 19:
             print(f"  wrote {(f + 1) * PER_FILE} chunks: local {took['local']:.0f}s, server {took['server']:.0f}s",
                   file=sys.stderr)
-    return took
+    return took, np.concatenate(kept)
+
+
+def exact_recall(service: Any, qvecs: list[list[float]], vectors: Any) -> dict[str, float]:
+    """Fraction of queries whose exact nearest chunk (brute force) is each store's first vector hit:
+    both stores are approximate HNSW, and random vectors are a hard case for it."""
+    import numpy as np
+
+    best = np.argmax(vectors @ np.asarray(qvecs, dtype=np.float32).T, axis=0)
+    truth = [f"{b // PER_FILE}-{b % PER_FILE}" for b in best]
+    out = {}
+    for name, key in ((LOCAL, "local"), (TEAM, "server")):
+        coll = service.manifest.collection(name)
+        store = service._store(coll)
+        tops = [store.query(coll.id, v, 1)[0][0].split("-", 1)[1] for v in qvecs]
+        out[f"{key}_recall_at_1"] = round(sum(t == g for t, g in zip(tops, truth)) / len(truth), 3)
+    return out
 
 
 def timed_search(service: Any, name: str, q: str, v: list[float], mode: str) -> tuple[float, str | None]:
@@ -275,10 +297,13 @@ def main() -> int:
         qvecs = [emb.embed_query(q) for q in questions]
 
         t0 = time.perf_counter()
-        took = write_synthetic(service, args.chunks, corpus_vocab(Path(args.corpus)))
+        took, vectors = write_synthetic(service, args.chunks, corpus_vocab(Path(args.corpus)))
         chunks = max(1, args.chunks // PER_FILE) * PER_FILE
         print(f"wrote {chunks} chunks in {time.perf_counter() - t0:.0f}s (vector writes: local {took['local']:.1f}s, "
               f"server {took['server']:.1f}s)", file=sys.stderr)
+        recall = exact_recall(service, qvecs, vectors)
+        del vectors
+        print(f"exact nearest chunk found first: {recall}", file=sys.stderr)
         vector = compare(service, questions, qvecs, "vector", args.rounds)
         print(f"vector: {vector}", file=sys.stderr)
         hybrid = compare(service, questions, qvecs, "hybrid", args.rounds)
@@ -302,7 +327,7 @@ def main() -> int:
         "server_vs_local_hybrid_p95": round(hybrid["server_p95_ms"] / hybrid["local_p95_ms"], 2),
         "server_bm25_build_s": hybrid["server_first_query_s"], "local_bm25_build_s": hybrid["local_first_query_s"],
         "server_hybrid_keyword_rebuilds": hybrid["server_keyword_rebuilds"],
-        "top1_agree": vector["top1_agree"],
+        "top1_agree": vector["top1_agree"], **recall,
         "concurrent_clients": conc["clients"], "concurrent_mode": conc["mode"],
         "concurrent_p50_ms": conc["p50_ms"], "concurrent_p95_ms": conc["p95_ms"], "concurrent_qps": conc["qps"],
         "concurrent_vs_single_p95": round(conc["p95_ms"] / single["server_p95_ms"], 2),
