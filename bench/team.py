@@ -41,19 +41,18 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from tests.support.chroma_server import chroma_server  # noqa: E402
 SHARED = REPO.parent / "shared"
-CHROMA = Path(sys.executable).with_name("chroma")
 LOCAL, TEAM = "team-bench-local", "team-bench-shared"
 PER_FILE, DIM = 500, 384
 
@@ -61,40 +60,6 @@ PER_FILE, DIM = 500, 384
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_chroma(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``chroma run`` on a temp path and a free loopback port, once its heartbeat answers."""
-    port = free_port()
-    log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2).read()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit("chroma run did not start: " + (data / "server.log").read_text()[-2000:])
-            time.sleep(0.3)
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def corpus_vocab(corpus: Path) -> list[str]:
@@ -282,9 +247,9 @@ def main() -> int:
 
     home = Path(tempfile.mkdtemp(prefix="hearth-bench-team-"))
     os.environ["HEARTH_HOME"] = str(home / "main")
-    (home / "chroma").mkdir()
-    server, url = start_chroma(home / "chroma")
+    stack = ExitStack()
     try:
+        url = stack.enter_context(chroma_server(home / "chroma"))
         from engine.net import enforce_offline_defaults
 
         enforce_offline_defaults()
@@ -312,7 +277,7 @@ def main() -> int:
         conc = concurrent(url, home, args.clients, questions, qvecs, args.rounds, args.concurrent_mode)
         print(f"concurrent: {conc}", file=sys.stderr)
     finally:
-        stop(server)
+        stack.close()  # stops the server
         shutil.rmtree(home, ignore_errors=True)
 
     single = vector if args.concurrent_mode == "vector" else hybrid

@@ -14,56 +14,27 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from engine.docs.server_store import server_collection_name
+from tests.support.chroma_server import CHROMA, chroma_server, free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
-CHROMA = Path(sys.executable).with_name("chroma")
 TOPICS = ["bicycle chains want a dry lubricant in summer", "sourdough starter is fed twice a day",
           "the kayak is rinsed with fresh water after the sea", "the choir spent its budget on sheet music",
           "green tea is brewed at eighty degrees", "the boat engine oil is changed every fifty hours"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed next to this Python")
-    data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("chroma run did not start: " + (data / "server.log").read_text()[-2000:])
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -216,7 +187,7 @@ def test_collection_of_another_embedder_is_refused(tmp_path: Path, chroma_url: s
 
 
 def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"  # nobody listens
+    url = f"http://127.0.0.1:{free_port()}"  # nobody listens
     corpus = make_corpus(tmp_path / "c", 1)
     home = tmp_path / "g"
     add = hearth("docs", "add", str(corpus), "--name", "gone", "--server", url, "-q", home=home)
