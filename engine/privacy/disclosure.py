@@ -40,6 +40,12 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "xanax", "valium", "adderall", "ritalin", "oxy(?:codone|contin)", "fentanyl", "heroin", "cocaine",
         "meth\\b", "methamphetamine", "ketamine", "prozac", "zoloft", "lexapro", "sertraline", "fluoxetine",
         "ssri", "ambien", "lithium", "methadone", "suboxone", "percocet", "vicodin", "tramadol", "benzo",
+        "citalopram", "escitalopram", "mirtazapine", "venlafaxine", "duloxetine", "bupropion", "quetiapine",
+        "olanzapine", "aripiprazole", "risperidone", "propranolol", "gabapentin", "pregabalin", "naltrexone",
+        "buprenorphine", "metformin", "levothyroxine", "warfarin", "apixaban", "trimethoprim", "nitrofurantoin",
+        "prednisolone", "methotrexate", "antiretroviral", "truvada", "prep\\b", "radiotherapy", "dialysis",
+        # hormones taken to transition, or for fertility and menopause
+        "testosterone", "estradiol", "oestrogen", "estrogen", "puberty blockers", "progesterone", "clomid",
     ),
     "sexual orientation or gender identity": (
         "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
@@ -77,6 +83,10 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "prison", "probation(?! (?:period|review))", "parole", "dui\\b", "dwi\\b", "charged with", "pleaded guilty", "plead guilty",
         "served time", "sex offender", "restraining order", "(?:police |a )caution\\b", "offen[cs]e\\b",
         "dbs check", "criminal (?:charge|case)",
+        # civil proceedings against or by the writer
+        "unfair dismissal", "(?:employment )?tribunal", "su(?:ed|ing) (?:me|us|my|our|him|her|them)\\b", "being sued",
+        "(?:claim|case|lawsuit|proceedings) against", "small claims", "ccj\\b", "county court judg(?:e)?ment",
+        "bailiffs?\\b", "summons\\b", "court (?:date|hearing|case)", "settle (?:my|the|our) (?:claim|case)",
     ),
     "precise finances": (
         "my salary(?! expectation)", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
@@ -137,15 +147,24 @@ def find_disclosures(text: str, lang: str | None = None) -> list[str]:
     return found
 
 
+# A sentence tied to days of someone's life ("round 3 starts Monday", "the scan last week") reports an
+# event, not a topic, even with no "I" in it.
+_DIARY_TIME = re.compile(r"\b(?:yesterday|tomorrow|last (?:night|time|week|month)|next (?:week|month)|"
+                         r"(?:on |this |next |last |since |until |by )?(?:monday|tuesday|wednesday|thursday|friday|"
+                         r"saturday|sunday)s?|(?:round|cycle|session|dose) \d+)\b", re.I)
+
+
 def _find_english(text: str) -> list[str]:
     found: list[str] = ["precise finances"] if len(_EXACT_MONEY.findall(text)) >= 3 else []
     for sentence in _SENTENCE.findall(text):
         anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I) or _SUBJECTLESS.match(sentence)
-        if not anchor:
+        # Treatment tied to days is someone's own; news about courts or borders has dates too.
+        diary = not anchor and _DIARY_TIME.search(sentence)
+        if not anchor and not diary:
             continue
         for cat, rx in _COMPILED.items():
             hit = rx.search(sentence)
-            if not hit or cat in found:
+            if not hit or cat in found or (diary and cat != "health"):
                 continue
             # "Tell me about diabetes" / "I want to learn about HIV" are topic requests.
             if _TOPIC_VERBS.search(sentence) and not re.search(

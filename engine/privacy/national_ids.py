@@ -25,6 +25,9 @@ from engine.privacy.gate import Gated
 _SSN = re.compile(r"(?<![\d-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\d-])")
 _SSN_CONTEXT = re.compile(r"\b(ssn|social security|social-security|itin|tax ?id|w-?[249]|i-9)\b", re.I)
 _NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+# A UK driving licence number: surname (padded with 9s), decade, month (+50 for women), day, year,
+# initials, check digit, two letters — distinctive enough to stand without a cue word.
+_UK_LICENCE = re.compile(r"\b[A-Z9]{5}\d[0156]\d[0-3]\d{2}[A-Z9]{2}\d[A-Z]{2}\b")
 
 # Formats distinctive enough to stand without a cue word once their checksum passes.
 _SELF_EVIDENT = (
@@ -43,7 +46,7 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
     (r"passport(?: (?:number|no\.?))?", None, "passport number", False),
     (r"national (?:id|insurance|identity)(?: (?:number|no\.?))?|id (?:card|number|no)|identity (?:card|number)",
      None, "identity document number", False),
-    (r"driver'?s? licen[cs]e|licen[cs]e (?:no|number)", None, "driving licence number", False),
+    (r"driver'?s? licen[cs]e|driving licen[cs]e|licen[cs]e (?:no|number)", None, "driving licence number", False),
     (r"aadhaar", "stdnum.in_.aadhaar", "Aadhaar", False),
     (r"pan card", "stdnum.in_.pan", "Indian PAN", False),
     (r"pan", "stdnum.in_.pan", "Indian PAN", True),
@@ -99,7 +102,8 @@ _CUES: tuple[tuple[str, str | None, str, bool], ...] = (
 _CUE_RX = [(Gated.at_labels(cue, r"(?<![\w-])(?:" + cue + r")(?![\w-])", re.I), mod, name, strict)
            for cue, mod, name, strict in _CUES]
 # An ID: one alphanumeric run, optionally followed by digit groups ("943 476 5919", "X1234567").
-_ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,3}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
+# Up to five letters first: a UK driving licence number opens on the holder's surname.
+_ID_TOKEN = re.compile(r"(?<![\w])[A-Z]{0,5}\d[A-Z0-9.\-/]*(?: \d[\d.\-/]*)*", re.I)
 # A German pension insurance number: area, birth date, initial, serial ("65 180539 W 028").
 _DE_RVNR = re.compile(r"(?<![\w])\d{2} ?\d{6} ?[A-Z] ?\d{3}(?![\w])")
 
@@ -131,6 +135,8 @@ def find_national_ids(text: str) -> list[Finding]:
             add(m.start(), m.end(), "contains a national ID number (US SSN)")
     for m in _NINO.finditer(text):
         add(m.start(), m.end(), "contains a national ID number (UK National Insurance)")
+    for m in _UK_LICENCE.finditer(text):
+        add(m.start(), m.end(), "contains a national ID number (UK driving licence)")
     for rx, module, name in _SELF_EVIDENT:
         for m in rx.finditer(text):
             if _is_valid(module, m.group(0)):

@@ -151,6 +151,7 @@ class PrivacyRouter:
     def _route(self, text: str, conv: Conversation, retrieved_private: bool, tainted: bool,
                user_terms: Sequence[str], t0: float) -> RouteDecision:
         from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
+        from engine.privacy.records import money_detail, pasted_record
 
         th = self.thresholds
         if not isinstance(text, str) or not text.strip():
@@ -190,6 +191,7 @@ class PrivacyRouter:
         # figurative speech ("addicted to this podcast") from the real thing.
         signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
         signals += sig.learned(a, th.special, th.business)
+        signals += pasted_record(a, [*patterns, *names]) + money_detail(a, [*patterns, *names])
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
         frame = policy.frame_of(a, th)

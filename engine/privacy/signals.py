@@ -56,7 +56,9 @@ def special_lexicon(a: Analysis) -> list[Signal]:
 _CONFIDENTIAL = re.compile(
     r"\b(?:strictly )?(?:confidential|internal (?:use )?only|for internal use|do not (?:distribute|forward|share)|"
     r"not for (?:distribution|circulation)|under nda|privileged (?:and|&) confidential|board minutes|"
-    r"minutes of the board|not yet (?:public|announced)|embargoed|"
+    r"minutes of the board|not yet (?:public|announced)|embargoed|under embargo|unannounced|"
+    r"(?:has|have)n'?t been announced|before (?:it'?s|it is|we) (?:announced|announce|go public|public)|"
+    r"internal only|"
     r"vertraulich|nur (?:für den )?intern(?:en gebrauch)?|streng geheim|nicht zur weitergabe|"
     r"confidentiel|usage interne|ne pas diffuser|diffusion restreinte|"
     r"confidencial|uso interno|no difundir|no distribuir|"
@@ -65,8 +67,17 @@ _CONFIDENTIAL = re.compile(
     r"vertrouwelijk|alleen voor intern gebruik|niet verspreiden)\b", re.I)
 
 
+# An organisation's internal document, pasted or quoted with its particulars: "Internal incident
+# report INC-2291: at 02:14 ..." — not "what is an internal audit?".
+_INTERNAL_DOC = re.compile(r"\binternal (?:incident|post-?mortem|memo|review|audit|investigation|report|figures|numbers|"
+                           r"roadmap|pricing|forecast|e-?mail|document|deck|slack|chat|notes?)\b", re.I)
+_PARTICULARS = re.compile(r"\b[A-Z]{2,}-\d+\b|\d[\d,.:]*\d|:\s*\S")
+
+
 def confidential_marker(a: Analysis) -> list[Signal]:
     m = _CONFIDENTIAL.search(a.text)
+    if not m and (d := _INTERNAL_DOC.search(a.text)):
+        m = len(_PARTICULARS.findall(a.text[d.end():])) >= 2  # type: ignore[assignment]
     return [Signal("business.marker", "it is marked confidential or internal")] if m else []
 
 

@@ -66,3 +66,23 @@ def test_abuse_addiction_and_records_in_everyday_words(text, category):
 
 def test_self_harm_of_a_child_said_plainly():
     assert HEALTH in find_disclosures("my son (16) told me hes been cutting himself, what do i do tonight")
+
+
+@pytest.mark.parametrize("text", [
+    "radiotherapy session 4 is on Thursday, what should I pack?",   # treatment tied to days, no "I" needed
+    "the scan last week showed a tumour on his liver",
+    "Started estradiol in the spring and I feel more like myself",  # hormones taken to transition
+    "my mum is on warfarin, is grapefruit a problem?",              # a named medicine someone takes
+    "my solicitor thinks the tribunal will hear my unfair dismissal case in May",  # civil proceedings
+])
+def test_everyday_disclosures_of_treatment_and_proceedings(text):
+    assert find_disclosures(text, "en")
+
+
+@pytest.mark.parametrize("text", [
+    "How does radiotherapy work on a tumour?",
+    "What did the court decide last week about the border scheme?",  # news with a date is no diary
+    "What is an employment tribunal and who sits on it?",
+])
+def test_topics_with_the_same_words_are_not_disclosures(text):
+    assert find_disclosures(text, "en") == []

@@ -271,3 +271,19 @@ def test_landmark_addresses_and_example_sql_values_stay(router):
     assert router.route("Write a SQL query: SELECT * FROM users WHERE id = 1234;").route == "cloud"
     d = router.route('{"customer_id": "C-88213", "name": "x"} why does the import fail?')
     assert "C-88213" not in d.outbound
+
+
+@pytest.mark.parametrize("text", [
+    "driving licence no. FARRO803157KT9PL, why was it flagged?",   # after the cue word
+    "licence HEMSW711029JQ4ZX expires next year",                  # the UK format on its own
+])
+def test_a_uk_driving_licence_number_keeps_the_message_local(text):
+    from engine.privacy.national_ids import find_national_ids
+
+    assert [f.kind for f in find_national_ids(text)] == ["NATIONAL_ID"]
+
+
+def test_the_driving_licence_topic_has_no_number():
+    from engine.privacy.national_ids import find_national_ids
+
+    assert find_national_ids("How many questions are on the driving licence theory test?") == []
