@@ -54,6 +54,12 @@ _FIELD = re.compile(r"(?:^|[\n.;(,]\s*|\s{2,})([A-Z][A-Za-z/#-]*(?: [A-Za-z/#-]+
 _DATE = r"(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{2,4})?|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)"
 _STATEMENT_LINE = re.compile(r"^\s*" + _DATE + r"\b.{3,80}?[-+−]?\s?[£$€]?\s?\d[\d,]*\.\d\d\s*(?:cr|dr)?\s*$",
                              re.I | re.M)
+_RECORD_FIELD = re.compile(
+    r"\b(?:diagnos\w*|condition|medication|dose|allerg\w*|admitted|discharged|symptoms?|results?|nhs|dob|"
+    r"date of birth|patient|pupil|student|employee|staff|client|claimant|defendant|applicant|tenant|allegation|"
+    r"outcome|offen[cs]e|charges?|sentence|case|claim|balance|arrears|amount|gross|net|tax|salary|pay|deductions?|"
+    r"account|sort code|iban|passport|visa|status|score|grade|behaviou?r|sen|safeguarding|referral|warning|"
+    r"sanction|reason for leaving|notes?|history|medic\w*|treatment|ward|consultant|gp)\b", re.I)
 # Machine logs: lines that open on a timestamp ("2025-02-11T08:14:02Z WARN ...").
 _LOG_LINE = re.compile(r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", re.M)
 # A cell of a table row that is someone's full name ("...,Hannah Ferreira,...").
@@ -83,7 +89,10 @@ def _shape(text: str) -> str | None:
         return "statement"
     if len(_LOG_LINE.findall(text)) >= 2:
         return "log"
-    if len({m.group(1).strip().lower() for m in _FIELD.finditer(text)}) >= 3:
+    labels = {m.group(1).strip().lower() for m in _FIELD.finditer(text)}
+    # A form of contact fields (name, phone, email) is a letterhead that redaction handles; a
+    # record's fields say what happened to someone, or what they have, owe or are paid.
+    if len(labels) >= 3 and (any(_RECORD_FIELD.search(lb) for lb in labels) or _MONEY.search(text)):
         return "form"
     if _INTRODUCED.search(text):
         return "named record"

@@ -71,3 +71,9 @@ def test_an_internal_document_with_particulars_is_confidential_but_the_topic_is_
     assert confidential_marker(Analysis("Internal post-mortem PAY-77: 2,400 orders lost between 03:10 and 03:52."))
     assert not confidential_marker(Analysis("What goes into an internal post-mortem?"))
     assert not confidential_marker(Analysis("How do I write an internal memo about the new parking rules?"))
+
+
+def test_a_form_of_contact_fields_is_a_letterhead_not_a_record():
+    text = ("Write a cover letter from these facts.\nName: Wren Oduya\nPhone: 07700 900418\n"
+            "Email: wren.o@postbox.test\nApplying for: Barista at Lantern Coffee")
+    assert pasted_record(Analysis(text), [_person(text, "Wren Oduya")]) == []
