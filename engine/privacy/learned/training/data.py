@@ -12,7 +12,7 @@ from engine.privacy.learned.windows import Counter, make_windows
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Order matters: it is the order of the rows the classifiers are fitted on.
-SOURCES = ("en_special.jsonl", "en_frame.jsonl", "multi.jsonl", "extra.jsonl")
+SOURCES = ("en_special.jsonl", "en_frame.jsonl", "multi.jsonl", "extra.jsonl", "round3.jsonl")
 FILLER = "filler.jsonl"
 FILLER_WINDOWS = "filler.jsonl#windows"  # the same paragraphs cut as the layer cuts messages
 LANGS = ("en", "de", "fr", "es", "it", "pt", "nl")
