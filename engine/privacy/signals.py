@@ -152,6 +152,13 @@ _SHORT_DEICTIC = re.compile(r"\b(?:it|this|that|these|those|es|das|dies|ça|cela
                             r"dit|dat)\b", re.I)
 
 
+# The writer closing the earlier subject: what follows is a new question (still compared by topic).
+_TOPIC_CHANGE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|right|anyway|alright|so)\W+)?(?:forget (?:that|it|about (?:that|it))|never ?mind|"
+    r"different (?:question|topic)|new (?:question|topic)|unrelated(?: question)?|change of (?:subject|topic)|"
+    r"changing (?:the )?(?:subject|topic)|on another note|something else|vergiss (?:das|es)|egal|autre (?:question|sujet)|"
+    r"oublie (?:ça|ca)|otra (?:pregunta|cosa)|olvida (?:eso|lo)|altra domanda|lascia perdere|outra (?:pergunta|coisa)|"
+    r"esquece|andere vraag|laat maar)\b", re.I)
 _RELATION_WORD = re.compile(
     r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|"
     r"sister|child|kid|friend|boss|colleague|coworker|neighbou?r|patient|client|boyfriend|girlfriend|aunt|uncle|cousin)\b",
@@ -182,7 +189,9 @@ def follows_private_turn(a: Analysis, private_turns: Sequence[str], embed: Calla
         if last_turn_private or (any(_mentions_person(t) for t in turns)
                                  and not any(_mentions_person(m.get("content", "")) for m in thread)):
             return [why]
-    if last_turn_private and (_CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text))):
+    fresh = _TOPIC_CHANGE.search(a.text)  # "ok, forget that. ...": the writer starts over
+    if last_turn_private and not fresh and \
+            (_CONTINUES.search(a.text) or (words <= _SHORT_WORDS and _SHORT_DEICTIC.search(a.text))):
         return [why]  # "and ...?", "make it shorter": words that lean on the turn just before
     if embed is None:
         return [why] if words <= _SHORT_WORDS else []

@@ -141,6 +141,15 @@ def test_follow_up_to_a_private_turn_stays_local_but_a_fresh_question_may_go(rou
     assert d.route == "cloud" and d.outbound_history == []  # alone: the private turn is not history
 
 
+def test_closing_the_private_subject_starts_a_fresh_question_but_leaning_on_it_does_not(router):
+    conv = Conversation(private_turns=["My blood test showed my liver enzymes are high again."],
+                        last_turn_private=True)
+    d = router.route("ok, never mind that. How long do I boil an egg for a runny yolk?", conversation=conv)
+    assert d.route == "cloud" and d.outbound_history == []
+    d = router.route("ok, and what should I eat then?", conversation=conv)  # control: leans on the turn
+    assert d.route == "local" and "context.follows_private_turn" in d.rules
+
+
 def test_the_cloud_thread_goes_as_it_was_sent(router):
     thread = [{"role": "user", "content": "Write a haiku about [PLACE_1] in spring."},
               {"role": "assistant", "content": "Blossoms over [PLACE_1]..."}]
