@@ -122,7 +122,9 @@ class Analysis:
             _first_person_other(self.text, self.language.code)
         # "the power cuts here", "a 6-year-old girl in Ohio": the text places a real person somewhere
         first = first or (self.english and situated(self.text))
-        return Frame(first, correspondence(self.text) or _correspondence_other(self.text), None)
+        # English letter words only in English text: "Resume a história ..." is Portuguese for "summarise".
+        english = self.english or "en" in self.language.languages
+        return Frame(first, (english and correspondence(self.text)) or _correspondence_other(self.text), None)
 
     @cached_property
     def frame(self) -> Frame:

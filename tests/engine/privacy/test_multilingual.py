@@ -331,3 +331,11 @@ def test_label_gates_find_what_the_plain_patterns_find():
     for gate in gates:
         for text in texts:
             assert [m.span() for m in gate.finditer(text)] == [m.span() for m in gate.regex.finditer(text)], gate.regex.pattern[:60]
+
+
+def test_an_english_letter_word_in_another_language_is_no_letter():
+    """"Resume" is Portuguese and Spanish for "summarise", not a CV."""
+    from engine.privacy.analysis import Analysis
+
+    assert not Analysis("Resume a história da Ponte 25 de Abril em Lisboa.").cues.correspondence
+    assert Analysis("Please polish my resume before Friday.").cues.correspondence  # control
