@@ -37,6 +37,20 @@ def server_collection_name(name: str) -> str:
     return f"hearth-{slug}-{digest}" if slug else f"hearth-{digest}"
 
 
+_SHARED = re.compile(r"^hearth-(?:(?P<slug>.+)-)?[0-9a-f]{10}$")
+
+
+def shared_collection_names(chroma_names: list[str]) -> list[str]:
+    """The Hearth collection names behind chroma collection names (their slug, which is the name
+    unless it held characters a chroma name cannot); names Hearth did not make are left out."""
+    out = []
+    for n in chroma_names:
+        m = _SHARED.match(str(n))
+        if m:
+            out.append(m.group("slug") or "(unnamed)")
+    return sorted(out, key=str.lower)
+
+
 class ServerVectorStore(VectorStore):
     remote = True
 
