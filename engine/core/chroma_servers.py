@@ -143,12 +143,12 @@ class ChromaServerOps:
             return result(False, True, "refused" if token else "missing", _words(err) + note)
         try:
             client = chroma_client(url, token=token, allow_http=allow)
-            names = [getattr(c, "name", c) for c in client.list_collections()]
+            found = [(str(getattr(c, "name", c)), getattr(c, "metadata", None)) for c in client.list_collections()]
         except HearthError as exc:
             return result(False, True, "unknown", _words(exc) + note)
         except Exception as exc:  # noqa: BLE001 - a server's odd answer is a finding, not a crash
             return result(False, True, "unknown", _words(chroma_server_error(exc, url, token_sent=bool(token))))
-        shared = shared_collection_names(names)
+        shared = shared_collection_names(found)
         if token is None:
             token_state = "not needed"
         else:  # does the server (or its proxy) check tokens at all? ask once without one
@@ -157,7 +157,7 @@ class ChromaServerOps:
             except HearthError:
                 bare = None
             token_state = "accepted" if bare in (401, 403) else "not needed"
-        return result(True, True, token_state, None, shared, len(names) - len(shared))
+        return result(True, True, token_state, None, shared, len(found) - len(shared))
 
 
 def _words(exc: HearthError) -> str:

@@ -16,7 +16,7 @@ from engine.cli.main import main
 from engine.cloud.keys import CHROMA_SERVER_SERVICE
 from engine.config import Config, load_config
 from engine.core import Core
-from engine.docs.server_store import server_collection_name, shared_collection_names
+from engine.docs.server_store import NAME_KEY, server_collection_name, shared_collection_names
 from tests.support.chroma_proxy import ChromaProxy
 from tests.support.chroma_server import CHROMA, chroma_server, free_port
 
@@ -34,7 +34,8 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
         client = chromadb.HttpClient(host="127.0.0.1", port=int(url.rsplit(":", 1)[1]),
                                      settings=Settings(anonymized_telemetry=False))
-        client.get_or_create_collection(server_collection_name("team handbook"))
+        client.get_or_create_collection(server_collection_name("team handbook"), metadata={NAME_KEY: "team handbook"})
+        client.get_or_create_collection(server_collection_name("old one"))  # made before names were recorded
         client.get_or_create_collection("someone-elses")  # not made by Hearth
         yield url
 
@@ -66,10 +67,10 @@ def test_connection_test_reports_the_token_and_the_shared_collections(proxy: Chr
     ops.set_token(proxy.url, TOKEN)
     check = ops.test(proxy.url)
     assert check.ok and check.token == "accepted", check
-    assert check.collections == ["team-handbook"] and check.other_collections == 1
+    assert check.collections == ["old-one", "team handbook"] and check.other_collections == 1
     assert check.zone == "this machine" and check.zone_text == "this computer"
     words = check.summary()
-    assert "token was accepted" in words and "team-handbook" in words and "1 not made by Hearth" in words
+    assert "token was accepted" in words and "team handbook" in words and "1 not made by Hearth" in words
     assert all(h in ("", "Bearer wrong", f"Bearer {TOKEN}") for h in proxy.seen)
 
 
@@ -104,8 +105,10 @@ def test_plain_http_is_allowed_for_one_address_and_saved() -> None:
 
 
 def test_shared_collection_names() -> None:
-    names = [server_collection_name("Team notes"), server_collection_name("x"), server_collection_name("!!"), "other"]
-    assert shared_collection_names(names) == ["(unnamed)", "Team-notes", "x"]
+    names = [(server_collection_name("Team notes"), None), (server_collection_name("x"), {NAME_KEY: "x"}),
+             (server_collection_name("!!"), {}), ("other", {NAME_KEY: "other"}),
+             (server_collection_name("a b"), {NAME_KEY: "forged"})]  # a name that does not match is not believed
+    assert shared_collection_names(names) == ["(unnamed)", "a-b", "Team-notes", "x"]
 
 
 def test_cli_server_key_and_server_test_go_through_the_core(proxy: ChromaProxy, capsys, monkeypatch,
@@ -116,7 +119,7 @@ def test_cli_server_key_and_server_test_go_through_the_core(proxy: ChromaProxy, 
     assert memory_keyring_backend.store[(CHROMA_SERVER_SERVICE, proxy.url)] == TOKEN
     assert main(["docs", "server-test", proxy.url]) == 0
     out = capsys.readouterr().out
-    assert "Zone: this computer" in out and "token was accepted" in out and "team-handbook" in out
+    assert "Zone: this computer" in out and "token was accepted" in out and "team handbook" in out
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
     assert main(["docs", "server-test", proxy.url, "--token-stdin"]) == 1
     assert "refused Hearth's token" in capsys.readouterr().out
