@@ -42,6 +42,18 @@ def chroma_zone(url: str) -> tuple[str, str]:
     return "server", f"{host} (a team server)"
 
 
+def location_text(server: str) -> str:
+    """Where a collection lives, for lists: "This computer" (a local collection), or the Chroma
+    server's host and zone ("127.0.0.1 (server on this computer)", "team.lan (a team server)")."""
+    from urllib.parse import urlsplit
+
+    if not server:
+        return "This computer"
+    zone, words = chroma_zone(server)
+    host = urlsplit(address(server)).hostname or server
+    return f"{host} (server on this computer)" if zone == "this machine" else words
+
+
 class ChromaServerOps:
     """``core.chroma_servers`` (see module doc)."""
 

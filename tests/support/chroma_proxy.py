@@ -95,9 +95,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class ChromaProxy:
-    """See module doc. ``token=None`` lets every request through (a plain TLS terminator)."""
+    """See module doc. ``token=None`` lets every request through (a plain TLS terminator);
+    ``host`` is the address it listens on (a non-loopback one plays a server off this computer)."""
 
-    def __init__(self, upstream: str, token: str | None = None, tls: TestCA | None = None) -> None:
+    def __init__(self, upstream: str, token: str | None = None, tls: TestCA | None = None,
+                 host: str = "127.0.0.1") -> None:
         up = urlsplit(upstream)
         self.seen: list[str] = []            # Authorization header per request ("" = none)
         self.over_tls: list[bool] = []       # per request: did it arrive over TLS?
@@ -136,13 +138,13 @@ class ChromaProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server((host, 0), Handler)
         if tls is not None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(tls.cert_pem, tls.key_pem)
             self.server.tls = ctx
         scheme = "https" if tls is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{scheme}://{host}:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, name="chroma-proxy", daemon=True)
         self._thread.start()
 
