@@ -19,8 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from desktop.confirm import confirm_destructive
@@ -79,6 +79,7 @@ class DocumentsWindow(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         self.list = QListView()
+        self.list.setMinimumHeight(90)
         self.list.setModel(self.model)
         self.list.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         ll.addWidget(self.list, 1)
@@ -111,7 +112,15 @@ class DocumentsWindow(QWidget):
         self.server_form = ServerCollectionForm(services, self._start_server_collection,
                                                 lambda: {r.name: getattr(r, "server", "") for r in self.model.rows()})
         self.server_form.setVisible(False)
-        ll.addWidget(self.server_form)
+        # the form is tall: it scrolls in a short window rather than squeezing its words
+        self.server_scroll = QScrollArea()
+        self.server_scroll.setWidgetResizable(True)
+        self.server_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.server_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.server_scroll.setWidget(self.server_form)
+        self.server_scroll.setVisible(False)
+        self.server_form.shown.connect(self._server_form_shown)
+        ll.addWidget(self.server_scroll, 3)
         split.addWidget(left)
 
         right = QWidget()
@@ -175,6 +184,7 @@ class DocumentsWindow(QWidget):
         rl.addLayout(btns)
         split.addWidget(right)
         split.setSizes([300, 520])
+        self.split = split
         lay.addWidget(split, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -256,6 +266,13 @@ class DocumentsWindow(QWidget):
     def start_server_collection(self) -> None:
         self.new_row.setVisible(False)
         self.server_form.open_form()
+
+    def _server_form_shown(self, shown: bool) -> None:
+        self.server_scroll.setVisible(shown)
+        if shown and self.height() < 700:  # room for the form and the list
+            self.resize(max(self.width(), 900), 700)
+        if shown and self.split.sizes()[0] < 400:
+            self.split.setSizes([420, max(self.split.width() - 420, 300)])
 
     def _start_server_collection(self, name: str, url: str, paths: list[str]) -> None:
         """Create (``paths``) or join (no paths) the shared collection ``name`` on ``url``."""

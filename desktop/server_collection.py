@@ -39,6 +39,7 @@ class ServerCollectionForm(QWidget):
 
     tested = Signal(object)        # a ChromaServerCheck, on the UI thread
     problem = Signal(str)          # a refusal or failure shown under the form (tests wait on it)
+    shown = Signal(bool)           # the form opened (True) or closed
 
     def __init__(self, services: Any, start: Callable[[str, str, list[str]], None],
                  local: Callable[[], dict[str, str]], parent: QWidget | None = None) -> None:
@@ -60,7 +61,9 @@ class ServerCollectionForm(QWidget):
         self.url.setAccessibleName("Server address")
         lay.addWidget(self._label("Server &address", self.url))
         lay.addWidget(self.url)
-        self.allow_http = QCheckBox("Allow plain http to this server (anyone on the network can read it)")
+        self.allow_http = QCheckBox("Allow plain http to this server")
+        self.allow_http.setToolTip("Anyone on the network can read (and change) what goes over plain http: "
+                                   "tick it only on a network you fully control. Saved for this address only.")
         lay.addWidget(self.allow_http)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
@@ -160,12 +163,14 @@ class ServerCollectionForm(QWidget):
     def open_form(self) -> None:
         self.setVisible(True)
         self.result.setVisible(False)
+        self.shown.emit(True)
         (self.name if self.url_text() else self.url).setFocus()
         self._check_token()
 
     def close_form(self) -> None:
         self.token.clear()  # a typed token is never kept in the widget
         self.setVisible(False)
+        self.shown.emit(False)
 
     def _say(self, text: str) -> None:
         self.result.setText(text)
