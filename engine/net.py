@@ -247,7 +247,8 @@ def chroma_server_error(exc: Exception, url: str, status: int | None = None, *,
     if status in (401, 403) or any(s in low for s in ("401", "403", "unauthorized", "forbidden", "authenticat")):
         what = "refused Hearth's token" if token_sent else "needs a token and none is stored for it"
         return IndexError_(f"The Chroma server at {url} {what} ({text}).",
-                           f"Store the server's token with `hearth docs server-key {url}`.")
+                           "Store the server's token in Documents → “Shared collection on a server…”, or with "
+                           f"`hearth docs server-key {url}`.")
     if any(s in low for s in ("certificate", "ssl")):
         return IndexError_(f"The Chroma server at {url} has a certificate Hearth cannot verify ({text}).",
                            "If your team uses its own certificate authority, point SSL_CERT_FILE at its "
