@@ -79,7 +79,7 @@ class ServerCollectionForm(QWidget):
         lay.addLayout(row)
         self.token_status = _muted("Tokens are kept only in the system keyring, never in the settings file.")
         lay.addWidget(self.token_status)
-        self.test_btn = QPushButton("Test connection")
+        self.test_btn = QPushButton("Test &connection")
         self.test_btn.clicked.connect(self.test)
         lay.addWidget(self.test_btn, 0, Qt.AlignmentFlag.AlignLeft)
         self.result = _muted()
@@ -96,10 +96,10 @@ class ServerCollectionForm(QWidget):
         self.zone_note = _muted()
         lay.addWidget(self.zone_note)
         btns = QHBoxLayout()
-        self.join_btn = QPushButton("Join")
+        self.join_btn = QPushButton("&Join")
         self.join_btn.setToolTip("Search a shared collection your team already indexed (nothing of yours is added)")
         self.join_btn.clicked.connect(self.join)
-        self.create_btn = QPushButton("Create from folder…")
+        self.create_btn = QPushButton("Create from &folder…")
         self.create_btn.setToolTip("Index a folder of yours into a shared collection on the server")
         self.create_btn.clicked.connect(self.pick_folder)
         self.cancel_btn = QPushButton("Cancel")
@@ -234,7 +234,8 @@ class ServerCollectionForm(QWidget):
             typed = self.name.currentText()
             self.name.clear()
             self.name.addItems(check.collections)
-            self.name.setEditText(typed)
+            # one shared collection there: it is the likely one to join
+            self.name.setEditText(typed or (check.collections[0] if len(check.collections) == 1 else ""))
 
     # -- join / create -----------------------------------------------------------------------
     def join(self) -> None:
@@ -260,8 +261,9 @@ class ServerCollectionForm(QWidget):
         here = self._local()
         if name in here and here[name].rstrip("/") != url:
             where = "on this computer" if not here[name] else f"on {here[name]}"
-            self._say(f"There is already a collection called “{name}” {where}. Choose another name "
-                      "for this one (everyone sharing it must use the same name).")
+            self._say(f"There is already a collection called “{name}” {where}, and a shared collection is "
+                      "joined by its name. Remove that one here first (Remove collection: your files are "
+                      "untouched), or give a new shared collection another name.")
             return False
         return True
 

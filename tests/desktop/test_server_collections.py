@@ -175,6 +175,9 @@ def test_server_down_or_silent_is_a_message_and_the_window_keeps_painting(docs, 
     form.open_form()
     form.url.setText(f"http://127.0.0.1:{free_port()}")  # nobody listens
     form.token.clear()
+    form.name.setEditText(NAME)  # joined above on the other server: one name, one place
+    qtbot.mouseClick(form.join_btn, Qt.MouseButton.LeftButton)
+    assert f"already a collection called “{NAME}” on http://127.0.0.1:" in form.result.text()
     assert "cannot be reached" in _test(form, qtbot)
     form.name.setEditText("gone")
     report = _finish(docs, qtbot, lambda: qtbot.mouseClick(form.join_btn, Qt.MouseButton.LeftButton))
