@@ -162,8 +162,9 @@ class DocumentsProcess:
         return self._call("status", collection)
 
     def add(self, collection: str, paths: Any, progress: Callable[[Any], None] | None = None,
-            cancel: threading.Event | None = None) -> Any:
-        return self._call("add", collection, [str(p) for p in paths], progress=progress, cancel=cancel)
+            cancel: threading.Event | None = None, server: str | None = None) -> Any:
+        return self._call("add", collection, [str(p) for p in paths], progress=progress, cancel=cancel,
+                          server=server)
 
     def reindex(self, collection: str, progress: Callable[[Any], None] | None = None,
                 cancel: threading.Event | None = None) -> Any:
@@ -199,8 +200,8 @@ class DocumentsProcess:
 
     # -- plumbing ------------------------------------------------------------------------------
     def _call(self, method: str, *args: Any, progress: Callable[[Any], None] | None = None,
-              cancel: threading.Event | None = None) -> Any:
-        kwargs: dict[str, Any] = {}
+              cancel: threading.Event | None = None, **extra: Any) -> Any:
+        kwargs: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
         if progress is not None:
             kwargs["progress"] = True
         if cancel is not None:

@@ -1,7 +1,9 @@
 """Documents: collections, adding folders/files (dialog or drag-and-drop), progress, re-index, remove.
 
 Two explicit actions: "New collection…" creates one (name first, then what to put in it), and
-"Add folder…"/"Add files…" add to the selected collection, whose name they show. A dropped
+"Add folder…"/"Add files…" add to the selected collection, whose name they show. "Shared
+collection on a server…" creates or joins one on a team's Chroma server
+(``desktop.server_collection``); the list says where each collection lives. A dropped
 folder goes into the selected collection, or becomes a new one named after it when none is
 selected. A folder or file can be removed from a collection (the files themselves are untouched).
 
@@ -17,18 +19,20 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from desktop.confirm import confirm_destructive
 from desktop.item_models import ROW_ROLE, RowListModel
+from desktop.server_collection import ServerCollectionForm
+from engine.core import location_text as where_text
 
 PROGRESS_EVERY_S = 0.1
 
 
 def _describe(c: Any) -> str:
-    return f"{c.name}  ·  {c.files_indexed} files · {c.state}"
+    return f"{c.name}  ·  {c.files_indexed} files · {c.state}  ·  {where_text(getattr(c, 'server', ''))}"
 
 
 def _size(n: int) -> str:
@@ -63,8 +67,9 @@ class DocumentsWindow(QWidget):
         self._job: Any = None
         self.model = RowListModel(_describe, lambda c: c.name, self)
         lay = QVBoxLayout(self)
-        intro = QLabel("Hearth can answer from your files. They are read and indexed on this computer; "
-                       "nothing is uploaded. Drop folders or files here to add them to the selected "
+        intro = QLabel("Hearth can answer from your files. They are read and indexed on this computer, and a "
+                       "collection on this computer uploads nothing; a shared collection keeps its passages "
+                       "on your team's server. Drop folders or files here to add them to the selected "
                        "collection.")
         intro.setWordWrap(True)
         intro.setObjectName("Muted")
@@ -74,6 +79,7 @@ class DocumentsWindow(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         self.list = QListView()
+        self.list.setMinimumHeight(90)
         self.list.setModel(self.model)
         self.list.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         ll.addWidget(self.list, 1)
@@ -99,6 +105,22 @@ class DocumentsWindow(QWidget):
         nl.addLayout(nr)
         self.new_row.setVisible(False)
         ll.addWidget(self.new_row)
+        self.server_btn = QPushButton("Shared collection on a server…")
+        self.server_btn.setToolTip("Create or join a collection kept on your team's Chroma server")
+        self.server_btn.clicked.connect(self.start_server_collection)
+        ll.addWidget(self.server_btn)
+        self.server_form = ServerCollectionForm(services, self._start_server_collection,
+                                                lambda: {r.name: getattr(r, "server", "") for r in self.model.rows()})
+        self.server_form.setVisible(False)
+        # the form is tall: it scrolls in a short window rather than squeezing its words
+        self.server_scroll = QScrollArea()
+        self.server_scroll.setWidgetResizable(True)
+        self.server_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.server_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.server_scroll.setWidget(self.server_form)
+        self.server_scroll.setVisible(False)
+        self.server_form.shown.connect(self._server_form_shown)
+        ll.addWidget(self.server_scroll, 3)
         split.addWidget(left)
 
         right = QWidget()
@@ -113,7 +135,11 @@ class DocumentsWindow(QWidget):
         self.d_state = QLabel("—")
         self.d_last = QLabel("—")
         self.d_model = QLabel("—")
+        self.d_where = QLabel("—")
+        self.d_where.setWordWrap(True)
+        self.d_where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Collection", self.d_name)
+        form.addRow("Kept on", self.d_where)
         form.addRow("Folders and files", self.roots)
         form.addRow("Indexed", self.d_counts)
         form.addRow("State", self.d_state)
@@ -158,6 +184,7 @@ class DocumentsWindow(QWidget):
         rl.addLayout(btns)
         split.addWidget(right)
         split.setSizes([300, 520])
+        self.split = split
         lay.addWidget(split, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -208,10 +235,13 @@ class DocumentsWindow(QWidget):
         self.problems.clear()
         self.roots.clear()
         if c is None:
-            for lbl in (self.d_name, self.d_counts, self.d_state, self.d_last, self.d_model):
+            for lbl in (self.d_name, self.d_counts, self.d_state, self.d_last, self.d_model, self.d_where):
                 lbl.setText("—")
         else:
             self.d_name.setText(c.name)
+            server = getattr(c, "server", "")
+            self.d_where.setText(f"{server} — {where_text(server)}; shared with everyone who has access to it"
+                                 if server else "This computer")
             for root in c.roots:
                 item = QListWidgetItem(root)
                 item.setData(Qt.ItemDataRole.UserRole, root)
@@ -228,9 +258,28 @@ class DocumentsWindow(QWidget):
 
     # -- actions ----------------------------------------------------------------------------
     def start_new_collection(self) -> None:
+        self.server_form.close_form()
         self.new_row.setVisible(True)
         self.new_name.clear()
         self.new_name.setFocus()
+
+    def start_server_collection(self) -> None:
+        self.new_row.setVisible(False)
+        self.server_form.open_form()
+
+    def _server_form_shown(self, shown: bool) -> None:
+        self.server_scroll.setVisible(shown)
+        if shown and self.height() < 700:  # room for the form and the list
+            self.resize(max(self.width(), 900), 700)
+        if shown and self.split.sizes()[0] < 400:
+            self.split.setSizes([420, max(self.split.width() - 420, 300)])
+
+    def _start_server_collection(self, name: str, url: str, paths: list[str]) -> None:
+        """Create (``paths``) or join (no paths) the shared collection ``name`` on ``url``."""
+        host = where_text(url)
+        self.add_paths(paths, collection=name, server=url,
+                       text=(f"Adding {len(paths)} item(s) to the shared “{name}” on {host}…" if paths
+                             else f"Joining “{name}” on {host}…"))
 
     def _pick_folder(self, new: bool) -> None:
         if new and not self._new_name_ok():
@@ -284,12 +333,19 @@ class DocumentsWindow(QWidget):
             return
         self.add_paths(paths, collection=name)
 
-    def add_paths(self, paths: list[str], collection: str) -> None:
-        if not paths or self._job is not None:
+    def add_paths(self, paths: list[str], collection: str, server: str | None = None, text: str | None = None) -> None:
+        """Add ``paths`` to ``collection`` (made if new; on ``server`` if given: then no paths joins it)."""
+        if (not paths and not server) or self._job is not None:
             return
         name = collection
-        self._run(lambda docs, progress, cancel: docs.add(name, paths, progress=progress, cancel=cancel),
-                  name, f"Adding {len(paths)} item(s) to “{name}”…")
+
+        def add(docs: Any, progress: Any, cancel: Any) -> Any:
+            if server:
+                return docs.add(name, paths, progress=progress, cancel=cancel, server=server)
+            return docs.add(name, paths, progress=progress, cancel=cancel)
+
+        self._run(add, name, text or f"Adding {len(paths)} item(s) to “{name}”…",
+                  joined=bool(server and not paths))
 
     def selected_root(self) -> str | None:
         item = self.roots.currentItem()
@@ -327,7 +383,7 @@ class DocumentsWindow(QWidget):
         self.services.docs_runner.submit(lambda _j: self.services.documents().remove(name),
                                          on_done=lambda _r: self.refresh(), on_error=self._error)
 
-    def _run(self, fn: Any, name: str, text: str) -> None:
+    def _run(self, fn: Any, name: str, text: str, joined: bool = False) -> None:
         def job(j: Any) -> Any:
             docs = self.services.documents()
             last = [0.0]
@@ -345,7 +401,7 @@ class DocumentsWindow(QWidget):
         self.progress.setVisible(True)
         self.progress_label.setVisible(True)
         self.progress_label.setText("Looking for files…")
-        self._job = self.services.docs_runner.submit(job, on_done=lambda r: self._finished(r, name),
+        self._job = self.services.docs_runner.submit(job, on_done=lambda r: self._finished(r, name, joined),
                                                      on_error=lambda e: self._failed(e, name),
                                                      on_progress=self._progress)
         self._update_buttons()
@@ -364,12 +420,15 @@ class DocumentsWindow(QWidget):
             self.progress.setValue(p.files_done)
         self.progress_label.setText(progress_text(p))
 
-    def _finished(self, report: Any, name: str) -> None:
+    def _finished(self, report: Any, name: str, joined: bool = False) -> None:
         self._job = None
         self.progress.setVisible(False)
         self.progress_label.setVisible(False)
         if report is None:  # a whole collection removed
             self.status.setText(f"“{name}” was removed.")
+        elif joined and not report.cancelled:
+            self.status.setText(f"Joined “{name}”: choose it in the chat's collection picker to ask about "
+                                "what your team indexed there.")
         elif report.cancelled:
             self.status.setText(f"Indexing of “{name}” was cancelled; {report.indexed} file(s) were indexed. "
                                 "Re-index to finish.")
@@ -402,8 +461,9 @@ class DocumentsWindow(QWidget):
         self.add_files_btn.setText(f"Add files to “{name}”…" if name else "Add files…")
         for b in (self.add_folder_btn, self.add_files_btn):
             b.setEnabled(has and not busy)
-        for b in (self.new_btn, self.new_folder_btn, self.new_files_btn):
+        for b in (self.new_btn, self.new_folder_btn, self.new_files_btn, self.server_btn):
             b.setEnabled(not busy)
+        self.server_form.set_busy(busy)
         self.reindex_btn.setEnabled(has and not busy)
         self.remove_btn.setEnabled(has and not busy)
         self.remove_root_btn.setEnabled(has and not busy and self.selected_root() is not None)

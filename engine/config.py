@@ -69,6 +69,13 @@ class DocumentSettings(_Section):
                                    "existing collections stay where they are")
     # Plain http is refused to a Chroma server off this machine unless allowed (engine.net.server_url_problem).
     chroma_allow_http: bool = Field(False, description="plain http:// to a chroma_url not on this computer")
+    chroma_http_allowed: list[str] = Field(default_factory=list, description="Chroma server addresses the "
+                                           "person allowed plain http:// to, one by one (the Documents window)")
+
+    def chroma_http_ok(self, url: str) -> bool:
+        """May plain http:// go to the Chroma server at ``url``? (everywhere, or to this address)"""
+        address = url.strip().rstrip("/")
+        return self.chroma_allow_http or address in {a.strip().rstrip("/") for a in self.chroma_http_allowed}
 
 
 class CloudPrices(_Section):

@@ -135,7 +135,8 @@ def is_loopback_host(host: str) -> bool:
 _SERVER_KINDS = {
     "model": ("model server", "https://gpu-box:8080/v1",
               "(Settings → Model, or model.remote_allow_http = true)"),
-    "chroma": ("Chroma server", "https://chroma.example:8000", "(documents.chroma_allow_http = true)"),
+    "chroma": ("Chroma server", "https://chroma.example:8000",
+               "(Documents → “Allow plain http to this server”, or documents.chroma_allow_http = true)"),
 }
 
 
@@ -200,18 +201,25 @@ def chroma_client(url: str, *, token: str | None = None, allow_http: bool = Fals
 CHROMA_TIMEOUT_S = 120.0  # one request to a Chroma server (an upsert batch, a query)
 
 
-def _preflight(url: str, headers: dict[str, str] | None) -> int | None:
+def chroma_heartbeat(url: str, token: str | None = None, *, timeout_s: float = 10.0) -> int:
+    """Ask the Chroma server at ``url`` for its heartbeat, with ``token`` as a bearer header;
+    returns the HTTP status (a proxy's 401 is a status, not an error). Raises HearthError when
+    nothing answers in ``timeout_s``, the address cannot be reached or its certificate is refused."""
+    return _preflight(url.strip().rstrip("/"), {"Authorization": f"Bearer {token}"} if token else None, timeout_s)
+
+
+def _preflight(url: str, headers: dict[str, str] | None, timeout_s: float = 10.0) -> int | None:
     """A heartbeat with a timeout before chromadb's client (which has none) is built: a server that
     accepts connections but never answers is an error in seconds. Returns the HTTP status, which
     chromadb loses (a proxy's 401 with an empty body becomes a bare ``ValueError('')``)."""
     import httpx
 
     try:
-        return httpx.get(url.rstrip("/") + "/api/v2/heartbeat", headers=headers, timeout=10.0).status_code
+        return httpx.get(url.rstrip("/") + "/api/v2/heartbeat", headers=headers, timeout=timeout_s).status_code
     except httpx.TimeoutException as exc:
         from engine.errors import IndexError_
 
-        raise IndexError_(f"The Chroma server at {url} did not answer within 10 seconds.",
+        raise IndexError_(f"The Chroma server at {url} did not answer within {timeout_s:.0f} seconds.",
                           "Check that the server is running and not overloaded; collections on this computer "
                           "keep working.") from exc
     except Exception as exc:
@@ -239,7 +247,8 @@ def chroma_server_error(exc: Exception, url: str, status: int | None = None, *,
     if status in (401, 403) or any(s in low for s in ("401", "403", "unauthorized", "forbidden", "authenticat")):
         what = "refused Hearth's token" if token_sent else "needs a token and none is stored for it"
         return IndexError_(f"The Chroma server at {url} {what} ({text}).",
-                           f"Store the server's token with `hearth docs server-key {url}`.")
+                           "Store the server's token in Documents → “Shared collection on a server…”, or with "
+                           f"`hearth docs server-key {url}`.")
     if any(s in low for s in ("certificate", "ssl")):
         return IndexError_(f"The Chroma server at {url} has a certificate Hearth cannot verify ({text}).",
                            "If your team uses its own certificate authority, point SSL_CERT_FILE at its "

@@ -100,19 +100,43 @@ def cmd_add(args: argparse.Namespace) -> int:
     return _print_report(report)
 
 
-def cmd_server_key(args: argparse.Namespace) -> int:
-    """A Chroma server's token goes to the OS keyring only; read from stdin (not shell history)."""
-    from engine.cloud.keys import chroma_server_keys, endpoint_name
+def _chroma_servers() -> Any:
+    from engine.core import Core
 
-    store, user = chroma_server_keys(), endpoint_name(args.url)
-    if args.delete:
-        print("Token removed." if store.delete(user) else "No token was stored for that server.")
-        return 0
-    if sys.stdin.isatty():
-        print(f"Paste the token for {args.url} and press Enter:", file=sys.stderr)
-    store.set(user, sys.stdin.readline())
+    return Core.from_settings().chroma_servers
+
+
+def cmd_server_key(args: argparse.Namespace) -> int:
+    """A Chroma server's token goes to the OS keyring only (``core.chroma_servers``); read from
+    stdin so it stays out of shell history."""
+    ops = _chroma_servers()
+    try:
+        if args.delete:
+            print("Token removed." if ops.delete_token(args.url) else "No token was stored for that server.")
+            return 0
+        if sys.stdin.isatty():
+            print(f"Paste the token for {args.url} and press Enter:", file=sys.stderr)
+        ops.set_token(args.url, sys.stdin.readline())
+    except HearthError as exc:
+        print(exc.user_text(), file=sys.stderr)
+        return 1
     print(f"The token for {args.url} is stored in the system keyring.")
     return 0
+
+
+def cmd_server_test(args: argparse.Namespace) -> int:
+    """The check the Documents window's "Test connection" runs (``core.chroma_servers.test``)."""
+    from dataclasses import asdict
+
+    token = sys.stdin.readline().strip() if args.token_stdin else None
+    result = _chroma_servers().test(args.url, token=token, allow_http=args.allow_http)
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        print(f"Chroma server: {result.url}")
+        print(f"Zone: {result.zone_text}")
+        print(result.summary())
+    return 0 if result.ok else 1
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -264,6 +288,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("url")
     p.add_argument("--delete", action="store_true")
     p.set_defaults(func=cmd_server_key)
+    p = dsub.add_parser("server-test", help="connect to a Chroma server: reachable, token, shared collections")
+    p.add_argument("url", help="the server's address, e.g. https://team.example.lan:8444")
+    p.add_argument("--token-stdin", action="store_true",
+                   help="read the token from stdin instead of using the one stored for this server")
+    p.add_argument("--allow-http", action="store_true", default=None,
+                   help="allow plain http:// to a server off this computer (default: settings)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_server_test)
 
     p = dsub.add_parser("list", help="list collections")
     p.add_argument("--json", action="store_true")

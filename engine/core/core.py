@@ -8,7 +8,8 @@
           ├─ assistant    turns: retrieve → route → generate → persist
           └─ models, cloud, audit, api operations (``core.models``, ``core.cloud``, ``core.audit``,
              ``core.api``: the local API server run from inside a front end; ``core.model_server``:
-             a team model server's key, connection test and zone)
+             a team model server's key, connection test and zone; ``core.chroma_servers``: the
+             same for a Chroma server holding shared collections)
 
 The CLI, the desktop app, the local API server and the MCP server hold a ``Core`` and call it;
 none of them builds a host, a router or a provider itself, so a behaviour fixed here is fixed
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from engine.config import Config, LoadedConfig, save_config, validate_settings
 from engine.core.api import ApiServerOps
 from engine.core.audit import AuditOps
+from engine.core.chroma_servers import ChromaServerOps
 from engine.core.cloud import CloudOps
 from engine.core.model_server import ModelServerOps
 from engine.core.models import ModelOps
@@ -75,6 +77,8 @@ class Core:
         self._assistant: Assistant | None = None
         self.models = ModelOps(lambda: self._config)
         self.model_server = ModelServerOps(lambda: self._config)  # key, test connection, zone
+        # a Chroma server's token, plain-http permission, zone and connection test
+        self.chroma_servers = ChromaServerOps(lambda: self._config, self.update_settings)
         self.cloud = CloudOps(lambda: self._config, self._audit_log, self._usage_store, self._documents_or_none)
         self.audit = AuditOps(self._audit_log)
         self.api = ApiServerOps(self)  # the local API served from inside a front end (the app)

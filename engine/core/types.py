@@ -207,7 +207,34 @@ class ModelServerCheck:
                 + f", generated on {self.zone_text}.")
 
 
+@dataclass
+class ChromaServerCheck:
+    """What "Test connection" found at a Chroma server (``core.chroma_servers.test``)."""
+    url: str
+    ok: bool
+    reachable: bool                    # something answered at that address
+    token: str                         # "accepted" | "refused" | "missing" | "not needed" | "unknown"
+    collections: list[str]             # Hearth's shared collections there (by the name people gave them)
+    other_collections: int             # collections there that Hearth did not make
+    zone: str                          # "this machine" | "server"
+    zone_text: str                     # the zone in words
+    problem: str | None = None         # what went wrong and what to do, in words
+    elapsed_s: float = 0.0
+
+    def summary(self) -> str:
+        """One paragraph for people (the CLI prints it, the app shows it under the fields)."""
+        if not self.ok:
+            return ("Not connected: " if not self.reachable else "Connected, but: ") + (self.problem or "")
+        token = {"accepted": "the token was accepted", "not needed": "the server asks for no token"}.get(
+            self.token, f"token: {self.token}")
+        shared = (f"{len(self.collections)} shared collection(s): {', '.join(self.collections)}"
+                  if self.collections else "no shared collections yet")
+        others = f" (and {self.other_collections} not made by Hearth)" if self.other_collections else ""
+        return (f"Connected in {self.elapsed_s:.1f} s; {token}; {shared}{others}. "
+                f"Collections there are kept on {self.zone_text}.")
+
+
 __all__ = [
-    "AuditDetails", "ModelServerCheck", "AuditEntry", "CatalogRow", "CloudStatus", "Hit", "Host", "InstalledRow", "ModelListing",
+    "AuditDetails", "ChromaServerCheck", "ModelServerCheck", "AuditEntry", "CatalogRow", "CloudStatus", "Hit", "Host", "InstalledRow", "ModelListing",
     "PartialDownload", "Provider", "Retriever", "Router", "SettingsChange", *sorted(_LAZY),
 ]

@@ -27,6 +27,7 @@ from engine.docs.vectors import VectorStore
 from engine.net import chroma_client, chroma_server_error
 
 PAGE = 1000  # chunks per request when reading a whole collection (keyword index rebuild)
+NAME_KEY = "hearth_name"  # a shared collection's metadata: the Hearth name people gave it
 
 
 def server_collection_name(name: str) -> str:
@@ -37,11 +38,32 @@ def server_collection_name(name: str) -> str:
     return f"hearth-{slug}-{digest}" if slug else f"hearth-{digest}"
 
 
+_SHARED = re.compile(r"^hearth-(?:(?P<slug>.+)-)?(?P<digest>[0-9a-f]{10})$")
+
+
+def shared_collection_names(collections: list[tuple[str, dict[str, Any] | None]]) -> list[str]:
+    """The Hearth names of the shared collections among chroma ``(name, metadata)`` pairs: the
+    name in the metadata when it matches the chroma name (a name is what another client joins
+    with), else the slug; collections Hearth did not make are left out."""
+    out = []
+    for chroma_name, meta in collections:
+        m = _SHARED.match(str(chroma_name))
+        if not m:
+            continue
+        named = (meta or {}).get(NAME_KEY)
+        if isinstance(named, str) and server_collection_name(named) == chroma_name:
+            out.append(named)
+        else:  # made before names were recorded: the slug is the best guess
+            out.append(m.group("slug") or "(unnamed)")
+    return sorted(out, key=str.lower)
+
+
 class ServerVectorStore(VectorStore):
     remote = True
 
     def __init__(self, url: str, collection: str, *, token: str | None = None, allow_http: bool = False) -> None:
         self.url = url
+        self.name = collection.strip()
         self.collection_name = server_collection_name(collection)
         self.where = f"on the Chroma server {url}"
         self._token_sent = bool(token)
@@ -54,6 +76,9 @@ class ServerVectorStore(VectorStore):
 
     def _name(self, cid: int) -> str:  # type: ignore[override]  # one store per shared collection
         return self.collection_name
+
+    def _new_metadata(self) -> dict[str, Any]:
+        return {NAME_KEY: self.name}
 
     def _error(self, exc: Exception, *, opening: bool = False) -> Exception:
         return chroma_server_error(exc, self.url, token_sent=self._token_sent)

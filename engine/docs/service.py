@@ -174,7 +174,8 @@ class DocumentService:
                 from engine.docs.server_store import ServerVectorStore
 
                 store = self._servers[key] = ServerVectorStore(
-                    coll.server, coll.name, token=_server_token(coll.server), allow_http=self.settings.chroma_allow_http)
+                    coll.server, coll.name, token=_server_token(coll.server),
+                    allow_http=self.settings.chroma_http_ok(coll.server))
             return store
 
     @property
@@ -258,7 +259,7 @@ class DocumentService:
             if url and not existing:
                 from engine.net import server_url_problem
 
-                problem = server_url_problem(url, self.settings.chroma_allow_http, kind="chroma")
+                problem = server_url_problem(url, self.settings.chroma_http_ok(url), kind="chroma")
                 if problem:
                     raise IndexError_(problem, "Use an https:// address for the Chroma server.")
             coll = self.manifest.ensure_collection(collection.strip())

@@ -135,16 +135,21 @@ class VectorStore:
     def _name(cid: int) -> str:
         return f"hearth-c{cid}"
 
+    def _new_metadata(self) -> dict[str, Any]:
+        """Metadata a new collection is made with, besides its embedder's."""
+        return {}
+
     def _coll(self, cid: int) -> Any:
         with self._coll_lock:  # the indexer and a search may ask for a new collection at once
             coll = self._collections.get(cid)
             if coll is None:
                 ident = self._identity.get(cid)
+                meta = {**self._new_metadata(), **({EMBEDDER_KEY: ident[0], DIM_KEY: int(ident[1]())} if ident else {})}
                 try:
                     coll = self.client.get_or_create_collection(
                         self._name(cid), embedding_function=None,
                         # a new collection records its embedder as it is made (two clients may race)
-                        metadata={EMBEDDER_KEY: ident[0], DIM_KEY: int(ident[1]())} if ident else None,
+                        metadata=meta or None,
                         configuration={"hnsw": {"space": "cosine", "ef_construction": 128, "ef_search": 96,
                                                 "max_neighbors": 16}})
                 except IndexError_:

@@ -20,6 +20,7 @@ from typing import Iterator
 import pytest
 
 from engine.docs.server_store import server_collection_name
+from tests.support.chroma_proxy import ChromaProxy
 from tests.support.chroma_server import CHROMA, chroma_server, free_port
 
 pytestmark = pytest.mark.slow
@@ -213,58 +214,6 @@ def test_chunk_ids_depend_on_relative_path_and_text_only() -> None:
     assert shared_rel("/home/ann/team/sub/a.md", "/home/ann/team") == shared_rel("/srv/bob/t/sub/a.md", "/srv/bob/t")
 
 
-class _TokenProxy:
-    """A loopback reverse proxy in front of the Chroma server that demands a bearer token, as a
-    TLS proxy in front of a team's Chroma does (TLS itself is the model server tests' subject)."""
-
-    def __init__(self, upstream: str, token: str) -> None:
-        import http.client
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        from urllib.parse import urlsplit
-
-        up = urlsplit(upstream)
-        self.seen: list[str] = []
-        seen = self.seen
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _forward(self) -> None:
-                auth = self.headers.get("Authorization", "")
-                seen.append(auth)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if auth != f"Bearer {token}":
-                    self.send_response(401)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "content-length", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
-
-            do_GET = do_POST = do_PUT = do_DELETE = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chroma_url: str) -> None:
     import keyring
 
@@ -275,7 +224,7 @@ def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chrom
     from engine.paths import Paths
     from tests.support.memory_keyring import MemoryKeyring
 
-    proxy = _TokenProxy(chroma_url, "s3cret")
+    proxy = ChromaProxy(chroma_url, token="s3cret")
     old = keyring.get_keyring()
     ring = MemoryKeyring()
     keyring.set_keyring(ring)
