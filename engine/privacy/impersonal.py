@@ -40,17 +40,13 @@ def code_context(text: str) -> bool:
     return bool(_CODE_CONTEXT.search(text))
 
 
-# CamelCase identifiers whose last part says what kind of program object they are.
-_CODE_SUFFIX = (r"Error|Exception|Warning|Fault|Failure|Timeout|Denied|Refused|NotFound|Overflow|Type|Kind|BackOff|"
-                r"Backoff|Handler|Manager|Factory|Service|Controller|Provider|Component|Listener|Adapter|Builder|"
-                r"Module|Interface|Config|Configuration|Options|Settings|Request|Response|Event|Loop|Hook|Context|"
-                r"Ref|State|Props|Effect|Id|ID|Buffer|Stream|Reader|Writer|Client|Server|Socket|Query|Array|List|Map|"
-                r"Set|Dict|Object|Class|Method|Function|Callback|Promise|Task|Thread|Queue|Pool|View|Layout|Widget|"
-                r"Activity|Fragment|Repository|Store|Entity|Model|Schema|Table|Record|Field|Value|Key|Token|Node|"
-                r"Tree|Graph|Pipeline|Job|Worker|Runner|Test|Spec|Mock|Util|Utils|Helper|Pointer|Reference|Iterator|"
-                r"Mount|Unmount|Update|Change|Click|Submit|Input|Output|Result|Status|Code|Message|Info|Data")
-_CAMEL_CODE = re.compile(r"[A-Z]?[a-z0-9]+(?:[A-Z][a-z0-9]*)*(?:" + _CODE_SUFFIX + r")|[A-Z][a-zA-Z0-9]*(?:" +
-                         _CODE_SUFFIX + r")")
+# CamelCase identifiers whose last part says what kind of program object they are: no firm or
+# person is called "...Exception" or "...Handler" (brand-like endings such as "...Data" or
+# "...Store" are left to the code-context rule below).
+_CODE_SUFFIX = (r"Error|Exception|Warning|Fault|Failure|Timeout|Denied|Refused|NotFound|Overflow|Type|BackOff|"
+                r"Backoff|Handler|Factory|Controller|Provider|Listener|Adapter|Builder|Callback|Iterator|Pointer|"
+                r"Interface|Config|Props|Ref|Hook|Effect|Impl|Dto|DTO|Exception")
+_CAMEL_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:" + _CODE_SUFFIX + r")")
 _CAMEL = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]+[A-Za-z0-9]*")
 _IDENTIFIER = re.compile(r"\w*_\w+|\w+\.\w+(?:\.\w+)*")
 # A pasted error message: "TypeError: 'NoneType' object is not subscriptable" up to the end of its line.
@@ -92,12 +88,22 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return False
     if is_term(word) or len(word) < 2 or looks_like_placeholder(word) or (" " not in word and is_test_key(word)):
         return True  # a term, one letter ("Reply C", "the value of X"), a documented sample value
+    words = [w for w in re.split(r"\s+|/", word) if w and w.lower() not in ("vs", "vs.", "and", "or", "&", "versus")]
+    if len(words) > 1 and all(is_term(w) for w in words):
+        return True  # "bcrypt vs argon2id"
+    # one piece of a documented sample token: "wJalr.../K7MD.../bPxR...EXAMPLEKEY"
+    lo = text.rfind(" ", 0, f.start) + 1
+    hi = text.find(" ", f.end)
+    token = text[lo:hi if hi >= 0 else len(text)]
+    if "/" in token and looks_like_placeholder(token):
+        return True
     # "df.groupby(...)", "obj.readLines": a method called on an object, in a message about code
     # ("Ms.yoyo" is a person: an honorific is no object)
     before = re.search(r"(\w+)\.$", text[max(0, f.start - 30):f.start])
     if code and re.fullmatch(r"[a-z_][A-Za-z0-9_]*", word) and (
-            (before and before.group(1).lower() not in _HONORIFICS) or text[f.end:f.end + 1] == "("):
-        return True
+            (before and before.group(1).lower() not in _HONORIFICS) or text[f.end:f.end + 1] == "("
+            or re.search(r"\b[a-z_]\w*\." + re.escape(word) + r"\(|\b" + re.escape(word) + r"\(", text)):
+        return True  # (also the same word named again: "... before the groupby?")
     if " " not in word and (_CAMEL_CODE.fullmatch(word) and _CAMEL.fullmatch(word) or _identifier(word)):
         return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
@@ -156,7 +162,7 @@ _FICTION = re.compile(
     r"saga|legend|myth|poem|limerick|haiku|sonnet|rhyme|lullaby)\b[^.?!\n]{0,30}\babout an? \w+ (?:named|called)\b|"
     r"\b(?:write|tell|continue|finish|draft|create|compose|invent)\b[^.?!\n]{0,40}\b(?:story|stories|tale|fable|"
     r"fairy ?tale|novel|novella|screenplay|script|scene|dialogue|sitcom|skit|fan ?fic(?:tion)?|narrative|saga|"
-    r"legend|myth)\b|\b(?:once upon a time|protagonist|main character|characters? (?:named|called)|"
+    r"legend|myth|chapter)\b|\b(?:once upon a time|protagonist|main character|characters? (?:named|called)|"
     r"fictional|imaginary|role-?play)\b", re.I)
 
 
@@ -167,10 +173,33 @@ def made_up_people(text: str) -> bool:
     return problem or bool(_FICTION.search(text))
 
 
+# "a teenage character, Nico,", "the main character called Odessa", "a bard named Grisk" in a
+# role-play: a name the writer gives to a character, whoever the writer is.
+_CHARACTER_BEFORE = re.compile(r"\b(?:character|protagonist|narrator|villain|hero|heroine|npc)s?\b[^.?!\n]{0,12}?"
+                               r"(?:,|\bnamed|\bcalled)\s*$|\b(?:named|called)\s*$", re.I)
+# A game the writer plays with the assistant: the names in it are invented. (Not a story "for my
+# nephew, a boy named Kofi": that name may be real.)
+_ROLE_PLAY = re.compile(r"\brole-?play|\b(?:d&d|dungeons|rpg|tabletop)\b|\bnpc\b", re.I)
+
+
+def character_name(text: str, f: Finding) -> bool:
+    """A name given to a character in a story or role-play ("a teenage character, Nico")."""
+    if not lone_name(f):
+        return False
+    before = text[max(0, f.start - 40):f.start]
+    if not _CHARACTER_BEFORE.search(before):
+        return False
+    return bool(re.search(r"\bcharacter|\bprotagonist|\bnarrator|\bvillain|\bhero|\bnpc", before, re.I)) \
+        or bool(_ROLE_PLAY.search(text))
+
+
 def lone_name(f: Finding) -> bool:
     """One capitalised word read as a name ("Priya", "Tomas"; the NER also calls them firms or
     places): a first name. (Only asked where the people are made up.)"""
-    return f.kind in ("PERSON", "NAME", "ORG", "PLACE") and re.fullmatch(r"[A-ZÀ-Þ][a-zß-ÿ'’-]+", f.text.strip()) is not None
+    name = r"[A-ZÀ-Þ][a-zß-ÿ'’-]+"
+    # "Bao and Ruairí": the NER sometimes takes two first names as one span
+    return f.kind in ("PERSON", "NAME", "ORG", "PLACE") and \
+        re.fullmatch(name + r"(?:(?:,\s*|\s+and\s+|\s*&\s*)" + name + r")*", f.text.strip()) is not None
 
 
 # --- ordinary words and geography ----------------------------------------------------------------
@@ -238,6 +267,20 @@ def natural_feature(text: str, f: Finding) -> bool:
     lo = max(0, f.start - 12)
     window = text[lo:min(len(text), f.end + 14)]
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
+
+
+# "Summarise Alan Turing's ...": the NER took the verb that opens the request into the name.
+_OPENING_VERB = re.compile(r"(?:summari[sz]e|explain|describe|compare|discuss|analy[sz]e|list|name|tell me about|"
+                           r"write about|research|outline)\s+", re.I)
+
+
+def public_after_verb(text: str, f: Finding) -> bool:
+    """A public figure or entity with the request's opening verb stuck to the front."""
+    m = _OPENING_VERB.match(f.text)
+    if f.kind not in ("PERSON", "ORG") or not m:
+        return False
+    rest = re.sub(r"['’]s$", "", f.text[m.end():].strip())
+    return is_public_entity(rest)
 
 
 # --- what is left ---------------------------------------------------------------------------------

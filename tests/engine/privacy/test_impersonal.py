@@ -28,6 +28,8 @@ from engine.privacy.finding import Finding
     # made-up people in maths problems and fiction
     "Anouk has 14 stickers and gives 6 to Bram. How many stickers does Anouk have left?",
     "Write a short story about a clockmaker named Tobiah who can stop time for one minute.",
+    "For my playwriting course: a scene where a shy character, Odessa, meets her estranged twin.",
+    "Role-play: you're a ferryman in my tabletop campaign and I'm a gnome tinker named Quibble. Go.",
     # template slots
     "Improve this template: Dear [Customer Name], your order [Order ID] ships on [Date].",
 ])
@@ -43,6 +45,7 @@ def test_public_text_goes_verbatim(router, text):
     ("My email is user@gmail.com, how do I see if it leaked?", "user@gmail.com"),
     ("My son Bram has 14 stickers and gives 6 to his friend Anouk. How many does Bram have left?", "Bram"),
     ("Write a short note to Tobiah Vrenk thanking him for fixing our roof.", "Vrenk"),
+    ("Write a bedtime story for my nephew, a boy named Kofi who loves trains.", "Kofi"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
