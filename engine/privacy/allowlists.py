@@ -31,7 +31,7 @@ EXAMPLE_IBANS = frozenset({
 # Specimen identity numbers printed in documentation, forms and validators: the US Social
 # Security Administration's advertising and example numbers, the UK HMRC's sample NI number.
 EXAMPLE_NATIONAL_IDS = frozenset({
-    "123456789", "078051120", "219099999", "987654320", "987654321", "QQ123456C", "AB123456C",
+    "123456789", "078051120", "987654320", "987654321", "QQ123456C", "AB123456C",
 })
 
 # Reserved for documentation and tests: RFC 2606 / RFC 6761 names.

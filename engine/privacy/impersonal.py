@@ -54,7 +54,7 @@ _ERROR_LINE = re.compile(r"\b\w*(?:Error|Exception|Warning|error|exception|warni
 _CODE_SPAN = re.compile(r"```.*?```|`[^`\n]+`", re.S)
 
 
-# Short words of code that no word list calls common: "df.groupby", "read_csv", "user_id".
+# Short words of code that no word list calls common: "df.pivot", "read_csv", "user_id".
 _CODE_WORDS = frozenset("id ids csv tsv db df np pd os io sys str int obj arr idx len num tmp src dst cfg env api url "
                         "uri http json xml sql html css js py dir msg err req res ctx btn img val var fn func args "
                         "kwargs param params config init util utils auth admin bool dict".split())
@@ -90,20 +90,20 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True  # a term, one letter ("Reply C", "the value of X"), a documented sample value
     words = [w for w in re.split(r"\s+|/", word) if w and w.lower() not in ("vs", "vs.", "and", "or", "&", "versus")]
     if len(words) > 1 and all(is_term(w) for w in words):
-        return True  # "bcrypt vs argon2id"
-    # one piece of a documented sample token: "wJalr.../K7MD.../bPxR...EXAMPLEKEY"
+        return True  # "scrypt vs pbkdf2"
+    # one piece of a documented sample token: "q9Zr.../Tk2P.../EXAMPLEKEY"
     lo = text.rfind(" ", 0, f.start) + 1
     hi = text.find(" ", f.end)
     token = text[lo:hi if hi >= 0 else len(text)]
     if "/" in token and looks_like_placeholder(token):
         return True
-    # "df.groupby(...)", "obj.readLines": a method called on an object, in a message about code
-    # ("Ms.yoyo" is a person: an honorific is no object)
+    # "df.pivot(...)", "obj.readLines": a method called on an object, in a message about code
+    # ("Ms.kovacz" is a person: an honorific is no object)
     before = re.search(r"(\w+)\.$", text[max(0, f.start - 30):f.start])
     if code and re.fullmatch(r"[a-z_][A-Za-z0-9_]*", word) and (
             (before and before.group(1).lower() not in _HONORIFICS) or text[f.end:f.end + 1] == "("
             or re.search(r"\b[a-z_]\w*\." + re.escape(word) + r"\(|\b" + re.escape(word) + r"\(", text)):
-        return True  # (also the same word named again: "... before the groupby?")
+        return True  # (also the same word named again: "... then the pivot?")
     if " " not in word and (_CAMEL_CODE.fullmatch(word) and _CAMEL.fullmatch(word) or _identifier(word)):
         return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
@@ -135,7 +135,7 @@ def in_template_slot(text: str, start: int, end: int) -> bool:
         if not (m.start() <= start and end <= m.end()):
             continue
         inner = next(g for g in m.groups() if g is not None).strip()
-        inner = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", inner)  # "TenantName" -> "Tenant Name"
+        inner = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", inner)  # "OwnerName" -> "Owner Name"
         if re.fullmatch(r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+)*", inner) or _SLOT_WORDS.search(inner.replace("_", " ")):
             return True
     return False
@@ -173,7 +173,7 @@ def made_up_people(text: str) -> bool:
     return problem or bool(_FICTION.search(text))
 
 
-# "a teenage character, Nico,", "the main character called Odessa", "a bard named Grisk" in a
+# "a shy character, Odessa,", "the main character called Ilse", "a gnome named Quibble" in a
 # role-play: a name the writer gives to a character, whoever the writer is.
 _CHARACTER_BEFORE = re.compile(r"\b(?:character|protagonist|narrator|villain|hero|heroine|npc)s?\b[^.?!\n]{0,12}?"
                                r"(?:,|\bnamed|\bcalled)\s*$|\b(?:named|called)\s*$", re.I)
@@ -183,7 +183,7 @@ _ROLE_PLAY = re.compile(r"\brole-?play|\b(?:d&d|dungeons|rpg|tabletop)\b|\bnpc\b
 
 
 def character_name(text: str, f: Finding) -> bool:
-    """A name given to a character in a story or role-play ("a teenage character, Nico")."""
+    """A name given to a character in a story or role-play ("a shy character, Odessa")."""
     if not lone_name(f):
         return False
     before = text[max(0, f.start - 40):f.start]
@@ -197,7 +197,7 @@ def lone_name(f: Finding) -> bool:
     """One capitalised word read as a name ("Priya", "Tomas"; the NER also calls them firms or
     places): a first name. (Only asked where the people are made up.)"""
     name = r"[A-ZÀ-Þ][a-zß-ÿ'’-]+"
-    # "Bao and Ruairí": the NER sometimes takes two first names as one span
+    # "Anouk and Bram": the NER sometimes takes two first names as one span
     return f.kind in ("PERSON", "NAME", "ORG", "PLACE") and \
         re.fullmatch(name + r"(?:(?:,\s*|\s+and\s+|\s*&\s*)" + name + r")*", f.text.strip()) is not None
 
@@ -244,7 +244,7 @@ _EVERYDAY_ZIPF = 4.0
 
 
 def everyday_word(f: Finding) -> bool:
-    """"Banana", "Knock", "Achievement": one capitalised everyday word the NER read as a name."""
+    """"Teapot", "Window", "Harvest": one capitalised everyday word the NER read as a name."""
     word = f.text.strip()
     # Only the NER's reading: rarer capitalised words next to private names ("NAME") are
     # redacted on purpose (see engine.privacy.ner._rare_capitalised).
@@ -260,7 +260,7 @@ _NATURAL_FEATURE = re.compile(
 
 
 def natural_feature(text: str, f: Finding) -> bool:
-    """"Lake Baikal", "Mount Elbrus", "the Kuiper Belt": a named lake, mountain or sea, which is
+    """"Lake Titicaca", "Mount Elbrus", "the Coral Sea": a named lake, mountain or sea, which is
     geography rather than anyone's whereabouts (callers check the message is not personal)."""
     if f.kind not in ("PLACE", "PERSON", "NAME", "ORG"):
         return False
@@ -269,7 +269,7 @@ def natural_feature(text: str, f: Finding) -> bool:
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
 
 
-# "Summarise Alan Turing's ...": the NER took the verb that opens the request into the name.
+# "Describe Ada Lovelace's ...": the NER took the verb that opens the request into the name.
 _OPENING_VERB = re.compile(r"(?:summari[sz]e|explain|describe|compare|discuss|analy[sz]e|list|name|tell me about|"
                            r"write about|research|outline)\s+", re.I)
 

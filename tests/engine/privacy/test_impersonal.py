@@ -45,7 +45,7 @@ def test_public_text_goes_verbatim(router, text):
     ("My email is user@gmail.com, how do I see if it leaked?", "user@gmail.com"),
     ("My son Bram has 14 stickers and gives 6 to his friend Anouk. How many does Bram have left?", "Bram"),
     ("Write a short note to Tobiah Vrenk thanking him for fixing our roof.", "Vrenk"),
-    ("Write a bedtime story for my nephew, a boy named Kofi who loves trains.", "Kofi"),
+    ("Write a bedtime story for my nephew, a boy named Tunde who loves trains.", "Tunde"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
