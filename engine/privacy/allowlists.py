@@ -28,6 +28,12 @@ EXAMPLE_IBANS = frozenset({
     "IT60X0542811101000000123456", "CH9300762011623852957", "BE68539007547034",
 })
 
+# Specimen identity numbers printed in documentation, forms and validators: the US Social
+# Security Administration's advertising and example numbers, the UK HMRC's sample NI number.
+EXAMPLE_NATIONAL_IDS = frozenset({
+    "123456789", "078051120", "987654320", "987654321", "QQ123456C", "AB123456C",
+})
+
 # Reserved for documentation and tests: RFC 2606 / RFC 6761 names.
 EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example.edu")
 # (".local" is not here: "pg.sharma-accounts.local" is a real host on someone's network.)
@@ -59,9 +65,37 @@ _PLACEHOLDER = re.compile(
 
 _TEST_CONTEXT = re.compile(
     r"\b(test(ing|s)?|sandbox|example|sample|dummy|fake|documentation|docs|luhn|validat\w*|"
-    r"stripe|checkout|mock|fixture|placeholder)\b",
+    r"stripe|checkout|mock|fixture|placeholder|regexp?|regular expression|unit tests?)\b",
     re.IGNORECASE,
 )
+
+# Telephone numbers reserved for fiction and documentation: North American 555-0100..0199
+# (any area code), and Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx, 01632 960xxx).
+_FICTIONAL_PHONE = re.compile(r"(?:1)?(?:\d{3})?55501\d\d|(?:44|0)(?:7700900\d{3}|2079460\d{3}|1632960\d{3})")
+
+# Local parts that stand for "some user" in documentation: "user@", "jane.doe@", "first.last@".
+_EXAMPLE_LOCAL = re.compile(
+    r"(?:user(?:name)?|name|someone|somebody|me|you|your\.?name|first\.?last|firstname(?:\.lastname)?|"
+    r"john\.?doe|jane\.?doe|j\.?doe|foo|bar|foo\.?bar|baz|alice|bob|admin|info|test(?:user)?|hello|contact|"
+    r"support|noreply|no-reply|example|sample|email|mail|abc|xyz|x+)\d{0,3}", re.IGNORECASE)
+
+
+def is_fictional_phone(digits: str) -> bool:
+    """A number in a range reserved for fiction and examples (``555-0123``, ``07700 900123``)."""
+    return bool(_FICTIONAL_PHONE.fullmatch(digits))
+
+
+def is_example_local_part(local: str) -> bool:
+    """``user``, ``jane.doe``, ``first.last``: the stand-in for "an address" in docs and questions."""
+    return bool(_EXAMPLE_LOCAL.fullmatch(local))
+
+
+# "sk_test_...", "pk-test-...": keys that say they are test or sample keys (sandbox mode, docs).
+_TEST_KEY = re.compile(r"(?:^|[_-])(?:test|sample|demo)[_-]", re.IGNORECASE)
+
+
+def is_test_key(value: str) -> bool:
+    return bool(_TEST_KEY.search(value))
 
 
 def looks_like_placeholder(value: str) -> bool:

@@ -14,7 +14,8 @@ are never affected:
 * lower-case names — the tagger reads a lower-case word as a proper noun, and the word is a
   known public name ("google", "singapore") or no English word ("primewealth"): the writer
   types names in lower case, so the NER (trained on capitalised names) cannot be trusted to
-  have found the others.
+  have found the others. Technical terms ("nginx", "pytest") do not count: software is
+  typed in lower case by everyone.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def long_personal(text: str, personal: bool) -> str | None:
 def lowercase_names(tokens: Iterable) -> list[str]:
     """Lower-case words the tagger reads as proper nouns that are public names or no English
     word: names typed in lower case, which the NER tends to miss."""
-    from engine.privacy.gazetteer import is_public_entity, stop_words
+    from engine.privacy.gazetteer import is_public_entity, is_term, stop_words
     from engine.privacy.gazetteer import zipf as _zipf
 
     stops = stop_words()
@@ -50,6 +51,8 @@ def lowercase_names(tokens: Iterable) -> list[str]:
     for t in tokens:
         w = t.text
         if t.tag_ not in _PROPER_TAGS or not w.isalpha() or not w.islower() or len(w) < 3 or w in stops:
+            continue
+        if is_term(w):  # "my nginx config": software typed in lower case names no one
             continue
         if (is_public_entity(w) or _zipf(w) < _RARE_ZIPF) and not _word_of_another_language(w):
             found.append(w)

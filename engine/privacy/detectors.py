@@ -28,8 +28,8 @@ from engine.privacy.finding import Finding as Finding  # re-exported: the detect
 from engine.privacy.labels_intl import find_secrets_intl
 from engine.privacy.locators import find_addresses, find_birth_dates, find_plates
 # re-exported beside the detectors defined here (engine.privacy.recognizers reads them from here)
-from engine.privacy.national_ids import find_national_ids as find_national_ids
-from engine.privacy.phones import find_phones as find_phones
+from engine.privacy.national_ids import find_national_ids as _find_national_ids
+from engine.privacy.phones import find_phones as _find_phones
 from engine.privacy.references import find_references
 
 
@@ -57,14 +57,37 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@((?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)*\.
 
 def find_emails(text: str) -> list[Finding]:
     out = []
+    testy = allow.test_context(text)
     for m in _EMAIL.finditer(text):
-        if allow.is_example_domain(m.group(1)) or allow.looks_like_placeholder(m.group(0).split("@")[0]):
+        local = m.group(0).split("@")[0]
+        if allow.is_example_domain(m.group(1)) or allow.looks_like_placeholder(local):
+            continue
+        # "validate user@gmail.com with a regex": a stand-in address in a message about examples
+        if testy and allow.is_example_local_part(local):
             continue
         out.append(_f("EMAIL", m, False, "contains an email address"))
     return out
 
 
+# --- national identity numbers: engine/privacy/national_ids.py ------------------------------
+def find_national_ids(text: str) -> list[Finding]:
+    """National ID numbers, less the published specimens ("123-45-6789", "078-05-1120") where
+    the message frames its values as examples, tests or patterns."""
+    found = _find_national_ids(text)
+    if not allow.test_context(text):
+        return found
+    return [f for f in found if re.sub(r"\W", "", f.text).upper() not in allow.EXAMPLE_NATIONAL_IDS]
+
+
 # --- phone numbers: engine/privacy/phones.py -------------------------------------------------
+def find_phones(text: str) -> list[Finding]:
+    """Phone numbers, less those in ranges reserved for fiction ("555-0123", "07700 900123")
+    where the message itself frames its values as examples, tests or patterns ("a regex for
+    numbers like 555-0142"). Elsewhere such a number is treated as anyone's."""
+    found = _find_phones(text)
+    if not allow.test_context(text):
+        return found
+    return [f for f in found if not allow.is_fictional_phone(re.sub(r"\D", "", f.text))]
 
 
 # --- payment cards --------------------------------------------------------------------------
@@ -116,9 +139,6 @@ def find_ibans(text: str) -> list[Finding]:
     return out
 
 
-# --- national identity numbers: engine/privacy/national_ids.py ------------------------------
-
-
 # --- secrets ----------------------------------------------------------------------------------
 _SECRET_PREFIXES = re.compile(
     r"(?<![A-Za-z0-9_])("
@@ -157,9 +177,14 @@ _RECOVERY = re.compile(r"(?i:\b(?:recovery|backup|seed) (?:codes?|phrase|key)\b)
 # Env and config lines: "DB_PASSWORD=...", "AWS_SECRET_ACCESS_KEY=...": the key names a secret.
 _ENV_SECRET = re.compile(r"\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)[A-Z0-9_]*"
                          r"\s*[=:]\s*[\"']?([^\s\"']{6,})")
+# "DB_PASSWORD = os.environ['DB_PASSWORD']": code that reads the secret from elsewhere holds none.
+_READ_FROM_ENV = re.compile(r"(?:os\.environ|os\.getenv|getenv|process\.env|env\(|ENV\[|System\.getenv|config\b|"
+                            r"settings\.|secrets\.|vault\.|Deno\.env|import\.meta\.env)", re.I)
 # "mine is currently sunflower_2019!" in a message about a password.
 _MINE_IS = re.compile(r"\b(?:mine|ours|it)\s+is\s+(?:currently\s+|now\s+|still\s+)?[\"'“]?([^\s\"'“”,]{6,64})", re.I)
 # "user marta.g / pass Kiwi#2288": "pass" straight before a made-up value.
+_PASS_VERB = re.compile(r"\b(?:will|would|does|do|did|can|could|should|must|might|to|it|not|they|that|this|"
+                        r"which|always|still|never)\s+$", re.I)
 _PASS_DIRECT = re.compile(r"(?<![A-Za-z])(?:pass|pwd|pw)\s+((?=\S*[\d#!@$%&*])\S{4,64})", re.I)
 _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
                   r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
@@ -172,9 +197,9 @@ _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+",
 
 
 def _secret_value_ok(value: str) -> bool:
-    """A real-looking secret: not a placeholder, not a well-known digest, enough entropy."""
+    """A real-looking secret: not a placeholder, not a test key, not a well-known digest, enough entropy."""
     v = value.strip("\"'")
-    if allow.looks_like_placeholder(v) or v.lower() in allow.WELL_KNOWN_HASHES:
+    if allow.looks_like_placeholder(v) or v.lower() in allow.WELL_KNOWN_HASHES or allow.is_test_key(v):
         return False
     return entropy(v) >= 3.0 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
 
@@ -190,7 +215,7 @@ def _password_value(value: str) -> bool:
     from wordfreq import zipf_frequency
 
     v = value.rstrip(".!?")
-    if allow.looks_like_placeholder(v) or v.lower() in {"password", "null", "none"}:
+    if allow.looks_like_placeholder(v) or v.lower() in {"password", "null", "none"} or _READ_FROM_ENV.match(v):
         return False
     plain_word = v.isalpha() and zipf_frequency(v.lower(), "en") >= 3.5
     return not plain_word
@@ -221,12 +246,15 @@ def find_secrets(text: str) -> list[Finding]:
     for m in _RECOVERY.finditer(text):
         out.append(_f("SECRET", m, True, "contains a recovery code", 1))
     for m in _ENV_SECRET.finditer(text):
-        if not allow.looks_like_placeholder(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?|<[^>]+>|\*+", m.group(1)):
+        if not allow.looks_like_placeholder(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?|<[^>]+>|\*+", m.group(1)) \
+                and not _READ_FROM_ENV.match(m.group(1)):
             out.append(_f("SECRET", m, True, "contains a password or secret key", 1))
     for rx in (_MINE_IS, _PASS_DIRECT):
         if rx is _MINE_IS and not re.search(r"password|passcode|passphrase|\bpin\b", text, re.I):
             continue
         for m in rx.finditer(text):
+            if rx is _PASS_DIRECT and _PASS_VERB.search(text[max(0, m.start() - 20):m.start()]):
+                continue  # "will it pass mod-97?": the verb, not a label
             v = m.group(1).rstrip(".,;:!?)")
             if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
                 out.append(_f("SECRET", m, True, "contains a password", 1))

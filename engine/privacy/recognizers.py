@@ -66,7 +66,43 @@ def _english_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
 
     scan = find_entities(a.text, skip=skip, doc=a.doc)
     a.unsure_names = scan.unsure  # read by the caution rule (engine.privacy.caution)
-    return scan.findings
+    return no_one(a, scan.findings)
+
+
+def no_one(a: Analysis, findings: list[Finding]) -> list[Finding]:
+    """Drop name findings that name no one (:mod:`engine.privacy.impersonal`): identifiers in
+    code, template slots, made-up people of word problems and stories, and — outside personal
+    messages — everyday words and named lakes, mountains and seas; and, once none of those
+    false names is left to make the message look personal, the public names kept beside them."""
+    from engine.privacy import impersonal as imp
+
+    if not findings:
+        return findings
+    from engine.privacy.policy import THRESHOLDS
+
+    imp.prepare()  # word lists read once, at the router's warm-up (which routes a sample with names)
+
+    text = a.text
+    # The writer's own life by its word cues, or by the learned frame (which waits for the
+    # embedding running beside the NER: routing waits for it next anyway).
+    personal = a.cues.first_person or a.cues.correspondence or a.frame.personal(THRESHOLDS.personal)
+    made_up = not personal and imp.made_up_people(text)
+    code = imp.code_context(text)
+    kept: list[Finding] = []
+    dropped = False
+    for f in findings:
+        if imp.code_name(text, f, code, personal) or imp.in_template_slot(text, f.start, f.end) \
+                or (made_up and imp.lone_name(f)) or imp.character_name(text, f) \
+                or (not personal and (imp.everyday_word(f) or imp.natural_feature(text, f)
+                                      or imp.public_after_verb(text, f))):
+            dropped = True
+            continue
+        kept.append(f)
+    if dropped and not personal and not any(imp.private_name(f) for f in kept):
+        # ner.py redacts public places and groups next to a private name ("Ines, a nurse in
+        # Camden"); with no private name left they are general knowledge again.
+        kept = [f for f in kept if not imp.public_name(f)]
+    return kept
 
 
 class NamesUnavailable(Exception):
@@ -83,7 +119,7 @@ def _other_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
     for lang in a.other_languages:
         out += [f for f in find_names(a.text, lang) if not any(f.start < e and s < f.end for s, e in skip)
                 and not any(f.start < g.end and g.start < f.end for g in out)]
-    return out
+    return no_one(a, out)
 
 
 @dataclass(frozen=True)
