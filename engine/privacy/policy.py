@@ -84,6 +84,7 @@ PEOPLE = frozenset({"PERSON"})
 # Worked examples, stories and templates: names there are made up or public by construction.
 _EXAMPLE = re.compile(
     r"\b(?:how (?:many|much|long|far|old)|word problem|calculate|what(?:'s| is) the (?:total|probability|average)|"
+    r"what (?:fraction|percentage|share|proportion)|how much (?:does|do|did|will) (?:each|every)|"
     r"story|short story|novel|fable|fairy ?tale|screenplay|sitcom|scene|character|fictional|imaginary|protagonist|"
     r"role-?play|fan ?fic|once upon a time|template|placeholder|for example|e\.g\.|sample (?:data|email|letter|text)|"
     r"dummy|mock data|fake (?:data|names?)|lorem ipsum|riddle|puzzle|quiz|"
