@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,6 +74,7 @@ class Analysis:
         self._learned_layer = learned
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
         self._pending: Future | None = None
+        self.queued_ms: float | None = None  # how long the scoring waited for the worker
 
     @cached_property
     def language(self) -> Language:
@@ -100,7 +102,11 @@ class Analysis:
         """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
         releases the GIL) runs on one core while the NER runs on the other."""
         if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
-            self._pending = _scoring_pool().submit(self._learned_layer.score, self.text)
+            self._pending = _scoring_pool().submit(self._score_queued, time.perf_counter())
+
+    def _score_queued(self, submitted: float) -> "Scores":
+        self.queued_ms = (time.perf_counter() - submitted) * 1e3
+        return self._learned_layer.score(self.text)
 
     @cached_property
     def scores(self) -> "Scores | None":

@@ -51,6 +51,9 @@ class RouteDecision:
     rules: list[str] = field(default_factory=list)        # ids of the rules that decided
     frame: str = ""                                       # personal | impersonal | mixed
     mapping: Mapping = field(default_factory=Mapping, repr=False)  # every placeholder of the chat so far
+    # milliseconds per phase of this routing (bench/privacy.py breaks latency down by them);
+    # "learned_embed" and "learned_queue" ran on the scoring worker, beside the rest
+    phases: dict[str, float] = field(default_factory=dict, repr=False)
 
     def restorer(self) -> Restorer:
         """A fresh streaming restorer for the answer to this message."""
@@ -59,6 +62,23 @@ class RouteDecision:
     @property
     def allowed(self) -> bool:
         return self.route != "local"
+
+
+class _Clock:
+    """Time spent per phase of one routing: ``lap(name)`` charges the time since the last lap."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def restart(self) -> None:
+        self.phases.clear()
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + (now - self._last) * 1e3
+        self._last = now
 
 
 def _local(rules: Sequence[str], reasons: Sequence[str], t0: float) -> RouteDecision:
@@ -130,18 +150,22 @@ class PrivacyRouter:
         callers without it may pass a plain ``history`` to be replayed turn by turn, or
         ``tainted=True`` (an older chat of unknown state: everything stays local)."""
         t0 = time.perf_counter()
+        clock = _Clock()
         try:
             self.warm_up()  # the one-time model load is not part of the per-message budget
             if conversation is None and history:
                 conversation = replay(self, history, user_terms=user_terms)
             t0 = time.perf_counter()
+            clock.restart()
             decision = self._route(text, conversation or Conversation(), retrieved_private,
-                                   tainted and conversation is None, user_terms, t0)
+                                   tainted and conversation is None, user_terms, t0, clock)
         except Exception as exc:  # fail closed: a broken check never lets text out
             log.exception("privacy router failed; keeping the message local")
             return _local(["router.error"], [f"the privacy check failed ({type(exc).__name__}), so it stays on "
                                              "this computer"], t0)
         decision.elapsed_ms = (time.perf_counter() - t0) * 1e3
+        clock.lap("policy")
+        decision.phases = clock.phases
         return decision
 
     # -- the layers, cheapest first --------------------------------------------------------------
@@ -149,10 +173,12 @@ class PrivacyRouter:
         return time.perf_counter() - t0 > self.budget_s
 
     def _route(self, text: str, conv: Conversation, retrieved_private: bool, tainted: bool,
-               user_terms: Sequence[str], t0: float) -> RouteDecision:
+               user_terms: Sequence[str], t0: float, clock: _Clock | None = None) -> RouteDecision:
         from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
 
         th = self.thresholds
+        clock = clock or _Clock()
+        lap = clock.lap
         if not isinstance(text, str) or not text.strip():
             return _local(["context.empty"], ["the message is empty"], t0)
         if tainted:
@@ -162,12 +188,16 @@ class PrivacyRouter:
 
         layer = self._learned_layer()
         a = Analysis(text, learned=layer)
+        lap("normalise")
         signals: list[sig.Signal] = []
+        a.language  # noqa: B018 - timed on its own
+        lap("language")
         if not a.language.covered:
             signals.append(sig.Signal("language.uncovered", f"it {a.language.reason or 'is in a language Hearth cannot check'}"))
         patterns = run_patterns(a)
         terms = [*self.settings.sensitive_terms, *user_terms]
         signals += sig.user_terms(a, terms)
+        lap("patterns")
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
 
@@ -177,18 +207,30 @@ class PrivacyRouter:
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
                                             conv.last_turn_private, conv.thread)
         signals += sig.confidential_marker(a)
+        lap("context")
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
         names: list[Finding] = []
         if self.settings.use_ner:  # on this core while the embedding runs on the other
             try:
+                if a.english:
+                    a.doc  # noqa: B018 - the spaCy parse, timed on its own
+                    lap("ner")
                 names = run_names(a, [(f.start, f.end) for f in patterns])
             except NamesUnavailable as exc:
                 return _local(["language.names_unavailable"],
                               [f"Hearth cannot yet find names in this language ({exc})"], t0)
+        lap("names")
+        lexicon = sig.special_lexicon(a)
+        lap("lexicon")
+        if a.scores is not None:
+            lap("learned_wait")
+            clock.phases["learned_embed"] = a.scores.elapsed_ms
+            if a.queued_ms is not None:
+                clock.phases["learned_queue"] = a.queued_ms
         # The learned layer also gets a say on the word lists' disclosures, which cannot tell
         # figurative speech ("addicted to this podcast") from the real thing.
-        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
+        signals += sig.second_opinion(a, lexicon, th.lexicon_veto)
         signals += sig.learned(a, th.special, th.business)
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
