@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
@@ -87,6 +88,16 @@ def _local(rules: Sequence[str], reasons: Sequence[str], t0: float) -> RouteDeci
 
 
 _LEARNED_DEFAULT = object()
+_draft_job: Any = None   # the learned layer's job for the latest composer draft (PrivacyRouter.prepare)
+_draft_lock = threading.Lock()
+
+
+def _cancel_draft() -> None:
+    global _draft_job
+    with _draft_lock:
+        if _draft_job is not None:
+            _draft_job.cancel()
+            _draft_job = None
 
 
 class PrivacyRouter:
@@ -143,6 +154,30 @@ class PrivacyRouter:
                 find_names("Hallo Anna, bonjour Marie.", lang)
         PrivacyRouter._warmed.add(use_ner)
 
+    def prepare(self, draft: str) -> None:
+        """Embed a composer draft while the person is still typing (call it, debounced, from the
+        UI; it returns at once). Only the learned layer's window vectors are computed and kept in
+        its cache — a pure function of the text — so a later :meth:`route` of the same words
+        decides exactly as without it, only sooner; nothing else is cached (settings, terms, the
+        conversation and the user's documents may change before sending). A newer draft cancels
+        the work left on an older one. Never raises."""
+        global _draft_job
+        try:
+            layer = self._learned_layer()
+            if layer is None or not isinstance(draft, str) or not draft.strip():
+                return
+            from engine.privacy.analysis import _scoring_pool
+            from engine.privacy.normalize import normalise
+
+            job = layer.start(normalise(draft).text)
+            with _draft_lock:
+                if _draft_job is not None:
+                    _draft_job.cancel()
+                _draft_job = job
+            _scoring_pool().submit(job.run)
+        except Exception:  # a draft is only a head start: the send path checks everything
+            log.debug("privacy draft preparation failed", exc_info=True)
+
     def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
               tainted: bool = False, user_terms: Sequence[str] = (),
               conversation: Conversation | None = None) -> RouteDecision:
@@ -174,11 +209,7 @@ class PrivacyRouter:
 
     def _route(self, text: str, conv: Conversation, retrieved_private: bool, tainted: bool,
                user_terms: Sequence[str], t0: float, clock: _Clock | None = None) -> RouteDecision:
-        from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
-
-        th = self.thresholds
         clock = clock or _Clock()
-        lap = clock.lap
         if not isinstance(text, str) or not text.strip():
             return _local(["context.empty"], ["the message is empty"], t0)
         if tainted:
@@ -188,7 +219,19 @@ class PrivacyRouter:
 
         layer = self._learned_layer()
         a = Analysis(text, learned=layer)
-        lap("normalise")
+        clock.lap("normalise")
+        try:
+            return self._decide(a, layer, conv, user_terms, t0, clock)
+        finally:
+            a.abandon_scores()  # a decision made without the scores: stop their work (see ScoringJob)
+
+    def _decide(self, a: Analysis, layer: Any, conv: Conversation, user_terms: Sequence[str], t0: float,
+                clock: _Clock) -> RouteDecision:
+        from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
+
+        th = self.thresholds
+        lap = clock.lap
+        text = a.original
         signals: list[sig.Signal] = []
         a.language  # noqa: B018 - timed on its own
         lap("language")
@@ -201,12 +244,18 @@ class PrivacyRouter:
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
 
-        a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
-        signals += policy.long_personal(a, th)
+        # Two cheap checks first: a message they keep local never starts the embedding (a long
+        # pasted text would keep the worker busy for seconds, and the next message behind it).
+        long_text = policy.long_personal(a, th)
+        marked = sig.confidential_marker(a)
+        if not (long_text or marked):
+            _cancel_draft()  # what the draft's job finished is cached; the rest is this message's job
+            a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
+        signals += long_text
         signals += sig.private_text(a, self.private_text_check)
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
                                             conv.last_turn_private, conv.thread)
-        signals += sig.confidential_marker(a)
+        signals += marked
         lap("context")
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
