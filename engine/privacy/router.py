@@ -152,6 +152,14 @@ class PrivacyRouter:
 
             for lang in COVERED[1:]:  # name lists and word frequencies of every covered language
                 find_names("Hallo Anna, bonjour Marie.", lang)
+            # wordfreq's full frequency list of every covered language (gazetteer.zipf; the
+            # language module reads smaller tables): the English NER asks them about any lower-case
+            # word it tags as a proper noun (caution.lowercase_names), and loading all six there
+            # took 5-7 s, past the time budget, so such a message stayed local as "too slow".
+            from engine.privacy.gazetteer import zipf
+
+            for lang in COVERED:
+                zipf("hearth", lang)
         PrivacyRouter._warmed.add(use_ner)
 
     def prepare(self, draft: str) -> None:
