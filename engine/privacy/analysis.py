@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -72,7 +72,7 @@ class Analysis:
         self.text = self.norm.text
         self._learned_layer = learned
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
-        self._pending: Future | None = None
+        self._pending: Any = None   # the learned layer's ScoringJob, once started
 
     @cached_property
     def language(self) -> Language:
@@ -98,9 +98,22 @@ class Analysis:
 
     def start_scores(self) -> None:
         """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
-        releases the GIL) runs on one core while the NER runs on the other."""
+        releases the GIL) runs on one core while the NER runs on the other; reading
+        :attr:`scores` then embeds what is left on this thread too (LearnedLayer.start)."""
         if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
-            self._pending = _scoring_pool().submit(self._learned_layer.score, self.text)
+            self._pending = self._learned_layer.start(self.text)
+            _scoring_pool().submit(self._pending.run)
+
+    def abandon_scores(self) -> None:
+        """The decision was made without the scores: stop their work so the next message does not
+        wait behind it."""
+        if self._pending is not None and "scores" not in self.__dict__:
+            self._pending.cancel()
+
+    @property
+    def queued_ms(self) -> float | None:
+        """How long the scoring waited before a thread took it up (None if not started)."""
+        return self._pending.queued_ms if self._pending is not None else None
 
     @cached_property
     def scores(self) -> "Scores | None":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
@@ -51,6 +52,9 @@ class RouteDecision:
     rules: list[str] = field(default_factory=list)        # ids of the rules that decided
     frame: str = ""                                       # personal | impersonal | mixed
     mapping: Mapping = field(default_factory=Mapping, repr=False)  # every placeholder of the chat so far
+    # milliseconds per phase of this routing (bench/privacy.py breaks latency down by them);
+    # "learned_embed" and "learned_queue" ran on the scoring worker, beside the rest
+    phases: dict[str, float] = field(default_factory=dict, repr=False)
 
     def restorer(self) -> Restorer:
         """A fresh streaming restorer for the answer to this message."""
@@ -61,12 +65,39 @@ class RouteDecision:
         return self.route != "local"
 
 
+class _Clock:
+    """Time spent per phase of one routing: ``lap(name)`` charges the time since the last lap."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def restart(self) -> None:
+        self.phases.clear()
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + (now - self._last) * 1e3
+        self._last = now
+
+
 def _local(rules: Sequence[str], reasons: Sequence[str], t0: float) -> RouteDecision:
     return RouteDecision("local", list(dict.fromkeys(reasons)), None, rules=list(dict.fromkeys(rules)),
                          elapsed_ms=(time.perf_counter() - t0) * 1e3)
 
 
 _LEARNED_DEFAULT = object()
+_draft_job: Any = None   # the learned layer's job for the latest composer draft (PrivacyRouter.prepare)
+_draft_lock = threading.Lock()
+
+
+def _cancel_draft() -> None:
+    global _draft_job
+    with _draft_lock:
+        if _draft_job is not None:
+            _draft_job.cancel()
+            _draft_job = None
 
 
 class PrivacyRouter:
@@ -121,7 +152,39 @@ class PrivacyRouter:
 
             for lang in COVERED[1:]:  # name lists and word frequencies of every covered language
                 find_names("Hallo Anna, bonjour Marie.", lang)
+            # wordfreq's full frequency list of every covered language (gazetteer.zipf; the
+            # language module reads smaller tables): the English NER asks them about any lower-case
+            # word it tags as a proper noun (caution.lowercase_names), and loading all six there
+            # took 5-7 s, past the time budget, so such a message stayed local as "too slow".
+            from engine.privacy.gazetteer import zipf
+
+            for lang in COVERED:
+                zipf("hearth", lang)
         PrivacyRouter._warmed.add(use_ner)
+
+    def prepare(self, draft: str) -> None:
+        """Embed a composer draft while the person is still typing (call it, debounced, from the
+        UI; it returns at once). Only the learned layer's window vectors are computed and kept in
+        its cache — a pure function of the text — so a later :meth:`route` of the same words
+        decides exactly as without it, only sooner; nothing else is cached (settings, terms, the
+        conversation and the user's documents may change before sending). A newer draft cancels
+        the work left on an older one. Never raises."""
+        global _draft_job
+        try:
+            layer = self._learned_layer()
+            if layer is None or not isinstance(draft, str) or not draft.strip():
+                return
+            from engine.privacy.analysis import _scoring_pool
+            from engine.privacy.normalize import normalise
+
+            job = layer.start(normalise(draft).text)
+            with _draft_lock:
+                if _draft_job is not None:
+                    _draft_job.cancel()
+                _draft_job = job
+            _scoring_pool().submit(job.run)
+        except Exception:  # a draft is only a head start: the send path checks everything
+            log.debug("privacy draft preparation failed", exc_info=True)
 
     def route(self, text: str, *, history: Sequence[dict] = (), retrieved_private: bool = False,
               tainted: bool = False, user_terms: Sequence[str] = (),
@@ -130,18 +193,22 @@ class PrivacyRouter:
         callers without it may pass a plain ``history`` to be replayed turn by turn, or
         ``tainted=True`` (an older chat of unknown state: everything stays local)."""
         t0 = time.perf_counter()
+        clock = _Clock()
         try:
             self.warm_up()  # the one-time model load is not part of the per-message budget
             if conversation is None and history:
                 conversation = replay(self, history, user_terms=user_terms)
             t0 = time.perf_counter()
+            clock.restart()
             decision = self._route(text, conversation or Conversation(), retrieved_private,
-                                   tainted and conversation is None, user_terms, t0)
+                                   tainted and conversation is None, user_terms, t0, clock)
         except Exception as exc:  # fail closed: a broken check never lets text out
             log.exception("privacy router failed; keeping the message local")
             return _local(["router.error"], [f"the privacy check failed ({type(exc).__name__}), so it stays on "
                                              "this computer"], t0)
         decision.elapsed_ms = (time.perf_counter() - t0) * 1e3
+        clock.lap("policy")
+        decision.phases = clock.phases
         return decision
 
     # -- the layers, cheapest first --------------------------------------------------------------
@@ -149,11 +216,8 @@ class PrivacyRouter:
         return time.perf_counter() - t0 > self.budget_s
 
     def _route(self, text: str, conv: Conversation, retrieved_private: bool, tainted: bool,
-               user_terms: Sequence[str], t0: float) -> RouteDecision:
-        from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
-        from engine.privacy.records import money_detail, pasted_record
-
-        th = self.thresholds
+               user_terms: Sequence[str], t0: float, clock: _Clock | None = None) -> RouteDecision:
+        clock = clock or _Clock()
         if not isinstance(text, str) or not text.strip():
             return _local(["context.empty"], ["the message is empty"], t0)
         if tainted:
@@ -163,33 +227,68 @@ class PrivacyRouter:
 
         layer = self._learned_layer()
         a = Analysis(text, learned=layer)
+        clock.lap("normalise")
+        try:
+            return self._decide(a, layer, conv, user_terms, t0, clock)
+        finally:
+            a.abandon_scores()  # a decision made without the scores: stop their work (see ScoringJob)
+
+    def _decide(self, a: Analysis, layer: Any, conv: Conversation, user_terms: Sequence[str], t0: float,
+                clock: _Clock) -> RouteDecision:
+        from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
+        from engine.privacy.records import money_detail, pasted_record
+
+        th = self.thresholds
+        lap = clock.lap
+        text = a.original
         signals: list[sig.Signal] = []
+        a.language  # noqa: B018 - timed on its own
+        lap("language")
         if not a.language.covered:
             signals.append(sig.Signal("language.uncovered", f"it {a.language.reason or 'is in a language Hearth cannot check'}"))
         patterns = run_patterns(a)
         terms = [*self.settings.sensitive_terms, *user_terms]
         signals += sig.user_terms(a, terms)
+        lap("patterns")
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
 
-        a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
-        signals += policy.long_personal(a, th)
+        # Two cheap checks first: a message they keep local never starts the embedding (a long
+        # pasted text would keep the worker busy for seconds, and the next message behind it).
+        long_text = policy.long_personal(a, th)
+        marked = sig.confidential_marker(a)
+        if not (long_text or marked):
+            _cancel_draft()  # what the draft's job finished is cached; the rest is this message's job
+            a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
+        signals += long_text
         signals += sig.private_text(a, self.private_text_check)
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,
                                             conv.last_turn_private, conv.thread)
-        signals += sig.confidential_marker(a)
+        signals += marked
+        lap("context")
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
         names: list[Finding] = []
         if self.settings.use_ner:  # on this core while the embedding runs on the other
             try:
+                if a.english:
+                    a.doc  # noqa: B018 - the spaCy parse, timed on its own
+                    lap("ner")
                 names = run_names(a, [(f.start, f.end) for f in patterns])
             except NamesUnavailable as exc:
                 return _local(["language.names_unavailable"],
                               [f"Hearth cannot yet find names in this language ({exc})"], t0)
+        lap("names")
+        lexicon = sig.special_lexicon(a)
+        lap("lexicon")
+        if a.scores is not None:
+            lap("learned_wait")
+            clock.phases["learned_embed"] = a.scores.elapsed_ms
+            if a.queued_ms is not None:
+                clock.phases["learned_queue"] = a.queued_ms
         # The learned layer also gets a say on the word lists' disclosures, which cannot tell
         # figurative speech ("addicted to this podcast") from the real thing.
-        signals += sig.second_opinion(a, sig.special_lexicon(a), th.lexicon_veto)
+        signals += sig.second_opinion(a, lexicon, th.lexicon_veto)
         signals += sig.learned(a, th.special, th.business)
         signals += pasted_record(a, [*patterns, *names]) + money_detail(a, [*patterns, *names])
         if (v := policy.local_verdict(signals, patterns)) is not None:

@@ -110,14 +110,27 @@ class Embedder:
     # -- embedding ---------------------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """All texts in one engine call (the engine packs them into one forward pass)."""
+        out = self._embed(texts, wait=True)
+        assert out is not None
+        return out
+
+    def try_embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Like :meth:`embed`, or None at once when another thread is using this instance."""
+        return self._embed(texts, wait=False)
+
+    def _embed(self, texts: Sequence[str], wait: bool) -> np.ndarray | None:
         items = [clean(t) for t in texts]
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
             self._load_locked()
             if not items:
                 return np.zeros((0, DIM), dtype=np.float32)
             if self._set_threads is not None:
                 self._set_threads(self.num_threads)
             out = self._model.encode(items, self.query)
+        finally:
+            self._lock.release()
         return np.asarray(out, dtype=np.float32).reshape(len(items), DIM)
 
     def token_count(self, text: str) -> int:

@@ -8,6 +8,16 @@ its 512-token limit), then combined per label as ``weights.json`` says: "max" ov
 whole for every label. One disclosing sentence is enough to make a message sensitive, and one
 personal passage makes the frame personal; the whole-message vector alone dilutes a sentence
 inside public text (bench/privacy_learned.py measures both).
+
+Latency: :meth:`LearnedLayer.start` returns a :class:`ScoringJob` whose windows are embedded in
+small chunks. The router's scoring worker takes chunks with the first engine instance while
+the routing thread runs the NER; once the NER is done the routing thread takes the remaining
+chunks with a second instance (the engine keeps scratch buffers in its model struct: one lock
+per instance), so a long message gets both cores. A window's vector does not depend on which
+instance embedded it or what else was in the same call (the engine attends within each window
+and quantises activations per token — test_learned checks it bit for bit), so the scores are
+the same however the chunks were shared. A job nobody will read any more is cancelled between
+chunks, so the next message does not queue behind it.
 """
 
 from __future__ import annotations
@@ -29,6 +39,11 @@ from engine.privacy.learned.windows import DEFAULT_BUDGET, make_windows
 # Recent window vectors: a message scored twice (preview, then send) or text pasted again in a
 # later message costs no second pass through the engine.
 _CACHE_SIZE = 2048
+# Content tokens per engine call when a message's windows are shared between two threads: one
+# 40-token window (short windows pack together). A call's fixed cost is well under a window's
+# (bench: "hi" vs a 40-token window), and a message of two or three windows — most of the
+# 120-1000 character ones — can then be shared once the NER is done.
+_CHUNK_TOKENS = 40
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,8 @@ class LearnedLayer:
                                       **windows.get("combine", {})}
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self._second: Embedder | None = None   # the routing thread's engine instance (see ScoringJob)
+        self._second_failed = False
 
     @classmethod
     def shared(cls) -> "LearnedLayer":
@@ -99,71 +116,218 @@ class LearnedLayer:
             cls._shared_error = None
 
     def warm_up(self) -> None:
-        """Load the engine and touch its weights once, so the first message is not slow."""
+        """Load the engine (both instances) and touch its weights once, so the first message is
+        not slow."""
         self.embedder.load()
         self.score("warm up")
+        helper = self._helper()
+        if helper is not None:
+            helper.embed(["warm up"])
+
+    def _helper(self) -> Embedder | None:
+        """The second engine instance (for the routing thread), or None if it cannot load:
+        then the scoring worker does all the work, with the same result."""
+        with self._recent_lock:
+            if self._second is None and not self._second_failed:
+                self._second = Embedder(num_threads=self.embedder.num_threads, query=self.embedder.query)
+            second = self._second
+        if second is None:
+            return None
+        try:
+            second.load()
+        except LearnedUnavailable:
+            self._second_failed = True
+            return None
+        return second
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """(n, 384) float32, L2-normalised, "query: " side: for other layers (e.g. topics)."""
+        """(n, 384) float32, L2-normalised, "query: " side: for other layers (e.g. topics).
+        Uses whichever engine instance is free (they give the same vectors)."""
+        helper = self._helper() if self.embedder.loaded else None
+        if helper is not None:
+            for e in (self.embedder, helper):
+                out = e.try_embed(texts)
+                if out is not None:
+                    return out
         return self.embedder.embed(texts)
 
     # -- scoring ------------------------------------------------------------------------------
     def unit_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw head probabilities per window (windows, heads), and the reported scores per
         window and for the whole message (heads,) before combining."""
-        text = clean(text)
-        wins = make_windows(text, self.embedder.content_tokens, self.budget)
+        job = self.start(text)
+        job.work(self.embedder)
+        return job.unit_scores()
+
+    def _unit_scores(self, wins: list, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if len(wins) == 1:  # short text: the window is the message itself, embedded as written
-            raw = self.heads.probabilities(self._vectors([text]))
+            raw = self.heads.probabilities(vecs)
             scores = derive(raw)
             return raw, scores, scores[0]
-        vecs = self._vectors([w.text for w in wins])
         tokens = np.array([w.tokens for w in wins], dtype=np.float64)
         whole = tokens @ vecs
         whole /= max(float(np.linalg.norm(whole)), 1e-12)
         raw = self.heads.probabilities(vecs)
         return raw, derive(raw), self.heads.scores(whole[None, :])[0]
 
-    def _compute(self, text: str) -> tuple[np.ndarray, np.ndarray, str, int]:
-        raw, per_window, whole = self.unit_scores(text)
+    def _combine(self, raw: np.ndarray, per_window: np.ndarray, whole: np.ndarray) -> tuple[np.ndarray, str]:
         combined = np.array([combine(per_window[:, i], whole[i], self._rule(name))
                              for i, name in enumerate(self.heads.names)])
         cats = [self.heads.index(f"special.{c}") for c in heads_mod.CATEGORIES]
         top = heads_mod.CATEGORIES[int(np.argmax(raw[:, cats].max(axis=0)))]
-        return combined, whole, top, len(per_window)
+        return combined, top
 
-    def _vectors(self, units: list[str]) -> np.ndarray:
-        """Embeddings of ``units`` (float64), from the recent-window cache where possible; the
-        rest in one engine call."""
+    def _cached(self, units: list[str]) -> dict[str, np.ndarray]:
         with self._recent_lock:
             known = {u: self._recent[u] for u in units if u in self._recent}
             for u in known:
                 self._recent.move_to_end(u)
-        missing = list(dict.fromkeys(u for u in units if u not in known))
-        if missing:
-            fresh = dict(zip(missing, self.embedder.embed(missing)))
-            known.update(fresh)
-            with self._recent_lock:
-                self._recent.update(fresh)
-                while len(self._recent) > _CACHE_SIZE:
-                    self._recent.popitem(last=False)
-        return np.stack([known[u] for u in units]).astype(np.float64)
+        return known
+
+    def _remember(self, fresh: dict[str, np.ndarray]) -> None:
+        with self._recent_lock:
+            self._recent.update(fresh)
+            while len(self._recent) > _CACHE_SIZE:
+                self._recent.popitem(last=False)
+
+    def start(self, text: str) -> "ScoringJob":
+        """A scoring job for ``text``: run :meth:`ScoringJob.run` on a worker, then
+        :meth:`ScoringJob.result` where the scores are needed (it helps with what is left)."""
+        return ScoringJob(self, text)
 
     def score(self, text: str) -> Scores:
         """Score one message. Raises :class:`LearnedUnavailable` if the engine cannot run."""
-        start = time.perf_counter()
-        combined, whole, top, n = self._compute(text)
-        value = dict(zip(self.heads.names, (float(v) for v in combined)))
+        job = self.start(text)
+        job.work(self.embedder)
+        return job.result(help=False)
+
+    def _rule(self, head: str) -> str:
+        return self.rules["special" if head.startswith("special") else head]
+
+
+class ScoringJob:
+    """One message's scoring, cut into chunks of windows that any thread may take, each with its
+    own engine instance (see the module doc). Thread-safe."""
+
+    def __init__(self, layer: LearnedLayer, text: str) -> None:
+        self.layer = layer
+        self.text = clean(text)
+        self.created = time.perf_counter()
+        self.started: float | None = None   # when a thread first took it up (queue time before)
+        self.cancelled = False
+        self._cv = threading.Condition()
+        self._planned = False
+        self._wins: list = []
+        self._units: list[str] = []
+        self._vecs: dict[str, np.ndarray] = {}
+        self._todo: list[list[str]] = []
+        self._busy = 0
+        self._error: BaseException | None = None
+
+    # -- planning and work ----------------------------------------------------------------------
+    def _plan(self, embedder: Embedder) -> None:
+        with self._cv:
+            if self._planned:
+                return
+            if self.started is None:
+                self.started = time.perf_counter()
+            # Token counts need an engine instance; the planner's own one (same tokenizer).
+            wins = make_windows(self.text, embedder.content_tokens, self.layer.budget)
+            units = [self.text] if len(wins) == 1 else [w.text for w in wins]
+            known = self.layer._cached(units)
+            tokens = {self.text: 0} if len(wins) == 1 else {w.text: w.tokens for w in wins}
+            chunks: list[list[str]] = []
+            size = 0
+            for u in dict.fromkeys(u for u in units if u not in known):
+                if chunks and size + tokens[u] <= _CHUNK_TOKENS:
+                    chunks[-1].append(u)
+                    size += tokens[u]
+                else:
+                    chunks.append([u])
+                    size = tokens[u]
+            self._wins, self._units, self._vecs, self._todo = wins, units, dict(known), chunks
+            self._planned = True
+
+    def work(self, embedder: Embedder) -> None:
+        """Plan (if nobody has) and embed chunks with ``embedder`` until none are left."""
+        try:
+            self._plan(embedder)
+        except BaseException as exc:
+            with self._cv:
+                self._error = self._error or exc
+                self._planned = True
+                self._cv.notify_all()
+            raise
+        while True:
+            with self._cv:
+                if self.cancelled or self._error is not None or not self._todo:
+                    return
+                chunk = self._todo.pop(0)
+                self._busy += 1
+            try:
+                vecs = embedder.embed(chunk)
+            except BaseException as exc:
+                with self._cv:
+                    self._busy -= 1
+                    self._error = self._error or exc
+                    self._cv.notify_all()
+                raise
+            fresh = dict(zip(chunk, vecs))
+            self.layer._remember(fresh)
+            with self._cv:
+                self._vecs.update(fresh)
+                self._busy -= 1
+                self._cv.notify_all()
+
+    def run(self) -> None:
+        """On the scoring worker: all the work, unless cancelled or shared. Errors are kept for
+        :meth:`result`."""
+        if self.cancelled:
+            return
+        try:
+            self.work(self.layer.embedder)
+        except BaseException:  # noqa: BLE001 - raised again by result()
+            pass
+
+    def cancel(self) -> None:
+        """Nobody will read the scores: stop taking chunks (the one being embedded finishes)."""
+        with self._cv:
+            self.cancelled = True
+            self._cv.notify_all()
+
+    @property
+    def queued_ms(self) -> float | None:
+        return None if self.started is None else (self.started - self.created) * 1e3
+
+    # -- results ----------------------------------------------------------------------------------
+    def unit_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._cv:
+            while self._error is None and (not self._planned or self._todo or self._busy):
+                if self.cancelled and not self._busy:
+                    raise RuntimeError("the scoring was cancelled")
+                self._cv.wait()
+            if self._error is not None:
+                raise self._error
+            vecs = np.stack([self._vecs[u] for u in self._units]).astype(np.float64)
+        return self.layer._unit_scores(self._wins, vecs)
+
+    def result(self, help: bool = True) -> Scores:
+        """The scores; with ``help``, this thread embeds remaining chunks with the second engine
+        instance meanwhile. Raises what the engine raised (the router then fails closed)."""
+        if help and not self.cancelled:
+            helper = self.layer._helper()
+            if helper is not None:
+                self.work(helper)
+        raw, per_window, whole = self.unit_scores()
+        combined, top = self.layer._combine(raw, per_window, whole)
+        value = dict(zip(self.layer.heads.names, (float(v) for v in combined)))
         return Scores(
             special={c: value[f"special.{c}"] for c in heads_mod.CATEGORIES},
             special_any=value["special_any"],
             special_top=top,
             business=value["business"],
             personal=value["personal"],
-            windows=n,
-            elapsed_ms=(time.perf_counter() - start) * 1000.0,
-            personal_whole=float(whole[self.heads.index("personal")]),
+            windows=len(per_window),
+            elapsed_ms=(time.perf_counter() - (self.started or self.created)) * 1000.0,
+            personal_whole=float(whole[self.layer.heads.index("personal")]),
         )
-
-    def _rule(self, head: str) -> str:
-        return self.rules["special" if head.startswith("special") else head]
