@@ -16,18 +16,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from desktop.keyring_help import keyring_advice
+from desktop.theme import muted_label as _muted
 from engine.config import ModelSettings
 from engine.core import ModelServerCheck, model_zone
 from engine.errors import KeyringUnavailable
 
 log = logging.getLogger(__name__)
-
-
-def _muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("Muted")
-    return label
 
 
 class ModelServerFields(QObject):

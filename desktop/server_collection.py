@@ -21,17 +21,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from desktop.keyring_help import keyring_advice
+from desktop.theme import muted_label as _muted
 from engine.core import ChromaServerCheck, chroma_zone
 from engine.errors import KeyringUnavailable
 
 log = logging.getLogger(__name__)
-
-
-def _muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("Muted")
-    return label
 
 
 class ServerCollectionForm(QWidget):

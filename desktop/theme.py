@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 LIGHT = {
     "window": "#f6f5f2", "base": "#ffffff", "alt": "#efede8", "text": "#1f1d1a", "muted": "#6b665e",
@@ -116,3 +116,11 @@ def apply(app: QApplication, theme: str) -> str:
     app.setPalette(_palette(_current))
     app.setStyleSheet(_style_sheet(_current))
     return name
+
+
+def muted_label(text: str = "") -> QLabel:
+    """A word-wrapped hint in the theme's muted colour (the "Muted" style above)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("Muted")
+    return label
