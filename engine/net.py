@@ -20,6 +20,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
+    from engine.errors import IndexError_
     from engine.diagnosis import Diagnosis
 
 # Set before the libraries are imported: several read these at import time.
@@ -237,8 +238,16 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {raw[:300]}"
 
 
+def url_host(url: str) -> str:
+    """The host part of an address ("" when there is none): URL parsing stays in this module,
+    the one place allowed to import network libraries."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url.strip()).hostname or ""
+
+
 def chroma_server_error(exc: Exception, url: str, status: int | None = None, *,
-                        token_sent: bool = True) -> Exception:
+                        token_sent: bool = True) -> "IndexError_":
     """A Chroma server failure as a HearthError that says what to do (no traceback for people)."""
     from engine.errors import IndexError_
 

@@ -32,11 +32,9 @@ def address(url: str) -> str:
 def chroma_zone(url: str) -> tuple[str, str]:
     """Where a Chroma server's collections are kept, as (zone, words): ("this machine", "this
     computer") for a loopback address, else ("server", "<host> (a team server)"). No connection."""
-    from urllib.parse import urlsplit
+    from engine.net import is_loopback_host, url_host
 
-    from engine.net import is_loopback_host
-
-    host = urlsplit(address(url)).hostname or ""
+    host = url_host(address(url))
     if not host or is_loopback_host(host):
         return "this machine", "this computer"
     return "server", f"{host} (a team server)"
@@ -45,12 +43,12 @@ def chroma_zone(url: str) -> tuple[str, str]:
 def location_text(server: str) -> str:
     """Where a collection lives, for lists: "This computer" (a local collection), or the Chroma
     server's host and zone ("127.0.0.1 (server on this computer)", "team.lan (a team server)")."""
-    from urllib.parse import urlsplit
+    from engine.net import url_host
 
     if not server:
         return "This computer"
     zone, words = chroma_zone(server)
-    host = urlsplit(address(server)).hostname or server
+    host = url_host(address(server)) or server
     return f"{host} (server on this computer)" if zone == "this machine" else words
 
 
