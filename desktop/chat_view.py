@@ -253,6 +253,10 @@ class MessageWidget(QFrame):
             self.badge.setText(f"Cloud ({m.provider or 'cloud'})")
             self.badge.setObjectName("Badge_cloud")
             self.badge.setToolTip(badge_tooltip(False, why))
+        elif is_bot and m.provider:  # kept off the cloud, but written by the team server the user trusts
+            self.badge.setText("Team server")
+            self.badge.setObjectName("Badge_local")
+            self.badge.setToolTip(badge_tooltip(True, why, where=m.provider))
         else:
             self.badge.setText("Local")
             self.badge.setObjectName("Badge_local")

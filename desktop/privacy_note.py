@@ -70,9 +70,13 @@ def composer_note(mode: str, state: ChatPrivacy) -> str:
     return f"{text} {NEW_CHAT_LINK}"
 
 
-def badge_tooltip(local: bool, reasons: list[str]) -> str:
-    """The badge's explanation: where the answer was made and the router's reasons, in words."""
-    if local:
+def badge_tooltip(local: bool, reasons: list[str], where: str | None = None) -> str:
+    """The badge's explanation: where the answer was made and the router's reasons, in words.
+    ``where``: the team server that wrote a kept-off-the-cloud answer (None: this computer)."""
+    if local and where:
+        head = f"Answered by your team's model server, {where}. The message went there, and nowhere else."
+        lead = "Kept off the cloud "
+    elif local:
         head = "Answered on this computer. Nothing was sent anywhere."
         lead = "Kept here "
     else:

@@ -333,7 +333,9 @@ class Assistant:
     def _routed(self, plan: _Plan, truncated: int = 0) -> Routed:
         zone = model_zone(self.config.model)
         if plan.route == "local":
-            return Routed("local", plan.reasons, truncated_turns=truncated, rules=plan.rules, zone=zone)
+            place = describe(zone, self.config.model.remote_url) if zone != "this machine" else None
+            return Routed("local", plan.reasons, provider=place, truncated_turns=truncated, rules=plan.rules,
+                          zone=zone)
         types = sorted({str(r) for r in (plan.decision.redactions if plan.decision is not None else [])})
         provider = self._endpoint_name(plan)
         return Routed(plan.route, plan.reasons, provider=provider, outbound_text=outbound_preview(plan.outbound),
@@ -360,7 +362,11 @@ class Assistant:
         fit = self.host.fit_messages(self.config.model.system_prompt, history, user_content)
         yield self._routed(plan, truncated=fit.dropped_turns)
         pieces: list[str] = []
-        saver = PartialAnswer(self.chats, chat.id, citations=citations, reasons=plan.reasons)
+        # Answered by the user's trusted team server, not this computer: the answer records where,
+        # so its badge never says "on this computer" (see desktop.privacy_note.badge_tooltip).
+        place = describe(zone, self.config.model.remote_url) \
+            if (zone := model_zone(self.config.model)) != "this machine" else None
+        saver = PartialAnswer(self.chats, chat.id, citations=citations, reasons=plan.reasons, provider=place)
         if collection:
             yield Citations(citations, nothing_relevant)
             if nothing_relevant:

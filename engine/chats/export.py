@@ -29,6 +29,8 @@ def to_markdown(chat: "Chat", messages: list["Message"]) -> str:
         notes = []
         if m.role == "assistant" and m.route != "local":
             notes.append(f"via {m.provider or 'cloud'} ({m.route})")
+        elif m.role == "assistant" and m.provider:  # kept off the cloud, written by the team's server
+            notes.append(f"written by {m.provider}")
         if m.status != "complete":
             notes.append(m.status)
         lines.append(f"## {who}" + (f" — {', '.join(notes)}" if notes else ""))

@@ -181,6 +181,8 @@ def _render_turn(events: Iterator[Any], assistant: "Assistant", *, show_stats: b
                 # Said once the answer is here: before it, the provider had not answered yet (and may not).
                 if routed is not None and routed.route != "local" and (ev.text or not ev.cancelled):
                     print(f"(answered by {routed.provider}, route: {routed.route})", file=err)
+                elif routed is not None and routed.provider and (ev.text or not ev.cancelled):
+                    print(f"(answered by {routed.provider}; kept off the cloud)", file=err)
                 if show_stats:
                     print(f"({ev.tokens} tokens, {ev.tokens_per_s:.1f} tokens/s, {ev.backend})", file=err)
             elif isinstance(ev, Failed):

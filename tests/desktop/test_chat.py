@@ -288,3 +288,14 @@ def test_the_apps_router_checks_pasted_document_text(window):
     router = window.services.core.router.real()
     assert router is not None and router.private_text_check is not None
     assert router.judge is None
+
+
+def test_an_answer_from_the_trusted_team_server_never_says_this_computer(qapp, qtbot):
+    team = MessageWidget(MessageData(1, "assistant", "Rest and see your neurologist.", route="local",
+                                     provider="gpu.team.lan (trusted by you)"))
+    here = MessageWidget(MessageData(2, "assistant", "Rest and see your neurologist.", route="local"))
+    qtbot.addWidget(team)
+    qtbot.addWidget(here)
+    assert team.badge.text() == "Team server" and "gpu.team.lan" in team.badge.toolTip()
+    assert "this computer" not in team.badge.toolTip()
+    assert here.badge.text() == "Local" and "this computer" in here.badge.toolTip()  # control

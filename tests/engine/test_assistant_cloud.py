@@ -291,6 +291,9 @@ def test_an_untrusted_model_server_gets_only_routed_text(proxy, chats, starter_g
     events = list(trusted.turn(chats.create().id, "I was diagnosed with epilepsy in May; can I still drive to work?"))
     assert events[0].route == "local" and events[0].zone == "trusted" and isinstance(events[-1], Done)
     assert "epilepsy" in json.dumps(_sent(proxy)[-1])  # the person said this server may see it
+    # the answer says where it was written: never "on this computer" for the team server's answer
+    assert events[0].provider and "trusted by you" in events[0].provider
+    assert chats.get_message(events[-1].message_id).provider == events[0].provider  # and so does the saved one
 
 
 def test_unreachable_cloud_is_answered_here_and_says_so(host, chats, starter_gguf) -> None:
