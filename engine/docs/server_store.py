@@ -74,6 +74,14 @@ class ServerVectorStore(VectorStore):
         except Exception:
             self.max_batch = 1000
 
+    def shared_names(self) -> list[str]:
+        """The Hearth names of the shared collections on this server (asks the server)."""
+        try:
+            found = [(str(getattr(c, "name", c)), getattr(c, "metadata", None)) for c in self.client.list_collections()]
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return shared_collection_names(found)
+
     def _name(self, cid: int) -> str:  # type: ignore[override]  # one store per shared collection
         return self.collection_name
 

@@ -178,6 +178,20 @@ class DocumentService:
                     allow_http=self.settings.chroma_http_ok(coll.server))
             return store
 
+    def _reach_server(self, name: str, url: str, *, joining: bool) -> None:
+        """Ask the server before a new shared collection is listed here, so a server that is down,
+        a refused token or a mistyped name to join leave nothing behind (the error says which)."""
+        from engine.docs.server_store import ServerVectorStore
+
+        store = ServerVectorStore(url, name, token=_server_token(url), allow_http=self.settings.chroma_http_ok(url))
+        there = store.shared_names()
+        if joining and name not in there:
+            listed = ", ".join(f"'{n}'" for n in there[:10]) if there else "no shared collections yet"
+            raise IndexError_(f"There is no shared collection called '{name}' on {url} (it has {listed}).",
+                              "Check the name, or create the collection there from a folder.")
+        with self._read_lock:
+            self._servers[(url, name)] = store
+
     @property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings.embedding_model)
@@ -262,6 +276,7 @@ class DocumentService:
                 problem = server_url_problem(url, self.settings.chroma_http_ok(url), kind="chroma")
                 if problem:
                     raise IndexError_(problem, "Use an https:// address for the Chroma server.")
+                self._reach_server(collection.strip(), url, joining=not roots)
             coll = self.manifest.ensure_collection(collection.strip())
             if url and not existing:
                 self.manifest.set_server(coll.id, url)

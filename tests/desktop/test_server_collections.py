@@ -100,6 +100,12 @@ def _finish(docs, qtbot, start) -> object:
     return sig.args[0]
 
 
+def _assert_not_listed(docs, qtbot, name: str) -> None:
+    with qtbot.waitSignal(docs.refreshed, timeout=60_000):
+        docs.refresh()
+    assert docs.model.find(name) < 0, name
+
+
 def _row(docs, name: str) -> str:
     i = docs.model.find(name)
     return docs.model.index(i).data() if i >= 0 else ""
@@ -183,6 +189,7 @@ def test_server_down_or_silent_is_a_message_and_the_window_keeps_painting(docs, 
     report = _finish(docs, qtbot, lambda: qtbot.mouseClick(form.join_btn, Qt.MouseButton.LeftButton))
     assert isinstance(report, Exception)
     assert "cannot be reached" in docs.status.text() and "Traceback" not in docs.status.text()
+    _assert_not_listed(docs, qtbot, "gone")  # a failed join leaves nothing behind in the list
     with socket.socket() as silent:  # accepts connections (the kernel does), never replies
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
@@ -209,6 +216,7 @@ def test_a_refused_token_on_join_and_forget_token(docs, proxy, ring_file, qtbot)
     report = _finish(docs, qtbot, lambda: qtbot.mouseClick(form.join_btn, Qt.MouseButton.LeftButton))
     assert isinstance(report, Exception)
     assert "refused Hearth's token" in docs.status.text() and "Traceback" not in docs.status.text()
+    _assert_not_listed(docs, qtbot, "locked out")
     assert _ring(ring_file)[f"{CHROMA_SERVER_SERVICE}\0{proxy.url}"] == "not-the-token"
     form.open_form()
     qtbot.mouseClick(form.forget_btn, Qt.MouseButton.LeftButton)
@@ -228,7 +236,7 @@ def _own_address() -> str | None:
     return None if addr.startswith("127.") else addr
 
 
-def test_plain_http_off_this_computer_needs_the_tick_for_that_address(docs, chroma, qtbot) -> None:
+def test_plain_http_off_this_computer_needs_the_tick_for_that_address(docs, chroma, corpus, qtbot) -> None:
     addr = _own_address()
     if addr is None:
         pytest.skip("this machine has no address but loopback")
@@ -244,9 +252,15 @@ def test_plain_http_off_this_computer_needs_the_tick_for_that_address(docs, chro
         assert lan.seen == []  # refused before any connection
         form.allow_http.setChecked(True)
         assert "asks for no token" in _test(form, qtbot)
-        report = _finish(docs, qtbot, lambda: qtbot.mouseClick(form.join_btn, Qt.MouseButton.LeftButton))
+        form.pick_folder()  # create it there from a folder (joining needs a collection the server has)
+
+        def choose() -> None:
+            form._dialog.fileSelected.emit(str(corpus))
+            form._dialog.close()
+
+        report = _finish(docs, qtbot, choose)
         assert not isinstance(report, Exception), report
         assert docs.services.config.documents.chroma_http_allowed == [lan.url]  # that address only
         assert docs.services.core.chroma_servers.address_problem(f"http://{addr}:1")
-        wait_until(lambda: docs.model.find("lan notes") >= 0, 30, "the joined collection listed")
+        wait_until(lambda: docs.model.find("lan notes") >= 0, 30, "the new shared collection listed")
         assert f"{addr} (a team server)" in _row(docs, "lan notes")

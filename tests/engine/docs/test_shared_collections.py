@@ -193,7 +193,34 @@ def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
     home = tmp_path / "g"
     add = hearth("docs", "add", str(corpus), "--name", "gone", "--server", url, "-q", home=home)
     assert add.returncode != 0 and "cannot be reached" in add.stderr and "Traceback" not in add.stderr
-    res = hearth("search", "anything", "-c", "gone", home=home)
+    assert "gone" not in hearth("docs", "list", home=home).stdout  # nothing half-made is left listed
+
+
+def test_joining_a_name_the_server_lacks_lists_what_it_has_and_adds_nothing(tmp_path: Path, chroma_url: str) -> None:
+    made = hearth("docs", "add", str(make_corpus(tmp_path / "c", 1)), "--name", "garden log", "--server",
+                  chroma_url, "-q", home=tmp_path / "maker")
+    assert made.returncode == 0, made.stderr
+    home = tmp_path / "joiner"
+    join = hearth("docs", "add", "--name", "garden logs", "--server", chroma_url, "-q", home=home)
+    assert join.returncode != 0 and "Traceback" not in join.stderr
+    assert "no shared collection called 'garden logs'" in join.stderr and "'garden log'" in join.stderr
+    assert "garden" not in hearth("docs", "list", home=home).stdout
+    import chromadb
+    from chromadb.config import Settings
+
+    port = int(chroma_url.rsplit(":", 1)[1])
+    names = [str(getattr(c, "name", c)) for c in chromadb.HttpClient(
+        host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False)).list_collections()]
+    assert server_collection_name("garden logs") not in names  # a mistyped join created nothing there
+
+
+def test_a_joined_collection_whose_server_went_away_is_a_clear_error(tmp_path: Path, chroma_url: str) -> None:
+    home = tmp_path / "h"
+    with ChromaProxy(chroma_url) as proxy:
+        add = hearth("docs", "add", str(make_corpus(tmp_path / "c", 1)), "--name", "short lived", "--server",
+                     proxy.url, "-q", home=home)
+        assert add.returncode == 0, add.stderr
+    res = hearth("search", "anything", "-c", "short lived", home=home)  # the proxy (its server) is gone
     assert res.returncode != 0 and "cannot be reached" in res.stderr and "Traceback" not in res.stderr
 
 
@@ -237,7 +264,7 @@ def test_token_from_the_keyring_is_sent_as_a_bearer_header(tmp_path: Path, chrom
         assert "" in proxy.seen
         ring.set_password(CHROMA_SERVER_SERVICE, endpoint_name(proxy.url), "s3cret")
         docs = DocumentService(Paths(home, home / "data", home / "logs"), DocumentSettings())
-        report = docs.add("locked", [corpus])  # the collection remembers its server
+        report = docs.add("locked", [corpus], server=proxy.url)  # the refused attempt left nothing to resume
         assert report.indexed == 2 and "Bearer s3cret" in proxy.seen
         assert docs.search("locked", "sourdough starter", top_k=1, mode="hybrid")
         assert server_collection(chroma_url, "locked").count() == report.chunks_added
