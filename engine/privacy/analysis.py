@@ -74,7 +74,7 @@ class Analysis:
         self.text = self.norm.text
         self._learned_layer = learned
         self._pre = pre             # the draft's text-only parts, when it was prepared (see prepare_text)
-        if pre is not None and pre.language is not None:
+        if pre is not None:
             self.__dict__["language"] = pre.language   # the cached_property's slot
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
         self._pending: Any = None   # the learned layer's ScoringJob, once started
@@ -167,7 +167,7 @@ class _Prepared:
     the recognizers only read. A send of exactly the prepared text starts from them."""
 
     norm: Normalised
-    language: Language | None
+    language: Language
     doc: "Future[Any] | None"     # the spaCy parse; running, done, or None when not asked for
 
 
@@ -185,7 +185,7 @@ def prepare_text(original: str, *, parse_doc: bool) -> None:
     with _prepared_lock:
         known = _prepared.get(original)
         if known is not None and (known.doc is not None or not parse_doc
-                                  or known.language is None or known.language.code not in (None, "en")):
+                                  or known.language.code not in (None, "en")):
             _prepared.move_to_end(original)
             return
     norm = normalise(original)

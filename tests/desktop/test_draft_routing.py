@@ -150,3 +150,24 @@ def test_sending_a_prepared_draft_decides_as_a_cold_routing(window, qtbot, monke
             qtbot.mouseClick(dlg.local_btn, Qt.MouseButton.LeftButton)
     guard.assert_none()
     assert [_decision(d) for d in decisions] == [_decision(cold)]
+
+
+def test_the_composer_hands_over_a_draft_once_typing_pauses(qapp, qtbot):
+    from desktop.composer import DRAFT_PAUSE_MS, Composer
+
+    c = Composer()
+    qtbot.addWidget(c)
+    c.set_ready(True)
+    drafts: list[str] = []
+    c.draft_paused.connect(drafts.append)
+    qtbot.keyClicks(c.input, "  How far is the Moon?")
+    qtbot.waitUntil(lambda: drafts == ["How far is the Moon?"], timeout=5_000)  # once, as it would be sent
+    c.set_busy(True)
+    qtbot.keyClicks(c.input, " And Mars?")
+    qtbot.wait(DRAFT_PAUSE_MS * 3)
+    assert drafts == ["How far is the Moon?"]  # not while an answer is written
+    c.set_busy(False)  # then the waiting draft goes
+    qtbot.waitUntil(lambda: drafts[-1:] == ["How far is the Moon? And Mars?"], timeout=5_000)
+    qtbot.keyClick(c.input, Qt.Key.Key_Return)  # sent: the emptied input is no draft
+    qtbot.wait(DRAFT_PAUSE_MS * 3)
+    assert len(drafts) == 2
