@@ -171,3 +171,19 @@ def test_a_send_right_after_the_draft_adopts_its_unfinished_embedding(layer: Lea
     router.route(text)
     assert other.cancelled and router_mod._draft_job is None
     analysis_mod.forget_prepared()
+
+
+def test_embed_reuses_cached_vectors_bit_for_bit(layer: LearnedLayer, monkeypatch) -> None:
+    texts = ["The ferry to the island leaves at noon.", "Keepers kept logbooks.", "The ferry to the island leaves at noon."]
+    _clear(layer)
+    fresh = layer.embed(texts)
+    assert fresh.shape == (3, 384) and fresh.dtype == np.float32
+    calls: list[list[str]] = []
+    real = layer.embedder.embed
+    monkeypatch.setattr(layer.embedder, "embed", lambda t: (calls.append(list(t)), real(t))[1])
+    monkeypatch.setattr(layer, "_helper", lambda: None)
+    again = layer.embed([*texts, "A new sentence about tides."])
+    assert calls == [["A new sentence about tides."]]  # only the text not seen before
+    assert np.array_equal(again[:3], fresh)
+    assert np.array_equal(again[3], real(["A new sentence about tides."])[0])
+    assert layer.embed([]).shape == (0, 384)
