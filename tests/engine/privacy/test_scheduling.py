@@ -187,3 +187,23 @@ def test_embed_reuses_cached_vectors_bit_for_bit(layer: LearnedLayer, monkeypatc
     assert np.array_equal(again[:3], fresh)
     assert np.array_equal(again[3], real(["A new sentence about tides."])[0])
     assert layer.embed([]).shape == (0, 384)
+
+
+def test_the_core_prepares_drafts_only_when_messages_are_routed(monkeypatch) -> None:
+    from engine.config import Config
+    from engine.core import Core
+
+    prepared: list[str] = []
+
+    class Router:
+        def prepare(self, draft: str) -> None:
+            prepared.append(draft)
+
+    off = Core(Config())  # cloud help off, the model on this machine: nothing is routed
+    monkeypatch.setattr(Core, "router", property(lambda self: Router()))
+    off.prepare_draft("What is the capital of Peru?")
+    assert prepared == []
+    cfg = Config()
+    cfg.cloud.mode = "ask"
+    Core(cfg).prepare_draft("What is the capital of Peru?")
+    assert prepared == ["What is the capital of Peru?"]
