@@ -1,8 +1,12 @@
-"""The message input: multi-line, Enter sends, Shift+Enter adds a line, Ctrl+Enter sends."""
+"""The message input: multi-line, Enter sends, Shift+Enter adds a line, Ctrl+Enter sends.
+
+A pause in typing (:data:`DRAFT_PAUSE_MS` after the last change) emits ``draft_paused`` with the
+text as it would be sent, so the privacy router can start on it before Send (the window hands it
+to a worker: nothing here touches the engine)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QVBoxLayout, QWidget)
@@ -37,10 +41,14 @@ class MessageInput(QPlainTextEdit):
         super().keyPressEvent(e)
 
 
+DRAFT_PAUSE_MS = 300
+
+
 class Composer(QFrame):
     """Input, send/stop button, collection picker, privacy indicator and 'answer locally'."""
 
     send_requested = Signal(str)
+    draft_paused = Signal(str)        # the text as it would be sent, after a pause in typing
     stop_requested = Signal()
     cancel_edit_requested = Signal()
     new_chat_requested = Signal()     # the "Start a new chat" link in the privacy note
@@ -68,6 +76,9 @@ class Composer(QFrame):
         self.input.setFrameShape(QFrame.Shape.NoFrame)
         self.input.submitted.connect(self._submit)
         self.input.escape.connect(self._escape)
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_PAUSE_MS)
+        self._draft_timer.timeout.connect(self._draft_pause)
+        self.input.textChanged.connect(self._draft_timer.start)  # (re)start: debounced
         row.addWidget(self.input, 1)
         self.send_btn = QPushButton("Send")
         self.send_btn.setObjectName("PrimaryButton")
@@ -103,6 +114,8 @@ class Composer(QFrame):
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._update_button()
+        if not busy and self.input.toPlainText().strip():
+            self._draft_timer.start()  # typed during the answer: its draft waited for it to end
 
     def _update_button(self) -> None:
         if self._busy:
@@ -166,6 +179,12 @@ class Composer(QFrame):
         self.collection.blockSignals(False)
 
     # -- actions --------------------------------------------------------------------------
+    def _draft_pause(self) -> None:
+        # Not while an answer is written: the head start would take a core from it.
+        text = self.input.toPlainText().strip()
+        if text and not self._busy:
+            self.draft_paused.emit(text)
+
     def _on_button(self) -> None:
         if self._busy:
             self.stop_requested.emit()
@@ -179,6 +198,7 @@ class Composer(QFrame):
         if not text:
             return
         self.input.clear()
+        self._draft_timer.stop()
         self.send_requested.emit(text)
 
     def _escape(self) -> None:

@@ -123,6 +123,7 @@ class MainWindow(ChatListActions, WindowActions, QMainWindow):
         self.sidebar.open_settings.connect(self.open_settings)
         self.composer.collection.currentIndexChanged.connect(self._collection_picked)
         self.composer.send_requested.connect(self.send)
+        self.composer.draft_paused.connect(self._draft_paused)
         self.composer.stop_requested.connect(self.stop)
         self.composer.cancel_edit_requested.connect(lambda: setattr(self, "_editing", None))
         self.chat.edit_requested.connect(self.start_edit)
@@ -302,6 +303,12 @@ class MainWindow(ChatListActions, WindowActions, QMainWindow):
                                      lambda e: (self._set_busy(False), self._error(e)))
             return
         self._ask(text)
+
+    def _draft_paused(self, text: str) -> None:
+        """A pause in typing: the router starts on the draft (on a worker), unless this message
+        will not be routed (answered locally, or from documents, which keeps it here)."""
+        if not self.composer.answer_locally.isChecked() and self.composer.selected_collection() is None:
+            self.services.prepare_draft(text)
 
     def _turn_options(self, answer_locally: bool | None = None) -> dict[str, Any]:
         local = self.composer.answer_locally.isChecked() if answer_locally is None else answer_locally

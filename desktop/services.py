@@ -10,6 +10,9 @@ Threads (each a :class:`~desktop.tasks.Runner`, one job at a time):
 * ``download`` — one model download at a time (cancel keeps the partial file for resume).
 * ``measure`` — the one-time speed calibration (normal priority: a deprioritised measurement
   of the starter model would underrate this computer).
+* ``draft`` — the privacy router's head start on the message being typed (``Core.prepare_draft``:
+  its embedding and spaCy parse). Normal priority: the router's scoring thread, started from here
+  on the first draft, must not inherit a lowered priority that would slow every send after it.
 
 Widgets reach the engine through ``services.core`` (:class:`engine.core.Core`: models, audit,
 cloud keys and usage, the API token), always from a job on one of these threads. The core imports
@@ -64,6 +67,8 @@ class EngineServices(QObject):
         self.hub = Runner("hub", self, background=True)
         self.download = Runner("download", self, background=True)
         self.measure = Runner("measure", self)
+        self.draft = Runner("draft", self)
+        self._draft_seq = 0
         self.chats: Any = None            # ChatStore once open
         self.assistant: Any = None
         self.load_info: Any = None
@@ -239,6 +244,21 @@ class EngineServices(QObject):
             except Exception:  # noqa: BLE001
                 log.exception("cancel failed")
 
+    # -- drafts -------------------------------------------------------------------------------
+    def prepare_draft(self, text: str) -> Job | None:
+        """The composer's text after a pause in typing: the router starts on it on the ``draft``
+        thread (see ``Core.prepare_draft``). A draft still queued when a newer one arrives is skipped."""
+        if not text.strip():
+            return None
+        self._draft_seq += 1
+        seq = self._draft_seq
+
+        def job_fn(job: Job) -> None:
+            if seq == self._draft_seq:  # the newest draft (the person paused again since: skip)
+                self.core.prepare_draft(text)
+
+        return self.draft.submit(job_fn, on_error=lambda e: log.debug("draft: %s", e))
+
     # -- speed estimates ---------------------------------------------------------------------
     def calibrate_speed(self, on_done: Callable[[Any], None] | None = None,
                         on_error: Callable[[Any], None] | None = None) -> Job:
@@ -255,7 +275,7 @@ class EngineServices(QObject):
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel work, stop the model child, close the database; blocks up to ``timeout_ms``."""
         self.stop_turn()
-        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.store):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.draft, self.store):
             r.cancel_all()
         self.core.api.stop()  # no API request may reach a model that is going away
 
@@ -263,7 +283,7 @@ class EngineServices(QObject):
             self.core.close_model()
 
         self.model.submit(_close)
-        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure):
+        for r in (self.model, self.hub, self.download, self.docs_runner, self.measure, self.draft):
             r.stop(timeout_ms, cancel=False)
 
         def _close_store(job: Job) -> None:

@@ -269,6 +269,23 @@ class Core:
                 self._router = _LazyRouter(self._config, self._documents_or_none, lambda: self._host)
             return self._router
 
+    def prepare_draft(self, text: str) -> None:
+        """A message being typed in a front end's composer: let the privacy router start on it
+        (``PrivacyRouter.prepare``), so that sending it waits less. Call from a worker thread,
+        debounced; it parses the draft on the calling thread. Does nothing when the settings send
+        no message through the router (cloud help off and the model on this machine). Never raises."""
+        from engine.cloud.zones import model_zone
+
+        cfg = self._config
+        if cfg.cloud.mode == "off" and model_zone(cfg.model) != "cloud":
+            return
+        try:
+            prepare = getattr(self.router, "prepare", None)
+            if prepare is not None:
+                prepare(text)
+        except Exception:  # a head start only: the send routes everything again
+            log.debug("preparing a draft failed", exc_info=True)
+
     def assistant(self) -> Assistant:
         with self._lock:
             if self._assistant is None:
@@ -445,6 +462,11 @@ class _LazyRouter:
 
     def route(self, text: str, **options: Any) -> Any:
         return self.real().route(text, **options)
+
+    def prepare(self, draft: str) -> None:
+        prepare = getattr(self.real(), "prepare", None)
+        if prepare is not None:
+            prepare(draft)
 
     def warm_up(self) -> None:
         warm = getattr(self.real(), "warm_up", None)

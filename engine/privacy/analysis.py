@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -67,10 +68,14 @@ class Analysis:
     """One message, analysed lazily (see module doc)."""
 
     def __init__(self, original: str, *, learned: Any = None) -> None:
-        self.norm: Normalised = normalise(original)
+        pre = _prepared_for(original)
+        self.norm: Normalised = pre.norm if pre is not None else normalise(original)
         self.original = original
         self.text = self.norm.text
         self._learned_layer = learned
+        self._pre = pre             # the draft's text-only parts, when it was prepared (see prepare_text)
+        if pre is not None:
+            self.__dict__["language"] = pre.language   # the cached_property's slot
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
         self._pending: Any = None   # the learned layer's ScoringJob, once started
 
@@ -94,13 +99,23 @@ class Analysis:
         """The spaCy English document (tokens, tags, entities)."""
         from engine.privacy.ner import parse
 
+        if self._pre is not None and self._pre.doc is not None:
+            try:  # the draft's parse: waited for if it is still running (it is this very work)
+                return self._pre.doc.result()
+            except Exception:  # noqa: BLE001 - parse it here, as if nothing had been prepared
+                pass
         return parse(self.text)
 
-    def start_scores(self) -> None:
+    def start_scores(self, job: Any = None) -> None:
         """Start the learned layer's scoring on a worker thread, so that the embedding (C code that
         releases the GIL) runs on one core while the NER runs on the other; reading
-        :attr:`scores` then embeds what is left on this thread too (LearnedLayer.start)."""
+        :attr:`scores` then embeds what is left on this thread too (LearnedLayer.start). ``job``
+        is a scoring job of this very text already queued on the worker (a prepared draft's): it
+        is adopted instead of starting another."""
         if self._learned_layer is not None and self._pending is None and "scores" not in self.__dict__:
+            if job is not None:
+                self._pending = job
+                return
             self._pending = self._learned_layer.start(self.text)
             _scoring_pool().submit(self._pending.run)
 
@@ -143,6 +158,63 @@ class Analysis:
     def frame(self) -> Frame:
         learned = self.scores.personal if self.scores is not None else None
         return Frame(self.cues.first_person, self.cues.correspondence, learned)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The parts of an :class:`Analysis` that are pure functions of the text as typed: the
+    normalised text, its language and (for English with the NER on) the spaCy document, which
+    the recognizers only read. A send of exactly the prepared text starts from them."""
+
+    norm: Normalised
+    language: Language
+    doc: "Future[Any] | None"     # the spaCy parse; running, done, or None when not asked for
+
+
+# A few recent drafts, keyed by the exact text as typed (a draft is re-prepared as it grows).
+_PREPARED_SIZE = 4
+_prepared: "OrderedDict[str, _Prepared]" = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def prepare_text(original: str, *, parse_doc: bool) -> None:
+    """Compute the text-only parts of ``original``'s analysis now, on the calling thread (a
+    worker: the spaCy parse takes tens to hundreds of milliseconds), for a later
+    :class:`Analysis` of exactly this text. Nothing that depends on settings, the conversation or
+    other layers is kept, so the later routing decides exactly as without it."""
+    with _prepared_lock:
+        known = _prepared.get(original)
+        if known is not None and (known.doc is not None or not parse_doc
+                                  or known.language.code not in (None, "en")):
+            _prepared.move_to_end(original)
+            return
+    norm = normalise(original)
+    language = detect_language(norm.text)
+    english = language.code in (None, "en")
+    doc: Future[Any] | None = Future() if parse_doc and english else None
+    with _prepared_lock:
+        _prepared[original] = _Prepared(norm, language, doc)
+        _prepared.move_to_end(original)
+        while len(_prepared) > _PREPARED_SIZE:
+            _prepared.popitem(last=False)
+    if doc is not None:
+        from engine.privacy.ner import parse
+
+        try:
+            doc.set_result(parse(norm.text))
+        except BaseException as exc:  # noqa: BLE001 - the routing parses again (Analysis.doc)
+            doc.set_exception(exc)
+
+
+def _prepared_for(original: str) -> _Prepared | None:
+    with _prepared_lock:
+        return _prepared.get(original)
+
+
+def forget_prepared() -> None:
+    """Drop every prepared draft (benchmarks measuring cold routing; tests)."""
+    with _prepared_lock:
+        _prepared.clear()
 
 
 _pool: ThreadPoolExecutor | None = None

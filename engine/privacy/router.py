@@ -92,12 +92,20 @@ _draft_job: Any = None   # the learned layer's job for the latest composer draft
 _draft_lock = threading.Lock()
 
 
-def _cancel_draft() -> None:
+def _take_draft(text: str) -> Any:
+    """The prepared draft's scoring job if it is for exactly ``text`` (the send adopts it: it may
+    be half done); any other draft's job is cancelled. Either way no draft job is left."""
     global _draft_job
     with _draft_lock:
-        if _draft_job is not None:
-            _draft_job.cancel()
-            _draft_job = None
+        job, _draft_job = _draft_job, None
+    if job is None:
+        return None
+    from engine.privacy.learned.embedder import clean
+
+    if not job.cancelled and job.text == clean(text):
+        return job
+    job.cancel()
+    return None
 
 
 class PrivacyRouter:
@@ -163,26 +171,31 @@ class PrivacyRouter:
         PrivacyRouter._warmed.add(use_ner)
 
     def prepare(self, draft: str) -> None:
-        """Embed a composer draft while the person is still typing (call it, debounced, from the
-        UI; it returns at once). Only the learned layer's window vectors are computed and kept in
-        its cache — a pure function of the text — so a later :meth:`route` of the same words
-        decides exactly as without it, only sooner; nothing else is cached (settings, terms, the
-        conversation and the user's documents may change before sending). A newer draft cancels
-        the work left on an older one. Never raises."""
+        """Start on a composer draft while the person is still typing (call it, debounced, from a
+        worker thread, never the UI's). The learned layer's window vectors are embedded on the
+        scoring worker (this returns before that is done) and kept in its cache; the draft's
+        normalised text, language and — with the NER on — spaCy document are computed here, on
+        the calling thread, and kept for a send of exactly this text (engine.privacy.analysis.
+        prepare_text). All of them are pure functions of the text, so a later :meth:`route` of the
+        same words decides exactly as without it, only sooner; nothing else is kept (settings,
+        terms, the conversation and the user's documents may change before sending). A newer
+        draft cancels the embedding left on an older one. Never raises."""
         global _draft_job
         try:
-            layer = self._learned_layer()
-            if layer is None or not isinstance(draft, str) or not draft.strip():
+            if not isinstance(draft, str) or not draft.strip():
                 return
-            from engine.privacy.analysis import _scoring_pool
+            from engine.privacy.analysis import _scoring_pool, prepare_text
             from engine.privacy.normalize import normalise
 
-            job = layer.start(normalise(draft).text)
-            with _draft_lock:
-                if _draft_job is not None:
-                    _draft_job.cancel()
-                _draft_job = job
-            _scoring_pool().submit(job.run)
+            layer = self._learned_layer()
+            if layer is not None:
+                job = layer.start(normalise(draft).text)
+                with _draft_lock:
+                    if _draft_job is not None:
+                        _draft_job.cancel()
+                    _draft_job = job
+                _scoring_pool().submit(job.run)
+            prepare_text(draft, parse_doc=bool(self.settings.use_ner))
         except Exception:  # a draft is only a head start: the send path checks everything
             log.debug("privacy draft preparation failed", exc_info=True)
 
@@ -258,8 +271,10 @@ class PrivacyRouter:
         long_text = policy.long_personal(a, th)
         marked = sig.confidential_marker(a)
         if not (long_text or marked):
-            _cancel_draft()  # what the draft's job finished is cached; the rest is this message's job
-            a.start_scores()  # the embedding runs beside the checks below (see Analysis.start_scores)
+            # The embedding runs beside the checks below (see Analysis.start_scores): the draft's
+            # job when it was for these very words, else a new one (what an older draft's job
+            # finished is in the layer's cache).
+            a.start_scores(_take_draft(a.text) if layer is not None else None)
         signals += long_text
         signals += sig.private_text(a, self.private_text_check)
         signals += sig.follows_private_turn(a, conv.private_turns, layer.embed if layer else None, th.follow_up,

@@ -142,7 +142,22 @@ class LearnedLayer:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """(n, 384) float32, L2-normalised, "query: " side: for other layers (e.g. topics).
-        Uses whichever engine instance is free (they give the same vectors)."""
+        Texts whose vectors are in the cache (a prepared draft of one window, private turns
+        compared with every later message) are not embedded again — a text's vector does not
+        depend on the batch or the instance, so the result is the same bit for bit. The rest go
+        to whichever engine instance is free (they give the same vectors)."""
+        keys = [clean(t) for t in texts]
+        known = self._cached(keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            fresh = dict(zip(todo, self._embed_any(todo)))
+            self._remember(fresh)
+            known.update(fresh)
+        if not keys:
+            return np.zeros((0, self.heads.weights.shape[1]), dtype=np.float32)
+        return np.stack([known[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _embed_any(self, texts: list[str]) -> np.ndarray:
         helper = self._helper() if self.embedder.loaded else None
         if helper is not None:
             for e in (self.embedder, helper):

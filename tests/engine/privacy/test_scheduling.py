@@ -83,7 +83,7 @@ def test_a_long_personal_text_stays_local_without_starting_the_embedding(monkeyp
 
     started: list[str] = []
     real = Analysis.start_scores
-    monkeypatch.setattr(Analysis, "start_scores", lambda self: (started.append(self.text), real(self))[1])
+    monkeypatch.setattr(Analysis, "start_scores", lambda self, job=None: (started.append(self.text), real(self, job))[1])
     router = PrivacyRouter(PrivacySettings())
     text = "I wrote this for my landlord and I want it checked. " + LONG + "\n\n" + LONG + "\n\n" + LONG
     assert len(text) > 1500
@@ -112,3 +112,98 @@ def test_a_prepared_draft_decides_as_a_cold_message(layer: LearnedLayer) -> None
     sent = router.route(text)
     assert (sent.route, sent.outbound, sent.rules, sent.reasons) == (cold.route, cold.outbound, cold.rules, cold.reasons)
     router.prepare("")  # nothing to prepare: no error, nothing started
+
+
+def _decision(d) -> tuple:
+    return (d.route, d.outbound, d.rules, d.reasons, d.frame, d.redactions)
+
+
+def test_a_prepared_draft_keeps_its_parse_for_a_send_of_exactly_that_text(layer: LearnedLayer) -> None:
+    from engine.config import PrivacySettings
+    from engine.privacy import PrivacyRouter
+    from engine.privacy import analysis as analysis_mod
+    from engine.privacy.analysis import Analysis
+
+    router = PrivacyRouter(PrivacySettings())
+    router.warm_up()
+    text = "Please draft a note to Ottoline Brackenbury asking if the pottery class in Frome moved to Thursday."
+    analysis_mod.forget_prepared()
+    _clear(layer)
+    cold = router.route(text)
+    _clear(layer)
+    router.prepare(text)
+    pre = analysis_mod._prepared_for(text)
+    assert pre is not None and pre.doc is not None and pre.doc.done()  # parsed in prepare itself
+    a = Analysis(text)
+    assert a.doc is pre.doc.result() and a.language == pre.language
+    # a look-alike: one word more is another text, parsed afresh
+    assert Analysis(text + " Thanks").doc is not pre.doc.result()
+    sent = router.route(text)
+    assert _decision(sent) == _decision(cold)
+    analysis_mod.forget_prepared()
+
+
+def test_a_send_right_after_the_draft_adopts_its_unfinished_embedding(layer: LearnedLayer, monkeypatch) -> None:
+    from engine.config import PrivacySettings
+    from engine.privacy import PrivacyRouter
+    from engine.privacy import analysis as analysis_mod
+    from engine.privacy import router as router_mod
+
+    router = PrivacyRouter(PrivacySettings())
+    router.warm_up()
+    text = "My neighbour Thaddeus Quill asked me to water his ferns while he visits his sister in Leeds next week."
+    analysis_mod.forget_prepared()
+    _clear(layer)
+    cold = router.route(text)
+    _clear(layer)
+    started: list[str] = []
+    real_start = layer.start
+    monkeypatch.setattr(layer, "start", lambda t: (started.append(t), real_start(t))[1])
+    router.prepare(text)   # no wait: Enter pressed while the draft is still being embedded
+    draft = router_mod._draft_job
+    sent = router.route(text)
+    assert [t for t in started if t != "warm up"] == [text]  # the send took the draft's job over instead of starting another
+    assert router_mod._draft_job is None and not draft.cancelled
+    assert _decision(sent) == _decision(cold)
+    # a draft of other words is cancelled by the send, not adopted
+    router.prepare(text + " Any tips?")
+    other = router_mod._draft_job
+    router.route(text)
+    assert other.cancelled and router_mod._draft_job is None
+    analysis_mod.forget_prepared()
+
+
+def test_embed_reuses_cached_vectors_bit_for_bit(layer: LearnedLayer, monkeypatch) -> None:
+    texts = ["The ferry to the island leaves at noon.", "Keepers kept logbooks.", "The ferry to the island leaves at noon."]
+    _clear(layer)
+    fresh = layer.embed(texts)
+    assert fresh.shape == (3, 384) and fresh.dtype == np.float32
+    calls: list[list[str]] = []
+    real = layer.embedder.embed
+    monkeypatch.setattr(layer.embedder, "embed", lambda t: (calls.append(list(t)), real(t))[1])
+    monkeypatch.setattr(layer, "_helper", lambda: None)
+    again = layer.embed([*texts, "A new sentence about tides."])
+    assert calls == [["A new sentence about tides."]]  # only the text not seen before
+    assert np.array_equal(again[:3], fresh)
+    assert np.array_equal(again[3], real(["A new sentence about tides."])[0])
+    assert layer.embed([]).shape == (0, 384)
+
+
+def test_the_core_prepares_drafts_only_when_messages_are_routed(monkeypatch) -> None:
+    from engine.config import Config
+    from engine.core import Core
+
+    prepared: list[str] = []
+
+    class Router:
+        def prepare(self, draft: str) -> None:
+            prepared.append(draft)
+
+    off = Core(Config())  # cloud help off, the model on this machine: nothing is routed
+    monkeypatch.setattr(Core, "router", property(lambda self: Router()))
+    off.prepare_draft("What is the capital of Peru?")
+    assert prepared == []
+    cfg = Config()
+    cfg.cloud.mode = "ask"
+    Core(cfg).prepare_draft("What is the capital of Peru?")
+    assert prepared == ["What is the capital of Peru?"]
