@@ -131,7 +131,9 @@ class Analysis:
 
         from engine.privacy.quasi import situated
 
-        first = bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", self.text))) if self.english else \
+        from engine.privacy.impersonal import without_impersonal_first_person as no_one_i
+
+        first = bool(_FIRST_PERSON.search(no_one_i(_GENERIC_I.sub(" ", self.text)))) if self.english else \
             _first_person_other(self.text, self.language.code)
         # "the power cuts here", "a 6-year-old girl in Ohio": the text places a real person somewhere
         first = first or (self.english and situated(self.text))

@@ -22,6 +22,47 @@ from engine.privacy.allowlists import is_test_key, looks_like_placeholder
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, surnames, zipf
 
+# --- first person that says nothing about the writer's life ---------------------------------------
+# "I like food and old bookshops", "I'm learning Rust", "my code", "if I ...", "we want to visit
+# ...": the writer's tastes, what they are learning, their code, a hypothetical, a trip they plan.
+# None of them places the writer or names anyone they know, so on its own such a phrase does not
+# make a question personal (a public place or firm in it stays). Whatever else in the message is
+# first person ("my sister", "where I live", "I work at") still is.
+_NOT_AFTER = (r"(?![^.?!,;:\n]{0,60}\b(?:my|our|me|us|live|living|lives|work|working|works|worked|job|born|grew up|"
+              r"moved?|moving|based|home|house|flat|apartment|family|wife|husband|partner|son|daughter|kids?|"
+              r"children|boss|colleague|friend|neighbou?r|doctor|school|employer|company|office|here)\b)")
+_FIRST_PERSON_NO_ONE = re.compile(
+    # tastes
+    r"\b(?:i|we)(?:\s+(?:really|also|just|absolutely|kind of|do|mostly|usually|don't|do not))?\s+"
+    r"(?:like|love|enjoy|prefer|adore|hate|dislike|fancy)\b" + _NOT_AFTER + "|"
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)\s+(?:a (?:big |huge )?fan of|into|interested in|curious about|fascinated by|"
+    r"sceptical|skeptical|confused|not sure|unsure|a beginner|new to|a newbie)\b" + _NOT_AFTER + "|"
+    # learning
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are|'ve been|\s+have been)\s+(?:currently\s+|just\s+|slowly\s+)?"
+    r"(?:learning|studying|practi[sc]ing|reading about|teaching myself|trying to (?:learn|understand|figure out))\b"
+    + _NOT_AFTER + "|"
+    r"\b(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to\s+(?:learn|know|understand|read|hear|see|try|cook|make|visit)\b"
+    + _NOT_AFTER + "|"
+    # a trip to a public place
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)\s+(?:planning|thinking of|thinking about|considering)\s+"
+    r"(?:a\s+(?:\d+[- ]day\s+|short\s+|weekend\s+)?(?:trip|visit|holiday|vacation|journey)\s+to|visiting|going to)\b"
+    + _NOT_AFTER + "|"
+    r"\b(?:i|we)\s+(?:want|plan|hope|would like|'d like)\s+to\s+(?:visit|travel to|see|go to)\b" + _NOT_AFTER + "|"
+    # a hypothetical or a comparison: "if I ...", "suppose we ...", "explain it like I'm five"
+    r"\b(?:if|suppose|supposing|imagine|assume|pretend|let's say|say|like|as if)\s+(?:that\s+)?(?:i|we)(?:'m|'re)?\b|"
+    # the writer's code
+    r"\b(?:my|our)\s+(?:own\s+|little\s+|python\s+|js\s+|sql\s+|bash\s+)?(?:code|script|program|function|query|"
+    r"regex|loop|class|method|dataframe|data ?frame|notebook|formula|array|list|dict|variable|output|build|repo|"
+    r"dockerfile|makefile|config|component|unit tests?|tests?|compiler|ide|terminal|linter|solution|answer|proof|"
+    r"essay outline|homework (?:problem|question))\b", re.I)
+
+
+def without_impersonal_first_person(text: str) -> str:
+    """``text`` with the first-person phrases that say nothing about the writer's life blanked
+    out (see above); the first-person cue is then read on what is left."""
+    return _FIRST_PERSON_NO_ONE.sub(" ", text)
+
+
 # --- code -----------------------------------------------------------------------------------------
 # Signs that a message is about code: a code block or span, a call, an import, an error or
 # exception, a stack trace, a command, or the nouns programmers use.

@@ -96,7 +96,9 @@ _GENERIC_I = re.compile(r"\b(?:how|what|where|when|why|which)\s+(?:do|can|should
 
 def personal_context(text: str) -> bool:
     """True for correspondence, CVs and first-person accounts of one's own work or life."""
-    return correspondence(text) or bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", text)))
+    from engine.privacy.impersonal import without_impersonal_first_person
+
+    return correspondence(text) or bool(_FIRST_PERSON.search(without_impersonal_first_person(_GENERIC_I.sub(" ", text))))
 
 
 def correspondence(text: str) -> bool:
