@@ -177,8 +177,10 @@ _LETTER = re.compile(r"^\s*(?:sehr geehrte|liebe|lieber|hallo|cher|chère|bonjou
 
 
 def _first_person_other(text: str, code: str | None) -> bool:
+    from engine.privacy.impersonal import without_impersonal_first_person
+
     rx = _FIRST_PERSON_RX.get(code or "")
-    return bool(rx and rx.search(text))
+    return bool(rx and rx.search(without_impersonal_first_person(text, code)))
 
 
 def _correspondence_other(text: str) -> bool:

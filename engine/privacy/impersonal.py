@@ -57,10 +57,22 @@ _FIRST_PERSON_NO_ONE = re.compile(
     r"essay outline|homework (?:problem|question))\b", re.I)
 
 
-def without_impersonal_first_person(text: str) -> str:
+def without_impersonal_first_person(text: str, lang: str | None = "en") -> str:
     """``text`` with the first-person phrases that say nothing about the writer's life blanked
-    out (see above); the first-person cue is then read on what is left."""
-    return _FIRST_PERSON_NO_ONE.sub(" ", text)
+    out (see above; the other covered languages: ``words_intl.IMPERSONAL_FIRST_PERSON``); the
+    first-person cue is then read on what is left."""
+    if lang in (None, "en"):
+        return _FIRST_PERSON_NO_ONE.sub(" ", text)
+    rx = _impersonal_first_person_rx(lang)
+    return rx.sub(" ", text) if rx is not None else text
+
+
+@lru_cache(maxsize=8)
+def _impersonal_first_person_rx(lang: str) -> re.Pattern[str] | None:
+    from engine.privacy.words_intl import IMPERSONAL_FIRST_PERSON
+
+    words = IMPERSONAL_FIRST_PERSON.get(lang)
+    return re.compile(r"(?<!\w)(?:" + words + r")(?!\w)", re.I) if words else None
 
 
 # --- code -----------------------------------------------------------------------------------------

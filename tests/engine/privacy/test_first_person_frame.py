@@ -53,3 +53,27 @@ def test_public_places_in_taste_questions_go_verbatim(router, text):
 def test_private_names_in_personal_messages_are_still_replaced(router, text, hidden):
     d = router.route(text)
     assert d.outbound is None or hidden not in d.outbound, (d.outbound, d.rules)
+
+
+@pytest.mark.parametrize("text", [
+    "Wie kann ich in Python eine Liste von Wörterbüchern nach einem Schlüssel sortieren?",
+    "Mein Code gibt immer None zurück, wenn ich die Funktion rekursiv aufrufe. Warum?",
+    "Comment puis-je inverser une chaîne en JavaScript sans utiliser reverse() ?",
+    "¿Cómo puedo resolver la ecuación 3x + 7 = 22? Explícame los pasos.",
+    "Como posso fazer um loop em Java que percorre um array de trás para frente?",
+    "Hoe kan ik in Excel een gemiddelde berekenen van alleen de positieve getallen?",
+])
+def test_other_language_how_to_questions_go_out(router, text):
+    d = router.route(text)
+    assert d.route == "cloud" and d.outbound == text, (d.rules, d.reasons)
+
+
+@pytest.mark.parametrize("text, hidden", [
+    # controls: the writer's own people in the same languages stay here (or lose the name)
+    ("Mein Bruder Lukas Hofmann wohnt in Ulm und hat mir Geld geliehen, wie schreibe ich ihm?", "Hofmann"),
+    ("Como posso pedir um aumento ao meu chefe, o senhor Duarte Valente?", "Valente"),
+    ("Hoe kan ik mijn buurman Joost Verkerk vragen zijn heg te snoeien?", "Verkerk"),
+])
+def test_other_language_personal_questions_still_stay_or_lose_the_name(router, text, hidden):
+    d = router.route(text)
+    assert d.outbound is None or hidden not in d.outbound, (d.outbound, d.rules)
