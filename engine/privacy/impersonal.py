@@ -159,6 +159,12 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True  # (also the same word named again: "... then the pivot?")
     if " " not in word and (_CAMEL_CODE.fullmatch(word) and _CAMEL.fullmatch(word) or _identifier(word)):
         return True
+    if code and re.search(r"[()\[\]{}=<>;]", word):
+        return True  # "len(arr": the NER cut a piece of code; no one's name has brackets or "="
+    if code and " " not in word and _PRODUCT_AFTER.match(text, f.end):
+        return True  # "the bitcoincharts API", "the Zorbly SDK": a product named by what it is
+    if maths_variable(text, f):
+        return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
         return True
     if not code or personal:
@@ -168,6 +174,49 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
+
+
+# "the Acme API", "the Zorbly SDK": in a message about code, the word before names a product.
+_PRODUCT_AFTER = re.compile(r"\s+(?:API|APIs|SDK|CLI|REST API|library|package|module|plugin|crate|gem|endpoint|"
+                            r"framework|client library|wrapper|extension)\b")
+# An equation or a request to solve one: "10X + 5 = 10", "solve for x", "the value of y".
+_EQUATION = re.compile(r"\d\s*[A-Za-z]?\s*[-+*/^=]\s*\(?\s*\d|\b(?:solve|equation|value of|simplify|"
+                       r"factori[sz]e|derivative|integral)\b", re.I)
+# A variable ("X", "x2"), a term ("10X", "3y") or "X" with the next sentence's first word stuck to it.
+_VARIABLE = re.compile(r"\d*[A-Za-z]\d*(?:\^\d+)?(?:\.\s+([A-Z][a-z]+))?")
+
+
+def maths_variable(text: str, f: Finding) -> bool:
+    """"find the value of X. Show your steps", "10X + 5 = 10": in a maths question, a letter or a
+    number with a letter is a variable or a term, never a name (the NER may glue the first word
+    of the next sentence to it: that word must then be an everyday one)."""
+    m = _VARIABLE.fullmatch(f.text.strip())
+    if not m or not _EQUATION.search(text):
+        return False
+    nxt = m.group(1)
+    return nxt is None or (zipf(nxt.lower()) >= _EVERYDAY_ZIPF and nxt.lower() not in _possible_names())
+
+
+# --- dishes ---------------------------------------------------------------------------------------
+# A request about cooking: a recipe, a dish, a cuisine.
+_FOOD_CONTEXT = re.compile(r"\b(?:recipes?|cook(?:ing)?|bake|baking|dish(?:es)?|cuisine|ingredients?|marinade|"
+                           r"how (?:do you|to) make|street food|snack|dessert|breakfast|lunch|dinner)\b", re.I)
+_FOOD_NOUNS = (r"rice|soup|stew|sauce|bread|cake|curry|noodles?|salad|pie|dumplings?|stir[- ]fry|pastry|pancakes?|"
+               r"buns?|dip|paste|broth|porridge|flatbread|tart|cookies?|biscuits?|sandwich|skewers?|fritters?")
+_DISH_AFTER = re.compile(r"\s+(?:" + _FOOD_NOUNS + r")\b", re.I)
+_DISH_BEFORE = re.compile(r"\b(?:recipe|recipes|make|cook|bake|prepare)\s+(?:for\s+)?(?:an?\s+|the\s+|some\s+)?"
+                          r"(?:(?:authentic|traditional|classic|simple|easy|vegan|vegetarian|quick|homemade|"
+                          r"[A-Z][a-z]+)\s+){0,2}$|\b(?:recipe|food|dish|cuisine)\b[^\n]{0,40}:\s*\n?\s*$", re.I)
+
+
+def dish_name(text: str, f: Finding) -> bool:
+    """"Recipe for jollof rice", "a recipe for the following food: Tteokbokki", "pad kra pao, the
+    basil kind": in a request about cooking, a name the NER found before a food noun, typed in
+    lower case, or as the dish asked for is the dish (callers check the message is not personal)."""
+    if f.kind not in ("PERSON", "NAME", "ORG", "PLACE") or not _FOOD_CONTEXT.search(text) or len(f.text.split()) > 3:
+        return False
+    before = text[max(0, f.start - 60):f.start]
+    return f.text.islower() or bool(_DISH_AFTER.match(text, f.end)) or bool(_DISH_BEFORE.search(before))
 
 
 # --- template slots -------------------------------------------------------------------------------

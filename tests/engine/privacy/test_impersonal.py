@@ -32,6 +32,13 @@ from engine.privacy.finding import Finding
     "Role-play: you're a ferryman in my tabletop campaign and I'm a gnome tinker named Quibble. Go.",
     # template slots
     "Improve this template: Dear [Customer Name], your order [Order ID] ships on [Date].",
+    # dishes in cooking requests
+    "Give me a recipe for the following food.\nBibimbap",
+    "recipe for jollof rice without an oven please",
+    # maths variables, products named by what they are, pieces of code
+    "Find the value of X. Show every step.\n4X - 7 = 9",
+    "write python to fetch the latest price from the coinpeek API and print it",
+    "Why does this fail: if len(items < 3: return items",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -46,6 +53,10 @@ def test_public_text_goes_verbatim(router, text):
     ("My son Bram has 14 stickers and gives 6 to his friend Anouk. How many does Bram have left?", "Bram"),
     ("Write a short note to Tobiah Vrenk thanking him for fixing our roof.", "Vrenk"),
     ("Write a bedtime story for my nephew, a boy named Tunde who loves trains.", "Tunde"),
+    # a dish someone close to the writer makes; an initial and surname beside an equation
+    ("My aunt Odile Renard bakes a plum cake every Sunday, can you give me a recipe like hers?", "Renard"),
+    ("Ask J. Smith whether 3x + 2 = 11 has one solution.", "Smith"),
+    ("Write a dinner invitation to Jonas Berg and Maren Lind for Friday.", "Berg"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
