@@ -371,6 +371,23 @@ def natural_feature(text: str, f: Finding) -> bool:
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
 
 
+# How common on the web a name after "the" must be to be a public thing (policy.Thresholds.public_name_zipf).
+_PUBLIC_THING_ZIPF = 2.5
+
+
+def thing_after_the(text: str, f: Finding) -> bool:
+    """"the Moon", "the Danube": English puts no article before a person's name, so a "person"
+    after "the" is a thing — public when its name is common on the web. Not a family ("the
+    Okafors"), not a role before a name ("the plumber Ines Braga"; callers check the message is
+    not personal)."""
+    word = f.text.strip()
+    if f.kind != "PERSON" or not re.search(r"\bthe\s+$", text[max(0, f.start - 5):f.start], re.I):
+        return False
+    if re.search(r"s$|['’]s$", word) or len(word.split()) > 3:
+        return False
+    return all(zipf(w.lower()) >= _PUBLIC_THING_ZIPF for w in re.findall(r"[^\W\d_]+", word))
+
+
 # "Describe Ada Lovelace's ...": the NER took the verb that opens the request into the name.
 _OPENING_VERB = re.compile(r"(?:summari[sz]e|explain|describe|compare|discuss|analy[sz]e|list|name|tell me about|"
                            r"write about|research|outline)\s+", re.I)

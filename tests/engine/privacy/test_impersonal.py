@@ -39,6 +39,9 @@ from engine.privacy.finding import Finding
     "Find the value of X. Show every step.\n4X - 7 = 9",
     "write python to fetch the latest price from the coinpeek API and print it",
     "Why does this fail: if len(items < 3: return items",
+    # a "person" after "the" is a thing
+    "Why does the Moon always show the same face to Earth?",
+    "write a short poem about the Danube for a retirement card",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -57,6 +60,7 @@ def test_public_text_goes_verbatim(router, text):
     ("My aunt Odile Renard bakes a plum cake every Sunday, can you give me a recipe like hers?", "Renard"),
     ("Ask J. Smith whether 3x + 2 = 11 has one solution.", "Smith"),
     ("Write a dinner invitation to Jonas Berg and Maren Lind for Friday.", "Berg"),
+    ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
