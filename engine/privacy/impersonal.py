@@ -50,6 +50,10 @@ _FIRST_PERSON_NO_ONE = re.compile(
     r"\b(?:i|we)\s+(?:want|plan|hope|would like|'d like)\s+to\s+(?:visit|travel to|see|go to)\b" + _NOT_AFTER + "|"
     # a hypothetical or a comparison: "if I ...", "suppose we ...", "explain it like I'm five"
     r"\b(?:if|suppose|supposing|imagine|assume|pretend|let's say|say|like|as if)\s+(?:that\s+)?(?:i|we)(?:'m|'re)?\b|"
+    # a task about given material: "we have some structured data about a subject"
+    r"\b(?:i|we)(?:'ve| have|'ve got| have got| got)\s+(?:some|the following|a|an|this|these|two|three|several)\s+"
+    r"(?:\w+\s+){0,2}(?:data|dataset|text|texts|sentences?|passages?|paragraphs?|articles?|code|snippet|function|"
+    r"array|string|equation|problem|riddle|puzzle)\b" + _NOT_AFTER + "|"
     # the writer's code
     r"\b(?:my|our)\s+(?:own\s+|little\s+|python\s+|js\s+|sql\s+|bash\s+)?(?:code|script|program|function|query|"
     r"regex|loop|class|method|dataframe|data ?frame|notebook|formula|array|list|dict|variable|output|build|repo|"
@@ -57,11 +61,17 @@ _FIRST_PERSON_NO_ONE = re.compile(
     r"essay outline|homework (?:problem|question))\b", re.I)
 
 
+# "i" as a variable in code: "for i in", "i += 1", "arr[i]", "(i, j)", "i < n".
+_LOOP_I = re.compile(r"\bfor\s+i\s+in\b|(?<=[\[(,=])\s*i\b|\bi\s*(?:[-+*/%<>!=]=?|\+\+|--|[\[\]),;])")
+
+
 def without_impersonal_first_person(text: str, lang: str | None = "en") -> str:
     """``text`` with the first-person phrases that say nothing about the writer's life blanked
     out (see above; the other covered languages: ``words_intl.IMPERSONAL_FIRST_PERSON``); the
     first-person cue is then read on what is left."""
     if lang in (None, "en"):
+        if code_context(text):  # "[i for i in arr]", "i += 1": a loop variable, not the writer
+            text = _LOOP_I.sub(" ", text)
         return _FIRST_PERSON_NO_ONE.sub(" ", text)
     rx = _impersonal_first_person_rx(lang)
     return rx.sub(" ", text) if rx is not None else text

@@ -18,6 +18,8 @@ from engine.privacy.ner import personal_context
     "I'm planning a trip to Chile in March, is Patagonia cold then?",
     "Why does my code print None after the loop?",
     "If I double the radius, what happens to the volume of a sphere?",
+    "We have some structured data about a city. Write a fluent paragraph from it.",
+    "def f(arr):\n    return [i for i in arr if i > 2]\nwhy is this slow?",
 ])
 def test_taste_learning_trips_and_hypotheticals_are_not_personal(text):
     assert not personal_context(text), without_impersonal_first_person(text)
@@ -31,6 +33,8 @@ def test_taste_learning_trips_and_hypotheticals_are_not_personal(text):
     "We want to visit Kyoto, where my husband grew up.",
     "I'm learning Dutch because we moved to Zwolle.",
     "If I quit my job at Vantrell, will I lose my bonus?",
+    "We have a dataset of our customers in Leeds, how do I clean it?",
+    "I have a problem with the landlord of the flat I rent in Derby.",
 ])
 def test_the_writers_own_situation_stays_personal(text):
     assert personal_context(text)
