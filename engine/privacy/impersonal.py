@@ -177,10 +177,14 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
         return True
+    if not personal and re.fullmatch(r"[a-z]+\d+[a-z0-9]*", word):
+        return True  # "k8s", "ec2", "i18n": lower-case letters with digits inside name tools, not people
     if not code or personal:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
         return True
+    if " " not in word and re.fullmatch(r"[A-Z][A-Z_]{2,}", word):
+        return True  # "ENTRYPOINT", "MAX_RETRIES": keywords and constants
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
@@ -379,6 +383,25 @@ def natural_feature(text: str, f: Finding) -> bool:
     lo = max(0, f.start - 12)
     window = text[lo:min(len(text), f.end + 14)]
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
+
+
+# Empires, dynasties, treaties, revolutions, eras: "the Hanseatic League", "the Meiji Restoration".
+_HISTORICAL = (r"Empire|Dynasty|League|Treaty|Revolution|Wars?|Restoration|Republic|Kingdom|Caliphate|Sultanate|"
+               r"Shogunate|Era|Period|Age|Crusades?|Reformation|Renaissance|Accords?|Doctrine|Expedition|Rebellion|"
+               r"Uprising|Famine|Conquest|Mission|Dynasties|Civili[sz]ation|Confederation|Confederacy|Commonwealth")
+_HISTORICAL_END = re.compile(r"(?:\s|^)(?:" + _HISTORICAL + r")$")
+_HISTORICAL_AFTER = re.compile(r"\s+(?:" + _HISTORICAL + r")\b")
+
+
+def historical_name(text: str, f: Finding) -> bool:
+    """"the Ottoman Empire", "the Hanseatic League", "the Meiji Restoration": a polity, era, treaty
+    or event of history, named with "the" (callers check the message is not personal)."""
+    if f.kind not in ("PERSON", "ORG", "NAME", "PLACE", "GROUP"):
+        return False
+    if not re.search(r"\bthe\s+$", text[max(0, f.start - 5):f.start], re.I):
+        return False
+    word = f.text.strip()
+    return bool(_HISTORICAL_END.search(word)) or bool(_HISTORICAL_AFTER.match(text, f.end))
 
 
 # How common on the web a name after "the" must be to be a public thing (policy.Thresholds.public_name_zipf).

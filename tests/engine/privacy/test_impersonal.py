@@ -42,6 +42,11 @@ from engine.privacy.finding import Finding
     # a "person" after "the" is a thing
     "Why does the Moon always show the same face to Earth?",
     "write a short poem about the Danube for a retirement card",
+    # history, keywords and tool names
+    "How did the Hanseatic League actually make money?",
+    "Why did the Ottoman Empire decline after 1683?",
+    "docker: difference between CMD and ENTRYPOINT",
+    "explain k8s liveness vs readiness probes",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -61,6 +66,8 @@ def test_public_text_goes_verbatim(router, text):
     ("Ask J. Smith whether 3x + 2 = 11 has one solution.", "Smith"),
     ("Write a dinner invitation to Jonas Berg and Maren Lind for Friday.", "Berg"),
     ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
+    ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
+    ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
