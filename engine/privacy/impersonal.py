@@ -169,11 +169,11 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True  # (also the same word named again: "... then the pivot?")
     if " " not in word and (_CAMEL_CODE.fullmatch(word) and _CAMEL.fullmatch(word) or _identifier(word)):
         return True
-    if code and re.search(r"[()\[\]{}=<>;]", word):
-        return True  # "len(arr": the NER cut a piece of code; no one's name has brackets or "="
+    if code and not personal and re.search(r"\w[(\[{]|[=;<>]|[)\]}]\w", word):
+        return True  # "len(arr": the NER cut a piece of code; no one's name is glued to brackets or has "="
     if code and " " not in word and _PRODUCT_AFTER.match(text, f.end):
         return True  # "the bitcoincharts API", "the Zorbly SDK": a product named by what it is
-    if maths_variable(text, f):
+    if not personal and maths_variable(text, f):
         return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
         return True
@@ -197,7 +197,7 @@ _PRODUCT_AFTER = re.compile(r"\s+(?:API|APIs|SDK|CLI|REST API|library|package|mo
 _EQUATION = re.compile(r"\d\s*[A-Za-z]?\s*[-+*/^=]\s*\(?\s*\d|\b(?:solve|equation|value of|simplify|"
                        r"factori[sz]e|derivative|integral)\b", re.I)
 # A variable ("X", "x2"), a term ("10X", "3y") or "X" with the next sentence's first word stuck to it.
-_VARIABLE = re.compile(r"\d*[A-Za-z]\d*(?:\^\d+)?(?:\.\s+([A-Z][a-z]+))?")
+_VARIABLE = re.compile(r"\d*[A-Za-z](?:\^\d+)?(?:\.\s+([A-Z][a-z]+))?")
 
 
 def maths_variable(text: str, f: Finding) -> bool:
