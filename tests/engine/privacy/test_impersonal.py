@@ -47,6 +47,8 @@ from engine.privacy.finding import Finding
     "Why did the Ottoman Empire decline after 1683?",
     "docker: difference between CMD and ENTRYPOINT",
     "explain k8s liveness vs readiness probes",
+    # a work asked about by its plot or themes, even with a one-word title
+    "Can you summarise the plot of Ravensmoor in 150 words?",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -67,6 +69,8 @@ def test_public_text_goes_verbatim(router, text):
     ("Write a dinner invitation to Jonas Berg and Maren Lind for Friday.", "Berg"),
     ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
     ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
+    ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
+    ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
     ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
