@@ -286,7 +286,14 @@ def made_up_people(text: str) -> bool:
     """A word problem or a story to write: its people are made up (callers check that the
     message is not about the writer's own life)."""
     problem = bool(_WORD_PROBLEM.search(text)) and len(_NUMBER.findall(text)) >= 2
-    return problem or bool(_FICTION.search(text))
+    return problem or bool(_FICTION.search(text)) or bool(_fiction_intl().search(text))
+
+
+@lru_cache(maxsize=1)
+def _fiction_intl() -> re.Pattern[str]:
+    from engine.privacy.words_intl import FICTION_REQUEST
+
+    return re.compile(r"(?<!\w)(?:" + FICTION_REQUEST + r")(?!\w)", re.I)
 
 
 # "a shy character, Odessa,", "the main character called Ilse", "a gnome named Quibble" in a

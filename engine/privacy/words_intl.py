@@ -160,3 +160,21 @@ IMPERSONAL_FIRST_PERSON = {
           r"ik (?:leer|hou van|houd van)|als ik|stel dat ik|mijn (?:code|script|programma|functie|query|lus|klasse|"
           r"formule|regex|berekening|oplossing)|ik krijg (?:een|deze|de|steeds een) (?:fout|foutmelding|error)",
 }
+
+# Asking for a story, tale or poem ("écris une nouvelle", "schreib eine Geschichte"): its
+# characters are invented (engine.privacy.impersonal.made_up_people).
+FICTION_REQUEST = (
+    r"(?:schreib|schreibe|schreiben sie|erzähl|erzähle|erfinde)\w*\s+(?:mir\s+)?(?:eine?n?\s+)?(?:\w+\s+)?"
+    r"(?:geschichte|kurzgeschichte|erzählung|märchen|fabel|gedicht|szene|dialog)|"
+    r"(?:écris|écrivez|raconte|racontez|invente|inventez)(?:-moi)?\s+(?:une?\s+)?(?:\w+\s+)?"
+    r"(?:histoire|nouvelle|conte|fable|poème|scène|dialogue|récit)|"
+    r"(?:escribe|escriba|escríbeme|cuenta|cuéntame|inventa)\s+(?:una?\s+)?(?:\w+\s+)?"
+    r"(?:historia|cuento|relato|fábula|poema|escena|diálogo)|"
+    r"(?:scrivi|scriva|scrivimi|racconta|raccontami|inventa)\s+(?:una?\s+|un['’])?(?:\w+\s+)?"
+    r"(?:storia|racconto|favola|fiaba|poesia|scena|dialogo|novella)|"
+    r"(?:escreve|escreva|conta|conte|inventa|invente)(?:-me)?\s+(?:uma?\s+)?(?:\w+\s+)?"
+    r"(?:história|historia|conto|fábula|poema|cena|diálogo)|"
+    r"(?:schrijf|vertel|verzin)\s+(?:me\s+)?(?:een\s+)?(?:\w+\s+)?(?:verhaal|sprookje|fabel|gedicht|scène|dialoog)"
+)
+# "named ..." before a character's name.
+NAMED = r"nommée?|appelée?|genannt|namens|llamad[oa]|de nombre|chiamat[oa]|di nome|chamad[oa]|de nome|genaamd|met de naam"

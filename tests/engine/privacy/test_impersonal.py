@@ -49,6 +49,8 @@ from engine.privacy.finding import Finding
     "explain k8s liveness vs readiness probes",
     # a work asked about by its plot or themes, even with a one-word title
     "Can you summarise the plot of Ravensmoor in 150 words?",
+    # a story asked for in another language: its characters are invented
+    "Écris une nouvelle courte où une vieille horlogère nommée Maëlle arrête le temps.",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -70,6 +72,7 @@ def test_public_text_goes_verbatim(router, text):
     ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
     ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
     ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
+    ("Écris une histoire pour mon neveu Kofi Mensah qui adore les trains.", "Mensah"),
     ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
     ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
