@@ -176,5 +176,3 @@ FICTION_REQUEST = (
     r"(?:história|historia|conto|fábula|poema|cena|diálogo)|"
     r"(?:schrijf|vertel|verzin)\s+(?:me\s+)?(?:een\s+)?(?:\w+\s+)?(?:verhaal|sprookje|fabel|gedicht|scène|dialoog)"
 )
-# "named ..." before a character's name.
-NAMED = r"nommée?|appelée?|genannt|namens|llamad[oa]|de nombre|chiamat[oa]|di nome|chamad[oa]|de nome|genaamd|met de naam"

@@ -51,6 +51,8 @@ from engine.privacy.finding import Finding
     "Can you summarise the plot of Ravensmoor in 150 words?",
     # a story asked for in another language: its characters are invented
     "Écris une nouvelle courte où une vieille horlogère nommée Maëlle arrête le temps.",
+    # a public figure's name typed in lower case
+    "what did angela merkel study at university",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -73,6 +75,7 @@ def test_public_text_goes_verbatim(router, text):
     ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
     ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
     ("Écris une histoire pour mon neveu Kofi Mensah qui adore les trains.", "Mensah"),
+    ("my neighbour angela merkel keeps borrowing my ladder, how do I say no nicely?", "angela"),
     ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
     ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
