@@ -23,7 +23,7 @@ from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, surnames, zipf
 
 # --- first person that says nothing about the writer's life ---------------------------------------
-# "I like food and old bookshops", "I'm learning Rust", "my code", "if I ...", "we want to visit
+# "I like jazz and cheap noodles", "I'm learning Rust", "my code", "if I ...", "we want to visit
 # ...": the writer's tastes, what they are learning, their code, a hypothetical, a trip they plan.
 # None of them places the writer or names anyone they know, so on its own such a phrase does not
 # make a question personal (a public place or firm in it stays). Whatever else in the message is
@@ -50,7 +50,7 @@ _FIRST_PERSON_NO_ONE = re.compile(
     r"\b(?:i|we)\s+(?:want|plan|hope|would like|'d like)\s+to\s+(?:visit|travel to|see|go to)\b" + _NOT_AFTER + "|"
     # a hypothetical or a comparison: "if I ...", "suppose we ...", "explain it like I'm five"
     r"\b(?:if|suppose|supposing|imagine|assume|pretend|let's say|say|like|as if)\s+(?:that\s+)?(?:i|we)(?:'m|'re)?\b|"
-    # a task about given material: "we have some structured data about a subject"
+    # a task about given material: "we have the following passages about a town"
     r"\b(?:i|we)(?:'ve| have|'ve got| have got| got)\s+(?:some|the following|a|an|this|these|two|three|several)\s+"
     r"(?:\w+\s+){0,2}(?:data|dataset|text|texts|sentences?|passages?|paragraphs?|articles?|code|snippet|function|"
     r"array|string|equation|problem|riddle|puzzle)\b" + _NOT_AFTER + "|"
@@ -172,19 +172,19 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
     if code and not personal and re.search(r"\w[(\[{]|[=;<>]|[)\]}]\w", word):
         return True  # "len(arr": the NER cut a piece of code; no one's name is glued to brackets or has "="
     if code and " " not in word and _PRODUCT_AFTER.match(text, f.end):
-        return True  # "the bitcoincharts API", "the Zorbly SDK": a product named by what it is
+        return True  # "the coinpeek API", "the Zorbly SDK": a product named by what it is
     if not personal and maths_variable(text, f):
         return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
         return True
     if not personal and re.fullmatch(r"[a-z]+\d+[a-z0-9]*", word):
-        return True  # "k8s", "ec2", "i18n": lower-case letters with digits inside name tools, not people
+        return True  # "ec2", "i18n", "k3s": lower-case letters with digits inside name tools, not people
     if not code or personal:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
         return True
     if " " not in word and re.fullmatch(r"[A-Z][A-Z_]{2,}", word):
-        return True  # "ENTRYPOINT", "MAX_RETRIES": keywords and constants
+        return True  # "EXPOSE", "MAX_RETRIES": keywords and constants
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
@@ -201,7 +201,7 @@ _VARIABLE = re.compile(r"\d*[A-Za-z](?:\^\d+)?(?:\.\s+([A-Z][a-z]+))?")
 
 
 def maths_variable(text: str, f: Finding) -> bool:
-    """"find the value of X. Show your steps", "10X + 5 = 10": in a maths question, a letter or a
+    """"solve for Y. Then check it", "3Y + 4 = 19": in a maths question, a letter or a
     number with a letter is a variable or a term, never a name (the NER may glue the first word
     of the next sentence to it: that word must then be an everyday one)."""
     m = _VARIABLE.fullmatch(f.text.strip())
@@ -224,7 +224,7 @@ _DISH_BEFORE = re.compile(r"\b(?:recipe|recipes|make|cook|bake|prepare)\s+(?:for
 
 
 def dish_name(text: str, f: Finding) -> bool:
-    """"Recipe for jollof rice", "a recipe for the following food: Tteokbokki", "pad kra pao, the
+    """"a recipe for injera bread", "the following dish: Bibimbap", "authentic som tam, the
     basil kind": in a request about cooking, a name the NER found before a food noun, typed in
     lower case, or as the dish asked for is the dish (callers check the message is not personal)."""
     if f.kind not in ("PERSON", "NAME", "ORG", "PLACE") or not _FOOD_CONTEXT.search(text) or len(f.text.split()) > 3:
@@ -392,7 +392,7 @@ def natural_feature(text: str, f: Finding) -> bool:
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
 
 
-# Empires, dynasties, treaties, revolutions, eras: "the Hanseatic League", "the Meiji Restoration".
+# Empires, dynasties, treaties, revolutions, eras: "the Delian League", "the Glorious Revolution".
 _HISTORICAL = (r"Empire|Dynasty|League|Treaty|Revolution|Wars?|Restoration|Republic|Kingdom|Caliphate|Sultanate|"
                r"Shogunate|Era|Period|Age|Crusades?|Reformation|Renaissance|Accords?|Doctrine|Expedition|Rebellion|"
                r"Uprising|Famine|Conquest|Mission|Dynasties|Civili[sz]ation|Confederation|Confederacy|Commonwealth")
@@ -401,7 +401,7 @@ _HISTORICAL_AFTER = re.compile(r"\s+(?:" + _HISTORICAL + r")\b")
 
 
 def historical_name(text: str, f: Finding) -> bool:
-    """"the Ottoman Empire", "the Hanseatic League", "the Meiji Restoration": a polity, era, treaty
+    """"the Holy Roman Empire", "the Delian League", "the Glorious Revolution": a polity, era, treaty
     or event of history, named with "the" (callers check the message is not personal)."""
     if f.kind not in ("PERSON", "ORG", "NAME", "PLACE", "GROUP"):
         return False
@@ -416,7 +416,7 @@ _PUBLIC_THING_ZIPF = 2.5
 
 
 def thing_after_the(text: str, f: Finding) -> bool:
-    """"the Moon", "the Danube": English puts no article before a person's name, so a "person"
+    """"the Rhine", "the Sun": English puts no article before a person's name, so a "person"
     after "the" is a thing — public when its name is common on the web. Not a family ("the
     Okafors"), not a role before a name ("the plumber Ines Braga"; callers check the message is
     not personal)."""

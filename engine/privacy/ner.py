@@ -403,7 +403,7 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
         shielded += titles
         candidates = [c for c in candidates if (c[1], c[2]) not in asked
                       and not any(a <= c[1] and c[2] <= b for a, b in titles)]
-        # "what did angela merkel study": one half of a public figure's name, typed in lower case
+        # "where was olaf scholz born": one half of a public figure's name, typed in lower case
         candidates = [c for c in candidates if not (c[0] == "PERSON" and _half_of_public_name(text, c[1], c[2]))]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Ines, a nurse in Camden").

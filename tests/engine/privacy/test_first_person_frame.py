@@ -11,14 +11,14 @@ from engine.privacy.ner import personal_context
 
 
 @pytest.mark.parametrize("text", [
-    "I love street food and old bookshops. What should I see in Lisbon in three days?",
+    "I love jazz clubs and cheap noodles. What should I see in Osaka in three days?",
     "We want to visit Kyoto in May. Are the temples crowded?",
     "Explain the Fermi paradox like I'm five.",
-    "I'd like to learn about the history of the Hanseatic League.",
+    "I'd like to learn about the history of the Silk Road.",
     "I'm planning a trip to Chile in March, is Patagonia cold then?",
     "Why does my code print None after the loop?",
     "If I double the radius, what happens to the volume of a sphere?",
-    "We have some structured data about a city. Write a fluent paragraph from it.",
+    "We have the following passages about a harbour town. Write one fluent paragraph.",
     "def f(arr):\n    return [i for i in arr if i > 2]\nwhy is this slow?",
 ])
 def test_taste_learning_trips_and_hypotheticals_are_not_personal(text):
@@ -41,7 +41,7 @@ def test_the_writers_own_situation_stays_personal(text):
 
 
 @pytest.mark.parametrize("text", [
-    "I love street food and old bookshops. What should I see in Lisbon in three days?",
+    "I love jazz clubs and cheap noodles. What should I see in Osaka in three days?",
     "We want to visit Kyoto in May. Are the temples crowded?",
 ])
 def test_public_places_in_taste_questions_go_verbatim(router, text):

@@ -36,23 +36,23 @@ from engine.privacy.finding import Finding
     "Give me a recipe for the following food.\nBibimbap",
     "recipe for jollof rice without an oven please",
     # maths variables, products named by what they are, pieces of code
-    "Find the value of X. Show every step.\n4X - 7 = 9",
+    "Work out the value of Y. Then check it.\n3Y + 4 = 19",
     "write python to fetch the latest price from the coinpeek API and print it",
     "Why does this fail: if len(items < 3: return items",
     # a "person" after "the" is a thing
-    "Why does the Moon always show the same face to Earth?",
-    "write a short poem about the Danube for a retirement card",
+    "Why is the Moon red during a total eclipse?",
+    "Write a limerick about the Rhine for a school newsletter.",
     # history, keywords and tool names
-    "How did the Hanseatic League actually make money?",
+    "How was the Delian League funded?",
     "Why did the Ottoman Empire decline after 1683?",
-    "docker: difference between CMD and ENTRYPOINT",
-    "explain k8s liveness vs readiness probes",
+    "In a Dockerfile, when is EXPOSE needed at all?",
+    "how do k8s init containers differ from sidecars",
     # a work asked about by its plot or themes, even with a one-word title
     "Can you summarise the plot of Ravensmoor in 150 words?",
     # a story asked for in another language: its characters are invented
     "Écris une nouvelle courte où une vieille horlogère nommée Maëlle arrête le temps.",
     # a public figure's name typed in lower case
-    "what did angela merkel study at university",
+    "where was olaf scholz born",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -75,7 +75,7 @@ def test_public_text_goes_verbatim(router, text):
     ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
     ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
     ("Écris une histoire pour mon neveu Kofi Mensah qui adore les trains.", "Mensah"),
-    ("my neighbour angela merkel keeps borrowing my ladder, how do I say no nicely?", "angela"),
+    ("my neighbour olaf scholz keeps borrowing my ladder, how do I say no nicely?", "olaf"),
     ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
     ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
