@@ -183,8 +183,8 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
         return True
-    if " " not in word and re.fullmatch(r"[A-Z][A-Z_]{2,}", word):
-        return True  # "EXPOSE", "MAX_RETRIES": keywords and constants
+    if " " not in word and re.fullmatch(r"[A-Z]+_[A-Z_]+|[A-Z]{6,}", word):
+        return True  # "EXPOSE", "MAX_RETRIES": keywords and constants (short capitals are acronyms of firms)
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()

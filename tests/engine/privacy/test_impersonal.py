@@ -74,6 +74,8 @@ def test_public_text_goes_verbatim(router, text):
     ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
     ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
     ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
+    # short capitals in a message with code words are a firm's acronym, not a keyword
+    ("Summarise the annual report from KELDA in three bullet points.", "KELDA"),
     ("Écris une histoire pour mon neveu Kofi Mensah qui adore les trains.", "Mensah"),
     ("my neighbour olaf scholz keeps borrowing my ladder, how do I say no nicely?", "olaf"),
     ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
