@@ -146,7 +146,9 @@ class Analysis:
 
         from engine.privacy.quasi import situated
 
-        first = bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", self.text))) if self.english else \
+        from engine.privacy.impersonal import without_impersonal_first_person as no_one_i
+
+        first = bool(_FIRST_PERSON.search(no_one_i(_GENERIC_I.sub(" ", self.text)))) if self.english else \
             _first_person_other(self.text, self.language.code)
         # "the power cuts here", "a 6-year-old girl in Ohio": the text places a real person somewhere
         first = first or (self.english and situated(self.text))
@@ -247,8 +249,10 @@ _LETTER = re.compile(r"^\s*(?:sehr geehrte|liebe|lieber|hallo|cher|chère|bonjou
 
 
 def _first_person_other(text: str, code: str | None) -> bool:
+    from engine.privacy.impersonal import without_impersonal_first_person
+
     rx = _FIRST_PERSON_RX.get(code or "")
-    return bool(rx and rx.search(text))
+    return bool(rx and rx.search(without_impersonal_first_person(text, code)))
 
 
 def _correspondence_other(text: str) -> bool:

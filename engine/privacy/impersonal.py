@@ -22,6 +22,69 @@ from engine.privacy.allowlists import is_test_key, looks_like_placeholder
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import given_names, is_public_entity, is_term, surnames, zipf
 
+# --- first person that says nothing about the writer's life ---------------------------------------
+# "I like jazz and cheap noodles", "I'm learning Rust", "my code", "if I ...", "we want to visit
+# ...": the writer's tastes, what they are learning, their code, a hypothetical, a trip they plan.
+# None of them places the writer or names anyone they know, so on its own such a phrase does not
+# make a question personal (a public place or firm in it stays). Whatever else in the message is
+# first person ("my sister", "where I live", "I work at") still is.
+_NOT_AFTER = (r"(?![^.?!,;:\n]{0,60}\b(?:my|our|me|us|live|living|lives|work|working|works|worked|job|born|grew up|"
+              r"moved?|moving|based|home|house|flat|apartment|family|wife|husband|partner|son|daughter|kids?|"
+              r"children|boss|colleague|friend|neighbou?r|doctor|school|employer|company|office|here)\b)")
+_FIRST_PERSON_NO_ONE = re.compile(
+    # tastes
+    r"\b(?:i|we)(?:\s+(?:really|also|just|absolutely|kind of|do|mostly|usually|don't|do not))?\s+"
+    r"(?:like|love|enjoy|prefer|adore|hate|dislike|fancy)\b" + _NOT_AFTER + "|"
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)\s+(?:a (?:big |huge )?fan of|into|interested in|curious about|fascinated by|"
+    r"sceptical|skeptical|confused|not sure|unsure|a beginner|new to|a newbie)\b" + _NOT_AFTER + "|"
+    # learning
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are|'ve been|\s+have been)\s+(?:currently\s+|just\s+|slowly\s+)?"
+    r"(?:learning|studying|practi[sc]ing|reading about|teaching myself|trying to (?:learn|understand|figure out))\b"
+    + _NOT_AFTER + "|"
+    r"\b(?:i|we)(?:'d|\s+would)\s+(?:like|love)\s+to\s+(?:learn|know|understand|read|hear|see|try|cook|make|visit)\b"
+    + _NOT_AFTER + "|"
+    # a trip to a public place
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)\s+(?:planning|thinking of|thinking about|considering)\s+"
+    r"(?:a\s+(?:\d+[- ]day\s+|short\s+|weekend\s+)?(?:trip|visit|holiday|vacation|journey)\s+to|visiting|going to)\b"
+    + _NOT_AFTER + "|"
+    r"\b(?:i|we)\s+(?:want|plan|hope|would like|'d like)\s+to\s+(?:visit|travel to|see|go to)\b" + _NOT_AFTER + "|"
+    # a hypothetical or a comparison: "if I ...", "suppose we ...", "explain it like I'm five"
+    r"\b(?:if|suppose|supposing|imagine|assume|pretend|let's say|say|like|as if)\s+(?:that\s+)?(?:i|we)(?:'m|'re)?\b|"
+    # a task about given material: "we have the following passages about a town"
+    r"\b(?:i|we)(?:'ve| have|'ve got| have got| got)\s+(?:some|the following|a|an|this|these|two|three|several)\s+"
+    r"(?:\w+\s+){0,2}(?:data|dataset|text|texts|sentences?|passages?|paragraphs?|articles?|code|snippet|function|"
+    r"array|string|equation|problem|riddle|puzzle)\b" + _NOT_AFTER + "|"
+    # the writer's code
+    r"\b(?:my|our)\s+(?:own\s+|little\s+|python\s+|js\s+|sql\s+|bash\s+)?(?:code|script|program|function|query|"
+    r"regex|loop|class|method|dataframe|data ?frame|notebook|formula|array|list|dict|variable|output|build|repo|"
+    r"dockerfile|makefile|config|component|unit tests?|tests?|compiler|ide|terminal|linter|solution|answer|proof|"
+    r"essay outline|homework (?:problem|question))\b", re.I)
+
+
+# "i" as a variable in code: "for i in", "i += 1", "arr[i]", "(i, j)", "i < n".
+_LOOP_I = re.compile(r"\bfor\s+i\s+in\b|(?<=[\[(,=])\s*i\b|\bi\s*(?:[-+*/%<>!=]=?|\+\+|--|[\[\]),;])")
+
+
+def without_impersonal_first_person(text: str, lang: str | None = "en") -> str:
+    """``text`` with the first-person phrases that say nothing about the writer's life blanked
+    out (see above; the other covered languages: ``words_intl.IMPERSONAL_FIRST_PERSON``); the
+    first-person cue is then read on what is left."""
+    if lang in (None, "en"):
+        if code_context(text):  # "[i for i in arr]", "i += 1": a loop variable, not the writer
+            text = _LOOP_I.sub(" ", text)
+        return _FIRST_PERSON_NO_ONE.sub(" ", text)
+    rx = _impersonal_first_person_rx(lang)
+    return rx.sub(" ", text) if rx is not None else text
+
+
+@lru_cache(maxsize=8)
+def _impersonal_first_person_rx(lang: str) -> re.Pattern[str] | None:
+    from engine.privacy.words_intl import IMPERSONAL_FIRST_PERSON
+
+    words = IMPERSONAL_FIRST_PERSON.get(lang)
+    return re.compile(r"(?<!\w)(?:" + words + r")(?!\w)", re.I) if words else None
+
+
 # --- code -----------------------------------------------------------------------------------------
 # Signs that a message is about code: a code block or span, a call, an import, an error or
 # exception, a stack trace, a command, or the nouns programmers use.
@@ -106,15 +169,68 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True  # (also the same word named again: "... then the pivot?")
     if " " not in word and (_CAMEL_CODE.fullmatch(word) and _CAMEL.fullmatch(word) or _identifier(word)):
         return True
+    if code and not personal and re.search(r"\w[(\[{]|[=;<>]|[)\]}]\w", word):
+        return True  # "len(arr": the NER cut a piece of code; no one's name is glued to brackets or has "="
+    if code and " " not in word and _PRODUCT_AFTER.match(text, f.end):
+        return True  # "the coinpeek API", "the Zorbly SDK": a product named by what it is
+    if not personal and maths_variable(text, f):
+        return True
     if f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)], f):
         return True
+    if not personal and re.fullmatch(r"[a-z]+\d+[a-z0-9]*", word):
+        return True  # "ec2", "i18n", "k3s": lower-case letters with digits inside name tools, not people
     if not code or personal:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
         return True
+    if " " not in word and re.fullmatch(r"[A-Z]+_[A-Z_]+|[A-Z]{6,}", word):
+        return True  # "EXPOSE", "MAX_RETRIES": keywords and constants (short capitals are acronyms of firms)
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
+
+
+# "the Acme API", "the Zorbly SDK": in a message about code, the word before names a product.
+_PRODUCT_AFTER = re.compile(r"\s+(?:API|APIs|SDK|CLI|REST API|library|package|module|plugin|crate|gem|endpoint|"
+                            r"framework|client library|wrapper|extension)\b")
+# An equation or a request to solve one: "10X + 5 = 10", "solve for x", "the value of y".
+_EQUATION = re.compile(r"\d\s*[A-Za-z]?\s*[-+*/^=]\s*\(?\s*\d|\b(?:solve|equation|value of|simplify|"
+                       r"factori[sz]e|derivative|integral)\b", re.I)
+# A variable ("X", "x2"), a term ("10X", "3y") or "X" with the next sentence's first word stuck to it.
+_VARIABLE = re.compile(r"\d*[A-Za-z](?:\^\d+)?(?:\.\s+([A-Z][a-z]+))?")
+
+
+def maths_variable(text: str, f: Finding) -> bool:
+    """"solve for Y. Then check it", "3Y + 4 = 19": in a maths question, a letter or a
+    number with a letter is a variable or a term, never a name (the NER may glue the first word
+    of the next sentence to it: that word must then be an everyday one)."""
+    m = _VARIABLE.fullmatch(f.text.strip())
+    if not m or not _EQUATION.search(text):
+        return False
+    nxt = m.group(1)
+    return nxt is None or (zipf(nxt.lower()) >= _EVERYDAY_ZIPF and nxt.lower() not in _possible_names())
+
+
+# --- dishes ---------------------------------------------------------------------------------------
+# A request about cooking: a recipe, a dish, a cuisine.
+_FOOD_CONTEXT = re.compile(r"\b(?:recipes?|cook(?:ing)?|bake|baking|dish(?:es)?|cuisine|ingredients?|marinade|"
+                           r"how (?:do you|to) make|street food|snack|dessert|breakfast|lunch|dinner)\b", re.I)
+_FOOD_NOUNS = (r"rice|soup|stew|sauce|bread|cake|curry|noodles?|salad|pie|dumplings?|stir[- ]fry|pastry|pancakes?|"
+               r"buns?|dip|paste|broth|porridge|flatbread|tart|cookies?|biscuits?|sandwich|skewers?|fritters?")
+_DISH_AFTER = re.compile(r"\s+(?:" + _FOOD_NOUNS + r")\b", re.I)
+_DISH_BEFORE = re.compile(r"\b(?:recipe|recipes|make|cook|bake|prepare)\s+(?:for\s+)?(?:an?\s+|the\s+|some\s+)?"
+                          r"(?:(?:authentic|traditional|classic|simple|easy|vegan|vegetarian|quick|homemade|"
+                          r"[A-Z][a-z]+)\s+){0,2}$|\b(?:recipe|food|dish|cuisine)\b[^\n]{0,40}:\s*\n?\s*$", re.I)
+
+
+def dish_name(text: str, f: Finding) -> bool:
+    """"a recipe for injera bread", "the following dish: Bibimbap", "authentic som tam, the
+    basil kind": in a request about cooking, a name the NER found before a food noun, typed in
+    lower case, or as the dish asked for is the dish (callers check the message is not personal)."""
+    if f.kind not in ("PERSON", "NAME", "ORG", "PLACE") or not _FOOD_CONTEXT.search(text) or len(f.text.split()) > 3:
+        return False
+    before = text[max(0, f.start - 60):f.start]
+    return f.text.islower() or bool(_DISH_AFTER.match(text, f.end)) or bool(_DISH_BEFORE.search(before))
 
 
 # --- template slots -------------------------------------------------------------------------------
@@ -170,7 +286,14 @@ def made_up_people(text: str) -> bool:
     """A word problem or a story to write: its people are made up (callers check that the
     message is not about the writer's own life)."""
     problem = bool(_WORD_PROBLEM.search(text)) and len(_NUMBER.findall(text)) >= 2
-    return problem or bool(_FICTION.search(text))
+    return problem or bool(_FICTION.search(text)) or bool(_fiction_intl().search(text))
+
+
+@lru_cache(maxsize=1)
+def _fiction_intl() -> re.Pattern[str]:
+    from engine.privacy.words_intl import FICTION_REQUEST
+
+    return re.compile(r"(?<!\w)(?:" + FICTION_REQUEST + r")(?!\w)", re.I)
 
 
 # "a shy character, Odessa,", "the main character called Ilse", "a gnome named Quibble" in a
@@ -267,6 +390,42 @@ def natural_feature(text: str, f: Finding) -> bool:
     lo = max(0, f.start - 12)
     window = text[lo:min(len(text), f.end + 14)]
     return any(m.start() + lo <= f.start and f.end <= m.end() + lo for m in _NATURAL_FEATURE.finditer(window))
+
+
+# Empires, dynasties, treaties, revolutions, eras: "the Delian League", "the Glorious Revolution".
+_HISTORICAL = (r"Empire|Dynasty|League|Treaty|Revolution|Wars?|Restoration|Republic|Kingdom|Caliphate|Sultanate|"
+               r"Shogunate|Era|Period|Age|Crusades?|Reformation|Renaissance|Accords?|Doctrine|Expedition|Rebellion|"
+               r"Uprising|Famine|Conquest|Mission|Dynasties|Civili[sz]ation|Confederation|Confederacy|Commonwealth")
+_HISTORICAL_END = re.compile(r"(?:\s|^)(?:" + _HISTORICAL + r")$")
+_HISTORICAL_AFTER = re.compile(r"\s+(?:" + _HISTORICAL + r")\b")
+
+
+def historical_name(text: str, f: Finding) -> bool:
+    """"the Holy Roman Empire", "the Delian League", "the Glorious Revolution": a polity, era, treaty
+    or event of history, named with "the" (callers check the message is not personal)."""
+    if f.kind not in ("PERSON", "ORG", "NAME", "PLACE", "GROUP"):
+        return False
+    if not re.search(r"\bthe\s+$", text[max(0, f.start - 5):f.start], re.I):
+        return False
+    word = f.text.strip()
+    return bool(_HISTORICAL_END.search(word)) or bool(_HISTORICAL_AFTER.match(text, f.end))
+
+
+# How common on the web a name after "the" must be to be a public thing (policy.Thresholds.public_name_zipf).
+_PUBLIC_THING_ZIPF = 2.5
+
+
+def thing_after_the(text: str, f: Finding) -> bool:
+    """"the Rhine", "the Sun": English puts no article before a person's name, so a "person"
+    after "the" is a thing — public when its name is common on the web. Not a family ("the
+    Okafors"), not a role before a name ("the plumber Ines Braga"; callers check the message is
+    not personal)."""
+    word = f.text.strip()
+    if f.kind != "PERSON" or not re.search(r"\bthe\s+$", text[max(0, f.start - 5):f.start], re.I):
+        return False
+    if re.search(r"s$|['’]s$", word) or len(word.split()) > 3:
+        return False
+    return all(zipf(w.lower()) >= _PUBLIC_THING_ZIPF for w in re.findall(r"[^\W\d_]+", word))
 
 
 # "Describe Ada Lovelace's ...": the NER took the verb that opens the request into the name.

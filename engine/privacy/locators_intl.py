@@ -100,9 +100,22 @@ def find_addresses_intl(text: str) -> list[Finding]:
             g = 1 if rx is _LABELLED_POSTCODE else 0
             s, e = m.span(g)
             surface = text[s:e].rstrip(" ,.")
+            if _english_word_and_year(surface):
+                continue
             if not any(s < f.end and f.start < e for f in out):
                 out.append(Finding("ADDRESS", s, s + len(surface), surface, False, "contains a postal address"))
     return sorted(out, key=lambda f: f.start)
+
+
+def _english_word_and_year(surface: str) -> bool:
+    """"During 2021", "Spring 2024": an everyday English word ending like a street type ("-ring")
+    followed by a year is a date, not a street and house number."""
+    m = re.fullmatch(r"([A-Za-z]+)\s+(?:1[89]|20)\d\d", surface)
+    if not m:
+        return False
+    from engine.privacy.gazetteer import zipf
+
+    return zipf(m.group(1).lower()) >= 4.0
 
 
 def find_birth_dates_intl(text: str) -> list[Finding]:

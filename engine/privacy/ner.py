@@ -96,7 +96,9 @@ _GENERIC_I = re.compile(r"\b(?:how|what|where|when|why|which)\s+(?:do|can|should
 
 def personal_context(text: str) -> bool:
     """True for correspondence, CVs and first-person accounts of one's own work or life."""
-    return correspondence(text) or bool(_FIRST_PERSON.search(_GENERIC_I.sub(" ", text)))
+    from engine.privacy.impersonal import without_impersonal_first_person
+
+    return correspondence(text) or bool(_FIRST_PERSON.search(without_impersonal_first_person(_GENERIC_I.sub(" ", text))))
 
 
 def correspondence(text: str) -> bool:
@@ -401,6 +403,8 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
         shielded += titles
         candidates = [c for c in candidates if (c[1], c[2]) not in asked
                       and not any(a <= c[1] and c[2] <= b for a, b in titles)]
+        # "where was olaf scholz born": one half of a public figure's name, typed in lower case
+        candidates = [c for c in candidates if not (c[0] == "PERSON" and _half_of_public_name(text, c[1], c[2]))]
     # A private person or organisation makes the whole message personal: public places and
     # groups next to it become quasi-identifiers ("Ines, a nurse in Camden").
     personal = personal or any(k in ("PERSON", "ORG") and not is_public_entity(t) for k, _, _, t in candidates)
@@ -434,6 +438,15 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
     typed_lower = [t for s, e, t in lowercase_names_found if t.islower()]
     out = [f for f in out if not used_as_language(text, f.start, f.end)]  # "write it in French"
     return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*lowercase_names(doc), *typed_lower]))
+
+
+def _half_of_public_name(text: str, start: int, end: int) -> bool:
+    """The span with the word before or after it is a public figure's full name."""
+    before = re.search(r"([^\W\d_]+)\s+$", text[max(0, start - 30):start])
+    after = re.match(r"\s+([^\W\d_]+)", text[end:end + 30])
+    figures = public_figures()
+    return (before is not None and _norm(f"{before.group(1)} {text[start:end]}") in figures) or \
+        (after is not None and _norm(f"{text[start:end]} {after.group(1)}") in figures)
 
 
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir madam mx".split())

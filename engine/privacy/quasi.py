@@ -254,7 +254,8 @@ def work_titles(text: str) -> list[tuple[int, int]]:
     for m in _WORK_FRAME.finditer(text):
         title = m.group(1).rstrip(" ,.")
         words = [w for w in title.split() if w[:1].isupper()]
-        if len(words) < 2 and not re.search(r"\b(?:novel|book|film|movie|play|painting|song|album)\b", m.group(0), re.I):
+        if len(words) < 2 and not re.search(r"\b(?:novel|book|film|movie|play|painting|song|album)\b|"
+                                            r"^(?:plot|themes?|ending|characters?|moral|protagonist) of\b", m.group(0), re.I):
             continue  # "in Paris" is a place, not a title: one capitalised word only after a work noun
         spans.append((m.start(1), m.start(1) + len(title)))
     return spans

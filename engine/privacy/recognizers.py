@@ -94,7 +94,8 @@ def no_one(a: Analysis, findings: list[Finding]) -> list[Finding]:
         if imp.code_name(text, f, code, personal) or imp.in_template_slot(text, f.start, f.end) \
                 or (made_up and imp.lone_name(f)) or imp.character_name(text, f) \
                 or (not personal and (imp.everyday_word(f) or imp.natural_feature(text, f)
-                                      or imp.public_after_verb(text, f))):
+                                      or imp.public_after_verb(text, f) or imp.dish_name(text, f)
+                                      or imp.thing_after_the(text, f) or imp.historical_name(text, f))):
             dropped = True
             continue
         kept.append(f)

@@ -120,3 +120,59 @@ SELF_INTRO = {
     "pt": r"chamo-me|me chamo|o meu nome é|meu nome é|o meu nome e|meu nome e|sou (?:o|a)",
     "nl": r"ik heet|mijn naam is|ik ben|mijn voornaam is",
 }
+
+# First-person phrases that say nothing about the writer's life (see
+# engine.privacy.impersonal.without_impersonal_first_person): a how-to ("how can I ..."), a request
+# to the assistant ("explain to me"), wanting to know or learn, a taste, a hypothetical ("if I
+# ..."), the writer's code or formula and the error it gives.
+IMPERSONAL_FIRST_PERSON = {
+    "de": r"wie (?:kann|könnte|soll|sollte|muss|mache|schreibe|berechne|löse|finde|bekomme|erstelle|teste) ich|"
+          r"(?:kann|könnte|soll|sollte|muss|darf) ich|(?:erklär|erkläre|erklären sie|zeig|zeige|sag|sage|gib|hilf|"
+          r"schreib|schreibe|nenn|nenne) mir|(?:kannst du|können sie|könntest du) mir|"
+          r"ich (?:möchte|will|würde gern|würde gerne) (?:gern |gerne )?(?:wissen|verstehen|lernen)|ich lerne|"
+          r"ich mag|ich liebe|wenn ich|angenommen,? ich|(?:mein|meine|meinen|meinem) (?:code|skript|script|"
+          r"programm|funktion|abfrage|schleife|klasse|formel|regex|test|tests|rechnung|lösung)|"
+          r"ich (?:bekomme|erhalte|kriege) (?:einen|diesen|den|folgenden|immer) (?:fehler|error)",
+    "fr": r"comment (?:puis-je|je peux|est-ce que je (?:peux|dois)|faire pour|je fais|dois-je|j['’]écris|je calcule)|"
+          r"puis-je|est-ce que je peux|dois-je|(?:explique|expliquez|montre|montrez|dis|dites|donne|donnez|aide|"
+          r"aidez|écris|écrivez)-moi|(?:peux-tu|pouvez-vous|tu peux|vous pouvez|pourrais-tu|pourriez-vous) m['’]|"
+          r"je (?:voudrais|veux|souhaite|aimerais) (?:savoir|comprendre|apprendre)|j['’]apprends|j['’]aime|"
+          r"j['’]adore|si je|(?:mon|ma) (?:code|script|programme|fonction|requête|boucle|classe|formule|regex|"
+          r"calcul|solution)|j['’]ai (?:une|cette|l['’]|toujours une) erreur",
+    "es": r"¿?cómo (?:puedo|hago|debo|se)|¿?puedo|¿?debo|explícame|dime|muéstrame|ayúdame|dame|escríbeme|"
+          r"¿?(?:me puedes|me podrías|puedes|podrías) (?:explicar|decir|ayudar|mostrar|escribir)(?:me)?|"
+          r"(?:quiero|quisiera|me gustaría) (?:saber|entender|aprender)|estoy aprendiendo|me gusta|me gustan|"
+          r"me encanta|si (?:yo|tengo|quiero)|mi (?:código|script|programa|función|consulta|bucle|clase|fórmula|"
+          r"regex|cálculo|solución)|me (?:sale|da|aparece) (?:un|este|el|siempre un) error",
+    "it": r"come (?:posso|faccio|devo|si)|posso|devo|spiegami|dimmi|mostrami|aiutami|dammi|scrivimi|"
+          r"(?:mi puoi|mi potresti|puoi|potresti) (?:spiegare|dire|aiutare|mostrare|scrivere)|"
+          r"mi (?:spieghi|dici|aiuti|mostri|scrivi)|vorrei (?:sapere|capire|imparare)|sto imparando|mi piace|"
+          r"mi piacciono|se io|(?:il mio|la mia|mio|mia) (?:codice|script|programma|funzione|query|ciclo|classe|"
+          r"formula|regex|calcolo|soluzione)|(?:ho|mi dà|mi da|ricevo) (?:un|questo|l['’]|sempre un) errore",
+    "pt": r"como (?:posso|faço|devo|se)|posso|devo|explica-me|me explica|me explique|me diga|diga-me|me mostra|"
+          r"me mostre|mostra-me|me ajuda|me ajude|ajuda-me|me dá|dá-me|(?:pode|podes|poderia) me "
+          r"(?:explicar|dizer|ajudar|mostrar)|(?:quero|gostaria de) (?:saber|entender|aprender)|"
+          r"estou (?:aprendendo|a aprender)|gosto de|adoro|se eu|(?:meu|minha|o meu|a minha) (?:código|script|"
+          r"programa|função|consulta|laço|loop|classe|fórmula|regex|cálculo|solução)|"
+          r"(?:recebo|dá|aparece|tenho) (?:um|este|o|sempre um) erro",
+    "nl": r"hoe (?:kan|moet|doe|schrijf|bereken|maak|test) ik|kan ik|moet ik|mag ik|(?:leg|vertel|laat|help|geef|"
+          r"toon|schrijf) (?:me|mij)(?: uit| zien)?|(?:kun je|kunt u|kan je) (?:me|mij)|ik wil (?:weten|begrijpen|leren)|"
+          r"ik (?:leer|hou van|houd van)|als ik|stel dat ik|mijn (?:code|script|programma|functie|query|lus|klasse|"
+          r"formule|regex|berekening|oplossing)|ik krijg (?:een|deze|de|steeds een) (?:fout|foutmelding|error)",
+}
+
+# Asking for a story, tale or poem ("écris une nouvelle", "schreib eine Geschichte"): its
+# characters are invented (engine.privacy.impersonal.made_up_people).
+FICTION_REQUEST = (
+    r"(?:schreib|schreibe|schreiben sie|erzähl|erzähle|erfinde)\w*\s+(?:mir\s+)?(?:eine?n?\s+)?(?:\w+\s+)?"
+    r"(?:geschichte|kurzgeschichte|erzählung|märchen|fabel|gedicht|szene|dialog)|"
+    r"(?:écris|écrivez|raconte|racontez|invente|inventez)(?:-moi)?\s+(?:une?\s+)?(?:\w+\s+)?"
+    r"(?:histoire|nouvelle|conte|fable|poème|scène|dialogue|récit)|"
+    r"(?:escribe|escriba|escríbeme|cuenta|cuéntame|inventa)\s+(?:una?\s+)?(?:\w+\s+)?"
+    r"(?:historia|cuento|relato|fábula|poema|escena|diálogo)|"
+    r"(?:scrivi|scriva|scrivimi|racconta|raccontami|inventa)\s+(?:una?\s+|un['’])?(?:\w+\s+)?"
+    r"(?:storia|racconto|favola|fiaba|poesia|scena|dialogo|novella)|"
+    r"(?:escreve|escreva|conta|conte|inventa|invente)(?:-me)?\s+(?:uma?\s+)?(?:\w+\s+)?"
+    r"(?:história|historia|conto|fábula|poema|cena|diálogo)|"
+    r"(?:schrijf|vertel|verzin)\s+(?:me\s+)?(?:een\s+)?(?:\w+\s+)?(?:verhaal|sprookje|fabel|gedicht|scène|dialoog)"
+)

@@ -34,6 +34,9 @@ def test_addresses_are_found_whole(text, address):
     "In 2020 Road deaths fell by 9 percent.",
     "Version 4 Drive sync fixes a crash.",
     "Raise the temperature by 20 degrees and bake for 35 minutes.",
+    # an everyday word ending like a street type ("-ring") before a year is a date
+    "During 2019, sales of e-bikes doubled in most markets.",
+    "The Spring 2023 collection sold out in a week.",
 ])
 def test_ordinary_numbers_before_street_words_are_no_address(text):
     assert find_addresses(text) == []
@@ -287,3 +290,8 @@ def test_the_driving_licence_topic_has_no_number():
     from engine.privacy.national_ids import find_national_ids
 
     assert find_national_ids("How many questions are on the driving licence theory test?") == []
+
+
+def test_a_street_named_like_a_ring_road_with_a_number_is_still_an_address():
+    # control for the date rule: a real "-ring" street and its number stay an address
+    assert [f.text for f in find_addresses("Post an Uwe, Lindenring 14, 76133 Karlsruhe")] == ["Lindenring 14, 76133 Karlsruhe"]

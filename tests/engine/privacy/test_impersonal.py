@@ -32,6 +32,27 @@ from engine.privacy.finding import Finding
     "Role-play: you're a ferryman in my tabletop campaign and I'm a gnome tinker named Quibble. Go.",
     # template slots
     "Improve this template: Dear [Customer Name], your order [Order ID] ships on [Date].",
+    # dishes in cooking requests
+    "Give me a recipe for the following food.\nBibimbap",
+    "recipe for jollof rice without an oven please",
+    # maths variables, products named by what they are, pieces of code
+    "Work out the value of Y. Then check it.\n3Y + 4 = 19",
+    "write python to fetch the latest price from the coinpeek API and print it",
+    "Why does this fail: if len(items < 3: return items",
+    # a "person" after "the" is a thing
+    "Why is the Moon red during a total eclipse?",
+    "Write a limerick about the Rhine for a school newsletter.",
+    # history, keywords and tool names
+    "How was the Delian League funded?",
+    "Why did the Ottoman Empire decline after 1683?",
+    "In a Dockerfile, when is EXPOSE needed at all?",
+    "how do k8s init containers differ from sidecars",
+    # a work asked about by its plot or themes, even with a one-word title
+    "Can you summarise the plot of Ravensmoor in 150 words?",
+    # a story asked for in another language: its characters are invented
+    "Écris une nouvelle courte où une vieille horlogère nommée Maëlle arrête le temps.",
+    # a public figure's name typed in lower case
+    "where was olaf scholz born",
 ])
 def test_public_text_goes_verbatim(router, text):
     d = router.route(text)
@@ -46,6 +67,19 @@ def test_public_text_goes_verbatim(router, text):
     ("My son Bram has 14 stickers and gives 6 to his friend Anouk. How many does Bram have left?", "Bram"),
     ("Write a short note to Tobiah Vrenk thanking him for fixing our roof.", "Vrenk"),
     ("Write a bedtime story for my nephew, a boy named Tunde who loves trains.", "Tunde"),
+    # a dish someone close to the writer makes; an initial and surname beside an equation
+    ("My aunt Odile Renard bakes a plum cake every Sunday, can you give me a recipe like hers?", "Renard"),
+    ("Ask J. Smith whether 3x + 2 = 11 has one solution.", "Smith"),
+    ("Write a dinner invitation to Jonas Berg and Maren Lind for Friday.", "Berg"),
+    ("Write a thank-you note to the Okafors for hosting the book club.", "Okafors"),
+    ("I worked for the Kessler Mission in Lagos for two years.", "Kessler"),
+    ("Write a summary of Kowalski's performance review for HR.", "Kowalski"),
+    # short capitals in a message with code words are a firm's acronym, not a keyword
+    ("Summarise the annual report from KELDA in three bullet points.", "KELDA"),
+    ("Écris une histoire pour mon neveu Kofi Mensah qui adore les trains.", "Mensah"),
+    ("my neighbour olaf scholz keeps borrowing my ladder, how do I say no nicely?", "olaf"),
+    ("The plot of Tomasz Wrona's garden is 20 m wide, how much fence do I need?", "Wrona"),
+    ("Our firm, the Vantrell Group, is merging with the Okoro Dynasty Holdings, draft a memo.", "Okoro"),
     # an honorific before a lower-case name is no object with a method, even near code words
     ("write an email to Ms.kovacz saying the API invoice was paid, I attached the receipt", "kovacz"),
     # a handle in a pasted chat is no snake_case identifier
