@@ -46,6 +46,24 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "prednisolone", "methotrexate", "antiretroviral", "truvada", "prep\\b", "radiotherapy", "dialysis",
         # hormones taken to transition, or for fertility and menopause
         "testosterone", "estradiol", "oestrogen", "estrogen", "puberty blockers", "progesterone", "clomid",
+        # named conditions and operations that are not in the list above
+        "leuka?emi", "lymphoma", "melanoma", "myeloma", "sarcoma", "carcinoma", "mastectom", "hysterectom",
+        "chemotherap", "oncolog", "palliative", "(?:in|into|to) (?:a |the )?hospice", "hospice care", "kidney (?:failure|disease)",
+        "(?:kidney|liver|heart|lung|organ|bone marrow|stem cell) transplant",
+        "heart (?:failure|condition|disease)", "cystic fibrosis", "sickle cell", "endometriosis", "pcos\\b",
+        "menopaus", "fertility (?:clinic|treatment|test)", "psychosis", "psychotic", "hearing voices",
+        "sectioned", "psych(?:iatric)? ward", "mental health (?:crisis|team|nurse|condition|problems?|issues?|diagnosis|leave)",
+        "on the (?:autism )?spectrum", "dyslexi", "dyspraxi", "tourette",
+        # pregnancy and its loss, said plainly
+        "lost the baby", "lost our baby", "stillb(?:orn|irth)", "\\d+ weeks along", "morning sickness",
+        "(?:my )?period is (?:\\w+ )?(?:days |weeks )?late", "a lump (?:in|on) (?:my|his|her)",
+        # eating, drinking and using, said plainly
+        "make (?:myself|herself|himself) (?:throw up|sick|vomit)", "binge(?:ing|d)? and purg",
+        "(?:bottle|glass|drinks?|pints?|cans?) (?:of \\w+ )?(?:a|per) (?:night|day)",
+        "(?:my|his|her) (?:last|first) drink", "drinking again", "off the (?:drink|booze)",
+        "(?:drinking|drinks) (?:problem|too much|heavily)", "(?:alcohol|drug|medical) detox", "aa meetings?", "clean for \\d+ (?:days|weeks|months|years)",
+        "(?:cutting|cuts|burning|burns|scratching) (?:my|his|her|their) (?:arms?|wrists?|legs?|thighs?|skin)",
+        "would (?:notice|care) if i (?:was|were) gone", "(?:don'?t|do not) want to (?:be here|wake up|live)",
     ),
     "sexual orientation or gender identity": (
         "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
@@ -65,6 +83,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         # visa classes and statuses named without the word "visa"
         "h-?1b\\b", "(?:on|my) opt\\b", "stem opt", "ilr\\b", "indefinite leave", "grace period", "i-?(?:130|140|485|20|94)\\b",
         "sevis", "uscis", "extension (?:was )?(?:denied|refused|rejected)", "(?:lost|losing) my status",
+        "(?:my|his|her|their) (?:leave to remain|brp\\b|settled status)", "papers (?:run|ran) out", "papers expire",
+        "(?:could|will|would|might|may) be (?:sent back|deported)", "send (?:me|him|her|them|us) back (?:to|home)\\b", "immigration (?:lawyer|solicitor|appeal|status|hearing|tribunal)",
     ),
     "violence or abuse": (
         "hits me", "beats me", "beat me", "(?:beats|hits|hurts|chokes|slaps) (?:my|us)\\b",
@@ -87,6 +107,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "unfair dismissal", "(?:employment )?tribunal", "su(?:ed|ing) (?:me|us|my|our|him|her|them)\\b", "being sued",
         "(?:claim|case|lawsuit|proceedings) against", "small claims", "ccj\\b", "county court judg(?:e)?ment",
         "bailiffs?\\b", "summons\\b", "court (?:date|hearing|case)", "settle (?:my|the|our) (?:claim|case)",
+        # offences and the courts that hear them, in everyday words
+        "shoplift", "caught (?:stealing|shoplifting)", "dr(?:ink|unk)[- ]driv", "driving ban", "banned from driving",
+        "magistrates", "crown court", "police (?:interview|custody|caution)", "(?:on|out on|made) bail\\b",
+        "in custody", "electronic tag", "possession of (?:cannabis|drugs|a controlled)", "(?:benefit|insurance|tax) fraud",
+        "assault charge",
     ),
     "precise finances": (
         "my salary(?! expectation)", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
@@ -103,7 +128,19 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_RELATIVE = r"(?:my|our) (?:son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|sister|child|kid|boyfriend|girlfriend|friend)"
+_KIN = (r"son|daughter|wife|husband|partner|mom|mum|mother|dad|father|brother|sister|child|kid|boyfriend|girlfriend|"
+        r"friend|grandma|grandpa|grandmother|grandfather|granny|gran|nan|nana|grandad|aunt|auntie|uncle|cousin|niece|"
+        r"nephew|stepdad|stepmum|stepmom|fianc[eé]e?|flatmate|roommate|housemate|colleague|coworker|co-worker|boss|"
+        r"manager|neighbou?r|tenant|client|patient|student|pupil|ex")
+# "my son", "our little girl's", "my best friend": someone the writer knows (one word may come between).
+_RELATIVE = r"(?:my|our) (?:[\w-]+ )?(?:" + _KIN + r")(?:'s|s)?\b"
+# Family called by their role, capitalised as a name, or named with it: "Dad was ...", "Mum's scan",
+# "Grandma Rosa", "Aunt Fatima's appeal" — the writer's own people without a "my".
+_KIN_NAMED = re.compile(r"(?:^|[,;:]\s*|\band\s+)(?-i:Dad|Mum|Mom|Mam|Grandma|Grandpa|Granny|Gran|Nan|Nana|Grandad|"
+                        r"Papa|Mama)\b|\b(?i:aunt|auntie|uncle|cousin|grandma|grandpa|granny|nana)\s+(?-i:[A-Z][a-z]+)")
+# A later sentence about the same person: "My brother called. He was diagnosed ..."
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:(?:and|but|so|now|then|apparently|today|yesterday)\W+)?"
+                              r"(?:he|she|they|his|her|their)\b", re.I)
 _COMPILED = {cat: re.compile(r"\b(?:" + "|".join(terms) + r")", re.I) for cat, terms in CATEGORIES.items()}
 _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]?")  # "1,240.55" stays in one sentence
 # Diary-style sentences drop the "I": "diagnosed with cancer yesterday", "been sober 3 months",
@@ -115,7 +152,9 @@ _SUBJECTLESS = re.compile(
 # but "I want to learn about cancer" does not: these verbs mark topic interest.
 _TOPIC_VERBS = re.compile(
     r"\b(i|we) (?:want|would like|need|'d like) to (?:know|learn|understand|read|write|research)\b|"
-    r"\b(tell|explain to|teach) (?:me|us)\b|\bcan you (?:explain|describe|tell)\b|\bgive me\b|\bhelp me (?:understand|write)\b",
+    r"(?<!n't )(?<!not )\b(tell|explain to|teach) (?:me|us) (?:about|what|how|why|when|which|more|whether|if|the|an?)\b|\bcan you (?:explain|describe|tell)\b|\bgive me\b|\bhelp me understand\b|"
+    # writing *about a topic* ("help me write an essay on diabetes"), not a letter about oneself
+    r"\bhelp me write (?:an? |my )?(?:essay|article|report|paper|blog|post|summary|speech|presentation)s? (?:about|on)\b",
     re.I)
 
 
@@ -156,8 +195,12 @@ _DIARY_TIME = re.compile(r"\b(?:yesterday|tomorrow|last (?:night|time|week|month
 
 def _find_english(text: str) -> list[str]:
     found: list[str] = ["precise finances"] if len(_EXACT_MONEY.findall(text)) >= 3 else []
+    someone = False  # an earlier sentence named someone the writer knows
     for sentence in _SENTENCE.findall(text):
-        anchor = _FIRST_PERSON.search(sentence) or re.search(_RELATIVE, sentence, re.I) or _SUBJECTLESS.match(sentence)
+        kin = re.search(_RELATIVE, sentence, re.I) or _KIN_NAMED.search(sentence)
+        anchor = _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
+            (someone and _PRONOUN_SUBJECT.match(sentence))
+        someone = someone or bool(kin)
         # Treatment tied to days is someone's own; news about courts or borders has dates too.
         diary = not anchor and _DIARY_TIME.search(sentence)
         if not anchor and not diary:
@@ -168,7 +211,8 @@ def _find_english(text: str) -> list[str]:
                 continue
             # "Tell me about diabetes" / "I want to learn about HIV" are topic requests.
             if _TOPIC_VERBS.search(sentence) and not re.search(
-                    r"\b(i (?:have|had|am|was|'m|got|'ve been)|my (?!own\b)\w+ (?:is|was|has|had))\b", sentence, re.I):
+                    r"\b(i (?:have|had|am|was|'m|got|'ve been)|my (?!own\b)\w+ (?:is|was|has|had)|"
+                    r"(?:he|she|they) (?:is|was|has|had|'s|will|won'?t|can'?t|needs?|starts?|started))\b", sentence, re.I):
                 continue
             found.append(cat)
     return found
