@@ -216,3 +216,40 @@ def _find_english(text: str) -> list[str]:
                 continue
             found.append(cat)
     return found
+
+
+# Everyday words that go with each kind of disclosure but are no disclosure on their own ("the
+# clinic", "court", "mosque", "behind on"): evidence only next to the learned layer's judgement
+# (see :func:`corroborated`).
+CUES: dict[str, str] = {
+    "health": r"clinic|ward\b|a&e|icu\b|intensive care|treatment|therapy|pills|meds\b|tablets|diagnos\w*|operation|"
+              r"surgery|recover(?:ing|y) from|counsell\w*|ambulance|prescri\w*|pregnan\w*|weeks along|drinking|drunk|"
+              r"sober|relaps\w*|forgetting|confused|throw(?:ing)? up|cutting|hurting (?:him|her|my|them)self",
+    "sexuality_gender": r"came out|coming out|same[- ]sex|pronouns|transition\w*",
+    "religion": r"mosque|synagogue|gurdwara|prayers|pray(?:ing|s)?\b|fasting|ramadan|faith|converted|hijab|kippah|turban",
+    "politics_union": r"voted|vote for|union|protest\w*|rally|strike|picket\w*|activis\w*",
+    "ethnicity": r"racis\w*|ethnic\w*|heritage|adopted from|where i'?m (?:really )?from|skin colou?r",
+    "immigration": r"visa|papers|home office|deport\w*|asylum|immigration|citizenship|residency",
+    "criminal_legal": r"police|court|arrest\w*|charged|trial|caught|stole|steal\w*|expelled|suspended from|fined|"
+                      r"offence|probation|prison|jail|knife",
+    "finance": r"debt|owe\w*|behind on|arrears|overdra\w*|bankrupt\w*|can'?t pay|late payments?|bailiff\w*|evict\w*|"
+               r"payday",
+}
+_CUE_RX = re.compile(r"\b(?:" + "|".join(CUES.values()) + r")(?!\w)", re.I)
+
+
+def corroborated(text: str) -> bool:
+    """A sentence about the writer or someone they know (the same anchors as the word lists) that
+    uses an everyday word of a special category. Alone this is nothing — "my doctor's appointment
+    is on Tuesday" — but it tells the learned layer's middling score on the message ("the test
+    came back positive and I don't know how to tell him") from one on a message that only
+    sounds like it."""
+    someone = False
+    for sentence in _SENTENCE.findall(text):
+        kin = re.search(_RELATIVE, sentence, re.I) or _KIN_NAMED.search(sentence)
+        anchor = _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
+            (someone and _PRONOUN_SUBJECT.match(sentence))
+        someone = someone or bool(kin)
+        if anchor and _CUE_RX.search(sentence) and not _TOPIC_VERBS.search(sentence):
+            return True
+    return False

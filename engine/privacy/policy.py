@@ -50,6 +50,9 @@ class Thresholds:
     # Chosen for recall within a public budget: on the tuning sets (dev + probes A–E, 622 public
     # messages) 4 public messages score >= 0.75 (1 at 0.8, 8 at 0.6). See docs/privacy-eval.md.
     special: float = 0.75
+    # A middling special-category score counts when a sentence about the writer or someone they
+    # know also uses an everyday word of such a category (engine.privacy.plain_words).
+    special_corroborated: float = 0.6
     # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
     # (first person or a letter): public news about a firm reads much the same.
     business: float = 0.9
