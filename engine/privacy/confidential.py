@@ -15,7 +15,7 @@ everyday words:
   either two or more figures or an internal audience (the board, investors, the exec team, an
   all-hands) — or a learned business score that is high but short of ``business.learned``'s bar.
 
-Public news about named firms ("Apple's revenue fell in Q2"), how-to questions ("how do companies
+Public news about named firms ("a carmaker's revenue fell in Q2"), how-to questions ("how do companies
 announce layoffs?"), templates and examples, and secrets about birthdays or surprises are not
 company matters kept from the public.
 """
@@ -65,7 +65,7 @@ _MATTER = re.compile(r"\b(?:" + _PLAN + "|" + _FIGURES + r")\b", re.I)
 _PUBLIC = re.compile(r"\b(?:announced (?:\w+ ){0,3}(?:publicly|today|yesterday|last week)|publicly announced|press release|"
                      r"in the news|news (?:about|on|of)|reported|according to|headlines?)\b", re.I)
 _WE = re.compile(r"\b(?:we|we're|we've|we'll|our|ours|(?-i:us))\b", re.I)
-# A thread from a work channel, pasted: speaker lines ("Mike: ...", "[10:42] Sarah: ...") or its name.
+# A thread from a work channel, pasted: speaker lines ("Mike: ...", "[10:42] Jen: ...") or its name.
 _SPEAKER_LINE = re.compile(r"(?:^|\n|[.!?]\s+)\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?[A-Z][\w.'-]{0,20}"
                            r"(?: [A-Z][\w.'-]{0,20})?:\s+\S")
 _CHANNEL = re.compile(r"\b(?:slack|teams|exec(?:utive)?|leadership|management|board|private|internal|"

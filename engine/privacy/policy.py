@@ -203,8 +203,7 @@ def _countries() -> frozenset[str]:
 def is_country(text: str) -> bool:
     """A country names no one: it stays even beside a private person (places *below* country level
     do not; docs/privacy-model.md)."""
-    return norm(text) in _countries() or norm(text) in ("uk", "us", "usa", "u.s.", "u.k.", "america", "britain",
-                                                         "england", "scotland", "wales", "northern ireland")
+    return norm(text) in _countries() or norm(text) in ("uk", "us", "usa", "u.s", "britain")
 
 
 def is_public_name(text: str, lang: str = "en", th: Thresholds = THRESHOLDS) -> bool:
