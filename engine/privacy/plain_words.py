@@ -11,6 +11,8 @@ are known (engine.privacy.router calls :func:`plain_word_signals`):
 
 from __future__ import annotations
 
+import re
+
 from engine.privacy.analysis import Analysis
 from engine.privacy.signals import CATEGORY_WORDS, Signal
 
@@ -26,8 +28,39 @@ def corroborated_special(a: Analysis, at: float) -> list[Signal]:
                    score=s.special_any)]
 
 
+# Secrets of a home or an account in plain words: a door or alarm code, where the spare key is,
+# a security answer.
+_HOME_SECRET = re.compile(
+    r"\b(?:door|gate|alarm|keypad|lock|garage|safe|locker|building|entry|key ?box|lockbox|padlock) (?:code|combination|pin)"
+    r"\b[^.?!\n]{0,15}?\b\d{3,8}\b|\bspare key (?:is|'s|lives|sits) (?:under|in|behind|inside|on top of)\b|"
+    r"\b(?:security|secret) (?:answer|question)\b[^.?!\n]{0,30}\b(?:is|was|:)|"
+    r"\bmother'?s maiden name (?:is|was|,|:)\s*[A-Z]", re.I)
+
+
+def home_secrets(a: Analysis) -> list[Signal]:
+    if not _HOME_SECRET.search(a.text):
+        return []
+    return [Signal("secret.plain_words", "it contains a code, key or security answer that protects a home or an account")]
+
+
+def literal_special(a: Analysis) -> list[Signal]:
+    """Word-list disclosures of words never used figuratively (disclosure.LITERAL): they stand
+    even when the learned layer doubts the message."""
+    from engine.privacy.disclosure import literal_disclosures
+    from engine.privacy.signals import _LEXICON_CATEGORY
+
+    if not a.english:
+        return []
+    out = []
+    for cat in literal_disclosures(a.text):
+        key = _LEXICON_CATEGORY.get(cat, cat)
+        out.append(Signal(f"special.literal.{key}", f"it shares personal information about {CATEGORY_WORDS.get(key, cat)}"))
+    return out
+
+
 def plain_word_signals(a: Analysis) -> list[Signal]:
     from engine.privacy.confidential import company_matters
     from engine.privacy.policy import THRESHOLDS
 
-    return company_matters(a) + corroborated_special(a, THRESHOLDS.special_corroborated)
+    return home_secrets(a) + company_matters(a) + corroborated_special(a, THRESHOLDS.special_corroborated) + \
+        literal_special(a)

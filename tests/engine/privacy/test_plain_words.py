@@ -158,3 +158,47 @@ def test_corroboration_needs_both_the_score_and_the_words():
 ])
 def test_through_the_router(router, text, local):
     assert (router.route(text).route == "local") is local
+
+
+# -- secrets of a home or account, and words never used figuratively ------------------------------
+@pytest.mark.parametrize("text, secret", [
+    ("The gate code is 4471 and the spare key is under the blue pot, write notes for the cat sitter.", True),
+    ("My security answer is the name of my first school. Is that safe enough?", True),
+    ("How do I change the door code on a Yale keypad lock?", False),              # no code in it
+    ("Where do people usually hide a spare key, and why is it a bad idea?", False),
+])
+def test_home_secrets(text, secret):
+    from engine.privacy.plain_words import home_secrets
+
+    assert bool(home_secrets(_a(text))) is secret
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Can you help me write a speech for my wife's funeral? She died of an overdose.", True),
+    ("My cousin's asylum claim was refused and he is afraid of being deported.", True),
+    ("Write a eulogy for a famous singer who died of an overdose in 1970.", False),   # no one the writer knows
+    ("How does dialysis work?", False),
+])
+def test_literal_words_stand_without_the_learned_layer(text, found):
+    from engine.privacy.disclosure import literal_disclosures
+
+    assert bool(literal_disclosures(text)) is found
+
+
+@pytest.mark.parametrize("text", [
+    "My sister's husband has been checking her phone and won't let her see her friends.",
+    "Write a resignation letter. The real reason is that my manager keeps touching me.",
+    "My son told us he's been selling pills at school.",
+    "Every time I eat I feel guilty and I've lost weight fast.",
+])
+def test_control_drugs_and_eating_in_everyday_words(text):
+    assert find_disclosures(text, "en")
+
+
+@pytest.mark.parametrize("text", [
+    "My phone keeps touching the screen by itself, is it broken?",
+    "Can you check my phone plan and tell me if it's good value?",
+    "My wife and I are planning a trip to Lisbon, where should we stay?",
+])
+def test_everyday_look_alikes(text):
+    assert find_disclosures(text, "en") == []
