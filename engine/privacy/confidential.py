@@ -35,6 +35,7 @@ _SECRECY = re.compile(
     r"\b(?:keep (?:it|this|that|them)\s+(?:quiet|secret|between us|under wraps|to (?:yourself|ourselves))|"
     r"under wraps|hush[- ]hush|off the record|between (?:you and me|us)|"
     r"(?:nobody|no one|none of them|the (?:team|staff)) (?:\w+ )?(?:knows?|has been told|have been told) yet|"
+    r"(?:nobody|no one) outside (?:the |our )?(?:company|team|board|leadership|firm|room) knows|"
     r"(?:doesn'?t|don'?t|do not|does not) know yet|(?:hasn'?t|haven'?t|has not|have not) (?:been )?told (?:them|anyone|"
     r"anybody|the \w+|staff|people) yet|"
     r"before (?:the|our|we|it'?s|its|it is|they|it gets?) (?:\w+ )?(?:announce\w*|public|official|made public|"
@@ -59,10 +60,12 @@ _FIGURES = (r"revenue|forecast|profit|loss(?:es)?|margin|ebitda|arr\b|mrr\b|runw
             r"pipeline|pricing|price (?:increase|rise|change|hike)|prices? (?:go(?:es)? up|will rise)|biggest (?:customer|"
             r"client)|key (?:customer|client|account)|contract with|funding round|bridge round|series [a-d]\b|valuation|"
             r"term sheet|ipo\b|salary bands?|pay bands?|bonus(?:es)? (?:pool|cut)|headcount")
+# Products not out yet: a company matter only with a secrecy cue (a launch date is often public).
+_PRODUCT = re.compile(r"\b(?:launch\w*|release date|roadmap|unreleased|prototype)\b", re.I)
 _STRONG = re.compile(r"\b(?:" + _PLAN + r")\b", re.I)
 _MATTER = re.compile(r"\b(?:" + _PLAN + "|" + _FIGURES + r")\b", re.I)
 # Already out in the world: news, a press release, announced publicly.
-_PUBLIC = re.compile(r"\b(?:announced (?:\w+ ){0,3}(?:publicly|today|yesterday|last week)|publicly announced|press release|"
+_PUBLIC = re.compile(r"\b(?:announced (?:\w+ ){0,3}(?:publicly|today|yesterday|last week)|publicly announced|(?:in|from|per) (?:a|the|their) press release|press release (?:said|says|stated)|"
                      r"in the news|news (?:about|on|of)|reported|according to|headlines?)\b", re.I)
 _WE = re.compile(r"\b(?:we|we're|we've|we'll|our|ours|(?-i:us))\b", re.I)
 # A thread from a work channel, pasted: speaker lines ("Mike: ...", "[10:42] Jen: ...") or its name.
@@ -86,8 +89,8 @@ _REASON = "it discusses a company matter that is not public yet"
 def unannounced(a: Analysis) -> list[Signal]:
     """A secrecy cue in a text about a company matter (cheap: word patterns only)."""
     text = a.text
-    if not a.english or _GENERAL.search(text) or _PUBLIC.search(text) or not _MATTER.search(text) \
-            or not _SECRECY.search(text):
+    if not a.english or _GENERAL.search(text) or _PUBLIC.search(text) or \
+            not (_MATTER.search(text) or _PRODUCT.search(text)) or not _SECRECY.search(text):
         return []
     return [Signal("business.unannounced", _REASON)]
 

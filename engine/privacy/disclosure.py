@@ -68,10 +68,16 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "died of (?:an? )?(?:overdose|cancer|aids|suicide)", "took (?:his|her|their) own life", "(?:don'?t|do not) want to (?:be here|wake up|live)",
     ),
     "sexual orientation or gender identity": (
-        "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "non-binary",
+        "gay\\b", "lesbian", "bisexual", "queer", "transgender", "trans woman", "trans man", "trans (?:guy|girl|boy|kid)", "non-binary",
         "nonbinary", "coming out", "came out", "come out", "homosexual", "asexual", "pansexual",
         "gender dysphoria", "sexual orientation", "hormone therapy",
         "(?:i'?m|im|i am|think i'?m|maybe i'?m)(?: an?)? (?:bi|trans|gay|lesbian|queer)\\b", "same-sex", "hrt\\b", "deadnam", "transition(?:ing|ed)\\b", "(?:we are|we're|are) both (?:women|men|girls|guys)\\b",
+    ),
+    "ethnic origin": (
+        "(?:i'?m|i am|as an?|we'?re|we are|(?:he|she)'?s|(?:he|she) is) (?:a )?(?:black|mixed[- ]race|biracial|latin[oax]|"
+        "hispanic|arab|south asian|east asian|indigenous|aboriginal|romani?|gypsy|irish traveller|traveller)\\b"
+        "(?! (?:coffee|tea|friday|belt|card|hole|box))",
+        "(?:racis\\w*|race discrimination|racial abuse) (?:at|against|towards?|from)",
     ),
     "religion or belief": (
         "convert(?:ed|ing)? to", "muslim", "christian", "jewish", "hindu", "buddhis", "sikh", "atheist",
@@ -123,6 +129,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "my salary(?! expectation)", "i earn", "i make (?:about |around |roughly )?(?:\\$|\\d+k\\b|\\d[\\d,.]{3,})", "i owe", "my debt", "in debt", "bankrupt", "my credit score",
         "credit score (?:is|of)", "my (?:account )?balance", "my net worth", "my income", "foreclos",
         "my mortgage", "my loan", "collections agency", "payday loan", "my savings",
+        "(?:getting|got|receiving|received|keep getting) (?:letters?|calls?|visits?) from (?:the |a )?debt collect", "debt collect(?:ors?|ion agency) (?:keep|keeps|are|is|have|has|sent|called|calling|chasing|after|at)",
         # an amount next to a money word, in a first-person sentence ("I owe 48,000 in loans")
         "(?:owe|debt|savings|saved|loans?|salary|earn|make|income|balance|rent|mortgage|net worth)\\b[^.!?\\n]{0,40}"
         "(?:[$€£]\\s?\\d|\\d[\\d,.]*\\s?(?:k\\b|dollars|euros|pounds|usd|eur|gbp))",

@@ -202,3 +202,29 @@ def test_control_drugs_and_eating_in_everyday_words(text):
 ])
 def test_everyday_look_alikes(text):
     assert find_disclosures(text, "en") == []
+
+
+@pytest.mark.parametrize("text, category", [
+    ("As a Black woman in finance, how do I handle being talked over by my director?", "ethnic origin"),
+    ("I'm mixed race and my in-laws make comments about it.", "ethnic origin"),
+    ("My neighbour has been getting letters from debt collectors and asked me to help.", "precise finances"),
+    ("I'm a trans guy and my new job still shows my old name.", "sexual orientation or gender identity"),
+])
+def test_ethnicity_debt_collectors_and_identity(text, category):
+    assert category in find_disclosures(text, "en")
+
+
+@pytest.mark.parametrize("text", [
+    "I am a black belt in judo, what should I train next?",
+    "How do I respond to a letter from a debt collector in general?",
+    "Is racism in football getting better?",
+])
+def test_their_look_alikes(text):
+    assert find_disclosures(text, "en") == []
+
+
+def test_a_product_launch_is_a_secret_only_when_the_writer_says_so():
+    assert unannounced(_a("We're launching the Z4 speaker on 3 March and nobody outside the company knows. "
+                          "Draft the press release."))
+    assert unannounced(_a("Our new product launches in May, draft a press release.")) == []
+    assert insider(_a("Rewrite this for investors: our new product launches in May and we're hiring.")) == []
