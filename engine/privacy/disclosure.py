@@ -165,10 +165,18 @@ _SUBJECTLESS = re.compile(
 # but "I want to learn about cancer" does not: these verbs mark topic interest.
 _TOPIC_VERBS = re.compile(
     r"\b(i|we) (?:want|would like|need|'d like) to (?:know|learn|understand|read|write|research)\b|"
-    r"(?<!n't )(?<!not )\b(tell|explain to|teach) (?:me|us) (?:about|what|how|why|when|which|more|whether|if|the|an?)\b|\bcan you (?:explain|describe|tell)\b|\bgive me\b|\bhelp me understand\b|"
+    r"(?<!n't )(?<!not )\b(tell|explain to|teach) (?:me|us) (?:about|what|how|why|when|which|more|whether|if|the|an?)\b|"
+    r"\bcan you (?:explain|describe|tell)\b|\bgive me\b|\bhelp me understand\b|"
     # writing *about a topic* ("help me write an essay on diabetes"), not a letter about oneself
-    r"\bhelp me write (?:an? |my )?(?:essay|article|report|paper|blog|post|summary|speech|presentation)s? (?:about|on)\b",
+    r"\bhelp me write (?:an? |my )?(?:essay|article|report|paper|blog|post|summary|speech|presentation)s? (?:about|on)\b"
+    r"|\b(?:i'?m|i am|we'?re|we are) (?:writing|researching|studying|preparing|reading) (?:an? |my |our )?"
+    r"(?:essay|article|report|paper|thesis|dissertation|presentation|project|talk|lesson|book)s? (?:about|on)\b",
     re.I)
+
+
+# ...unless the sentence also says what the writer or someone has or is ("I have", "my son is").
+_OWN = re.compile(r"\b(i (?:have|had|was|got|'ve been)|i ?(?:am|'m) (?!writing|researching|studying|preparing|reading)|my (?!own\b)\w+ (?:is|was|has|had)|"
+                  r"(?:he|she|they) (?:is|was|has|had|'s|will|won'?t|can'?t|needs?|starts?|started))\b", re.I)
 
 
 # "checking $3,412.55, savings $18,900, credit card debt $27,340": a list of one's own accounts
@@ -223,9 +231,7 @@ def _find_english(text: str) -> list[str]:
             if not hit or cat in found or (diary and cat != "health"):
                 continue
             # "Tell me about diabetes" / "I want to learn about HIV" are topic requests.
-            if _TOPIC_VERBS.search(sentence) and not re.search(
-                    r"\b(i (?:have|had|am|was|'m|got|'ve been)|my (?!own\b)\w+ (?:is|was|has|had)|"
-                    r"(?:he|she|they) (?:is|was|has|had|'s|will|won'?t|can'?t|needs?|starts?|started))\b", sentence, re.I):
+            if _TOPIC_VERBS.search(sentence) and not _OWN.search(sentence):
                 continue
             found.append(cat)
     return found
@@ -288,6 +294,6 @@ def literal_disclosures(text: str) -> list[str]:
         anchored = _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
             (someone and _PRONOUN_SUBJECT.match(sentence))
         someone = someone or bool(kin)
-        if anchored and LITERAL.search(sentence):
+        if anchored and LITERAL.search(sentence) and not (_TOPIC_VERBS.search(sentence) and not _OWN.search(sentence)):
             found += [c for c, rx in _COMPILED.items() if c not in found and rx.search(sentence)]
     return found

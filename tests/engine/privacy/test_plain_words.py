@@ -228,3 +228,13 @@ def test_a_product_launch_is_a_secret_only_when_the_writer_says_so():
                           "Draft the press release."))
     assert unannounced(_a("Our new product launches in May, draft a press release.")) == []
     assert insider(_a("Rewrite this for investors: our new product launches in May and we're hiring.")) == []
+
+
+@pytest.mark.parametrize("text", [
+    "I'm writing an essay on why asylum seekers are deported so often.",
+    "I am researching a paper on HIV stigma in rural clinics.",
+])
+def test_writing_about_a_topic_is_no_disclosure_even_with_literal_words(text):
+    from engine.privacy.disclosure import literal_disclosures
+
+    assert literal_disclosures(text) == [] and find_disclosures(text, "en") == []
