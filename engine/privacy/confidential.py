@@ -83,6 +83,10 @@ _GENERAL = re.compile(r"\b(?:template|example|sample|hypothetical|fictional|case
                       r"(?:a |an )?(?:companies|company|firms?|businesses|employers?|managers?|startups?)|"
                       r"\[[A-Za-z _]{2,30}\])", re.I)
 
+# Written for the public: without a secrecy cue (business.unannounced), a press release or a post
+# announces what it says.
+_FOR_THE_PUBLIC = re.compile(r"\b(?:press release|public announcement|linkedin post|blog post|newsletter|tweet)\b", re.I)
+
 _REASON = "it discusses a company matter that is not public yet"
 
 
@@ -99,7 +103,8 @@ def insider(a: Analysis, learned_at: float = 0.8) -> list[Signal]:
     """The writer's organisation's own unpublished plans or figures, for an internal audience, or
     a work thread pasted in (see the module doc). Reads the learned business score when there is one."""
     text = a.text
-    if not a.english or _GENERAL.search(text) or _PUBLIC.search(text) or not _MATTER.search(text):
+    if not a.english or _GENERAL.search(text) or _PUBLIC.search(text) or _FOR_THE_PUBLIC.search(text) \
+            or not _MATTER.search(text):
         return []
     thread = len(_SPEAKER_LINE.findall(text)) >= 2 or bool(_CHANNEL.search(text))
     audience = bool(_AUDIENCE.search(text))

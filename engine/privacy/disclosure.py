@@ -76,7 +76,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "ethnic origin": (
         "(?:i'?m|i am|as an?|we'?re|we are|(?:he|she)'?s|(?:he|she) is) (?:a )?(?:black|mixed[- ]race|biracial|latin[oax]|"
         "hispanic|arab|south asian|east asian|indigenous|aboriginal|romani?|gypsy|irish traveller|traveller)\\b"
-        "(?! (?:coffee|tea|friday|belt|card|hole|box))",
+        "(?!(?: (?:coffee|tea|friday|belt|card|hole|box|market|sheep))|[- ](?:and|&)[- ]white)",
         "(?:racis\\w*|race discrimination|racial abuse) (?:at|against|towards?|from)",
     ),
     "religion or belief": (

@@ -238,3 +238,9 @@ def test_writing_about_a_topic_is_no_disclosure_even_with_literal_words(text):
     from engine.privacy.disclosure import literal_disclosures
 
     assert literal_disclosures(text) == [] and find_disclosures(text, "en") == []
+
+
+def test_a_press_release_announces_unless_the_writer_says_it_is_secret():
+    assert insider(_a("Write a press release: we are acquiring a rival startup and closing the Hull office.")) == []
+    assert unannounced(_a("Draft a press release for the takeover; nobody outside the board knows yet."))
+    assert find_disclosures("As a black and white film fan, which classics should I watch?", "en") == []
