@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Sequence
 
 from engine.privacy.analysis import Analysis
@@ -50,6 +51,9 @@ class Thresholds:
     # Chosen for recall within a public budget: on the tuning sets (dev + probes A–E, 622 public
     # messages) 4 public messages score >= 0.75 (1 at 0.8, 8 at 0.6). See docs/privacy-eval.md.
     special: float = 0.75
+    # A middling special-category score counts when a sentence about the writer or someone they
+    # know also uses an everyday word of such a category (engine.privacy.plain_words).
+    special_corroborated: float = 0.6
     # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
     # (first person or a letter): public news about a firm reads much the same.
     business: float = 0.9
@@ -165,14 +169,41 @@ def _other_language(a: Analysis) -> bool:
     return a.language.code not in (None, "en")
 
 
-def _kept(f: Finding, frame: str, example: bool, lang: str = "en", th: Thresholds = THRESHOLDS) -> bool:
+def _kept(f: Finding, frame: str, example: bool, lang: str = "en", th: Thresholds = THRESHOLDS,
+          someone: bool = False) -> bool:
     """Does this entity stay in an impersonal message? People only in examples and stories;
-    other names only when they are public (see Thresholds.public_name_zipf); links as they are."""
+    other names only when they are public (see Thresholds.public_name_zipf); links as they are.
+    ``someone``: the message names a private person (redacted), so the firms, places below country
+    level and groups around them say who that person is — "why has <name> done well at <firm> in
+    <town>?" — and are redacted too, public or not."""
     if frame != "impersonal" or f.kind not in ENTITY_KINDS:
         return False
     if f.kind in PEOPLE:
         return example
+    if someone and f.kind in QUASI_KINDS and not is_country(f.text):
+        return False
     return f.kind in ("URL", "NUMBER") or example or is_public_name(f.text, lang, th)
+
+
+QUASI_KINDS = frozenset({"ORG", "PLACE", "GROUP", "NAME"})
+# An unrecognised name of two or three capitalised words reads as someone's full name.
+_FULL_NAME = re.compile(r"[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}")
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    try:
+        import pycountry
+    except ImportError:
+        return frozenset()
+    return frozenset(norm(getattr(c, a)) for c in pycountry.countries for a in ("name", "common_name", "official_name")
+                     if getattr(c, a, None))
+
+
+def is_country(text: str) -> bool:
+    """A country names no one: it stays even beside a private person (places *below* country level
+    do not; docs/privacy-model.md)."""
+    return norm(text) in _countries() or norm(text) in ("uk", "us", "usa", "u.s", "britain")
 
 
 def is_public_name(text: str, lang: str = "en", th: Thresholds = THRESHOLDS) -> bool:
@@ -186,10 +217,14 @@ def redaction_verdict(a: Analysis, patterns: Sequence[Finding], names: Sequence[
     in this conversation, found again in this message (always redacted)."""
     example = frame == "impersonal" and example_context(a)
     lang = (a.language.code or "en") if frame == "impersonal" else "en"
+    someone = frame == "impersonal" and not example and any(
+        f.kind in PEOPLE or (f.kind == "NAME" and _FULL_NAME.fullmatch(f.text) is not None and not is_public_name(f.text))
+        for f in names)
     redact = [f for f in patterns if not _kept(f, frame, example, lang)]
     for f in [*earlier, *names]:
         forced = f in earlier
-        if (forced or not _kept(f, frame, example, lang)) and not any(f.start < g.end and g.start < f.end for g in redact):
+        if (forced or not _kept(f, frame, example, lang, someone=someone)) and \
+                not any(f.start < g.end and g.start < f.end for g in redact):
             redact.append(f)
     if not redact:
         return Verdict("cloud", ["frame." + frame], ["nothing in it identifies anyone or is sensitive"], frame=frame)

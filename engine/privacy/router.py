@@ -249,6 +249,7 @@ class PrivacyRouter:
     def _decide(self, a: Analysis, layer: Any, conv: Conversation, user_terms: Sequence[str], t0: float,
                 clock: _Clock) -> RouteDecision:
         from engine.privacy.recognizers import NamesUnavailable, run_names, run_patterns
+        from engine.privacy.plain_words import plain_word_signals
         from engine.privacy.records import money_detail, pasted_record
 
         th = self.thresholds
@@ -306,6 +307,7 @@ class PrivacyRouter:
         signals += sig.second_opinion(a, lexicon, th.lexicon_veto)
         signals += sig.learned(a, th.special, th.business)
         signals += pasted_record(a, [*patterns, *names]) + money_detail(a, [*patterns, *names])
+        signals += plain_word_signals(a)  # engine.privacy.plain_words: company matters, corroborated disclosures
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
         frame = policy.frame_of(a, th)
