@@ -149,6 +149,18 @@ def test_corroboration_needs_both_the_score_and_the_words():
 
 # -- through the router (real NER and learned layer) ------------------------------------------------------
 @pytest.mark.parametrize("text, local", [
+    # the learned layer scores these two as chit-chat (a veto below 0.25 drops the word-list hit)
+    ("i don't want to wake up tomorrow. what time does the big supermarket close on sundays", True),
+    ("some days i think about killing myself. what film should i watch tonight", True),
+    ("this spreadsheet makes me want to die lol, how do i fix a #REF error", True),  # a joke stays local too
+    ("I'm writing an essay on suicide prevention campaigns in schools. Give me an outline.", False),  # a topic
+    ("What are the warning signs that a teenager wants to die, for a talk to parents?", False),
+])
+def test_thoughts_of_dying_stay_local_whatever_the_learned_layer_reads(router, text, local):
+    assert (router.route(text).route == "local") is local
+
+
+@pytest.mark.parametrize("text, local", [
     ("Help me write a message to my son's teacher explaining he will miss next week because he is starting "
      "treatment for leukaemia.", True),
     ("Help me write a note to my son's teacher saying he will miss Friday for a family wedding.", False),
