@@ -1,6 +1,10 @@
 """Indexing throughput, re-index of an unchanged corpus, and query latency at 10k/100k chunks.
 
-    .venv/bin/python bench/indexing.py [--corpus DIR] [--sizes 10000,100000]
+    .venv/bin/python bench/indexing.py [--corpus DIR] [--sizes 10000,100000] [--embedding-model ID]
+
+``--embedding-model all-MiniLM-L6-v2-int8`` runs the pipeline on the int8 graph (the fresh torch
+reference is the same float32 model either way). ``load_avg`` records the 1-minute load average
+before and after each timed part: the machine is shared, so read the ratios with it.
 
 1. ``index_ratio``: the whole pipeline (scan, sandboxed parse, chunk, embed, chromadb write,
    manifest commit per file) on ../shared/corpus/python-docs-3.11, against the raw
@@ -119,6 +123,7 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(SHARED / "corpus" / "python-docs-3.11"))
     ap.add_argument("--dev", default=str(SHARED / "eval" / "retrieval" / "dev.jsonl"))
     ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--embedding-model", default=None, help="documents.embedding_model for the pipeline")
     args = ap.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="hearth-bench-indexing-"))
@@ -126,23 +131,31 @@ def main() -> int:
     from engine.net import enforce_offline_defaults
 
     enforce_offline_defaults()
+    from engine.config import load_config
     from engine.docs.service import DocumentService
 
-    service = DocumentService()
+    settings = load_config().config.documents
+    if args.embedding_model:
+        settings.embedding_model = args.embedding_model
+    service = DocumentService(settings=settings)
     emb = service.embedder
     model = emb.model  # load before timing anything
     model.encode(["warm up"], batch_size=emb.batch_size)
 
+    load = {"pipeline_start": os.getloadavg()[0]}
     t0 = time.perf_counter()
     report = service.add("python-docs", [args.corpus])
     pipeline_s = time.perf_counter() - t0
+    load["pipeline_end"] = os.getloadavg()[0]
     coll = service.manifest.collection("python-docs")
     texts = [c.embed_text for c in service.manifest.iter_chunks(coll.id)]
     t1 = time.perf_counter()
     model.encode(texts, batch_size=emb.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                  show_progress_bar=False)
     raw_s = time.perf_counter() - t1
+    load["fresh_start"] = os.getloadavg()[0]
     fresh = raw_fresh(texts)
+    load["fresh_end"] = os.getloadavg()[0]
     print(f"pipeline {pipeline_s:.1f}s for {len(texts)} chunks ({report.indexed} files); raw encode {raw_s:.1f}s; "
           f"raw encode in a fresh process {fresh['encode_s']:.1f}s", file=sys.stderr)
 
@@ -172,7 +185,8 @@ def main() -> int:
         print(f"{size} chunks: {scale[str(size)]}", file=sys.stderr)
 
     out = {
-        "name": "indexing",
+        "name": "indexing", "embedding_model": settings.embedding_model, "backend": emb.backend,
+        "load_avg": {k: round(v, 2) for k, v in load.items()},
         "corpus_files": report.files_total, "corpus_chunks": len(texts),
         "pipeline_s": round(pipeline_s, 2), "raw_encode_s": round(raw_s, 2),
         "index_ratio": round(raw_s / pipeline_s, 3),

@@ -114,6 +114,7 @@ def main() -> int:
     ap.add_argument("--heading-weight", type=int, default=None, help="override HEADING_WEIGHT (BM25 heading field)")
     ap.add_argument("--fusion", default=None, help="override FUSION_WEIGHTS as VECTOR,KEYWORD")
     ap.add_argument("--same-page", type=int, choices=(0, 1), default=None, help="override SAME_PAGE")
+    ap.add_argument("--prf", default=None, help="override VECTOR_PRF as K,BETA (vector pseudo-relevance feedback)")
     ap.add_argument("--window", type=int, default=None, help="override WINDOW_CHUNKS (small-to-big neighbours)")
     ap.add_argument("--context", choices=("title+heading", "heading-or-title+page"), default=None,
                     help="what precedes each chunk's text for the embedder and BM25 (engine.docs.chunking.CONTEXT)")
@@ -147,6 +148,9 @@ def main() -> int:
 
     if args.passage_chunks:
         service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
+    if args.prf:
+        k, beta = args.prf.split(",")
+        service_module.VECTOR_PRF = (int(k), float(beta))
     if args.window is not None:
         service_module.WINDOW_CHUNKS = args.window
     if args.same_page is not None:

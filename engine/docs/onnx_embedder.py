@@ -50,18 +50,19 @@ def onnx_search_dirs() -> list[Path]:
     return dirs
 
 
-def find_onnx_model(model_id: str, location: str) -> Path | None:
+def find_onnx_model(model_id: str, location: str, own: bool = True) -> Path | None:
     """The exported graph for this model, or None (then the torch path is used).
 
-    A model folder that carries its own ``onnx/model.onnx`` (many hub repos do) is used too.
+    With ``own``, a model folder that carries its own ``onnx/model.onnx`` (many hub repos do) is
+    used too.
     """
     key = model_key(model_id)
     for base in onnx_search_dirs():
         path = base / key / ONNX_FILE
         if path.is_file():
             return path
-    own = Path(location) / "onnx" / ONNX_FILE
-    return own if own.is_file() else None
+    folder_graph = Path(location) / "onnx" / ONNX_FILE
+    return folder_graph if own and folder_graph.is_file() else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

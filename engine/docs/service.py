@@ -47,6 +47,9 @@ WINDOW_CHUNKS = 0
 HEADING_WEIGHT = 1
 # Reciprocal rank fusion weights of (vector, keyword) rankings.
 FUSION_WEIGHTS = (1.0, 1.0)
+# Vector pseudo-relevance feedback (Rocchio): (k, beta) = the question's vector plus beta times the
+# mean vector of the first search's top k chunks, searched again; None = off.
+VECTOR_PRF: tuple[int, float] | None = None
 # A shared collection's keyword index is rebuilt from the server at least this often (seconds).
 KEYWORD_REFRESH_S = 60
 
@@ -454,6 +457,12 @@ class DocumentService:
                 fused = vector
             else:
                 fused = rrf([[i for i, _ in vector], [i for i, _ in keyword]], list(FUSION_WEIGHTS))
+            sims = dict(vector)  # cosine to the question itself, also with feedback below
+            if VECTOR_PRF and qvec is not None and mode != "bm25":
+                moved = self._prf_vector(coll, qvec, fused, n)
+                if moved:
+                    fused = moved if mode == "vector" else rrf([[i for i, _ in moved], [i for i, _ in keyword]],
+                                                               list(FUSION_WEIGHTS))
             if mode == "rerank" and self.rerank_available():
                 fused = self._rerank(coll, query, fused[: max(30, top_k * 3)])
             pool = fused[: top_k * 4]
@@ -461,7 +470,6 @@ class DocumentService:
             groups = merge_adjacent([(rows[i], sc) for i, sc in pool if i in rows], top_k)
             ids = [r.id for g in groups for r, _ in g]
             roots = self._reader.roots_of(coll.id, sorted({g[0][0].path for g in groups}))
-            sims = dict(vector)
             if qvec is not None:
                 sims.update(self._similarities(coll, qvec, [i for i in ids if i not in sims]))
             hits = []
@@ -483,6 +491,20 @@ class DocumentService:
         wanted = [o for o in range(lo - WINDOW_CHUNKS, hi + WINDOW_CHUNKS + 1) if o not in have and o >= 0]
         extra = [r for r in self._reader.chunks_by_ord(cid, rows[0].path, wanted) if r.page == rows[0].page]
         return sorted(rows + extra, key=lambda r: r.ord)
+
+    def _prf_vector(self, coll: CollectionRow, qvec: list[float], first: list[tuple[str, float]],
+                    n: int) -> list[tuple[str, float]]:
+        """The vector ranking for the question moved towards its first results (Rocchio)."""
+        import numpy as np
+
+        assert VECTOR_PRF is not None
+        k, beta = VECTOR_PRF
+        got = self._store(coll).embeddings(coll.id, [i for i, _ in first[:k]])
+        if not got:
+            return []
+        q = np.asarray(qvec, dtype=np.float32) + beta * np.mean(np.asarray(list(got.values()), dtype=np.float32), axis=0)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        return self._store(coll).query(coll.id, q.tolist(), n)
 
     def _similarities(self, coll: CollectionRow, qvec: list[float], ids: list[str]) -> dict[str, float]:
         if not ids:

@@ -127,13 +127,15 @@ def test_onnx_path_imports_neither_torch_nor_transformers(onnx_dir: Path) -> Non
 
 def test_export_is_reproducible_and_skips_when_up_to_date(onnx_dir: Path, capsys) -> None:
     target = onnx_dir / STARTER_EMBEDDER_ID / onnx_embedder.ONNX_FILE
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    q_target = onnx_dir / (STARTER_EMBEDDER_ID + "-int8") / onnx_embedder.ONNX_FILE
+    digest, q_digest = (hashlib.sha256(t.read_bytes()).hexdigest() for t in (target, q_target))
     spec = importlib.util.spec_from_file_location("export_onnx", REPO / "packaging" / "export_onnx.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     module.export(onnx_dir, STARTER_EMBEDDER_ID)
-    assert "up to date" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("up to date") == 2
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
+    assert hashlib.sha256(q_target.read_bytes()).hexdigest() == q_digest
 
 
 def test_missing_onnx_file_uses_torch(tmp_path: Path, only_dir) -> None:
@@ -202,3 +204,44 @@ def test_frozen_bundle_folder_is_searched(monkeypatch: pytest.MonkeyPatch, tmp_p
     target.write_bytes(b"x")
     assert onnx_embedder.find_onnx_model(STARTER_EMBEDDER_ID, "/nonexistent") == target
     assert onnx_embedder.find_onnx_model("sentence-transformers/all-MiniLM-L6-v2", "/x") == target
+
+
+INT8_ID = STARTER_EMBEDDER_ID + "-int8"
+
+
+def test_int8_graph_is_quantised_per_channel_and_close_to_float32(onnx_dir: Path, only_dir) -> None:
+    """The opt-in int8 graph: MatMul weights as int8 with one scale per output channel but the
+    feed-forward output projections, vectors close to the float32 graph's (its retrieval figures
+    are in docs/retrieval.md)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(onnx_dir / INT8_ID / onnx_embedder.ONNX_FILE)).graph
+    quantised = [n.name for n in graph.node if n.op_type in ("DynamicQuantizeMatMul", "MatMulInteger")]
+    assert len(quantised) == 30  # 6 layers x (Q, K, V, attention output, feed-forward input)
+    kept = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense/" in n.name]
+    assert len(kept) == 6 and not any("/attention/" in k for k in kept)
+    scales = [numpy_helper.to_array(i) for i in graph.initializer if i.name.endswith("_scale")]
+    assert scales and max(s.size for s in scales) > 1  # per channel, not one scale per tensor
+    only_dir(onnx_dir)
+    passages = _real_passages()
+    q8 = Embedder(INT8_ID, resolve_location(INT8_ID))
+    fp = _embedder()
+    p8, pf = np.array(q8.embed(passages)), np.array(fp.embed(passages))
+    assert q8.backend == "onnx-int8" and fp.backend == "onnx"
+    assert (p8 * pf).sum(1).min() >= 0.97
+    q8q, pfq = np.array(q8.embed(QUERIES)), np.array(fp.embed(QUERIES))
+    assert sum(np.argmax(p8 @ a) == np.argmax(pf @ b) for a, b in zip(q8q, pfq)) >= len(QUERIES) - 1
+
+
+def test_int8_without_its_graph_is_a_clear_error(onnx_dir: Path, tmp_path: Path, only_dir) -> None:
+    """No silent fallback to the float32 vectors under the int8 name (a collection records it)."""
+    import shutil
+
+    shutil.copytree(onnx_dir / STARTER_EMBEDDER_ID, tmp_path / STARTER_EMBEDDER_ID)  # float32 only
+    only_dir(tmp_path)
+    with pytest.raises(IndexError_) as info:
+        Embedder(INT8_ID, resolve_location(INT8_ID)).embed_query("hello")
+    text = info.value.user_text()
+    assert "no int8 graph" in text and STARTER_EMBEDDER_ID in text and "make install" in text
+    assert len(_embedder().embed_query("hello")) == 384  # the float32 model itself still runs

@@ -112,6 +112,23 @@ def test_search_finds_the_right_passage_with_citation(indexed, mode: str) -> Non
     assert cite.path == str(corpus / "notes.md") and cite.heading == "Workshop notes > Bikes"
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "vector"])
+def test_vector_feedback_lever_keeps_the_answer_and_the_question_relevance(indexed, mode: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """VECTOR_PRF (off by default, a bench lever): the second vector search still finds the
+    passage, and a hit's relevance stays its cosine to the question itself."""
+    import engine.docs.service as service_module
+
+    service, _report, _corpus = indexed
+    question = "how often should I oil my bike chain?"
+    plain = service.search("stuff", question, top_k=3, mode=mode)
+    monkeypatch.setattr(service_module, "VECTOR_PRF", (2, 0.5))
+    moved = service.search("stuff", question, top_k=3, mode=mode)
+    assert moved and moved[0].rel_path == "notes.md" and "lubricated every 300 kilometres" in moved[0].text
+    by_chunk = {h.chunk_id: h.relevance for h in plain}
+    assert all(abs(h.relevance - by_chunk[h.chunk_id]) < 1e-5 for h in moved if h.chunk_id in by_chunk)
+
+
 def test_search_pdf_page_and_docx_table(indexed) -> None:
     service, _report, _corpus = indexed
     money = service.search("stuff", "how much did the choir spend on sheet music", top_k=2)
