@@ -52,8 +52,11 @@ class Thresholds:
     # messages) 4 public messages score >= 0.75 (1 at 0.8, 8 at 0.6). See docs/privacy-eval.md.
     special: float = 0.75
     # A middling special-category score counts when a sentence about the writer or someone they
-    # know also uses an everyday word of such a category (engine.privacy.plain_words).
-    special_corroborated: float = 0.6
+    # know also uses an everyday word of such a category (engine.privacy.plain_words). 0.6 -> 0.4:
+    # on the tuning sets (dev, A–E, H1; 764 public messages) no public message is both
+    # corroborated and scored 0.3-0.75, while each 0.05 lower keeps one more personal message local;
+    # the first-contact set H3 missed 8 % of must-stay-local messages at 0.6.
+    special_corroborated: float = 0.4
     # Learned probability of confidential company material ⇒ LOCAL, in the writer's own voice
     # (first person or a letter): public news about a firm reads much the same.
     business: float = 0.9
