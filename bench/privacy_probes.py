@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = [ROOT / "bench" / "data" / "privacy_probes.jsonl", ROOT / "bench" / "data" / "privacy_blind_F.jsonl",
                 ROOT / "bench" / "data" / "privacy_blind_G.jsonl", ROOT / "bench" / "data" / "privacy_blind_H1.jsonl",
-                ROOT / "bench" / "data" / "privacy_blind_H2.jsonl"]
+                ROOT / "bench" / "data" / "privacy_blind_H2.jsonl", ROOT / "bench" / "data" / "privacy_blind_H3.jsonl"]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
