@@ -12,6 +12,7 @@ French, Spanish, Italian, Portuguese and Dutch are in :mod:`engine.privacy.discl
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 _FIRST_PERSON = re.compile(
     r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|we|we're|we've|our|(?-i:us))\b", re.I)  # not "US"
@@ -263,15 +264,19 @@ def corroborated(text: str) -> bool:
     is on Tuesday" — but it tells the learned layer's middling score on the message ("the test
     came back positive and I don't know how to tell him") from one on a message that only
     sounds like it."""
+    return any(_CUE_RX.search(s) and not _TOPIC_VERBS.search(s) for s in _about_someone(text))
+
+
+def _about_someone(text: str) -> Iterator[str]:
+    """The sentences about the writer or someone they know: first person, a relative or a person
+    named with their role, no subject ("Diagnosed last week"), or he/she after a relative."""
     someone = False
     for sentence in _SENTENCE.findall(text):
         kin = re.search(_RELATIVE, sentence, re.I) or _KIN_NAMED.search(sentence)
-        anchor = _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
-            (someone and _PRONOUN_SUBJECT.match(sentence))
+        if _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
+                (someone and _PRONOUN_SUBJECT.match(sentence)):
+            yield sentence
         someone = someone or bool(kin)
-        if anchor and _CUE_RX.search(sentence) and not _TOPIC_VERBS.search(sentence):
-            return True
-    return False
 
 
 # Words no one uses figuratively: an anchored sentence with one of them is a disclosure even when
@@ -293,12 +298,7 @@ def literal_disclosures(text: str) -> list[str]:
     found: list[str] = []
     if not LITERAL.search(text):
         return found
-    someone = False
-    for sentence in _SENTENCE.findall(text):
-        kin = re.search(_RELATIVE, sentence, re.I) or _KIN_NAMED.search(sentence)
-        anchored = _FIRST_PERSON.search(sentence) or kin or _SUBJECTLESS.match(sentence) or \
-            (someone and _PRONOUN_SUBJECT.match(sentence))
-        someone = someone or bool(kin)
-        if anchored and LITERAL.search(sentence) and not (_TOPIC_VERBS.search(sentence) and not _OWN.search(sentence)):
+    for sentence in _about_someone(text):
+        if LITERAL.search(sentence) and not (_TOPIC_VERBS.search(sentence) and not _OWN.search(sentence)):
             found += [c for c, rx in _COMPILED.items() if c not in found and rx.search(sentence)]
     return found
