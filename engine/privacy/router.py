@@ -306,7 +306,8 @@ class PrivacyRouter:
         # figurative speech ("addicted to this podcast") from the real thing.
         signals += sig.second_opinion(a, lexicon, th.lexicon_veto)
         signals += sig.learned(a, th.special, th.business)
-        signals += pasted_record(a, [*patterns, *names]) + money_detail(a, [*patterns, *names])
+        findings = [*patterns, *names]
+        signals += pasted_record(a, findings) + money_detail(a, findings)
         signals += plain_word_signals(a)  # engine.privacy.plain_words: company matters, corroborated disclosures
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
