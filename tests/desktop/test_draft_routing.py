@@ -11,41 +11,21 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.desktop.conftest import MemoryKeyring, open_window, test_config, wait_until
+from tests.desktop import cloud_key_fixtures as keys
+from tests.desktop.conftest import open_window, test_config, wait_until
 from tests.support.netguard import NetGuard
 
 pytestmark = pytest.mark.slow
+# one home and one keyring with a cloud key for the whole module (tests/desktop/cloud_key_fixtures.py)
+hearth_home, ring, memory_keyring_backend = keys.hearth_home, keys.ring, keys.memory_keyring_backend
 
 # Two sentences over the window budget: the draft is embedded as two windows.
 DRAFT = ("Could you help me word a short thank-you card for my colleague Perpetua Windlesham, who "
          "covered my shifts at the bakery while I moved house last month? She likes gardening and "
          "strong coffee, and I would like the card to sound warm but not over the top.")
-
-
-@pytest.fixture(autouse=True)
-def hearth_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HEARTH_HOME", str(module_home))
-    return module_home
-
-
-@pytest.fixture(scope="module")
-def ring():
-    old = keyring.get_keyring()
-    r = MemoryKeyring()
-    keyring.set_keyring(r)
-    r.set_password("hearth-cloud", "openai", "sk-never-used")
-    yield r
-    keyring.set_keyring(old)
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring_backend(ring):
-    keyring.set_keyring(ring)
-    yield ring
 
 
 @pytest.fixture(scope="module")

@@ -6,42 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 
 from desktop.privacy_note import CHAT_RULE, FOLLOW_UP_RULE
-from tests.desktop.conftest import MemoryKeyring, open_window, test_config, wait_until
+from tests.desktop import cloud_key_fixtures as keys
+from tests.desktop.conftest import open_window, test_config, wait_until
 from tests.support.netguard import NetGuard
 
 pytestmark = pytest.mark.slow
+# one home and one keyring with a cloud key for the whole module (tests/desktop/cloud_key_fixtures.py)
+hearth_home, ring, memory_keyring_backend = keys.hearth_home, keys.ring, keys.memory_keyring_backend
 
 PRIVATE = "I was diagnosed with HIV last month. What should I eat?"
 FRESH = "How do rainbows form in the sky after a storm has passed over the hills and valleys?"
-
-
-@pytest.fixture(autouse=True)
-def hearth_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HEARTH_HOME", str(module_home))
-    return module_home
-
-
-@pytest.fixture(scope="module")
-def ring():
-    old = keyring.get_keyring()
-    r = MemoryKeyring()
-    keyring.set_keyring(r)
-    r.set_password("hearth-cloud", "openai", "sk-never-used")
-    yield r
-    keyring.set_keyring(old)
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring_backend(ring):
-    """This module's chats span tests: keep its keyring (with the key) instead of the suite's
-    fresh empty one per test."""
-    keyring.set_keyring(ring)
-    yield ring
 
 
 @pytest.fixture(scope="module")
