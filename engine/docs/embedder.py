@@ -12,8 +12,9 @@ otherwise sentence-transformers on torch. Both give the same vectors (cosine >= 
 ``HEARTH_EMBEDDER=torch`` forces the torch path (benchmarks, comparisons).
 
 ``all-MiniLM-L6-v2-int8`` is the same model through its int8 graph (``packaging/export_onnx.py``
-writes it beside the float32 one): about twice the encode speed, vectors within a cosine of ~0.98
-of the float32 ones (page recall on the dev sets in docs/retrieval.md). It is another model id on
+writes it beside the float32 one; its feed-forward output projections stay float32): about 1.5x
+the encode speed, vectors within a cosine of ~0.995 of the float32 ones, the same page recall on
+the dev sets (docs/retrieval.md). It is another model id on
 purpose: a collection records its embedder, so switching rebuilds it rather than mixing vectors.
 There is no torch fallback for it (torch would give the float32 vectors under the int8 name).
 

@@ -179,7 +179,7 @@ _prepared: "OrderedDict[str, _Prepared]" = OrderedDict()
 _prepared_lock = threading.Lock()
 
 
-def prepare_text(original: str, *, parse_doc: bool) -> None:
+def prepare_text(original: str, *, parse_doc: bool, norm: Normalised | None = None) -> None:
     """Compute the text-only parts of ``original``'s analysis now, on the calling thread (a
     worker: the spaCy parse takes tens to hundreds of milliseconds), for a later
     :class:`Analysis` of exactly this text. Nothing that depends on settings, the conversation or
@@ -190,7 +190,7 @@ def prepare_text(original: str, *, parse_doc: bool) -> None:
                                   or known.language.code not in (None, "en")):
             _prepared.move_to_end(original)
             return
-    norm = normalise(original)
+    norm = norm or normalise(original)   # the caller's, when it already normalised the draft
     language = detect_language(norm.text)
     english = language.code in (None, "en")
     doc: Future[Any] | None = Future() if parse_doc and english else None

@@ -187,15 +187,16 @@ class PrivacyRouter:
             from engine.privacy.analysis import _scoring_pool, prepare_text
             from engine.privacy.normalize import normalise
 
+            norm = normalise(draft)
             layer = self._learned_layer()
             if layer is not None:
-                job = layer.start(normalise(draft).text)
+                job = layer.start(norm.text)
                 with _draft_lock:
                     if _draft_job is not None:
                         _draft_job.cancel()
                     _draft_job = job
                 _scoring_pool().submit(job.run)
-            prepare_text(draft, parse_doc=bool(self.settings.use_ner))
+            prepare_text(draft, parse_doc=bool(self.settings.use_ner), norm=norm)
         except Exception:  # a draft is only a head start: the send path checks everything
             log.debug("privacy draft preparation failed", exc_info=True)
 
