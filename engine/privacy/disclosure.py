@@ -256,6 +256,23 @@ CUES: dict[str, str] = {
                r"payday",
 }
 _CUE_RX = re.compile(r"\b(?:" + "|".join(CUES.values()) + r")(?!\w)", re.I)
+_CUE_BY_CATEGORY = {cat: re.compile(r"\b(?:" + words + r")(?!\w)", re.I) for cat, words in CUES.items()}
+
+
+def topic_categories(text: str) -> list[str]:
+    """The special categories a message touches anywhere, by the word lists' terms or the everyday
+    words of :data:`CUES` — a topic, not a disclosure: no anchor is needed ("the biopsy is on
+    Friday" after "my brother called"). Learned-layer category names (``health``, ``finance``...)."""
+    from engine.privacy.signals import _LEXICON_CATEGORY
+
+    found = [_LEXICON_CATEGORY.get(c, c) for c, rx in _COMPILED.items() if rx.search(text)]
+    found += [c for c, rx in _CUE_BY_CATEGORY.items() if rx.search(text)]
+    return list(dict.fromkeys(found))
+
+
+def about_someone(text: str) -> bool:
+    """Some sentence is about the writer or someone they know (see :func:`_about_someone`)."""
+    return next(_about_someone(text), None) is not None
 
 
 def corroborated(text: str) -> bool:

@@ -73,6 +73,23 @@ class Thresholds:
     # nobody writes about identifies the people around it even in third person ("a clerk at X").
     # 2.5 ≈ once in three million words.
     public_name_zipf: float = 2.5
+    # The posture for personal messages (special.personal_topic, :func:`personal_topic`): in a
+    # personal frame, redact-and-send needs evidence the message is harmless. It stays local when
+    # the learned special-category score reaches ``personal_topic`` (below ``special``, which keeps
+    # any message local alone); or, with a word of such a category anywhere in it,
+    # ``personal_topic_words`` — or ``personal_topic_life`` when the learned frame score is at least
+    # ``personal_life`` (someone's own life, not a professional asking in their role: "I'm a
+    # teacher, what are the signs of self-harm?" scores lower); or, in the writer's own voice, a
+    # confidential-business score of ``personal_business`` (below ``business``).
+    # Chosen on the tuning sets (dev, A–E, H1): at 0.6 or 0.65 instead of 0.7, 5 or 2 dev public
+    # messages (instruction tasks quoting first-person text) stay local; a word score of 0.2
+    # without the frame score kept 3 H1 public messages (a teacher, a nurse, a researcher) local.
+    # See docs/privacy-eval.md, stop 23.
+    personal_topic: float = 0.7
+    personal_topic_words: float = 0.42
+    personal_topic_life: float = 0.2
+    personal_life: float = 0.8
+    personal_business: float = 0.8
 
 
 THRESHOLDS = Thresholds()
@@ -164,6 +181,40 @@ def caution(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal
     if a.unsure_names:
         return [Signal("caution.lowercase_names", "it is personal and has names typed in lower case that may not all be found")]
     return []
+
+
+def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list[Signal]:
+    """The posture for personal messages: fail closed on a special category.
+
+    The word lists and the learned layer's high bar look for a *disclosure*; a fresh writer's
+    disclosure is often worded so that neither finds it ("the results came back and we're telling
+    the kids tonight"). But in a personal frame — a sentence about the writer or someone they know
+    — a message whose *topic* is a special category is that person's life, and sending it redacted
+    is the risky path: names go, the topic stays. So such a message stays here unless there is
+    positive evidence it is harmless: the learned special-category score is low, or it is middling
+    and no word of such a category appears (thresholds: :class:`Thresholds`, ``personal_*``). A
+    middling confidential-business score in the writer's own voice counts the same. Topic questions with no one's life in them (impersonal
+    or in-between frames) are not affected, and other languages' personal messages stay local
+    already (:func:`caution`)."""
+    s = a.scores
+    if frame != "personal" or s is None or not a.english:
+        return []
+    from engine.privacy.disclosure import about_someone, topic_categories
+    from engine.privacy.signals import CATEGORY_WORDS
+
+    if not about_someone(a.text):
+        return []
+    if s.business >= th.personal_business and (a.cues.first_person or a.cues.correspondence):
+        return [Signal("special.personal_topic", "it is about your work and may be confidential company material",
+                       score=s.business)]
+    topics = topic_categories(a.text)
+    words_at = th.personal_topic_life if s.personal >= th.personal_life else th.personal_topic_words
+    if s.special_any < th.personal_topic and not (topics and s.special_any >= words_at):
+        return []
+    top = topics[0] if topics and s.special_any < th.personal_topic else s.special_top
+    return [Signal("special.personal_topic",
+                   f"it is about your life or someone you know and touches on {CATEGORY_WORDS.get(top, top)}",
+                   score=s.special_any)]
 
 
 def _other_language(a: Analysis) -> bool:

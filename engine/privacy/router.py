@@ -313,7 +313,7 @@ class PrivacyRouter:
         if (v := policy.local_verdict(signals, patterns)) is not None:
             return _local(v.rules, v.reasons, t0)
         frame = policy.frame_of(a, th)
-        if (v := policy.local_verdict(policy.caution(a, frame, th), [])) is not None:
+        if (v := policy.local_verdict(policy.caution(a, frame, th) + policy.personal_topic(a, frame, th), [])) is not None:
             return _local(v.rules, v.reasons, t0)
         if self._over_budget(t0):
             return _local(["router.budget"], ["the privacy check took too long, so it stays on this computer"], t0)
