@@ -6,7 +6,8 @@ Stated in words in ``docs/privacy-model.md``; enforced only here:
    card numbers, a special
    category disclosed about the writer or someone they know (health, sexuality or gender
    identity, religion, politics or union membership, ethnicity, immigration, criminal or legal
-   trouble, personal finances), confidential company material, a term the user marked
+   trouble, personal finances), a personal message that touches such a category with no evidence
+   it is harmless (:func:`personal_topic`), confidential company material, a term the user marked
    sensitive, text from the user's documents, a follow-up to a turn that stayed local, a
    language the checks do not read, a personal text too long or too lower-case to redact
    reliably. Special categories are never redacted-and-sent: the topic itself is the secret.

@@ -80,7 +80,9 @@ def test_no_plate_without_a_plate(text):
 
 
 def test_router_sends_the_question_without_the_address(router):
-    d = router.route("My landlord at 42 Elm Street, Springfield IL 62704 kept my deposit. What can I do?")
+    # (a kept deposit scores as money trouble and stays local: special.personal_topic)
+    d = router.route("My landlord at 42 Elm Street, Springfield IL 62704 never answers about the broken heater. "
+                     "What can I do?")
     assert d.route == "redacted" and "Elm" not in d.outbound and "62704" not in d.outbound
     assert "ADDRESS" in d.redactions and "What can I do?" in d.outbound
 
