@@ -251,7 +251,7 @@ CUES: dict[str, str] = {
     "ethnicity": r"racis\w*|ethnic\w*|heritage|adopted from|where i'?m (?:really )?from|skin colou?r",
     "immigration": r"visa|papers|home office|deport\w*|asylum|immigration|citizenship|residency",
     "criminal_legal": r"police|court|arrest\w*|charged|trial|caught|stole|steal\w*|expelled|suspended from|fined|"
-                      r"offence|probation|prison|jail|knife",
+                      r"offence|probation(?! (?:period|review))|prison|jail|knife",  # a job's probation period is no sentence
     "finance": r"debt|owe\w*|behind on|arrears|overdra\w*|bankrupt\w*|can'?t pay|late payments?|bailiff\w*|evict\w*|"
                r"payday",
 }
