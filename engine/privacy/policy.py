@@ -212,9 +212,11 @@ def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list
     words_at = th.personal_topic_life if s.personal >= th.personal_life else th.personal_topic_words
     if s.special_any < th.personal_topic and not (topics and s.special_any >= words_at):
         return []
-    top = topics[0] if topics and s.special_any < th.personal_topic else s.special_top
-    return [Signal("special.personal_topic",
-                   f"it is about your life or someone you know and touches on {CATEGORY_WORDS.get(top, top)}",
+    if s.special_any >= th.personal_topic:  # the learned layer's best guess at the category
+        what = f"seems to touch on {CATEGORY_WORDS.get(s.special_top, 'a sensitive subject')}"
+    else:
+        what = f"mentions {CATEGORY_WORDS.get(topics[0], topics[0])}"
+    return [Signal("special.personal_topic", f"it is about your life or someone you know and {what}",
                    score=s.special_any)]
 
 
