@@ -33,6 +33,11 @@ def test_topic_words_anywhere_not_only_in_the_sentence_about_someone():
     assert about_someone(text)
 
 
+def test_a_jobs_probation_period_is_no_criminal_matter():
+    assert topic_categories("My probation review at the new job is on Monday, what should I prepare?") == []
+    assert topic_categories("He is on probation after the burglary.") == ["criminal_legal"]
+
+
 @pytest.mark.parametrize("text", [
     "How is asthma treated in children?",
     "Can a landlord raise the rent because of a tenant's immigration status?",
