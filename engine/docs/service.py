@@ -304,10 +304,10 @@ class DocumentService:
                 theirs = self._reach_server(collection.strip(), url, joining=not roots)
             if existing:
                 coll = existing
-            else:  # made with its embedder (the server's, for a shared one) and checked before it is listed
+            else:  # made with its embedder (the server's, for a shared one), checked before it is listed
                 model = theirs or self._embedders.for_new()
-                self._embedders.loaded(model, CollectionRow(0, collection.strip(), model, "", 0, "idle", None, url or "")
-                             if theirs else None, listed=False)
+                joined = CollectionRow(0, collection.strip(), model, "", 0, "idle", None, url or "")
+                self._embedders.loaded(model, joined if theirs else None, listed=False)
                 coll = self.manifest.ensure_collection(collection.strip(), model, self._chunk_config(), url or "")
             for root in roots:  # adding back something removed earlier lifts its exclusion
                 self.manifest.remove_root(coll.id, "!" + root)
@@ -323,8 +323,9 @@ class DocumentService:
             if rebuild:
                 if coll.server:
                     raise IndexError_(f"The shared collection '{coll.name}' keeps the embedding model its server "
-                                      f"records ('{self._embedders.model_id(coll)}'): everyone searching it needs the same one.",
-                                      "Add your documents to a new shared collection to use another model.")
+                                      f"records ('{self._embedders.model_id(coll)}'): everyone searching it needs "
+                                      "the same one.", "Add your documents to a new shared collection to use "
+                                      "another model.")
                 model = self._embedders.for_new()
                 self._embedders.loaded(model)  # a model that cannot load here changes nothing
                 log.info("collection %s: rebuilding with %s", coll.name, model)
