@@ -7,7 +7,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.hearth-installed
 LOCK   := requirements.lock
-# The exported ONNX graph of the embedder for the source install (engine/docs/onnx_embedder.py).
+# The exported ONNX graphs of the embedder for the source install (engine/docs/onnx_embedder.py):
+# float32 and int8 (the default for new collections), both written by packaging/export_onnx.py.
 ONNX_DIR := $(VENV)/share/hearth/onnx
 
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2

@@ -89,7 +89,7 @@ def scale_latency(service, n_chunks: int, vocab: list[str], questions: list[str]
 
     name = f"synthetic-{n_chunks}"
     coll = service.manifest.ensure_collection(name)
-    service.manifest.set_collection_config(coll.id, service.settings.embedding_model, service._chunk_config())
+    service.manifest.set_collection_config(coll.id, service.embedder.model_id, service._chunk_config())
     rng = random.Random(n_chunks)
     nprng = np.random.default_rng(n_chunks)
     per_file = 500
@@ -185,7 +185,7 @@ def main() -> int:
         print(f"{size} chunks: {scale[str(size)]}", file=sys.stderr)
 
     out = {
-        "name": "indexing", "embedding_model": settings.embedding_model, "backend": emb.backend,
+        "name": "indexing", "embedding_model": emb.model_id, "backend": emb.backend,
         "load_avg": {k: round(v, 2) for k, v in load.items()},
         "corpus_files": report.files_total, "corpus_chunks": len(texts),
         "pipeline_s": round(pipeline_s, 2), "raw_encode_s": round(raw_s, 2),

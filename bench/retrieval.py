@@ -180,9 +180,12 @@ def main() -> int:
     print(f"indexed: {report.indexed} files ({report.unchanged} unchanged), {report.chunks_added} new chunks, "
           f"{index_s:.1f} s", file=sys.stderr)
     status = service.status(collection)
+    if status.embed_model != service.embedder.model_id:  # a collection keeps the embedder it was built with
+        print(f"note: the collection in {home} was built with {status.embed_model}, which its searches use; "
+              f"for {service.embedder.model_id} use another --home", file=sys.stderr)
     out: dict = {"name": "retrieval", "set": args.set, "questions": len(questions), "chunks": status.chunks,
                  "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
-                 "embedding_model": settings.embedding_model, "modes": {}}
+                 "embedding_model": status.embed_model, "modes": {}}
     service.search(collection, "warm up", mode="hybrid")  # load the embedder and BM25 once
     for mode in args.modes.split(","):
         if mode == "rerank" and not service.rerank_available():

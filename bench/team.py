@@ -80,7 +80,7 @@ def write_synthetic(service: Any, n_chunks: int, vocab: list[str]) -> tuple[dict
 
     m = service.manifest
     local = m.ensure_collection(LOCAL)
-    m.set_collection_config(local.id, service.settings.embedding_model, service._chunk_config())
+    m.set_collection_config(local.id, service.embedder.model_id, service._chunk_config())
     team = m.collection(TEAM)
     stores = {"local": (local, service._store(local)), "server": (team, service._store(team))}
     rng, nprng = random.Random(n_chunks), np.random.default_rng(n_chunks)

@@ -71,8 +71,7 @@ def _child_main(conn: Any, paths: Any, settings: Any) -> None:
             if kwargs.pop("cancel", None) is not None:
                 kwargs["cancel"] = cancels[call_id]
             if method == "warm_up":
-                service.embedder.embed(["warm up"])   # torch and the embedding model
-                service.vectors.warm_up()  # the process's one chromadb client (no empty collection made)
+                service.warm_up()  # the collections' embedding models and the one chromadb client
                 result: Any = True
             else:
                 result = getattr(service, method)(*args, **kwargs)

@@ -135,6 +135,8 @@ class DocumentsWindow(QWidget):
         self.d_state = QLabel("—")
         self.d_last = QLabel("—")
         self.d_model = QLabel("—")
+        self.d_model.setWordWrap(True)
+        self.d_model.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.d_where = QLabel("—")
         self.d_where.setWordWrap(True)
         self.d_where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -251,7 +253,11 @@ class DocumentsWindow(QWidget):
             self.d_state.setText(c.state)
             self.d_last.setText(time.strftime("%Y-%m-%d %H:%M", time.localtime(c.last_indexed))
                                 if c.last_indexed is not None else "never")
-            self.d_model.setText(c.embed_model or "—")
+            new_model = getattr(c, "new_model", "")
+            own = bool(new_model and c.embed_model and new_model != c.embed_model and not c.server)
+            self.d_model.setText((c.embed_model or "—") + (
+                f" — kept by this collection; new collections use {new_model} (to switch this one, rebuild it: "
+                f"hearth docs reindex {c.name} --rebuild)" if own else ""))
             for path, status, reason in c.problems:
                 self.problems.addItem(f"{Path(path).name} — {status}: {reason}")
         self._update_buttons()

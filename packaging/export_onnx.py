@@ -21,7 +21,8 @@ model is exported with the eager attention code for this: the fuser recognises i
 the SDPA one (same arithmetic). No quantisation. If a future exporter's graph no longer fuses, the
 unfused graph is kept (slower, same vectors) and ``source.json`` says so.
 
-**int8** (``documents.embedding_model = "all-MiniLM-L6-v2-int8"``, not the default): the same
+**int8** (``documents.embedding_model = "all-MiniLM-L6-v2-int8"``, the default for new collections;
+collections built with the float32 graph keep using it, so both are exported and shipped): the same
 exported graph, before fusion, with ONNX Runtime's *dynamic* quantisation (``onnxruntime.quantization``,
 no calibration data): the weights of the MatMuls (attention projections, feed-forward input layers)
 are stored as int8 with one scale per output channel, activations are quantised per batch at run

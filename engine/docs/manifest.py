@@ -189,14 +189,27 @@ class Manifest:
             "SELECT id, name, embed_model, chunk_config, generation, job_state, last_indexed, server "
             "FROM collections ORDER BY name")]
 
-    def ensure_collection(self, name: str) -> CollectionRow:
+    def ensure_collection(self, name: str, embed_model: str = "", chunk_config: str = "",
+                          server: str = "") -> CollectionRow:
+        """The collection called ``name``; a new one is made with its embedder, chunking and
+        server in the same row (one statement: no collection exists, even after a crash, without
+        the embedder its vectors are made with). An existing collection keeps what it recorded."""
         def op() -> None:
-            self.db.execute("INSERT OR IGNORE INTO collections(name, created) VALUES (?, ?)", (name, time.time()))
+            self.db.execute("INSERT OR IGNORE INTO collections(name, created, embed_model, chunk_config, server) "
+                            "VALUES (?, ?, ?, ?, ?)", (name, time.time(), embed_model, chunk_config, server))
         self._write(op)
         return self.collection(name)  # type: ignore[return-value]
 
-    def set_server(self, cid: int, url: str) -> None:
-        self._write(lambda: self.db.execute("UPDATE collections SET server=? WHERE id=?", (url, cid)))
+    def rebuild_collection(self, cid: int, embed_model: str, chunk_config: str) -> None:
+        """Start over with another embedder, in one transaction: the new embedder is recorded only
+        together with forgetting every chunk (and file) made with the old one, so a crash leaves
+        either the old collection as it was or an empty one that records the new embedder."""
+        def op() -> None:
+            self.db.execute("DELETE FROM chunks WHERE collection_id=?", (cid,))
+            self.db.execute("DELETE FROM files WHERE collection_id=?", (cid,))
+            self.db.execute("UPDATE collections SET embed_model=?, chunk_config=?, generation=generation+1 "
+                            "WHERE id=?", (embed_model, chunk_config, cid))
+        self._write(op)
 
     def delete_collection(self, cid: int) -> None:
         self._write(lambda: self.db.execute("DELETE FROM collections WHERE id=?", (cid,)))
@@ -309,14 +322,6 @@ class Manifest:
         """Every file must be parsed again (chunks and vectors stay until each file is redone)."""
         self._write(lambda: self.db.execute(
             "UPDATE files SET sha256='', mtime_ns=-1 WHERE collection_id=?", (cid,)))
-
-    def forget_all_chunks(self, cid: int) -> None:
-        """Model or chunking changed: every file must be re-indexed."""
-        def op() -> None:
-            self.db.execute("DELETE FROM chunks WHERE collection_id=?", (cid,))
-            self.db.execute("DELETE FROM files WHERE collection_id=?", (cid,))
-            self.db.execute("UPDATE collections SET generation=generation+1 WHERE id=?", (cid,))
-        self._write(op)
 
     # -- chunks
     def chunk_ids(self, cid: int, path: str) -> list[str]:

@@ -4,6 +4,9 @@ Used by the CLI (``hearth docs``, ``hearth search``), the assistant (``ask --doc
 desktop app (from a worker thread). One writer owns the index: indexing takes an exclusive
 lock file, so a second process (or a second job in this process) is told to wait rather than
 corrupting anything. Searching needs no lock.
+
+Each collection keeps the embedder it was built with (engine/docs/collection_embedders.py):
+the settings' embedding model is for new collections; ``reindex(name, rebuild=True)`` switches one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from engine.config import DocumentSettings, load_config
+from engine.docs.collection_embedders import CollectionEmbedders
 from engine.docs.embedder import Embedder, get_embedder
 from engine.docs.indexer import IndexJob, IndexReport, ProgressFn
 from engine.docs.keyword import KeywordCache
@@ -62,16 +66,17 @@ class CollectionStatus:
     files_skipped: int
     files_failed: int
     chunks: int
-    state: str                      # ready | interrupted | cancelled | indexing | needs-rebuild
+    state: str                      # ready | interrupted | cancelled | indexing
     embed_model: str
     problems: list[tuple[str, str, str]]  # (path, status, reason) for skipped/failed files
     last_indexed: float | None = None     # epoch s when the last indexing job completed; None = never
     server: str = ""                      # Chroma server of a shared collection; "" = this computer
+    new_model: str = ""                   # the embedder new collections get (settings); "" = unknown
 
     def to_json(self) -> dict:
         return {"name": self.name, "roots": self.roots, "files_indexed": self.files_indexed,
                 "files_skipped": self.files_skipped, "files_failed": self.files_failed, "chunks": self.chunks,
-                "state": self.state, "embed_model": self.embed_model,
+                "state": self.state, "embed_model": self.embed_model, "new_model": self.new_model,
                 "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
                 "last_indexed": self.last_indexed, "server": self.server}
 
@@ -148,6 +153,7 @@ class DocumentService:
         self._reader = Manifest(self.index_dir / "manifest.sqlite3")
         self._vectors = None
         self._servers: dict[tuple[str, str], VectorStore] = {}  # (url, collection name) -> shared store
+        self._embedders = CollectionEmbedders(self.settings, self._server_store)
         self._keywords = KeywordCache()
         self._reranker_loaded = False
         self._reranker = None
@@ -162,11 +168,10 @@ class DocumentService:
 
     def _store(self, coll: CollectionRow) -> VectorStore:
         """The vector store of ``coll`` (this computer's, or its Chroma server's), told which
-        embedder this Hearth uses (a collection built with another one is refused, see
+        embedder the collection records (vectors of another one are refused, see
         engine/docs/vectors.py)."""
         store = self._server_store(coll) if coll.server else self.vectors
-        emb = self.embedder
-        store.use_embedder(coll.id, self.settings.embedding_model, lambda: emb.dim)
+        store.use_embedder(coll.id, self._embedders.model_id(coll), lambda: self._embedders.of(coll).dim)
         return store
 
     def _server_store(self, coll: CollectionRow) -> VectorStore:
@@ -181,9 +186,10 @@ class DocumentService:
                     allow_http=self.settings.chroma_http_ok(coll.server))
             return store
 
-    def _reach_server(self, name: str, url: str, *, joining: bool) -> None:
+    def _reach_server(self, name: str, url: str, *, joining: bool) -> str | None:
         """Ask the server before a new shared collection is listed here, so a server that is down,
-        a refused token or a mistyped name to join leave nothing behind (the error says which)."""
+        a refused token or a mistyped name to join leave nothing behind (the error says which).
+        Returns the embedder the server records for the collection (None: not there yet)."""
         from engine.docs.server_store import ServerVectorStore
 
         store = ServerVectorStore(url, name, token=_server_token(url), allow_http=self.settings.chroma_http_ok(url))
@@ -194,10 +200,25 @@ class DocumentService:
                               "Check the name, or create the collection there from a folder.")
         with self._read_lock:
             self._servers[(url, name)] = store
+        return store.recorded_embedder(0) if name in there else None
 
     @property
     def embedder(self) -> Embedder:
-        return get_embedder(self.settings.embedding_model)
+        """The embedder new collections get (a collection's own: :meth:`embedder_for`)."""
+        return get_embedder(self._embedders.for_new())
+
+    def embedder_for(self, collection: str) -> Embedder:
+        """The embedder ``collection`` was built with, loaded (its questions must be embedded by it)."""
+        with self._read_lock:
+            coll = self._collection_r(collection)
+        return self._embedders.of(coll)
+
+    def warm_up(self) -> None:
+        """Load what a first search needs: the collections' embedders and chromadb's storage."""
+        with self._read_lock:
+            rows = self._reader.collections()
+        self._embedders.warm_up(rows)
+        self.vectors.warm_up()  # creates nothing
 
     def close(self) -> None:
         self.manifest.close()
@@ -273,27 +294,47 @@ class DocumentService:
                                   "Use another name for a collection on that server.")
             if not roots and not url and not existing:  # a new local collection needs something in it
                 raise IndexError_("Nothing to add.", "Name the folders or files to index.")
+            theirs = None
             if url and not existing:
                 from engine.net import server_url_problem
 
                 problem = server_url_problem(url, self.settings.chroma_http_ok(url), kind="chroma")
                 if problem:
                     raise IndexError_(problem, "Use an https:// address for the Chroma server.")
-                self._reach_server(collection.strip(), url, joining=not roots)
-            coll = self.manifest.ensure_collection(collection.strip())
-            if url and not existing:
-                self.manifest.set_server(coll.id, url)
-                coll = self.manifest.ensure_collection(coll.name)
+                theirs = self._reach_server(collection.strip(), url, joining=not roots)
+            if existing:
+                coll = existing
+            else:  # made with its embedder (the server's, for a shared one), checked before it is listed
+                model = theirs or self._embedders.for_new()
+                joined = CollectionRow(0, collection.strip(), model, "", 0, "idle", None, url or "")
+                self._embedders.loaded(model, joined if theirs else None, listed=False)
+                coll = self.manifest.ensure_collection(collection.strip(), model, self._chunk_config(), url or "")
             for root in roots:  # adding back something removed earlier lifts its exclusion
                 self.manifest.remove_root(coll.id, "!" + root)
             self.manifest.add_roots(coll.id, roots)
             return self._run(coll, progress, cancel)
 
     def reindex(self, collection: str, progress: ProgressFn | None = None,
-                cancel: threading.Event | None = None) -> IndexReport:
-        """Bring a collection up to date (also resumes an interrupted job)."""
+                cancel: threading.Event | None = None, rebuild: bool = False) -> IndexReport:
+        """Bring a collection up to date (also resumes an interrupted job). ``rebuild`` starts it
+        over with the embedding model in the settings (the only way a collection changes embedder)."""
         with self._writer():
-            return self._run(self._collection(collection), progress, cancel)
+            coll = self._collection(collection)
+            if rebuild:
+                if coll.server:
+                    raise IndexError_(f"The shared collection '{coll.name}' keeps the embedding model its server "
+                                      f"records ('{self._embedders.model_id(coll)}'): everyone searching it needs "
+                                      "the same one.", "Add your documents to a new shared collection to use "
+                                      "another model.")
+                model = self._embedders.for_new()
+                self._embedders.loaded(model)  # a model that cannot load here changes nothing
+                log.info("collection %s: rebuilding with %s", coll.name, model)
+                self.manifest.rebuild_collection(coll.id, model, self._chunk_config())
+                self.vectors.drop(coll.id)  # after the manifest: a crash in between is repaired by _run
+                coll = self._collection(collection)
+            report = self._run(coll, progress, cancel)
+            report.rebuilt = report.rebuilt or rebuild
+            return report
 
     def remove(self, collection: str, paths: Iterable[str | Path] = ()) -> IndexReport | None:
         """Remove whole collection (no paths), or remove roots from it and drop their chunks."""
@@ -322,28 +363,30 @@ class DocumentService:
 
     def _run(self, coll: CollectionRow, progress: ProgressFn | None, cancel: threading.Event | None) -> IndexReport:
         settings = self.settings
-        model = settings.embedding_model
+        emb = self._embedders.of(coll)  # the collection's own embedder; one that cannot load changes nothing
+        model = emb.model_id
         rebuilt = False
         store = self._store(coll)
-        if store.remote:  # the team's collection is never dropped: another embedder is refused first
-            store.check(coll.id)
-        if coll.embed_model and coll.embed_model != model:
-            log.info("collection %s: embedding model changed, rebuilding", coll.name)
-            store.drop(coll.id)
-            self.manifest.forget_all_chunks(coll.id)
-            rebuilt = True
-        elif coll.chunk_config and coll.chunk_config != self._chunk_config():
-            # Same model, new chunking or parsing: every file is parsed again, but a chunk whose
-            # text comes out the same keeps its vector (the indexer reuses it by text).
+        if not store.remote and self.manifest.counts(coll.id)["chunks"] == 0:
+            try:  # vectors the manifest no longer lists (a rebuild stopped before dropping them)
+                store.check(coll.id)
+            except IndexError_:
+                log.info("collection %s: dropping vectors of another embedder that nothing refers to", coll.name)
+                store.drop(coll.id)
+        store.check(coll.id)  # another embedder's vectors: refused before anything changes
+        if coll.chunk_config and coll.chunk_config != self._chunk_config():
+            # New chunking or parsing: every file is parsed again, but a chunk whose text comes
+            # out the same keeps its vector (the indexer reuses it by text).
             log.info("collection %s: chunking changed, re-parsing every file", coll.name)
             self.manifest.invalidate_files(coll.id)
             rebuilt = True
         if coll.embed_model != model or coll.chunk_config != self._chunk_config():
+            # records the embedder of a row from before records were kept, or the one a shared
+            # collection's server records
             self.manifest.set_collection_config(coll.id, model, self._chunk_config())
-        store.check(coll.id)  # another embedder's collection: refused before anything changes
         resumed = coll.job_state == "running"
         self.manifest.set_job_state(coll.id, "running")
-        job = IndexJob(self.manifest, store, self.embedder, coll,
+        job = IndexJob(self.manifest, store, emb, coll,
                        chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
                        ignore_globs=list(settings.ignore_globs), parse_timeout_s=settings.parse_timeout_s,
                        parse_memory_mb=settings.parse_memory_mb, progress=progress, cancel=cancel, resumed=resumed)
@@ -367,11 +410,13 @@ class DocumentService:
             state = {"running": "interrupted", "cancelled": "cancelled"}.get(coll.job_state, "ready")
             if state == "interrupted" and self._writer_busy():
                 state = "indexing"
-            if coll.embed_model and coll.embed_model != self.settings.embedding_model:
-                state = "needs-rebuild"
+            # a shared collection's server record is not asked for here (status works offline):
+            # the row holds what the server recorded when this client last indexed or searched it
+            model = self._embedders.known_id(coll)
             return CollectionStatus(coll.name, self._reader.roots(coll.id), counts["indexed"], counts["skipped"],
-                                    counts["failed"], counts["chunks"], state, coll.embed_model,
-                                    self._reader.problems(coll.id), coll.last_indexed, coll.server)
+                                    counts["failed"], counts["chunks"], state, model,
+                                    self._reader.problems(coll.id), coll.last_indexed, coll.server,
+                                    self._embedders.for_new())
 
     def _writer_busy(self) -> bool:
         try:
@@ -429,8 +474,11 @@ class DocumentService:
         return rows, rels
 
     def search(self, collection: str, query: str, top_k: int | None = None, mode: str | None = None,
-               query_embedding: list[float] | None = None) -> list[SearchHit]:
-        """Ranked chunks with citations. ``mode`` defaults to the settings (hybrid, rerank)."""
+               query_embedding: list[float] | None = None, query_model: str | None = None) -> list[SearchHit]:
+        """Ranked chunks with citations. ``mode`` defaults to the settings (hybrid, rerank).
+        ``query_embedding`` (made by the embedder ``query_model``, by default :attr:`embedder`'s) is
+        used only when that is the collection's own embedder (:meth:`embedder_for`); otherwise the
+        question is embedded again by the collection's embedder."""
         top_k = top_k or self.settings.top_k
         mode = mode or ("rerank" if self.settings.rerank else "hybrid" if self.settings.hybrid else "vector")
         if mode not in MODES:
@@ -440,16 +488,15 @@ class DocumentService:
             return []
         with self._read_lock:
             coll = self._collection_r(collection)
-            if coll.embed_model and coll.embed_model != self.settings.embedding_model and mode != "bm25":
-                raise IndexError_(f"The collection '{collection}' was indexed with the embedding model "
-                                  f"'{coll.embed_model}', but the settings now say '{self.settings.embedding_model}'.",
-                                  f"Rebuild it with `hearth docs reindex {collection}`.")
+            emb = self._embedders.of(coll) if mode != "bm25" else None  # the collection's own embedder
             n = max(CANDIDATES, top_k * 4)
             keyword = self._keyword_index(coll).search(query, n) if mode != "vector" else []
             qvec = None
             vector: list[tuple[str, float]] = []
-            if mode != "bm25":
-                qvec = query_embedding or self.embedder.embed_query(query)
+            if emb is not None:
+                # a vector made by another embedder is never compared with this collection's
+                given = query_embedding is not None and (query_model or self.embedder.model_id) == emb.model_id
+                qvec = query_embedding if given else emb.embed_query(query)
                 vector = self._store(coll).query(coll.id, qvec, n)
             if mode == "bm25":
                 fused = keyword

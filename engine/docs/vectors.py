@@ -13,9 +13,11 @@ once under a lock.
 Embedder identity: each chroma collection's metadata names the embedding model and dimension it
 was built with (``hearth_embedder``, ``hearth_dim``). Vectors of two models are not comparable, so
 a store told to use another embedder (:meth:`VectorStore.use_embedder`) refuses to read or write
-the collection instead of returning nonsense — this matters most for a collection shared on a
-Chroma server, which clients with different settings reach. A collection made before this
-metadata existed adopts the first embedder that uses it.
+the collection instead of returning nonsense. The service tells the store the embedder the
+*collection* records (its manifest row; a shared collection's server metadata,
+:meth:`VectorStore.recorded_embedder`), never simply the one in the settings, so this check only
+fires on a real inconsistency. A collection made before this metadata existed adopts the first
+embedder that uses it.
 """
 
 from __future__ import annotations
@@ -98,6 +100,18 @@ class VectorStore:
         """Open the collection now (creating it), so a mismatch is found before any work."""
         self._coll(cid)
 
+    def recorded_embedder(self, cid: int) -> str | None:
+        """The embedder named in the collection's metadata; None when the collection does not
+        exist yet or records none. Never creates the collection."""
+        try:
+            coll = self.client.get_collection(self._name(cid))
+        except Exception as exc:
+            if type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc).lower():
+                return None
+            raise self._error(exc) from exc
+        have = (coll.metadata or {}).get(EMBEDDER_KEY)
+        return str(have) if have else None
+
     def _describe(self, cid: int) -> str:
         return f"{self._name(cid)} ({self.where})"
 
@@ -113,13 +127,14 @@ class VectorStore:
                 raise self._error(exc) from exc
             return
         if have != name or (have_dim is not None and int(have_dim) != dim):
-            fix = (f"Set documents.embedding_model to '{have}' to use this collection (everyone sharing it must "
-                   "use the same model), or add your documents to a new collection."
+            fix = ("Run the command again: Hearth uses the embedding model a shared collection records (it "
+                   "changed on the server meanwhile), or add your documents to a new collection."
                    if self.remote else
-                   "Remove the collection (`hearth docs rm NAME`) and add it again to rebuild it with this model.")
+                   "Rebuild the collection with the embedding model in your settings: `hearth docs reindex NAME "
+                   "--rebuild` (or remove it with `hearth docs rm NAME` and add it again).")
             raise IndexError_(f"The vector collection {self._describe(cid)} was built with the embedding model "
-                              f"'{have}' ({have_dim} dimensions), but this Hearth uses '{name}' ({dim} dimensions): "
-                              "their vectors cannot be compared.", fix)
+                              f"'{have}' ({have_dim} dimensions), but its Hearth collection uses '{name}' ({dim} "
+                              "dimensions): their vectors cannot be compared.", fix)
 
     def _error(self, exc: Exception, *, opening: bool = False) -> Exception:
         return _chroma_error(exc, opening=opening)

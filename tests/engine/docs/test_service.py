@@ -377,7 +377,9 @@ def test_new_chunking_reparses_but_keeps_vectors_of_unchanged_text(tmp_path: Pat
     service.close()
 
 
-def test_embedding_model_change_triggers_rebuild(tmp_path: Path) -> None:
+def test_embedding_model_change_keeps_the_collection_until_rebuilt(tmp_path: Path) -> None:
+    """The setting is for new collections; a collection keeps its own embedder until rebuilt
+    (tests/engine/docs/test_collection_embedders.py checks the vectors themselves)."""
     from engine.starter import starter_embedder_path
 
     corpus = tmp_path / "c"
@@ -386,16 +388,17 @@ def test_embedding_model_change_triggers_rebuild(tmp_path: Path) -> None:
     home = tmp_path / "home"
     service = new_service(home)
     service.add("c", [corpus])
+    built_with = service.status("c").embed_model
     service.close()
     other = settings()
     other.embedding_model = str(starter_embedder_path())  # a different model id
     changed = new_service(home, other)
-    assert changed.status("c").state == "needs-rebuild"
-    with pytest.raises(IndexError_, match="was indexed with the embedding model") as err:
-        changed.search("c", "otters")
-    assert "hearth docs reindex c" in (err.value.hint or "")
-    report = changed.reindex("c")
+    assert changed.status("c").state == "ready" and changed.status("c").embed_model == built_with
+    assert changed.search("c", "why do otters hold hands")[0].rel_path == "a.txt"
+    assert changed.reindex("c").indexed == 0  # nothing to redo: same embedder, same files
+    report = changed.reindex("c", rebuild=True)
     assert report.rebuilt and report.indexed == 1
+    assert changed.status("c").embed_model == str(starter_embedder_path())
     assert changed.search("c", "why do otters hold hands")[0].rel_path == "a.txt"
     changed.close()
 

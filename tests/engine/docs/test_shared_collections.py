@@ -1,8 +1,8 @@
 """Collections on a real Chroma server (`chroma run` on a temp path and a free loopback port),
 used by the real `hearth` CLI in separate processes, each with its own HEARTH_HOME: one client
 indexes and another searches; two clients index one folder without duplicates; a client killed
-mid-index is re-run and the server converges; another embedder is refused; a dead server is a
-clear error, not a traceback."""
+mid-index is re-run and the server converges; the server's embedder is used (one this client
+cannot load is a clear error); a dead server is a clear error, not a traceback."""
 
 from __future__ import annotations
 
@@ -167,7 +167,9 @@ def test_client_killed_mid_index_rerun_converges(tmp_path: Path, chroma_url: str
     assert "boat engine" in json.loads(res.stdout)["results"][0]["text"]
 
 
-def test_collection_of_another_embedder_is_refused(tmp_path: Path, chroma_url: str) -> None:
+def test_collection_of_an_embedder_this_client_lacks_is_a_clear_error(tmp_path: Path, chroma_url: str) -> None:
+    """A shared collection is searched with the embedder its server records; one this client
+    cannot load is a clear error that writes nothing and lists nothing."""
     import chromadb
     from chromadb.config import Settings
 
@@ -180,11 +182,35 @@ def test_collection_of_another_embedder_is_refused(tmp_path: Path, chroma_url: s
     home = tmp_path / "f"
     add = hearth("docs", "add", str(corpus), "--name", "theirs", "--server", chroma_url, "-q", home=home)
     assert add.returncode != 0
-    assert "intfloat/e5-large-v2" in add.stderr and "all-MiniLM-L6-v2" in add.stderr
-    assert "embedding_model" in add.stderr and "Traceback" not in add.stderr
-    res = hearth("search", "anything at all", "-c", "theirs", "--mode", "vector", home=home)
-    assert res.returncode != 0 and "intfloat/e5-large-v2" in res.stderr and "Traceback" not in res.stderr
+    assert "'intfloat/e5-large-v2'" in add.stderr and "cannot be loaded" in add.stderr
+    assert "Traceback" not in add.stderr
+    assert "theirs" not in hearth("docs", "list", home=home).stdout  # nothing half-made is left listed
     assert other.count() == 1  # nothing written
+
+
+def test_shared_collection_adopts_the_embedder_its_server_records(tmp_path: Path, chroma_url: str) -> None:
+    """Made by a client on float32, then added to by a client whose default is int8: the second
+    client embeds its files and questions with float32 (the server's record), not its default."""
+    corpus = make_corpus(tmp_path / "team", 4)
+    first = tmp_path / "old-client"
+    first.mkdir()
+    (first / "config.toml").write_text('[documents]\nembedding_model = "all-MiniLM-L6-v2"\n')
+    add = hearth("docs", "add", str(corpus), "--name", "mixed", "--server", chroma_url, "-q", home=first)
+    assert add.returncode == 0, add.stderr
+    assert server_collection(chroma_url, "mixed").metadata["hearth_embedder"] == "all-MiniLM-L6-v2"
+
+    more = make_corpus(tmp_path / "more", 2)
+    (more / "extra.md").write_text("# Extra\n\nThe greenhouse vents open when it passes twenty-five degrees.\n")
+    second = tmp_path / "new-client"  # default settings: int8 for its own new collections
+    add2 = hearth("docs", "add", str(more), "--name", "mixed", "--server", chroma_url, "-q", home=second)
+    assert add2.returncode == 0, add2.stderr
+    status = json.loads(hearth("docs", "status", "mixed", "--json", home=second).stdout)[0]
+    assert status["embed_model"] == "all-MiniLM-L6-v2" and status["new_model"] != status["embed_model"]
+    res = hearth("search", "when do the greenhouse vents open", "-c", "mixed", "--json", "--mode", "vector",
+                 home=first)  # the float32 client finds what the other one indexed: same space
+    assert res.returncode == 0, res.stderr
+    assert "greenhouse" in json.loads(res.stdout)["results"][0]["text"]
+    assert server_collection(chroma_url, "mixed").metadata["hearth_embedder"] == "all-MiniLM-L6-v2"
 
 
 def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
