@@ -233,6 +233,37 @@ def dish_name(text: str, f: Finding) -> bool:
     return f.text.islower() or bool(_DISH_AFTER.match(text, f.end)) or bool(_DISH_BEFORE.search(before))
 
 
+# --- lower-case words the caution rule need not fear -------------------------------------------
+# A line of code: a statement end, a declaration, a call, an arrow or a comparison.
+_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(?:const|let|var|def|class|import|from|return|if|elif|for|while|function|"
+                        r"public|private|static|async)\b|\w\.\w+\(|=>|[=!<>]=|\w\(\)", re.M)
+
+
+def not_a_lowercase_name(text: str, word: str) -> bool:
+    """A lower-case word the tagger read as a proper noun (see engine.privacy.caution) that names
+    no one: a dish right before a food noun or after "a recipe for" in a request about cooking
+    ("jollof rice", "recipe for massaman curry"), or a word on a line of code in a message about
+    code ("const arr = ..."). A given name never is: "i'm rahul, recipe for jollof rice" keeps
+    "rahul" unsure. Every occurrence of the word must be such a place."""
+    if word in given_names() or word in _possible_names():
+        return False
+    spots = [m for m in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text)]
+    if not spots:
+        return False
+    food = bool(_FOOD_CONTEXT.search(text))
+    code = code_context(text)
+
+    def harmless(m: re.Match[str]) -> bool:
+        if food and (_DISH_AFTER.match(text, m.end()) or _DISH_BEFORE.search(text[max(0, m.start() - 60):m.start()])):
+            return True
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        return code and bool(_CODE_LINE.search(line))
+
+    return all(harmless(m) for m in spots)
+
+
 # --- template slots -------------------------------------------------------------------------------
 _SLOT = re.compile(r"\[([^\[\]\n]{1,40})\]|\{\{?([^{}\n]{1,40})\}?\}|<([^<>\n]{1,40})>")
 # What a slot is for: "[Name]", "[Your Company]", "{{ order_id }}", "<Recipient>".

@@ -65,7 +65,16 @@ def _english_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
     from engine.privacy.ner import find_entities
 
     scan = find_entities(a.text, skip=skip, doc=a.doc)
-    a.unsure_names = scan.unsure  # read by the caution rule (engine.privacy.caution)
+    from engine.privacy.impersonal import not_a_lowercase_name
+
+    # Read by the caution rule (engine.privacy.caution). Dishes and code keywords name no one, but
+    # only a message the learned frame alone calls personal is cleared of them: where the writer
+    # speaks of themselves ("i'm priyanka from ..."), a lower-case word of any kind still says the
+    # NER may have missed their names.
+    unsure = scan.unsure
+    if not (a.cues.first_person or a.cues.correspondence):
+        unsure = tuple(w for w in unsure if not not_a_lowercase_name(a.text, w))
+    a.unsure_names = unsure
     return no_one(a, scan.findings)
 
 
