@@ -65,7 +65,9 @@ _PLACEHOLDER = re.compile(
 
 _TEST_CONTEXT = re.compile(
     r"\b(test(ing|s)?|sandbox|example|sample|dummy|fake|documentation|docs|luhn|validat\w*|"
-    r"stripe|checkout|mock|fixture|placeholder|regexp?|regular expression|unit tests?)\b",
+    r"stripe|checkout|mock|fixture|placeholder|regexp?|regular expression|unit tests?|"
+    # a question about the format of such numbers: "the format of a UK NI number, e.g. ..."
+    r"format|structure|check ?digit|checksum|control (?:letter|digit|key))\b|\be\.g\.|\bi\.e\.",
     re.IGNORECASE,
 )
 
@@ -101,6 +103,20 @@ def is_test_key(value: str) -> bool:
 def looks_like_placeholder(value: str) -> bool:
     """True for ``sk-...xxxx``, ``YOUR_API_KEY``, ``<token>``, ``********`` and the like."""
     return bool(_PLACEHOLDER.search(value))
+
+
+# A number shaped like a specimen rather than anyone's: a run of counting digits ("123456789",
+# "12345678Z", "12 345 678 901") or a few digits each repeated in blocks ("111222333").
+def specimen_number(value: str) -> bool:
+    """A made-up-looking identity number, as format questions and documentation show them."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6:
+        return False
+    if digits in "0123456789012345678901234567890":
+        return True
+    blocks = re.findall(r"(\d)\1+", digits)
+    return len(set(digits)) <= 3 and "".join(m.group(0) for m in re.finditer(r"(\d)\1+", digits)) == digits \
+        and len(blocks) <= 3
 
 
 def test_context(text: str) -> bool:
