@@ -75,14 +75,16 @@ def find_national_ids(text: str) -> list[Finding]:
     the message frames its values as examples, tests or patterns."""
     found = _find_national_ids(text)
     testy = allow.test_context(text)
+    about_format = testy or allow.format_question(text)
 
     def specimen(f: Finding) -> bool:
         # "a German Steuer-ID like 12 345 678 901", "a BSN such as 111222333": in a message about
         # the format, or given as an instance of it, a number shaped like a specimen is one;
         # "my BSN 111222333" is still the writer's.
         before = text[max(0, f.start - 40):f.start]
-        return allow.specimen_number(f.text) and not _MINE_BEFORE.search(before) \
-            and (testy or _INSTANCE_BEFORE.search(before) is not None)
+        published = re.sub(r"\W", "", f.text).upper() in allow.EXAMPLE_NATIONAL_IDS
+        return (allow.specimen_number(f.text) or published) and not _MINE_BEFORE.search(before) \
+            and (about_format or _INSTANCE_BEFORE.search(before) is not None)
 
     return [f for f in found if not (testy and re.sub(r"\W", "", f.text).upper() in allow.EXAMPLE_NATIONAL_IDS)
             and not specimen(f)]
@@ -207,6 +209,9 @@ _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:cod
 # token is quadratic.
 _PASSWORD_BEFORE = re.compile(r"(?<![^\s(\"'“])[\"'“]?([^\s\"'“”]{6,64})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b",
                               re.I)
+# "password reset", "password manager": the word names a kind of thing, not the value before it.
+_PASSWORD_COMPOUND = re.compile(r"\s*(?:reset|manager|policy|policies|field|hash|strength|change|recovery|prompt|"
+                                r"requirements?|rules?|expir\w*|protected|generator)\b", re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
 
 
@@ -277,6 +282,8 @@ def find_secrets(text: str) -> list[Finding]:
                 out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _PASSWORD_BEFORE.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
+        if _PASSWORD_COMPOUND.match(text, m.end()) or _EMAIL.fullmatch(v.strip("'\"“”")):
+            continue  # "... as the sender of the password reset": a kind of thing, or an address
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.
         if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
             out.append(_f("SECRET", m, True, "contains a password", 1))

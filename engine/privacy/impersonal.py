@@ -179,6 +179,8 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True
     if not personal and re.fullmatch(r"[a-z]+\d+[a-z0-9]*", word):
         return True  # "ec2", "i18n", "k3s": lower-case letters with digits inside name tools, not people
+    if quoted_error_word(text, f):
+        return True  # "Permission denied (publickey)", "COPY failed: ...": the tool's words, whoever got them
     if not code or personal:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
@@ -188,6 +190,24 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
+
+
+# A quoted error message: "Permission denied (publickey)", "ECONNREFUSED 127.0.0.1:5432".
+_QUOTED = re.compile(r"[\"“`]([^\"“”`\n]{3,200})[\"”`]")
+_ERROR_WORDS = re.compile(r"\b(?:error|failed|failure|denied|refused|exception|fatal|not found|unable|cannot|can't|"
+                          r"timed out|invalid|unknown|missing|forbidden|unauthori[sz]ed|[A-Z]{2,}[A-Z_]*ERR\w*|E[A-Z]{4,})\b",
+                          re.I)
+
+
+def quoted_error_word(text: str, f: Finding) -> bool:
+    """One all-capitals or lower-case word inside a quoted error message ("COPY failed: ...",
+    "Permission denied (publickey)"): the program's wording, also when the writer pasted their own
+    error. A capitalised word there may be a user's name ("Access denied for Tomasz") and is kept."""
+    word = f.text.strip()
+    if " " in word or not (re.fullmatch(r"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_]+", word)) or word.lower() in _possible_names():
+        return False
+    return any(m.start(1) <= f.start and f.end <= m.end(1) and _ERROR_WORDS.search(m.group(1))
+               for m in _QUOTED.finditer(text))
 
 
 # "the Acme API", "the Zorbly SDK": in a message about code, the word before names a product.
@@ -471,6 +491,20 @@ def public_after_verb(text: str, f: Finding) -> bool:
         return False
     rest = re.sub(r"['’]s$", "", f.text[m.end():].strip())
     return is_public_entity(rest)
+
+
+# "Wer war ...", "Qui était ...", "¿Quién fue ...": the other languages' "who was" before a name, and
+# their "biography of" (English: engine.privacy.quasi.asked_about).
+_WHO_WAS_OTHER = re.compile(r"(?:\bwer war|\bqui (?:était|fut)|¿?\bquién (?:fue|era)|\bchi (?:era|fu)|\bquem (?:foi|era)|"
+                            r"\bwie was|\bbiografie (?:von|van)|\bbiographie de|\bbiografía de|\bbiografia (?:di|de))\s+$",
+                            re.I)
+
+
+def asked_about_other_language(text: str, f: Finding) -> bool:
+    """A capitalised name a question in another language asks public knowledge about (callers
+    check the message is not personal)."""
+    return f.kind in ("PERSON", "NAME") and f.text[:1].isupper() and len(f.text.split()) <= 4 \
+        and bool(_WHO_WAS_OTHER.search(text[max(0, f.start - 25):f.start]))
 
 
 # --- what is left ---------------------------------------------------------------------------------

@@ -117,3 +117,59 @@ def test_a_question_about_a_confidentiality_label_is_no_marked_material(text):
 ])
 def test_material_marked_confidential_still_stays(text):
     assert confidential_marker(Analysis(text))
+
+
+# --- contact data shown as an instance of its format ------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Write a regex that accepts emails like tomasz.wrobel@gmail.com but not tomasz@@gmail.",
+    "How do I convert an IP like 203.0.114.9 to an integer in Rust?",
+    "What's a regex for UK postcodes like LS6 2QT?",
+    "In pandas, how do I mask phone numbers such as +44 113 496 0712 except the last 4 digits?",
+])
+def test_values_given_as_instances_of_a_format_go_verbatim(router, text):
+    d = router.route(text)
+    assert d.route == "cloud" and d.outbound == text, (d.outbound, d.rules)
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("My email tomasz.wrobel@gmail.com is rejected by this regex, why?", "tomasz.wrobel@gmail.com"),
+    ("Her phone number, like +44 113 496 0712, fails validation in our form.", "+44 113 496 0712"),
+    ("Email tomasz.wrobel@gmail.com to say the meeting moved, e.g. to Friday.", "tomasz.wrobel@gmail.com"),
+])
+def test_someones_own_contact_data_is_still_replaced(router, text, hidden):
+    d = router.route(text)
+    assert d.outbound is None or hidden not in d.outbound, (d.outbound, d.rules)
+
+
+def test_a_value_before_password_reset_is_no_password():
+    assert not det.find_secrets("Why does the mail from 'security@accounts.example.org' mention a password reset?")
+    assert det.find_secrets("is Kettle-92-sun a strong enough password?")
+
+
+# --- "who was" in the other languages ----------------------------------------------------------------
+@pytest.mark.parametrize("text", ["Qui était Simone Veil ?", "¿Quién fue Rigoberta Menchú?", "Wie was Johan Cruijff?"])
+def test_who_was_questions_in_other_languages_keep_the_public_name(router, text):
+    d = router.route(text)
+    assert d.route == "cloud" and d.outbound == text, (d.outbound, d.rules)
+
+
+def test_who_was_about_someone_the_writer_knows_still_stays():
+    assert_local = "Qui était Marc Lefebvre, mon voisin, avant de mourir ?"
+    from engine.config import PrivacySettings
+    from engine.privacy import PrivacyRouter
+
+    assert PrivacyRouter(PrivacySettings()).route(assert_local).route == "local"
+
+
+def test_a_published_example_iban_in_a_failed_transfer_is_still_an_iban():
+    assert det.find_ibans("Payment bounced from IBAN GB82 WEST 1234 5698 7654 32 - is the check digit wrong?")
+
+
+# --- words of a quoted error message ------------------------------------------------------------------
+def test_words_of_a_quoted_error_are_no_names(router):
+    text = 'Why does my deploy print "EPIPEFAIL: write failed (sockpair)" and stop?'
+    d = router.route(text)
+    assert d.outbound == text, (d.outbound, d.rules)
+    # a capitalised name inside the quoted error may be a user's and is still replaced
+    d = router.route('My script prints "Access denied for Tomasz Wrobel" - why?')
+    assert d.outbound is None or "Wrobel" not in d.outbound
