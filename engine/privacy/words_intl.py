@@ -179,7 +179,8 @@ for _lang, _words in {
           r"(?:planeo|planeamos) (?:un viaje a|viajar a|visitar)|(?:quiero|queremos|quisiera|quisiéramos|"
           r"me gustaría|nos gustaría) (?:visitar|viajar a|conocer|ir a)|"
           r"¿?(?:qué|cómo|dónde|cuándo) (?:debería|deberíamos|podemos)",
-    "it": r"mi interessa(?:no)?|(?:sto|stiamo) (?:pianificando|organizzando|programmando) un viaggio (?:a|in)|"
+    "it": r"ci (?:sono|vuole|vogliono|si|sarà|saranno|sarebbe|sarebbero|era|erano|fu|furono|mette|mettono)|"
+          r"c['’](?:è|era|erano)|mi interessa(?:no)?|(?:sto|stiamo) (?:pianificando|organizzando|programmando) un viaggio (?:a|in)|"
           r"(?:voglio|vogliamo|vorrei|vorremmo) (?:visitare|andare a|andare in|viaggiare in|viaggiare a)|"
           r"(?:cosa|come|dove|quando) (?:dovremmo|possiamo)",
     "pt": r"(?:me interesso|interesso-me|tenho interesse) (?:por|em)|"

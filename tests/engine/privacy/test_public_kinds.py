@@ -25,6 +25,9 @@ from engine.privacy.signals import confidential_marker
     ("Gostaria de visitar Coimbra; o que podemos ver num dia?", "pt"),
     ("Ik wil graag weten hoe een windmolen stroom maakt.", "nl"),
     ("Mijn Java-code geeft een NullPointerException, wat betekent dat?", "nl"),
+    # Italian "ci" as "there" or "it takes", not "us"
+    ("Quanti ponti ci sono a Venezia?", "it"),
+    ("Quanto ci vuole per bollire un uovo sodo?", "it"),
 ])
 def test_other_language_impersonal_first_person_is_blanked(text, lang):
     from engine.privacy.analysis import _first_person_other
@@ -38,6 +41,8 @@ def test_other_language_impersonal_first_person_is_blanked(text, lang):
     ("Nous voulons visiter Nantes avec mon père qui est malade.", "fr"),
     ("Estamos planeando un viaje a Bilbao con mi novia.", "es"),
     ("wij willen oma bezoeken in het ziekenhuis", "nl"),
+    ("Ci hanno sfrattati ieri, cosa possiamo fare?", "it"),
+    ("Ci sono problemi con mio marito da mesi.", "it"),
 ])
 def test_other_language_personal_first_person_still_counts(text, lang):
     from engine.privacy.analysis import _first_person_other
