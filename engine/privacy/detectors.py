@@ -170,7 +170,7 @@ _SECRET_PREFIXES = re.compile(
     r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"  # JWT
     r")")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{24,}")
+_KEY_BODY = re.compile(r"\s*(?:Proc-Type:[^\n]*\n(?:DEK-Info:[^\n]*\n)?)?\s*[A-Za-z0-9+/=]{8,}")
 _SECRET_ASSIGN = re.compile(
     r"\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|client[_-]?secret|"
     r"bearer|authorization)\b[\"']?\s*(?:[:=]|is|:=|=>)?\s*[\"']?(?:bearer\s+|token\s+)?([A-Za-z0-9_\-+/=.]{16,})",
@@ -246,9 +246,10 @@ def find_secrets(text: str) -> list[Finding]:
         if _secret_value_ok(m.group(1)):
             out.append(_f("SECRET", m, True, "contains an API key or access token", 1))
     for m in _PRIVATE_KEY.finditer(text):
-        # A header alone ("how do I detect '-----BEGIN RSA PRIVATE KEY-----' in a hook?") names the
-        # format; a key has its base64 body after it.
-        if _KEY_BODY.search(text, m.end(), m.end() + 400):
+        # A header quoted in a question ("how do I detect '-----BEGIN RSA PRIVATE KEY-----' in a
+        # hook?") names the format; a pasted one, or one with a base64 body after it, is a key.
+        quoted = text[m.start() - 1:m.start()] in ("'", '"', "`", "“", "‘") and text[m.end():m.end() + 1] in ("'", '"', "`", "”", "’")
+        if not quoted or _KEY_BODY.match(text, m.end()):
             out.append(_f("SECRET", m, True, "contains a private key"))
     for m in _SECRET_ASSIGN.finditer(text):
         if _secret_value_ok(m.group(1)) and entropy(m.group(1)) >= 3.5:
