@@ -181,7 +181,7 @@ EXAMPLE_KINDS = frozenset({"EMAIL", "PHONE", "IP", "ADDRESS", "HOST", "URL"})
 def run_names(a: Analysis, skip: list[tuple[int, int]],
               recognizers: tuple[NameRecognizer, ...] | None = None) -> list[Finding]:
     out: list[Finding] = []
-    skip = [*skip, *getattr(a, "example_values", ())]
+    skip = [*skip, *a.example_values]
     for rec in NAMES if recognizers is None else recognizers:
         out += rec.run(a, skip)
     return out
