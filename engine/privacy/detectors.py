@@ -281,10 +281,15 @@ def find_secrets(text: str) -> list[Finding]:
             v = m.group(1).rstrip(".,;:!?)")
             if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
                 out.append(_f("SECRET", m, True, "contains a password", 1))
-    for m in _PASSWORD_BEFORE.finditer(text):
+    pos = 0
+    while (m := _PASSWORD_BEFORE.search(text, pos)) is not None:
+        pos = m.end()
         v = m.group(1).rstrip(".,;:!?)")
-        if _PASSWORD_COMPOUND.match(text, m.end()) or _EMAIL.fullmatch(v.strip("'\"“”")):
-            continue  # "... as the sender of the password reset": a kind of thing, or an address
+        if _PASSWORD_COMPOUND.match(text, m.end()):
+            continue  # "... as the sender of the password reset": a kind of thing
+        if _EMAIL.fullmatch(v.strip("'\"“”")):
+            pos = m.end(1)  # an address is no password, but the value after it may be one:
+            continue        # "ana@mail.com Sunflower22 is the password"
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.
         if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
             out.append(_f("SECRET", m, True, "contains a password", 1))

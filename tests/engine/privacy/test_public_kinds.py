@@ -149,6 +149,8 @@ def test_someones_own_contact_data_is_still_replaced(router, text, hidden):
 def test_a_value_before_password_reset_is_no_password():
     assert not det.find_secrets("Why does the mail from 'security@accounts.example.org' mention a password reset?")
     assert det.find_secrets("is Kettle-92-sun a strong enough password?")
+    # an address before the password is skipped, not the password after it
+    assert det.find_secrets("login ines.b@mailbox.org / Lantern-47 password, why does it fail?")
 
 
 # --- "who was" in the other languages ----------------------------------------------------------------
