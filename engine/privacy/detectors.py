@@ -209,9 +209,6 @@ _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:cod
 # token is quadratic.
 _PASSWORD_BEFORE = re.compile(r"(?<![^\s(\"'“])[\"'“]?([^\s\"'“”]{6,64})[\"'”]?\s+(?:\w+\s+){0,5}?(?:wifi\s+|wi-fi\s+)?password\b",
                               re.I)
-# "password reset", "password manager": the word names a kind of thing, not the value before it.
-_PASSWORD_COMPOUND = re.compile(r"\s*(?:reset|manager|policy|policies|field|hash|strength|change|recovery|prompt|"
-                                r"requirements?|rules?|expir\w*|protected|generator)\b", re.I)
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s:/@]+):([^\s@/]+)@[^\s/]+", re.I)
 
 
@@ -281,15 +278,8 @@ def find_secrets(text: str) -> list[Finding]:
             v = m.group(1).rstrip(".,;:!?)")
             if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
                 out.append(_f("SECRET", m, True, "contains a password", 1))
-    pos = 0
-    while (m := _PASSWORD_BEFORE.search(text, pos)) is not None:
-        pos = m.end()
+    for m in _PASSWORD_BEFORE.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
-        if _PASSWORD_COMPOUND.match(text, m.end()):
-            continue  # "... as the sender of the password reset": a kind of thing
-        if _EMAIL.fullmatch(v.strip("'\"“”")):
-            pos = m.end(1)  # an address is no password, but the value after it may be one:
-            continue        # "ana@mail.com Sunflower22 is the password"
         # Only a value that looks made up: letters with digits or symbols, not an everyday word.
         if re.search(r"[A-Za-z]", v) and re.search(r"[\d\W_]", v) and _password_value(v) and not _NOT_A_SECRET.search(v):
             out.append(_f("SECRET", m, True, "contains a password", 1))
