@@ -193,6 +193,22 @@ for _lang, _words in {
           r"(?:wat|hoe|waar|wanneer) (?:moeten|kunnen|zouden) we",
 }.items():
     IMPERSONAL_FIRST_PERSON[_lang] += "|" + _words
+# A request to the assistant with "me" as its object: "peux-tu me donner", "¿me recomiendas",
+# "mi consigli", "me recomenda", "empfiehl mir" (English: "give me", "recommend me").
+for _lang, _words in {
+    "de": r"(?:empfiehl|empfehlen sie|schlag|schlagen sie|übersetz|übersetze|übersetzen sie) mir",
+    "fr": r"(?:peux-tu|pouvez-vous|tu peux|vous pouvez|pourrais-tu|pourriez-vous) me (?:donner|dire|expliquer|"
+          r"montrer|recommander|conseiller|suggérer|proposer|traduire)|(?:recommande|recommandez|conseille|"
+          r"conseillez|suggère|suggérez|propose|proposez|traduis|traduisez)-moi",
+    "es": r"¿?me (?:recomiendas|recomienda|recomiendan|sugieres|sugiere|aconsejas|aconseja|explicas|explica|"
+          r"traduces|traduce)|recomiéndame|sugiéreme|aconséjame|tradúceme",
+    "it": r"mi (?:consigli|consiglia|consigliate|suggerisci|suggerisce|raccomandi|traduci|traduce)|"
+          r"consigliami|suggeriscimi|traducimi",
+    "pt": r"me (?:recomenda|recomendas|sugere|sugeres|aconselha|aconselhas|indica|indicas|traduz|traduzes)|"
+          r"recomenda-me|sugere-me|aconselha-me|indica-me|traduz-me",
+    "nl": r"(?:raad|beveel) (?:me|mij)|(?:kun je|kunt u|kan je) (?:me|mij) (?:\w+ ){0,4}?aanraden",
+}.items():
+    IMPERSONAL_FIRST_PERSON[_lang] += "|" + _words
 
 # Asking for a story, tale or poem ("écris une nouvelle", "schreib eine Geschichte"): its
 # characters are invented (engine.privacy.impersonal.made_up_people).

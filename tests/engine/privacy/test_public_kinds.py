@@ -25,6 +25,11 @@ from engine.privacy.signals import confidential_marker
     ("Gostaria de visitar Coimbra; o que podemos ver num dia?", "pt"),
     ("Ik wil graag weten hoe een windmolen stroom maakt.", "nl"),
     ("Mijn Java-code geeft een NullPointerException, wat betekent dat?", "nl"),
+    # a request to the assistant with "me" as its object
+    ("Peux-tu me donner une recette de gratin dauphinois ?", "fr"),
+    ("¿Me recomiendas una novela sobre la guerra civil?", "es"),
+    ("Mi consigli un documentario sulle api?", "it"),
+    ("Me recomenda um podcast sobre astronomia?", "pt"),
     # Italian "ci" as "there" or "it takes", not "us"
     ("Quanti ponti ci sono a Venezia?", "it"),
     ("Quanto ci vuole per bollire un uovo sodo?", "it"),
@@ -43,6 +48,8 @@ def test_other_language_impersonal_first_person_is_blanked(text, lang):
     ("wij willen oma bezoeken in het ziekenhuis", "nl"),
     ("Ci hanno sfrattati ieri, cosa possiamo fare?", "it"),
     ("Ci sono problemi con mio marito da mesi.", "it"),
+    ("¿Me recomiendas un abogado para el divorcio de mi hermana?", "es"),
+    ("Peux-tu me donner des conseils, mon fils ne dort plus ?", "fr"),
 ])
 def test_other_language_personal_first_person_still_counts(text, lang):
     from engine.privacy.analysis import _first_person_other
