@@ -68,6 +68,13 @@ _TEST_CONTEXT = re.compile(
     r"stripe|checkout|mock|fixture|placeholder|regexp?|regular expression|unit tests?)\b",
     re.IGNORECASE,
 )
+# A question about how such numbers are built: "the format of a UK NI number, e.g. ...".
+_FORMAT_QUESTION = re.compile(r"\b(?:format|structure|check ?digit|checksum|control (?:letter|digit|key)|"
+                              r"what does each (?:part|digit))\b|\be\.g\.", re.I)
+
+
+def format_question(text: str) -> bool:
+    return bool(_FORMAT_QUESTION.search(text))
 
 # Telephone numbers reserved for fiction and documentation: North American 555-0100..0199
 # (any area code), and Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx, 01632 960xxx).
@@ -101,6 +108,43 @@ def is_test_key(value: str) -> bool:
 def looks_like_placeholder(value: str) -> bool:
     """True for ``sk-...xxxx``, ``YOUR_API_KEY``, ``<token>``, ``********`` and the like."""
     return bool(_PLACEHOLDER.search(value))
+
+
+# A number shaped like a specimen rather than anyone's: a run of counting digits ("123456789",
+# "12345678Z", "12 345 678 901") or a few digits each repeated in blocks ("111222333").
+def specimen_number(value: str) -> bool:
+    """A made-up-looking identity number, as format questions and documentation show them."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6:
+        return False
+    if digits in "0123456789012345678901234567890":
+        return True
+    blocks = re.findall(r"(\d)\1+", digits)
+    return len(set(digits)) <= 3 and "".join(m.group(0) for m in re.finditer(r"(\d)\1+", digits)) == digits \
+        and len(blocks) <= 3
+
+
+# "emails like maria.lopez@gmail.com", "a phone number such as +44 20 7946 0958", "UK postcodes like
+# SW1A 1AA": a value given as an instance of its kind, right after the kind is named ...
+_INSTANCE_OF_KIND = re.compile(
+    r"\b(?:e-?mails?|e-?mail addresses|addresses|address|(?:phone|mobile|telephone|cell)(?: numbers?)?|numbers?|"
+    r"ips?|ip addresses|ipv[46]|postcodes?|post ?codes?|zip(?: ?codes?)?|ibans?|strings?|values?|inputs?|entries|"
+    r"formats?|patterns?|dates?|urls?|links?|usernames?|handles?|hosts?|hostnames?|domains?)\b"
+    r"[^.?!\n]{0,12}?\b(?:like|such as|e\.g\.|for example|for instance)\s*[:,]?\s*['\"“‘(]?$", re.I)
+# ... in a message about handling such values (a pattern, parsing, validating, code) ...
+_HANDLING = re.compile(r"\b(?:regexp?|regular expression|pars(?:e|es|ing)|split|convert|format(?:ting)?|mask(?:ing)?|"
+                       r"match(?:es|ing)?|validat\w*|extract|normali[sz]\w*|saniti[sz]\w*|function|query|script|"
+                       r"python|javascript|typescript|java|sql|excel|pandas|api|code|library|field|column|"
+                       r"reject\w*|accept\w*)\b", re.I)
+# ... and not the writer's or someone's own ("my email, like ...", "her number, e.g. ...").
+_OWNED = re.compile(r"\b(?:my|mine|our|his|her|their|your)\b[^.?!\n]*$", re.I)
+
+
+def given_as_instance(text: str, start: int) -> bool:
+    """A pattern value at ``start`` shown as an example of its kind in a question about handling
+    such values: "a regex for emails like maria.lopez@gmail.com" (not "my email, like ...")."""
+    before = text[max(0, start - 60):start]
+    return bool(_INSTANCE_OF_KIND.search(before)) and not _OWNED.search(before) and bool(_HANDLING.search(text))
 
 
 def test_context(text: str) -> bool:

@@ -77,6 +77,8 @@ class Analysis:
         if pre is not None:
             self.__dict__["language"] = pre.language   # the cached_property's slot
         self.unsure_names: tuple[str, ...] = ()  # names typed in lower case (engine.privacy.caution)
+        # sample values shown as instances of their format (engine.privacy.recognizers.run_patterns)
+        self.example_values: list[tuple[int, int]] = []
         self._pending: Any = None   # the learned layer's ScoringJob, once started
 
     @cached_property

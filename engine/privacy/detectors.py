@@ -74,9 +74,24 @@ def find_national_ids(text: str) -> list[Finding]:
     """National ID numbers, less the published specimens ("123-45-6789", "078-05-1120") where
     the message frames its values as examples, tests or patterns."""
     found = _find_national_ids(text)
-    if not allow.test_context(text):
-        return found
-    return [f for f in found if re.sub(r"\W", "", f.text).upper() not in allow.EXAMPLE_NATIONAL_IDS]
+    testy = allow.test_context(text)
+    about_format = testy or allow.format_question(text)
+
+    def specimen(f: Finding) -> bool:
+        # "a German Steuer-ID like 12 345 678 901", "a BSN such as 111222333": in a message about
+        # the format, or given as an instance of it, a number shaped like a specimen is one;
+        # "my BSN 111222333" is still the writer's.
+        before = text[max(0, f.start - 40):f.start]
+        published = re.sub(r"\W", "", f.text).upper() in allow.EXAMPLE_NATIONAL_IDS
+        return (allow.specimen_number(f.text) or published) and not _MINE_BEFORE.search(before) \
+            and (about_format or _INSTANCE_BEFORE.search(before) is not None)
+
+    return [f for f in found if not (testy and re.sub(r"\W", "", f.text).upper() in allow.EXAMPLE_NATIONAL_IDS)
+            and not specimen(f)]
+
+
+_INSTANCE_BEFORE = re.compile(r"\b(?:like|such as|for example|for instance|say)\s*[:,]?\s*[\"'“]?$", re.I)
+_MINE_BEFORE = re.compile(r"\b(?:my|mine|our|his|her|their|mein\w*|mon|ma|mi|mio|mia|meu|minha|mijn)\b[^.?!\n]*$", re.I)
 
 
 # --- phone numbers: engine/privacy/phones.py -------------------------------------------------
@@ -155,6 +170,7 @@ _SECRET_PREFIXES = re.compile(
     r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"  # JWT
     r")")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = re.compile(r"\s*(?:Proc-Type:[^\n]*\n(?:DEK-Info:[^\n]*\n)?)?\s*[A-Za-z0-9+/=]{8,}")
 _SECRET_ASSIGN = re.compile(
     r"\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|client[_-]?secret|"
     r"bearer|authorization)\b[\"']?\s*(?:[:=]|is|:=|=>)?\s*[\"']?(?:bearer\s+|token\s+)?([A-Za-z0-9_\-+/=.]{16,})",
@@ -227,7 +243,11 @@ def find_secrets(text: str) -> list[Finding]:
         if _secret_value_ok(m.group(1)):
             out.append(_f("SECRET", m, True, "contains an API key or access token", 1))
     for m in _PRIVATE_KEY.finditer(text):
-        out.append(_f("SECRET", m, True, "contains a private key"))
+        # A header quoted in a question ("how do I detect '-----BEGIN RSA PRIVATE KEY-----' in a
+        # hook?") names the format; a pasted one, or one with a base64 body after it, is a key.
+        quoted = text[m.start() - 1:m.start()] in ("'", '"', "`", "“", "‘") and text[m.end():m.end() + 1] in ("'", '"', "`", "”", "’")
+        if not quoted or _KEY_BODY.match(text, m.end()):
+            out.append(_f("SECRET", m, True, "contains a private key"))
     for m in _SECRET_ASSIGN.finditer(text):
         if _secret_value_ok(m.group(1)) and entropy(m.group(1)) >= 3.5:
             out.append(_f("SECRET", m, True, "contains what looks like a secret key or token", 1))

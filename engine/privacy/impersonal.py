@@ -179,6 +179,8 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
         return True
     if not personal and re.fullmatch(r"[a-z]+\d+[a-z0-9]*", word):
         return True  # "ec2", "i18n", "k3s": lower-case letters with digits inside name tools, not people
+    if quoted_error_word(text, f):
+        return True  # "Permission denied (publickey)", "COPY failed: ...": the tool's words, whoever got them
     if not code or personal:
         return False
     if " " not in word and _CAMEL.fullmatch(word):
@@ -188,6 +190,24 @@ def code_name(text: str, f: Finding, code: bool, personal: bool) -> bool:
     # "object is not subscriptable" after "TypeError:": the words of the error, not names
     return f.kind == "NAME" and _inside([(m.start(), m.end()) for m in _ERROR_LINE.finditer(text)], f) \
         and text[f.start:f.start + 1].islower()
+
+
+# A quoted error message: "Permission denied (publickey)", "ECONNREFUSED 127.0.0.1:5432".
+_QUOTED = re.compile(r"[\"“`]([^\"“”`\n]{3,200})[\"”`]")
+_ERROR_WORDS = re.compile(r"\b(?:error|failed|failure|denied|refused|exception|fatal|not found|unable|cannot|can't|"
+                          r"timed out|invalid|unknown|missing|forbidden|unauthori[sz]ed|[A-Z]{2,}[A-Z_]*ERR\w*|E[A-Z]{4,})\b",
+                          re.I)
+
+
+def quoted_error_word(text: str, f: Finding) -> bool:
+    """One all-capitals or lower-case word inside a quoted error message ("COPY failed: ...",
+    "Permission denied (publickey)"): the program's wording, also when the writer pasted their own
+    error. A capitalised word there may be a user's name ("Access denied for Tomasz") and is kept."""
+    word = f.text.strip()
+    if " " in word or not (re.fullmatch(r"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_]+", word)) or word.lower() in _possible_names():
+        return False
+    return any(m.start(1) <= f.start and f.end <= m.end(1) and _ERROR_WORDS.search(m.group(1))
+               for m in _QUOTED.finditer(text))
 
 
 # "the Acme API", "the Zorbly SDK": in a message about code, the word before names a product.
@@ -231,6 +251,37 @@ def dish_name(text: str, f: Finding) -> bool:
         return False
     before = text[max(0, f.start - 60):f.start]
     return f.text.islower() or bool(_DISH_AFTER.match(text, f.end)) or bool(_DISH_BEFORE.search(before))
+
+
+# --- lower-case words the caution rule need not fear -------------------------------------------
+# A line of code: a statement end, a declaration, a call, an arrow or a comparison.
+_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(?:const|let|var|def|class|import|from|return|if|elif|for|while|function|"
+                        r"public|private|static|async)\b|\w\.\w+\(|=>|[=!<>]=|\w\(\)", re.M)
+
+
+def not_a_lowercase_name(text: str, word: str) -> bool:
+    """A lower-case word the tagger read as a proper noun (see engine.privacy.caution) that names
+    no one: a dish right before a food noun or after "a recipe for" in a request about cooking
+    ("jollof rice", "recipe for massaman curry"), or a word on a line of code in a message about
+    code ("const arr = ..."). A given name never is: "i'm rahul, recipe for jollof rice" keeps
+    "rahul" unsure. Every occurrence of the word must be such a place."""
+    if word in given_names() or word in _possible_names():
+        return False
+    spots = [m for m in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text)]
+    if not spots:
+        return False
+    food = bool(_FOOD_CONTEXT.search(text))
+    code = code_context(text)
+
+    def harmless(m: re.Match[str]) -> bool:
+        if food and (_DISH_AFTER.match(text, m.end()) or _DISH_BEFORE.search(text[max(0, m.start() - 60):m.start()])):
+            return True
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        return code and bool(_CODE_LINE.search(line))
+
+    return all(harmless(m) for m in spots)
 
 
 # --- template slots -------------------------------------------------------------------------------
@@ -440,6 +491,20 @@ def public_after_verb(text: str, f: Finding) -> bool:
         return False
     rest = re.sub(r"['’]s$", "", f.text[m.end():].strip())
     return is_public_entity(rest)
+
+
+# "Wer war ...", "Qui était ...", "¿Quién fue ...": the other languages' "who was" before a name, and
+# their "biography of" (English: engine.privacy.quasi.asked_about).
+_WHO_WAS_OTHER = re.compile(r"(?:\bwer war|\bqui (?:était|fut)|¿?\bquién (?:fue|era)|\bchi (?:era|fu)|\bquem (?:foi|era)|"
+                            r"\bwie was|\bbiografie (?:von|van)|\bbiographie de|\bbiografía de|\bbiografia (?:di|de))\s+$",
+                            re.I)
+
+
+def asked_about_other_language(text: str, f: Finding) -> bool:
+    """A capitalised name a question in another language asks public knowledge about (callers
+    check the message is not personal)."""
+    return f.kind in ("PERSON", "NAME") and f.text[:1].isupper() and len(f.text.split()) <= 4 \
+        and bool(_WHO_WAS_OTHER.search(text[max(0, f.start - 25):f.start]))
 
 
 # --- what is left ---------------------------------------------------------------------------------

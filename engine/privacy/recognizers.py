@@ -65,7 +65,16 @@ def _english_names(a: Analysis, skip: list[tuple[int, int]]) -> list[Finding]:
     from engine.privacy.ner import find_entities
 
     scan = find_entities(a.text, skip=skip, doc=a.doc)
-    a.unsure_names = scan.unsure  # read by the caution rule (engine.privacy.caution)
+    from engine.privacy.impersonal import not_a_lowercase_name
+
+    # Read by the caution rule (engine.privacy.caution). Dishes and code keywords name no one, but
+    # only a message the learned frame alone calls personal is cleared of them: where the writer
+    # speaks of themselves ("i'm priyanka from ..."), a lower-case word of any kind still says the
+    # NER may have missed their names.
+    unsure = scan.unsure
+    if not (a.cues.first_person or a.cues.correspondence):
+        unsure = tuple(w for w in unsure if not not_a_lowercase_name(a.text, w))
+    a.unsure_names = unsure
     return no_one(a, scan.findings)
 
 
@@ -95,7 +104,8 @@ def no_one(a: Analysis, findings: list[Finding]) -> list[Finding]:
                 or (made_up and imp.lone_name(f)) or imp.character_name(text, f) \
                 or (not personal and (imp.everyday_word(f) or imp.natural_feature(text, f)
                                       or imp.public_after_verb(text, f) or imp.dish_name(text, f)
-                                      or imp.thing_after_the(text, f) or imp.historical_name(text, f))):
+                                      or imp.thing_after_the(text, f) or imp.historical_name(text, f)
+                                      or imp.asked_about_other_language(text, f))):
             dropped = True
             continue
         kept.append(f)
@@ -147,18 +157,31 @@ NAMES: tuple[NameRecognizer, ...] = (
 
 def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] | None = None) -> list[Finding]:
     """All pattern findings; overlaps resolved in favour of the earlier recognizer."""
+    from engine.privacy.allowlists import given_as_instance
+
     found: list[Finding] = []
+    shown: list[tuple[int, int]] = []
     for rec in PATTERNS if recognizers is None else recognizers:
         for f in rec.run(a):
             if any(f.start < g.end and g.start < f.end for g in found) and not f.local:
                 continue
+            if f.kind in EXAMPLE_KINDS and not f.local and not a.cues.correspondence and given_as_instance(a.text, f.start):
+                shown.append((f.start, f.end))  # "a regex for emails like maria.lopez@gmail.com"
+                continue
             found.append(f)
+    a.example_values = shown  # not names either (run_names skips them)
     return sorted(found, key=lambda f: f.start)
+
+
+# Contact data shown as an instance of its format ("phone numbers like ...") in a question about
+# handling such values: a sample, not someone's (engine.privacy.allowlists.given_as_instance).
+EXAMPLE_KINDS = frozenset({"EMAIL", "PHONE", "IP", "ADDRESS", "HOST", "URL"})
 
 
 def run_names(a: Analysis, skip: list[tuple[int, int]],
               recognizers: tuple[NameRecognizer, ...] | None = None) -> list[Finding]:
     out: list[Finding] = []
+    skip = [*skip, *a.example_values]
     for rec in NAMES if recognizers is None else recognizers:
         out += rec.run(a, skip)
     return out

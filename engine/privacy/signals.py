@@ -74,8 +74,32 @@ _INTERNAL_DOC = re.compile(r"\binternal (?:incident|post-?mortem|memo|review|aud
 _PARTICULARS = re.compile(r"\b[A-Z]{2,}-\d+\b|\d[\d,.:]*\d|:\s*\S")
 
 
+# The marker words as labels someone asks about ("what does 'internal use only' mean?", "NDAs marked
+# confidential vs strictly confidential", "what is an embargoed press release?"): a question about
+# the label carries no material marked with it. Not the words about a matter not yet announced.
+_LABEL_WORD = re.compile(r"(?:strictly )?confidential|internal (?:use )?only|for internal use|do not (?:distribute|forward|share)|"
+                         r"not for (?:distribution|circulation)|under nda|privileged (?:and|&) confidential|embargoed|"
+                         r"under embargo", re.I)
+_AS_LABEL_BEFORE = re.compile(r"(?:\b(?:marked|labell?ed|stamped|labels?|classification|classified as|tagged|mean|means|"
+                              r"meaning of|what is an?|what's an?|what are|define|difference between|between|vs\.?|"
+                              r"versus|and|or)\s*[\"'“‘]?|[\"'“‘])$", re.I)
+# Particulars or a document of the writer's: then the label is on material, not asked about.
+_MATERIAL = re.compile(r"\d[\d,.:]*\d|\b(?:this|these|that|our|my|the attached|the following)\s+(?:\w+\s+)?"
+                       r"(?:memo|document|doc|e-?mail|report|file|deck|letter|slides?|plan|figures|numbers|minutes)\b", re.I)
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|how|why|when|is|are|can|should|does|do|explain|define)\b", re.I)
+
+
+def _asked_about_label(text: str, m: re.Match[str]) -> bool:
+    """The marker is a label the message asks about, in a short question with nothing pasted."""
+    if len(text) > 300 or "\n" in text.strip() or not _LABEL_WORD.fullmatch(m.group(0)) or _MATERIAL.search(text):
+        return False
+    quoted = text[max(0, m.start() - 1):m.start()] in ("'", '"', "“", "‘")
+    return (quoted or bool(_AS_LABEL_BEFORE.search(text[max(0, m.start() - 25):m.start()]))) \
+        and bool(_QUESTION.search(text))
+
+
 def confidential_marker(a: Analysis) -> list[Signal]:
-    m = _CONFIDENTIAL.search(a.text)
+    m = next((x for x in _CONFIDENTIAL.finditer(a.text) if not _asked_about_label(a.text, x)), None)
     if not m and (d := _INTERNAL_DOC.search(a.text)):
         m = len(_PARTICULARS.findall(a.text[d.end():])) >= 2  # type: ignore[assignment]
     return [Signal("business.marker", "it is marked confidential or internal")] if m else []

@@ -130,7 +130,7 @@ IMPERSONAL_FIRST_PERSON = {
           r"(?:kann|könnte|soll|sollte|muss|darf) ich|(?:erklär|erkläre|erklären sie|zeig|zeige|sag|sage|gib|hilf|"
           r"schreib|schreibe|nenn|nenne) mir|(?:kannst du|können sie|könntest du) mir|"
           r"ich (?:möchte|will|würde gern|würde gerne) (?:gern |gerne )?(?:wissen|verstehen|lernen)|ich lerne|"
-          r"ich mag|ich liebe|wenn ich|angenommen,? ich|(?:mein|meine|meinen|meinem) (?:code|skript|script|"
+          r"ich mag|ich liebe|wenn ich|angenommen,? ich|(?:mein|meine|meinen|meinem) (?:[\w+#.]+-)?(?:code|skript|script|"
           r"programm|funktion|abfrage|schleife|klasse|formel|regex|test|tests|rechnung|lösung)|"
           r"ich (?:bekomme|erhalte|kriege) (?:einen|diesen|den|folgenden|immer) (?:fehler|error)",
     "fr": r"comment (?:puis-je|je peux|est-ce que je (?:peux|dois)|faire pour|je fais|dois-je|j['’]écris|je calcule)|"
@@ -156,10 +156,59 @@ IMPERSONAL_FIRST_PERSON = {
           r"programa|função|consulta|laço|loop|classe|fórmula|regex|cálculo|solução)|"
           r"(?:recebo|dá|aparece|tenho) (?:um|este|o|sempre um) erro",
     "nl": r"hoe (?:kan|moet|doe|schrijf|bereken|maak|test) ik|kan ik|moet ik|mag ik|(?:leg|vertel|laat|help|geef|"
-          r"toon|schrijf) (?:me|mij)(?: uit| zien)?|(?:kun je|kunt u|kan je) (?:me|mij)|ik wil (?:weten|begrijpen|leren)|"
-          r"ik (?:leer|hou van|houd van)|als ik|stel dat ik|mijn (?:code|script|programma|functie|query|lus|klasse|"
+          r"toon|schrijf) (?:me|mij)(?: uit| zien)?|(?:kun je|kunt u|kan je) (?:me|mij)|ik wil (?:graag )?(?:weten|begrijpen|leren)|ik zou graag (?:willen )?(?:weten|begrijpen|leren)|"
+          r"ik (?:leer|hou van|houd van)|als ik|stel dat ik|mijn (?:[\w+#.]+-)?(?:code|script|programma|functie|query|lus|klasse|"
           r"formule|regex|berekening|oplossing)|ik krijg (?:een|deze|de|steeds een) (?:fout|foutmelding|error)",
 }
+# The same kinds as English has beyond those (engine.privacy.impersonal._FIRST_PERSON_NO_ONE): an
+# interest, a trip to a public place being planned, and a generic "what should we ..." question.
+# Whatever else in the message is first person ("meine Schwester", "mon mari") still counts.
+for _lang, _words in {
+    "de": r"ich interessiere mich (?:sehr )?für|wir interessieren uns (?:sehr )?für|"
+          r"(?:ich|wir) (?:plane|planen|mache|machen) (?:eine|einen) (?:reise|urlaub|ausflug|trip|städtereise) nach|"
+          r"(?:ich|wir) (?:will|wollen|möchte|möchten|würde gern|würden gern|würde gerne|würden gerne) "
+          r"(?:gern |gerne )?nach (?-i:[A-ZÄÖÜ])\w+ (?:reisen|fahren|fliegen)|"
+          r"(?:was|wie|wo|wann|welche[rsnm]?) (?:\w+ )?(?:sollten|sollen|können|könnten|müssen) wir",
+    "fr": r"je m['’]intéresse (?:à|a|aux|au)|nous nous intéressons (?:à|a|aux|au)|"
+          r"(?:je|nous) (?:prévois|prévoyons|planifie|planifions|organise|organisons|prépare|préparons) "
+          r"un (?:voyage|séjour|week-end) (?:à|a|en|au|aux)|"
+          r"(?:je veux|nous voulons|je voudrais|nous voudrions|j['’]aimerais|nous aimerions|je souhaite|"
+          r"nous souhaitons) (?:visiter|voyager (?:à|a|en|au)|aller (?:à|a|en|au))|"
+          r"(?:que|où|quand|comment) (?:devrions|pouvons|devons)-nous|devrions-nous|pouvons-nous",
+    "es": r"me interesa(?:n)?|(?:estoy|estamos) (?:planeando|organizando|preparando) un viaje (?:a|por)|"
+          r"(?:planeo|planeamos) (?:un viaje a|viajar a|visitar)|(?:quiero|queremos|quisiera|quisiéramos|"
+          r"me gustaría|nos gustaría) (?:visitar|viajar a|conocer|ir a)|"
+          r"¿?(?:qué|cómo|dónde|cuándo) (?:debería|deberíamos|podemos)",
+    "it": r"ci (?:sono|vuole|vogliono|si|sarà|saranno|sarebbe|sarebbero|era|erano|fu|furono|mette|mettono)|"
+          r"c['’](?:è|era|erano)|mi interessa(?:no)?|(?:sto|stiamo) (?:pianificando|organizzando|programmando) un viaggio (?:a|in)|"
+          r"(?:voglio|vogliamo|vorrei|vorremmo) (?:visitare|andare a|andare in|viaggiare in|viaggiare a)|"
+          r"(?:cosa|come|dove|quando) (?:dovremmo|possiamo)",
+    "pt": r"(?:me interesso|interesso-me|tenho interesse) (?:por|em)|"
+          r"(?:estou|estamos) (?:planejando|planeando|a planear|organizando) uma viagem (?:a|para|ao|à)|"
+          r"(?:quero|queremos|gostaria de|gostaríamos de) (?:visitar|viajar para|ir a|ir para|conhecer)|"
+          r"(?:o que|como|onde|quando) (?:devemos|podemos|deveríamos)",
+    "nl": r"ik ben geïnteresseerd in|ik interesseer me voor|"
+          r"(?:we|wij|ik) (?:plannen|plan|maken|maak) een (?:reis|trip|vakantie|stedentrip) naar|"
+          r"(?:we|wij|ik) (?:willen|wil) (?:graag )?(?:naar (?-i:[A-Z])\w+ (?:reizen|gaan)|(?-i:[A-Z])\w+ bezoeken)|"
+          r"(?:wat|hoe|waar|wanneer) (?:moeten|kunnen|zouden) we",
+}.items():
+    IMPERSONAL_FIRST_PERSON[_lang] += "|" + _words
+# A request to the assistant with "me" as its object: "peux-tu me donner", "¿me recomiendas",
+# "mi consigli", "me recomenda", "empfiehl mir" (English: "give me", "recommend me").
+for _lang, _words in {
+    "de": r"(?:empfiehl|empfehlen sie|schlag|schlagen sie|übersetz|übersetze|übersetzen sie) mir",
+    "fr": r"(?:peux-tu|pouvez-vous|tu peux|vous pouvez|pourrais-tu|pourriez-vous) me (?:donner|dire|expliquer|"
+          r"montrer|recommander|conseiller|suggérer|proposer|traduire)|(?:recommande|recommandez|conseille|"
+          r"conseillez|suggère|suggérez|propose|proposez|traduis|traduisez)-moi",
+    "es": r"¿?me (?:recomiendas|recomienda|recomiendan|sugieres|sugiere|aconsejas|aconseja|explicas|explica|"
+          r"traduces|traduce)|recomiéndame|sugiéreme|aconséjame|tradúceme",
+    "it": r"mi (?:consigli|consiglia|consigliate|suggerisci|suggerisce|raccomandi|traduci|traduce)|"
+          r"consigliami|suggeriscimi|traducimi",
+    "pt": r"me (?:recomenda|recomendas|sugere|sugeres|aconselha|aconselhas|indica|indicas|traduz|traduzes)|"
+          r"recomenda-me|sugere-me|aconselha-me|indica-me|traduz-me",
+    "nl": r"(?:raad|beveel) (?:me|mij)|(?:kun je|kunt u|kan je) (?:me|mij) (?:\w+ ){0,4}?aanraden",
+}.items():
+    IMPERSONAL_FIRST_PERSON[_lang] += "|" + _words
 
 # Asking for a story, tale or poem ("écris une nouvelle", "schreib eine Geschichte"): its
 # characters are invented (engine.privacy.impersonal.made_up_people).
