@@ -154,7 +154,7 @@ class LearnedLayer:
             self._remember(fresh)
             known.update(fresh)
         if not keys:
-            return np.zeros((0, self.heads.weights.shape[1]), dtype=np.float32)
+            return np.zeros((0, self.heads.dim), dtype=np.float32)
         return np.stack([known[k] for k in keys]).astype(np.float32, copy=False)
 
     def _embed_any(self, texts: list[str]) -> np.ndarray:

