@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATA = [ROOT / "bench" / "data" / "privacy_probes.jsonl", ROOT / "bench" / "data" / "privacy_blind_F.jsonl",
-                ROOT / "bench" / "data" / "privacy_blind_G.jsonl", ROOT / "bench" / "data" / "privacy_blind_H1.jsonl",
-                ROOT / "bench" / "data" / "privacy_blind_H2.jsonl", ROOT / "bench" / "data" / "privacy_blind_H3.jsonl"]
+_DATA = ROOT / "bench" / "data"
+DEFAULT_DATA = [_DATA / "privacy_probes.jsonl",
+                *(_DATA / f"privacy_blind_{s}.jsonl" for s in ("F", "G", "H1", "H2", "H3", "H4"))]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
