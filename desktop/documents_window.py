@@ -420,7 +420,8 @@ class DocumentsWindow(QWidget):
             f"long as indexing it the first time.\n\nThe current index (made with {old}) is deleted when the "
             f"rebuild starts: until it finishes, answers from “{name}” come only from the files re-embedded so "
             f"far. If you cancel, “{name}” keeps {new} with the files done so far, and Re-index finishes the "
-            f"rest; it does not go back to {old}. If {new} cannot be loaded here, nothing is changed.\n\n"
+            f"rest; it does not go back to {old}. Cancelled before it starts, or if {new} cannot be loaded "
+            "here, nothing is changed.\n\n"
             "Your files themselves are not touched.",
             "Rebuild", lambda: self.rebuild(name, model))
 
