@@ -166,8 +166,8 @@ class DocumentsProcess:
                           server=server)
 
     def reindex(self, collection: str, progress: Callable[[Any], None] | None = None,
-                cancel: threading.Event | None = None) -> Any:
-        return self._call("reindex", collection, progress=progress, cancel=cancel)
+                cancel: threading.Event | None = None, rebuild: bool = False) -> Any:
+        return self._call("reindex", collection, progress=progress, cancel=cancel, rebuild=rebuild or None)
 
     def remove(self, collection: str, paths: Any = ()) -> Any:
         return self._call("remove", collection, [str(p) for p in paths])

@@ -6,6 +6,9 @@ collection on a server…" creates or joins one on a team's Chroma server
 (``desktop.server_collection``); the list says where each collection lives. A dropped
 folder goes into the selected collection, or becomes a new one named after it when none is
 selected. A folder or file can be removed from a collection (the files themselves are untouched).
+A collection on this computer built with another embedding model than new collections get offers
+"Rebuild with <model>…" (``DocumentService.reindex(name, rebuild=True)``), run like a re-index;
+a shared collection keeps what its server records (the engine refuses to rebuild it).
 
 All index work runs on the ``docs`` runner, the one writer of the index. Progress from the
 indexer is throttled in the job (at most ~10 updates/s) so the window stays light.
@@ -29,6 +32,23 @@ from desktop.server_collection import ServerCollectionForm
 from engine.core import location_text as where_text
 
 PROGRESS_EVERY_S = 0.1
+SHARED_MODEL_TIP = ("A shared collection keeps the embedding model its server records: everyone searching it "
+                    "needs the same one, so it cannot be rebuilt with another. To use another model, add your "
+                    "documents to a new shared collection.")
+
+
+def model_name(model_id: str) -> str:
+    """A model as people read it: a model folder by its name."""
+    return Path(model_id).name if model_id.startswith(("/", "~")) else model_id
+
+
+def rebuild_offer(c: Any) -> str:
+    """The embedder to offer rebuilding ``c`` with, "" for none: only a collection on this
+    computer whose embedder differs from the one new collections get."""
+    new = getattr(c, "new_model", "") if c is not None else ""
+    if not new or not c.embed_model or new == c.embed_model or getattr(c, "server", ""):
+        return ""
+    return new
 
 
 def _describe(c: Any) -> str:
@@ -174,12 +194,16 @@ class DocumentsWindow(QWidget):
         btns = QHBoxLayout()
         self.reindex_btn = QPushButton("Re-index")
         self.reindex_btn.clicked.connect(self.reindex_selected)
+        self.rebuild_btn = QPushButton("Rebuild…")
+        self.rebuild_btn.clicked.connect(self.confirm_rebuild)
+        self.rebuild_btn.setVisible(False)
         self.remove_btn = QPushButton("Remove collection")
         self.remove_btn.clicked.connect(self.confirm_remove)
         self.cancel_btn = QPushButton("Cancel indexing")
         self.cancel_btn.clicked.connect(self.cancel)
         self.cancel_btn.setVisible(False)
         btns.addWidget(self.reindex_btn)
+        btns.addWidget(self.rebuild_btn)
         btns.addWidget(self.remove_btn)
         btns.addStretch(1)
         btns.addWidget(self.cancel_btn)
@@ -254,10 +278,16 @@ class DocumentsWindow(QWidget):
             self.d_last.setText(time.strftime("%Y-%m-%d %H:%M", time.localtime(c.last_indexed))
                                 if c.last_indexed is not None else "never")
             new_model = getattr(c, "new_model", "")
-            own = bool(new_model and c.embed_model and new_model != c.embed_model and not c.server)
-            self.d_model.setText((c.embed_model or "—") + (
-                f" — kept by this collection; new collections use {new_model} (to switch this one, rebuild it: "
-                f"hearth docs reindex {c.name} --rebuild)" if own else ""))
+            differs = bool(new_model and c.embed_model and new_model != c.embed_model)
+            extra = ""
+            if differs and server:
+                extra = (f" — recorded by its server, so everyone searching it uses the same one; new "
+                         f"collections on this computer use {model_name(new_model)}")
+            elif differs:
+                extra = (f" — kept by this collection; new collections use {model_name(new_model)} "
+                         f"(“Rebuild with {model_name(new_model)}…” below switches this one)")
+            self.d_model.setText(model_name(c.embed_model or "—") + extra)
+            self.d_model.setToolTip(SHARED_MODEL_TIP if server else "")
             for path, status, reason in c.problems:
                 self.problems.addItem(f"{Path(path).name} — {status}: {reason}")
         self._update_buttons()
@@ -376,6 +406,31 @@ class DocumentsWindow(QWidget):
             self._run(lambda docs, progress, cancel: docs.reindex(name, progress=progress, cancel=cancel),
                       name, f"Re-indexing “{name}”…")
 
+    def confirm_rebuild(self) -> None:
+        """Ask before rebuilding the selected collection with the embedder new collections get;
+        the words say what DocumentService.reindex(rebuild=True) really does."""
+        c = self.selected()
+        model = rebuild_offer(c)
+        if not model or self._job is not None:
+            return
+        name, new, old = c.name, model_name(model), model_name(c.embed_model)
+        self._rebuild_box = confirm_destructive(
+            self, "Rebuild collection",
+            f"Rebuild “{name}” with {new}? Every file in it is read and embedded again, which takes about as "
+            f"long as indexing it the first time.\n\nThe current index (made with {old}) is deleted when the "
+            f"rebuild starts: until it finishes, answers from “{name}” come only from the files re-embedded so "
+            f"far. If you cancel, “{name}” keeps {new} with the files done so far, and Re-index finishes the "
+            f"rest; it does not go back to {old}. Cancelled before it starts, or if {new} cannot be loaded "
+            "here, nothing is changed.\n\n"
+            "Your files themselves are not touched.",
+            "Rebuild", lambda: self.rebuild(name, model))
+
+    def rebuild(self, name: str, model: str) -> None:
+        if self._job is None:
+            self._run(lambda docs, progress, cancel: docs.reindex(name, progress=progress, cancel=cancel,
+                                                                  rebuild=True),
+                      name, f"Rebuilding “{name}” with {model_name(model)}…", rebuilding=model_name(model))
+
     def confirm_remove(self) -> None:
         name = self.selected_name()
         if not name:
@@ -389,7 +444,7 @@ class DocumentsWindow(QWidget):
         self.services.docs_runner.submit(lambda _j: self.services.documents().remove(name),
                                          on_done=lambda _r: self.refresh(), on_error=self._error)
 
-    def _run(self, fn: Any, name: str, text: str, joined: bool = False) -> None:
+    def _run(self, fn: Any, name: str, text: str, joined: bool = False, rebuilding: str = "") -> None:
         def job(j: Any) -> Any:
             docs = self.services.documents()
             last = [0.0]
@@ -407,7 +462,7 @@ class DocumentsWindow(QWidget):
         self.progress.setVisible(True)
         self.progress_label.setVisible(True)
         self.progress_label.setText("Looking for files…")
-        self._job = self.services.docs_runner.submit(job, on_done=lambda r: self._finished(r, name, joined),
+        self._job = self.services.docs_runner.submit(job, on_done=lambda r: self._finished(r, name, joined, rebuilding),
                                                      on_error=lambda e: self._failed(e, name),
                                                      on_progress=self._progress)
         self._update_buttons()
@@ -426,7 +481,7 @@ class DocumentsWindow(QWidget):
             self.progress.setValue(p.files_done)
         self.progress_label.setText(progress_text(p))
 
-    def _finished(self, report: Any, name: str, joined: bool = False) -> None:
+    def _finished(self, report: Any, name: str, joined: bool = False, rebuilding: str = "") -> None:
         self._job = None
         self.progress.setVisible(False)
         self.progress_label.setVisible(False)
@@ -435,6 +490,12 @@ class DocumentsWindow(QWidget):
         elif joined and not report.cancelled:
             self.status.setText(f"Joined “{name}”: choose it in the chat's collection picker to ask about "
                                 "what your team indexed there.")
+        elif report.cancelled and rebuilding:
+            self.status.setText(f"The rebuild of “{name}” was cancelled; {report.indexed} file(s) were embedded "
+                                f"with {rebuilding}. Re-index to finish.")
+        elif rebuilding:
+            self.status.setText(f"“{name}” was rebuilt with {rebuilding}: {report.indexed} file(s), "
+                                f"{report.chunks_added} passages.")
         elif report.cancelled:
             self.status.setText(f"Indexing of “{name}” was cancelled; {report.indexed} file(s) were indexed. "
                                 "Re-index to finish.")
@@ -471,6 +532,13 @@ class DocumentsWindow(QWidget):
             b.setEnabled(not busy)
         self.server_form.set_busy(busy)
         self.reindex_btn.setEnabled(has and not busy)
+        offer = rebuild_offer(self.selected())
+        self.rebuild_btn.setVisible(bool(offer))
+        self.rebuild_btn.setEnabled(bool(offer) and not busy)
+        if offer:
+            self.rebuild_btn.setText(f"Rebuild with {model_name(offer)}…")
+            self.rebuild_btn.setToolTip(f"Embed every file again with {model_name(offer)}, the model new "
+                                        "collections use")
         self.remove_btn.setEnabled(has and not busy)
         self.remove_root_btn.setEnabled(has and not busy and self.selected_root() is not None)
 
