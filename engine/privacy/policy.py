@@ -85,7 +85,10 @@ class Thresholds:
     # Chosen on the tuning sets (dev, A–E, H1): at 0.6 or 0.65 instead of 0.7, 5 or 2 dev public
     # messages (instruction tasks quoting first-person text) stay local; a word score of 0.2
     # without the frame score kept 3 H1 public messages (a teacher, a nurse, a researcher) local.
-    # See docs/privacy-eval.md, stop 23.
+    # Re-run after the public-verbatim work: 0.6 / 0.65 still keep 4 / 1 dev public messages local
+    # (at 0.65, a parsing exercise on a first-person sample sentence); a word score of 0.35 keeps 1
+    # H1 public message; a frame bar ``personal_life`` of 0.7 changes nothing. The rule also runs
+    # in the in-between frame (it moved nothing on the tuning sets). See docs/privacy-eval.md, stop 23.
     personal_topic: float = 0.7
     personal_topic_words: float = 0.42
     personal_topic_life: float = 0.2
@@ -194,11 +197,13 @@ def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list
     is the risky path: names go, the topic stays. So such a message stays here unless there is
     positive evidence it is harmless: the learned special-category score is low, or it is middling
     and no word of such a category appears (thresholds: :class:`Thresholds`, ``personal_*``). A
-    middling confidential-business score in the writer's own voice counts the same. Topic questions with no one's life in them (impersonal
-    or in-between frames) are not affected, and other languages' personal messages stay local
-    already (:func:`caution`)."""
+    middling confidential-business score in the writer's own voice counts the same. The in-between
+    (mixed) frame counts too when a sentence is about the writer or someone they know — "Uncle Ray
+    starts the new tablets today", a sentence without "I" that the learned frame score reads as
+    neither. Topic questions with no one's life in them are not affected, and other languages'
+    personal messages stay local already (:func:`caution`)."""
     s = a.scores
-    if frame != "personal" or s is None or not a.english:
+    if frame == "impersonal" or s is None or not a.english:
         return []
     from engine.privacy.disclosure import about_someone, topic_categories
     from engine.privacy.signals import CATEGORY_WORDS

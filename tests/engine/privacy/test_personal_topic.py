@@ -60,10 +60,24 @@ class _Scored(Analysis):
         self.__dict__["scores"] = _Scores(special, business, personal=personal)
 
 
-def test_needs_a_personal_frame():
+def test_needs_a_sentence_about_someone_and_not_an_impersonal_frame():
     text = "What are the side effects of chemotherapy for older patients?"
     assert policy.personal_topic(_Scored(text, 0.7), "impersonal") == []
     assert policy.personal_topic(_Scored(text, 0.7), "mixed") == []
+
+
+def test_the_in_between_frame_counts_when_a_sentence_is_about_someone():
+    """A sentence without "I" about someone the writer knows can leave the learned frame score in
+    between (the "mixed" frame); it is still that person's life."""
+    th = policy.THRESHOLDS
+    kin = "Uncle Ray is back from the clinic and starts the new tablets today. Any tips for the first week?"
+    assert about_someone(kin)
+    assert policy.personal_topic(_Scored(kin, th.personal_topic_words, personal=0.3), "mixed")
+    assert policy.personal_topic(_Scored(kin, th.personal_topic_words, personal=0.3), "impersonal") == []
+    # The same topic with no one's life in it still goes out from the in-between frame.
+    look_alike = "What should someone expect in the first week on new tablets from the clinic?"
+    assert not about_someone(look_alike)
+    assert policy.personal_topic(_Scored(look_alike, th.personal_topic, personal=0.3), "mixed") == []
 
 
 def test_middling_score_or_words_with_a_lower_score():
