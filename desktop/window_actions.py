@@ -51,7 +51,9 @@ class WindowActions:
 
         def make() -> QWidget:
             w = DocumentsWindow(self.services, self)
-            w.collections_changed.connect(self.composer.set_collections)
+            # Re-read through the picker's own reader rather than taking this window's list: two
+            # readers finishing out of order could put back a list read before a `hearth docs add`.
+            w.collections_changed.connect(lambda _names: self.refresh_collections())
             return w
 
         return self._window("documents", make)
