@@ -38,6 +38,11 @@ _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[./]\d{1,2}|\d
 _CUE = re.compile(
     r"\b(?:phone|tel|telephone|mobile|cell|whats ?app|fax|hotline|contact number|my number(?: is)?|"
     r"call(?: me)?(?: on| at)?|"
+    # "call the clinic's front desk on ...", "Call <firm> Customer Care Number ...": the number a
+    # sentence tells someone to call, a few words after "call"; a service line's own label.
+    r"call\s+(?:[\w&'’-]+\s+){1,6}?(?:number|line|no\.?|on|at)|"
+    r"(?:help|hot|service|support|emergency|toll[- ]free|landline|office|direct|unified|customer\s+(?:service|care))"
+    r"\s*(?:line|number|no\.?)|"
     r"telefon(?:nummer)?|handy(?:nummer)?|mobil(?:nummer|funk)?|rufnummer|festnetz|erreichbar unter|"
     r"t[ée]l[ée]phone|t[ée]l|portable|num[ée]ro de (?:t[ée]l[ée]phone|portable)|joignable au|appelle[sz]?-moi au|"
     r"tel[ée]fono|m[óo]vil|celular|n[úu]mero de tel[ée]fono|ll[áa]mame al|"
