@@ -321,8 +321,21 @@ def find_urls(text: str) -> list[Finding]:
         host = re.sub(r"^(https?://)?", "", url, flags=re.I).split("/")[0].split(":")[0]
         if allow.is_example_domain(host) or "@" in host or _LOOPBACK.fullmatch(host.lower()):
             continue  # a link on this very machine names no one
-        out.append(_f("URL", (m.start(), m.start() + len(url), url), False, "contains a web link"))
+        parts = re.sub(r"^https?://", "", url, flags=re.I).split("/", 1)
+        if _RECORD_LINK.search(parts[1] if len(parts) > 1 else ""):
+            out.append(_f("LINK", (m.start(), m.start() + len(url), url), False,
+                          "contains a link to one particular page or record"))
+        else:
+            out.append(_f("URL", (m.start(), m.start() + len(url), url), False, "contains a web link"))
     return out
+
+
+# A link whose path or query carries an identifier points at one record — an order, a shared
+# document, a profile, a page someone read — and often at the person who pasted it (share and
+# tracking parameters): a run of five or more digits, or a query string of key=value pairs.
+# Such a link is redacted in every frame; a site's address or a plain page path ("docs/setup")
+# stays where the frame allows it.
+_RECORD_LINK = re.compile(r"(?<![\d.])\d{5,}|[?&][\w.-]+=[^&#\s]+")
 
 
 _TLDS = ("com|net|org|io|co|ai|app|dev|edu|gov|info|biz|me|tv|us|uk|ca|au|in|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|"

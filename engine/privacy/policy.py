@@ -103,7 +103,7 @@ THRESHOLDS = Thresholds()
 LOCAL_KINDS = frozenset({"CARD"})
 # Personal data wherever it appears: replaced even in an impersonal question.
 ALWAYS_REDACTED = frozenset({"EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS", "DOB", "BIRTHDATE", "PLATE",
-                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET", "HOST"})
+                             "ACCOUNT", "USERNAME", "HANDLE", "NATIONAL_ID", "SECRET", "HOST", "LINK"})
 # Names and links: replaced unless the frame is impersonal (people: unless also an example).
 ENTITY_KINDS = frozenset({"PERSON", "ORG", "PLACE", "GROUP", "NAME", "URL", "NUMBER"})
 PEOPLE = frozenset({"PERSON"})

@@ -175,7 +175,7 @@ def run_patterns(a: Analysis, recognizers: tuple[Recognizer, ...] | None = None)
 
 # Contact data shown as an instance of its format ("phone numbers like ...") in a question about
 # handling such values: a sample, not someone's (engine.privacy.allowlists.given_as_instance).
-EXAMPLE_KINDS = frozenset({"EMAIL", "PHONE", "IP", "ADDRESS", "HOST", "URL"})
+EXAMPLE_KINDS = frozenset({"EMAIL", "PHONE", "IP", "ADDRESS", "HOST", "URL", "LINK"})
 
 
 def run_names(a: Analysis, skip: list[tuple[int, int]],
