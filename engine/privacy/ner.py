@@ -42,8 +42,8 @@ from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import (given_names, is_public_entity, is_term, looks_like_full_name, public_figures,
                                       stop_words, zipf)
 from engine.privacy.gazetteer import norm as _norm
-from engine.privacy.quasi import (asked_about, lowercase_given_names, personal_details, situated, used_as_language,
-                                  work_titles)
+from engine.privacy.quasi import (applying_to, asked_about, home_places, lowercase_given_names, personal_details, situated,
+                                  used_as_language, work_titles)
 
 _lock = threading.Lock()
 _nlp = None
@@ -380,6 +380,9 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
         if not any(s < b and a < e for a, b in skip):
             candidates = [c for c in candidates if not (s <= c[1] and c[2] <= e)]
             candidates.append(("ORG", s, e, t))
+    for s, e in applying_to(text):  # the employer or school of an application (engine.privacy.quasi)
+        if not any(s < b and a < e for a, b in skip):
+            candidates = [c for c in candidates if not (c[1] < e and s < c[2])] + [("ORG", s, e, text[s:e])]
     shielded: list[tuple[int, int]] = []  # public names found by a sentence frame ("Name: Bill Gates")
     framed: set[tuple[int, int]] = set()  # persons a sentence frame names, even if also public words
     lowercase_names_found = lowercase_given_names(doc)
@@ -421,6 +424,8 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
             continue
         out.append(Finding(kind, s, e, surface, False, _REASONS[kind]))
     out += _unknown_words(doc, [*skip, *kept, *((f.start, f.end) for f in out)])
+    homes = home_places(text, skip)
+    out += [f for f in homes if not any(f.start < g.end and g.start < f.end for g in out)]
     if personal:  # nationality words, lower-case firms, brand-style names (engine.privacy.quasi)
         out += personal_details(doc, [*skip, *((f.start, f.end) for f in out)])
     if out or (skip and personal) or correspondence(text):
@@ -437,7 +442,9 @@ def find_entities(text: str, *, skip: Sequence[tuple[int, int]] = (), doc=None) 
     # lower case too, where the NER is blind (engine.privacy.caution keeps such personal texts local).
     typed_lower = [t for s, e, t in lowercase_names_found if t.islower()]
     out = [f for f in out if not used_as_language(text, f.start, f.end)]  # "write it in French"
-    return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*lowercase_names(doc), *typed_lower]))
+    # (a town typed in lower case where a home is looked for was found by its frame: not missed)
+    unsure = lowercase_names(t for t in doc if not any(f.start <= t.idx < f.end for f in homes))
+    return EntityScan(sorted(out, key=lambda f: f.start), personal, tuple([*unsure, *typed_lower]))
 
 
 def _half_of_public_name(text: str, start: int, end: int) -> bool:

@@ -34,9 +34,88 @@ _SITUATED = re.compile(
     re.I | re.M)
 
 
+# Looking for a home somewhere: the town is where someone is about to live ("the best area to buy
+# a house in <town>", "what would a flat in <town> cost me", "rent an apartment near <town>").
+# One home with an indefinite article or a verb of buying or renting; "house prices in <city>"
+# over a decade is market data.
+_HOME = (r"(?:home|house|flat|apartment|condo|condominium|townhouse|property|place to live)")
+_HOME_SEEKING = re.compile(
+    r"\b(?:buy(?:ing)?|purchas(?:e|ing)|rent(?:ing)?|leas(?:e|ing)|find(?:ing)?|(?:a|an|my|our))\s+(?:a\s+|an\s+|new\s+|"
+    r"first\s+|family\s+|small\s+|cheap\s+|\w+-bedroom\s+){0,2}" + _HOME + r"\s+(?:in|near|around)\s+(?P<place>\S)|"
+    r"\b(?:area|areas|neighbou?rhoods?|suburbs?|part)\s+(?:\w+\s+){0,2}?to\s+(?:live|buy|rent|settle|raise a family)"
+    r"(?:\s+\w+){0,3}?\s+(?:in|near|around)\s+(?P<place2>\S)", re.I)
+# Applying to, or holding a post at, a named employer or school: in a job, internship or study
+# application the organisation says who the applicant is, whoever is asking ("an example answer
+# for a traineeship at <firm>", "the duties of the <title> position at <institution>").
+_APPLYING = re.compile(
+    # the post with an article, a possessive of the writer or a preposition before it: "an internship
+    # at", "the ... position at", "for a job at" (not "<public figure>'s first job at <firm>")
+    r"\b(?:a|an|the|my|our|your|for|this|that|of|in|about|apply|applying|example|sample)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:internships?|intern|positions?|jobs?|roles?|vacanc(?:y|ies)|placements?|apprenticeships?|traineeships?|"
+    r"residency|work experience|interview(?:ing)?|job offer)\s+(?:at|with)\s+(?:the\s+)?"
+    r"|\b(?:apply(?:ing)?|applied|application)\s+(?:to|at)\s+(?:the\s+)?")
+_ORG_RUN = re.compile(r"[A-Z][\w&'’-]*(?:\.\w+)*(?:\s+(?:(?:of|and|for|de|du|des|la|le|&)\s+)?[A-Z][\w&'’-]*(?:\.\w+)*){0,5}")
+
+
+# Local services looked for around a town: "plumbers in the <town> area", "<town>, <ST> area
+# dentists" — the town is where the writer is. "The population of the <city> metropolitan area" is
+# general knowledge (no "in/near the" before, no services after).
+_PLACE_RUN = r"(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?:,?\s+(?P<state>[A-Z]{2}))?"
+_LOCAL_SEARCH = re.compile(r"\b(?:in|near|around|within)\s+the\s+" + _PLACE_RUN + r"\s+area\b|"
+                           r"\b" + _PLACE_RUN.replace("place", "place2").replace("state", "state2") +
+                           r"\s+area\s+(?:[a-z]+\s+){0,2}?[a-z]+s\b")
+
+
+def local_search(text: str) -> bool:
+    """Local services looked for around a named town (:data:`_LOCAL_SEARCH`): a state code after it,
+    or a town that is a known place or no ordinary word ("Total area" is not one)."""
+    for m in _LOCAL_SEARCH.finditer(text):
+        place = m.group("place") or m.group("place2")
+        state = m.group("state") or m.group("state2")
+        if state or norm(place) in public_places() or _zipf(place.split()[0].lower()) < 4.5:
+            return True
+    return False
+
+
 def situated(text: str) -> bool:
     """True when a place in the text would say where the writer, one individual or one firm is."""
-    return bool(_SITUATED.search(text))
+    return bool(_SITUATED.search(text) or applying_to(text) or (_HOME_SEEKING.search(text) and home_places(text, []))
+                or local_search(text))
+
+
+def applying_to(text: str) -> list[tuple[int, int]]:
+    """Spans of the organisations someone applies to or holds a post at (capitalised runs after
+    "an internship at", "the ... position at", "applying to")."""
+    out = []
+    for m in _APPLYING.finditer(text):
+        org = _ORG_RUN.match(text, m.end())
+        if org and not _APPLYING_PRONOUN.fullmatch(org.group(0)):
+            out.append((org.start(), org.end()))
+    return out
+
+
+_APPLYING_PRONOUN = re.compile(r"I|I'm|We|You|It|This|That|These|The|A|An")
+
+
+def home_places(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+    """The town of a home being looked for, also typed in lower case ("buy a house in <town>"): one
+    or two words after "in"/"near" that are no ordinary words, outside ``taken``."""
+    out = []
+    for m in _HOME_SEEKING.finditer(text):
+        s = m.start("place") if m.group("place") else m.start("place2")
+        run = re.match(r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?", text[s:])
+        if not run:
+            continue
+        words = run.group(0).split()
+        if len(words) == 2 and (words[1].lower() in stop_words() or _zipf(words[1].lower()) >= 4.6):
+            words = words[:1]
+        w = words[0].lower()
+        if w in stop_words() or (_zipf(w) >= 4.6 and w not in public_places()):
+            continue  # "in cash", "in the city", "in my area"
+        e = s + len(" ".join(words))
+        if not any(s < b and a < e for a, b in taken):
+            out.append(Finding("PLACE", s, e, text[s:e], False, "names where someone is looking for a home"))
+    return out
 
 
 # Nouns after which a nationality word names a language or a subject, not where someone is from.
