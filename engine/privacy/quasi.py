@@ -52,7 +52,8 @@ _APPLYING = re.compile(
     # at", "the ... position at", "for a job at" (not "<public figure>'s first job at <firm>")
     r"\b(?:a|an|the|my|our|your|for|this|that|of|in|about|apply|applying|example|sample)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:internships?|intern|positions?|jobs?|roles?|vacanc(?:y|ies)|placements?|apprenticeships?|traineeships?|"
-    r"residency|work experience|interview(?:ing)?|job offer)\s+(?:at|with)\s+(?:the\s+)?"
+    r"residency|work experience|job offer)\s+(?:at|with)\s+(?:the\s+)?|"
+    r"\b(?:a|an|the|my|our|your|for|this|that|of|in|about)\s+(?:[\w-]+\s+){0,3}?interview(?:ing)?\s+at\s+(?:the\s+)?"
     r"|\b(?:apply(?:ing)?|applied|application)\s+(?:to|at)\s+(?:the\s+)?")
 _ORG_RUN = re.compile(r"[A-Z][\w&'’-]*(?:\.\w+)*(?:\s+(?:(?:of|and|for|de|du|des|la|le|&)\s+)?[A-Z][\w&'’-]*(?:\.\w+)*){0,5}")
 

@@ -66,7 +66,7 @@ def test_the_town_of_a_home_being_looked_for_is_found(text, place):
 
 
 @pytest.mark.parametrize("text", [
-    "How do house prices in London compare with Paris over the last decade?",
+    "How do house prices in Lisbon compare with Porto over the last decade?",
     "Can I buy a house in cash?",
     "Is it cheaper to rent a flat in the city centre or the suburbs?",
     "Draw a house in the style of a children's book",
@@ -95,6 +95,7 @@ def test_the_organisation_of_an_application_is_found(text, org):
     "What was Grace Hopper's first job at the Navy?",
     "How do I apply to a job posting in Python?",
     "The interview with the minister was broadcast at noon.",
+    "To arrange an interview with Odile, ask her agent.",
 ])
 def test_public_careers_and_lower_case_words_are_no_application(text):
     assert applying_to(text) == []
@@ -107,7 +108,7 @@ def test_employer_is_redacted_end_to_end(router):
 
 def test_public_question_stays_verbatim(router):
     for text in ("What was Grace Hopper's first job at the Navy?",
-                 "How do house prices in London compare with Paris over the last decade?"):
+                 "How do house prices in Lisbon compare with Porto over the last decade?"):
         d = router.route(text)
         assert d.route == "cloud" and d.outbound == text
 
