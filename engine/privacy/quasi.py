@@ -18,6 +18,7 @@ German") and :func:`asked_about` (people asked about in historical terms: "who w
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from engine.privacy.finding import Finding
 from engine.privacy.gazetteer import (demonyms, given_names, is_public_entity, norm, public_organisations,
@@ -98,7 +99,7 @@ def applying_to(text: str) -> list[tuple[int, int]]:
 _APPLYING_PRONOUN = re.compile(r"I|I'm|We|You|It|This|That|These|The|A|An")
 
 
-def home_places(text: str, taken: list[tuple[int, int]]) -> list[Finding]:
+def home_places(text: str, taken: Sequence[tuple[int, int]]) -> list[Finding]:
     """The town of a home being looked for, also typed in lower case ("buy a house in <town>"): one
     or two words after "in"/"near" that are no ordinary words, outside ``taken``."""
     out = []
