@@ -60,10 +60,11 @@ _ANALYSIS_NOUN = re.compile(
     r"\b(?:grammar|grammatical|spelling|misspell\w*|typos?|punctuation|part of speech|parts of speech|pos tags?|"
     r"tense|passive voice|active voice|reported speech|indirect speech|subject|predicate|clause|"
     r"sentiment|intent|emotion|tone|polarity|sarcasm|named entit\w+|entity|entities|label|category|categories)\b", re.I)
-# Nouns only an exercise or a piece of made-up writing has: enough on their own.
+# Nouns only an exercise or a piece of made-up writing has: enough on their own. Not "homework
+# help:", "exercise" or "role-play:" — what follows them is often the writer's own situation.
 _EXERCISE_NOUN = re.compile(
-    r"\b(?:exam|examination|quiz|worksheet|textbook|homework|exercise|test question|multiple[- ]choice|"
-    r"answer key|case study|teaching case|case vignette|clinical vignette|vignette|role-?play|"
+    r"\b(?:exam|examination|quiz|worksheet|textbook|test question|multiple[- ]choice|"
+    r"answer key|case study|teaching case|case vignette|clinical vignette|vignette|"
     r"characters?|protagonists?|narrator|fictional|short story|screenplay|monologue|in the voice of|"
     r"templates?|placeholders?|form letters?|sample letters?|model letters?|fill in the blanks?)\b", re.I)
 # Writing for a made-up person: "a diary entry for a character who ...", "as a fictional patient".

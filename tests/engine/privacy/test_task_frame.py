@@ -49,6 +49,9 @@ LOOK_ALIKES = [
     "Fix the grammar: i have been off work with depression since march and my manager wants a note.",
     "Court date is 3 June, I was charged with drink driving. Please reword this so it sounds less guilty.",
     "i think i might be gay and i dont know how to tell my parents. check the grammar of the above?",
+    # a label before a colon that does not make what follows someone else's
+    "Role-play: you are my counsellor and I tell you I have been drinking again.",
+    "Homework help: I am 15 and my dad shouts at me when he is drunk, who can I tell?",
 ]
 
 
