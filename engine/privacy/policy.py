@@ -89,8 +89,19 @@ class Thresholds:
     # (at 0.65, a parsing exercise on a first-person sample sentence); a word score of 0.35 keeps 1
     # H1 public message; a frame bar ``personal_life`` of 0.7 changes nothing. The rule also runs
     # in the in-between frame (it moved nothing on the tuning sets). See docs/privacy-eval.md, stop 23.
-    personal_topic: float = 0.7
-    personal_topic_words: float = 0.42
+    # Stop 24: an instruction working on sample, quoted or made-up text (engine.privacy.task_frame:
+    # "tag each word of this sentence", a character's diary, an exam question) no longer
+    # counts as the writer's life, which freed the score arm from 0.7 to 0.65 and the word arm
+    # from 0.42 to 0.4. How they were chosen (re-check them the same way on new weights): lower
+    # each bar in 0.05 (words: 0.01-0.02) steps on the tuning sets (dev, A–E, H1) while no public
+    # message more stays local. What binds now, with the learned scores at the time: the score
+    # arm at 0.6 keeps ordinary first-person dev requests local (advice after a break-up 0.64, a
+    # refund claim 0.63, a job fit 0.61) — no exercise; the word arm at 0.39 keeps an H1 nurse's
+    # revision question local (0.398) — a professional, not an exercise. ``personal_topic_life``
+    # at 0.1 kept no public message local either, but caught no tuned must-stay-local message
+    # the rule did not already and cost 3 personal messages served: left at 0.2.
+    personal_topic: float = 0.65
+    personal_topic_words: float = 0.4
     personal_topic_life: float = 0.2
     personal_life: float = 0.8
     personal_business: float = 0.8
@@ -201,14 +212,18 @@ def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list
     (mixed) frame counts too when a sentence is about the writer or someone they know — "Uncle Ray
     starts the new tablets today", a sentence without "I" that the learned frame score reads as
     neither. Topic questions with no one's life in them are not affected, and other languages'
-    personal messages stay local already (:func:`caution`)."""
+    personal messages stay local already (:func:`caution`). An instruction that works on sample,
+    quoted or made-up text (:func:`engine.privacy.task_frame.exercise` — "rewrite the following
+    sentence in the passive: ...", a character's diary, an exam question) is not the writer's life,
+    unless the text is their own or someone's they know ("fix my text to my boss: ...")."""
     s = a.scores
     if frame == "impersonal" or s is None or not a.english:
         return []
     from engine.privacy.disclosure import about_someone, topic_categories
     from engine.privacy.signals import CATEGORY_WORDS
+    from engine.privacy.task_frame import exercise
 
-    if not about_someone(a.text):
+    if not about_someone(a.text) or exercise(a.text):
         return []
     if s.business >= th.personal_business and (a.cues.first_person or a.cues.correspondence):
         return [Signal("special.personal_topic", "it is about your work and may be confidential company material",
