@@ -144,17 +144,18 @@ def main() -> int:
     from engine.config import load_config
     from engine.docs.service import DocumentService
 
+    import engine.docs.passages as passages_module
     import engine.docs.service as service_module
 
     if args.passage_chunks:
-        service_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
+        passages_module.MAX_PASSAGE_CHUNKS = args.passage_chunks
     if args.prf:
         k, beta = args.prf.split(",")
         service_module.VECTOR_PRF = (int(k), float(beta))
     if args.window is not None:
         service_module.WINDOW_CHUNKS = args.window
     if args.same_page is not None:
-        service_module.SAME_PAGE = bool(args.same_page)
+        passages_module.SAME_PAGE = bool(args.same_page)
     if args.heading_weight:
         service_module.HEADING_WEIGHT = args.heading_weight
     if args.fusion:
@@ -207,10 +208,10 @@ def main() -> int:
         if res.get("per_style"):
             summary[mode]["per_style"] = {k: {"recall_at_5": v["recall_at_5"], "answer_in_top5": v["answer_in_top5"]}
                                           for k, v in res["per_style"].items()}
-    summary["passage_chunks"] = service_module.MAX_PASSAGE_CHUNKS
+    summary["passage_chunks"] = passages_module.MAX_PASSAGE_CHUNKS
     summary["window_chunks"] = service_module.WINDOW_CHUNKS
     summary["heading_weight"] = service_module.HEADING_WEIGHT
-    summary["same_page"] = service_module.SAME_PAGE
+    summary["same_page"] = passages_module.SAME_PAGE
     summary["fusion_weights"] = list(service_module.FUSION_WEIGHTS)
     out["summary"] = summary
     (REPO / "bench" / "out").mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,8 @@
 """Settings: one TOML file, validated, with defaults for everything.
 
-A missing file means defaults. A corrupt file is never fatal: :func:`load_config` keeps the
+A missing file means defaults, and so does a setting the file does not list: the file lists only
+what the person set, so a default that moves in a later Hearth reaches everyone who never chose
+it (engine/config_intent.py). A corrupt file is never fatal: :func:`load_config` keeps the
 broken file as ``config.toml.bak``, returns defaults, and reports a :class:`ConfigError`
 naming the file and the line so the CLI and the app can tell the person.
 """
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from engine import config_intent
 from engine.errors import ConfigError
 from engine.fsutil import atomic_write_text
 from engine.paths import Paths, get_paths
@@ -184,6 +187,7 @@ class LoadedConfig:
     problem: ConfigError | None = None
     backup: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (what, fix): see config_intent.notes
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -208,7 +212,7 @@ def load_config(paths: Paths | None = None) -> LoadedConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         config = Config.model_validate(raw)
-        return LoadedConfig(config, path, warnings=endpoint_problems(config))
+        return LoadedConfig(config, path, warnings=endpoint_problems(config), notes=config_intent.notes(raw, path))
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)".
         problem = ConfigError(f"Settings file {path} is not valid TOML: {exc}.",
@@ -219,22 +223,41 @@ def load_config(paths: Paths | None = None) -> LoadedConfig:
     except ValidationError as exc:
         problem = ConfigError(_describe_validation(path, exc),
                               "Hearth started with default settings; the broken file was kept as config.toml.bak.")
-    backup = path.with_name(path.name + ".bak")
-    shutil.copy2(path, backup)
+    backup = _keep_backup(path)
     log.warning("config problem: %s", problem.message)
     return LoadedConfig(Config(), path, problem=problem, backup=backup)
 
 
+def _keep_backup(path: Path) -> Path:
+    backup = path.with_name(path.name + ".bak")
+    shutil.copy2(path, backup)
+    return backup
+
+
 def save_config(config: Config, paths: Paths | None = None) -> Path:
     """Write settings atomically: a crash mid-write leaves the previous file readable. Settings
-    that break a cross-field rule (see :func:`settings_problems`) are refused, never written."""
+    that break a cross-field rule (see :func:`settings_problems`) are refused, never written.
+    Written are the settings that differ from the defaults and those the file lists already
+    (engine/config_intent.py). A file that cannot be read is kept as ``config.toml.bak`` first."""
     problems = settings_problems(config) + endpoint_problems(config)
     if problems:
         raise ConfigError("Not saved: " + " ".join(problems), "Change the values named and try again.")
     paths = paths or get_paths()
-    data = config.model_dump(mode="json", exclude_none=True)
-    atomic_write_text(paths.config_file, tomli_w.dumps(data))
-    return paths.config_file
+    path = paths.config_file
+    listed = config_intent.listed_in(path)
+    if listed is None:  # unreadable: nothing it holds is lost (load_config normally kept it already)
+        backup = path.with_name(path.name + ".bak")
+        try:
+            if not backup.exists() or backup.read_bytes() != path.read_bytes():
+                _keep_backup(path)
+        except OSError as exc:
+            raise ConfigError(f"Not saved: the settings file {path} could not be read or copied ({exc}).",
+                              "Check the file's permissions, or move it away, and try again.") from exc
+        listed = set()
+    data = config_intent.to_write(config.model_dump(mode="json", exclude_none=True),
+                                  Config().model_dump(mode="json", exclude_none=True), listed)
+    atomic_write_text(path, config_intent.HEADER + tomli_w.dumps(data))
+    return path
 
 
 def diagnose(paths: Paths | None = None) -> tuple[Diagnosis, Config]:
@@ -251,4 +274,6 @@ def diagnose(paths: Paths | None = None) -> tuple[Diagnosis, Config]:
                   "until then Hearth uses default settings.")
     for w in loaded.warnings:
         d.problem("warning", w, f"Edit {loaded.path}.")
+    for what, fix in loaded.notes:
+        d.problem("warning", what, fix)
     return d, loaded.config

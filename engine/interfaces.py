@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from engine.docs.indexer import IndexReport, ProgressFn
-    from engine.docs.service import CollectionStatus, Passage
+    from engine.docs.passages import Passage
+    from engine.docs.service import CollectionStatus
     from engine.events import Citation
     from engine.inference.types import FitResult, GenerationStats, LoadInfo
     from engine.models.registry import InstalledModel

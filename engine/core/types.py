@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from engine.cloud.audit import VerifyResult as VerifyResult
     from engine.cloud.usage import UsageRow as UsageRow
     from engine.docs.indexer import IndexReport as IndexReport
-    from engine.docs.service import CollectionStatus as CollectionStatus, Passage as Passage
+    from engine.docs.passages import Passage as Passage
+    from engine.docs.service import CollectionStatus as CollectionStatus
     from engine.inference.types import GenerationStats as GenerationStats, LoadInfo as LoadInfo
     from engine.models.catalog import CatalogEntry
     from engine.models.download import HubFileRef as HubFileRef, PullResult as PullResult
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Chat": "engine.chats", "ChatSearchHit": "engine.chats", "ChatStore": "engine.chats", "Message": "engine.chats",
     "VerifyResult": "engine.cloud.audit", "UsageRow": "engine.cloud.usage",
-    "IndexReport": "engine.docs.indexer", "CollectionStatus": "engine.docs.service", "Passage": "engine.docs.service",
+    "IndexReport": "engine.docs.indexer", "CollectionStatus": "engine.docs.service", "Passage": "engine.docs.passages",
     "GenerationStats": "engine.inference.types", "LoadInfo": "engine.inference.types",
     "CatalogEntry": "engine.models.catalog", "HubFileRef": "engine.models.download", "PullResult": "engine.models.download",
     "FitPlan": "engine.models.fit", "Hardware": "engine.models.hardware", "InstalledModel": "engine.models.registry",

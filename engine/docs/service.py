@@ -28,6 +28,7 @@ from engine.docs.embedder import Embedder, get_embedder
 from engine.docs.indexer import IndexJob, IndexReport, ProgressFn
 from engine.docs.keyword import KeywordCache
 from engine.docs.manifest import ChunkRow, CollectionRow, Manifest
+from engine.docs.passages import Passage, join_chunks, merge_adjacent, passage_from_rows
 from engine.docs.search import MODES, SearchHit, load_reranker, rel_path, rrf
 from engine.docs.textproc import shingles
 from engine.docs.vectors import VectorStore
@@ -38,11 +39,6 @@ from engine.paths import Paths, get_paths
 log = logging.getLogger(__name__)
 
 CANDIDATES = 60  # per retriever, before fusion
-# Ranked neighbours of one file merge into one passage of at most this many chunks. On the dev
-# set answer-in-top-5 goes 0.85 (1) -> 0.90 (2) -> 0.95 (3); 2 keeps passages near 300 tokens.
-MAX_PASSAGE_CHUNKS = 2
-# Paged documents: one result per page (see merge_adjacent).
-SAME_PAGE = False
 # Small-to-big: a passage also carries this many neighbouring chunks (same file and page) on each
 # side of what was retrieved, so the model sees the sentences around a precise hit.
 WINDOW_CHUNKS = 0
@@ -90,54 +86,6 @@ def _server_token(url: str) -> str | None:
         return chroma_server_keys().get(endpoint_name(url))
     except KeyringUnavailable:
         return None
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A cited passage with the text around it, for showing a citation in place."""
-    path: str
-    page: int | None
-    heading: str
-    text: str                   # the cited span with up to ``context`` characters either side
-    highlight: tuple[int, int]  # the cited span's offsets inside ``text``
-
-
-def merge_adjacent(ranked: list[tuple[ChunkRow, float]], top_k: int) -> list[list[tuple[ChunkRow, float]]]:
-    """Group ranked chunks so neighbours of one file and page become one passage (in reading
-    order); a group ranks where its best chunk ranked. Returns at most ``top_k`` groups. Two
-    overlapping neighbours shown separately waste a result slot and repeat the overlap. With
-    ``SAME_PAGE`` a paged document's page is one result: a further chunk of a page already
-    listed joins it (while there is room) or is left out, so five results are five pages."""
-    groups: list[list[tuple[ChunkRow, float]]] = []
-    for row, score in ranked:
-        placed = False
-        for g in groups:
-            first = g[0][0]
-            if first.path != row.path or first.page != row.page:
-                continue
-            ords = [r.ord for r, _ in g]
-            adjacent = row.ord == min(ords) - 1 or row.ord == max(ords) + 1
-            if len(g) < MAX_PASSAGE_CHUNKS and (adjacent or (SAME_PAGE and row.page is not None)):
-                g.append((row, score))
-                g.sort(key=lambda rs: rs[0].ord)
-                placed = True
-                break
-            if SAME_PAGE and row.page is not None:
-                placed = True  # the page is listed already: no second slot for it
-                break
-        if placed or len(groups) == top_k:
-            continue
-        groups.append([(row, score)])
-    return groups
-
-
-def join_chunks(rows: list[ChunkRow]) -> tuple[str, int, int]:
-    """The document text covered by consecutive chunks (their overlap counted once)."""
-    text, end = rows[0].text, rows[0].end
-    for r in rows[1:]:
-        text += r.text[end - r.start:] if r.start <= end else "\n\n" + r.text
-        end = max(end, r.end)
-    return text, rows[0].start, end
 
 
 class DocumentService:
@@ -573,17 +521,7 @@ class DocumentService:
         document text, so neighbouring chunks rebuild it). None when the file is not indexed."""
         with self._read_lock:
             rows = self._reader.chunks_in_range(path, max(0, start - context), end + context)
-        rows = [r for r in rows if r.end > r.start]
-        if not rows:
-            return None
-        base, top = rows[0].start, max(r.end for r in rows)
-        buf = ["\n"] * (top - base)  # gaps between chunks are block breaks
-        for r in rows:
-            buf[r.start - base:r.start - base + len(r.text)] = r.text
-        text = "".join(buf)
-        cited = next((r for r in rows if r.start <= start < r.end), rows[0])
-        lo, hi = max(0, start - base), max(0, min(len(text), end - base))
-        return Passage(path, cited.page, cited.heading, text, (lo, max(lo, hi)))
+        return passage_from_rows(path, rows, start, end)
 
     # ------------------------------------------------------------------ privacy check
     def matches_indexed_text(self, text: str, min_overlap: float = 0.5) -> bool:

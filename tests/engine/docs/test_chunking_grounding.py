@@ -121,7 +121,7 @@ def test_citation_from_hit() -> None:
 
 def test_adjacent_chunks_merge_into_one_passage() -> None:
     from engine.docs.manifest import ChunkRow
-    from engine.docs.service import MAX_PASSAGE_CHUNKS, join_chunks, merge_adjacent
+    from engine.docs.passages import MAX_PASSAGE_CHUNKS, join_chunks, merge_adjacent
 
     doc = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota."
     c0 = ChunkRow("a0", "/f", 0, doc[0:36], "", None, "H", 0, 36)
