@@ -373,6 +373,16 @@ def test_training_data_is_checked(tmp_path: Path) -> None:
         data.load_examples(tmp_path)
 
 
+def test_every_training_file_is_read_and_the_weights_were_built_from_all_of_them() -> None:
+    # a file left out of SOURCES would be skipped silently, and one listed but missing too
+    # (a STAGED file is delivered and documented but deliberately not trained on yet)
+    files = {p.name for p in data.DATA_DIR.glob("*.jsonl")}
+    assert files == {*data.SOURCES, *data.STAGED, data.FILLER}
+    assert not set(data.SOURCES) & set(data.STAGED)
+    doc = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    assert doc["training"]["data"] == [*data.SOURCES, data.FILLER]
+
+
 def test_the_weights_file_keeps_each_vector_on_one_line() -> None:
     text = WEIGHTS_PATH.read_text(encoding="utf-8")
     doc = json.loads(text)

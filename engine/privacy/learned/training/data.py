@@ -13,6 +13,10 @@ from engine.privacy.learned.windows import Counter, make_windows
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Order matters: it is the order of the rows the classifiers are fitted on.
 SOURCES = ("en_special.jsonl", "en_frame.jsonl", "multi.jsonl", "extra.jsonl", "round3.jsonl")
+# Delivered, checked and documented in PROVENANCE.md, but not read by the training script: at the
+# policy's current thresholds the weights trained with it keep two more of dev's public messages
+# local (docs/privacy-eval.md, stop 24). To adopt it, move it to the end of SOURCES and run train.
+STAGED = ("round4.jsonl",)
 FILLER = "filler.jsonl"
 FILLER_WINDOWS = "filler.jsonl#windows"  # the same paragraphs cut as the layer cuts messages
 LANGS = ("en", "de", "fr", "es", "it", "pt", "nl")
