@@ -10,7 +10,6 @@ naming the file and the line so the CLI and the app can tell the person.
 from __future__ import annotations
 
 import logging
-import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,8 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine import config_intent
-from engine.errors import ConfigError
-from engine.fsutil import atomic_write_text
+from engine.errors import ConfigError, HearthError, StorageError
+from engine.fsutil import atomic_write_bytes, atomic_write_text
 from engine.paths import Paths, get_paths
 
 if TYPE_CHECKING:
@@ -203,61 +202,132 @@ def _describe_validation(path: Path, exc: ValidationError) -> str:
     return f"Settings file {path} has invalid values: " + describe_errors(exc)
 
 
+def _read(path: Path, data: bytes) -> tuple[dict, Config]:
+    """The settings in ``data`` (the bytes of ``path``): raw and validated, or a ConfigError that
+    names the file (and the line, for TOML). One reading for :func:`load_config` and
+    :func:`save_config`, so both count the same files as broken."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+        return raw, Config.model_validate(raw)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)".
+        raise ConfigError(f"Settings file {path} is not valid TOML: {exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Settings file {path} is not UTF-8 text.") from exc
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation(path, exc)) from exc
+
+
 def load_config(paths: Paths | None = None) -> LoadedConfig:
     """Read and validate the settings file; never raises for a bad file (see module doc)."""
     paths = paths or get_paths()
     path = paths.config_file
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return LoadedConfig(Config(), path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        config = Config.model_validate(raw)
+        raw, config = _read(path, data)
         return LoadedConfig(config, path, warnings=endpoint_problems(config), notes=config_intent.notes(raw, path))
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)".
-        problem = ConfigError(f"Settings file {path} is not valid TOML: {exc}.",
-                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
-    except UnicodeDecodeError:
-        problem = ConfigError(f"Settings file {path} is not UTF-8 text.",
-                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
-    except ValidationError as exc:
-        problem = ConfigError(_describe_validation(path, exc),
-                              "Hearth started with default settings; the broken file was kept as config.toml.bak.")
-    backup = _keep_backup(path)
+    except ConfigError as exc:
+        message = exc.message
+    try:
+        backup: Path | None = keep_backup(path, data)
+        hint = "Hearth started with default settings; the broken file was kept as config.toml.bak."
+    except HearthError as exc:
+        backup = None
+        hint = f"Hearth started with default settings; the broken file could not be copied ({exc.message})."
+    problem = ConfigError(message, hint)
     log.warning("config problem: %s", problem.message)
     return LoadedConfig(Config(), path, problem=problem, backup=backup)
 
 
-def _keep_backup(path: Path) -> Path:
+def keep_backup(path: Path, data: bytes) -> Path:
+    """Keep ``data`` (the settings file's bytes) as ``config.toml.bak``, atomically: a crash
+    leaves the previous backup whole. A ``.bak`` that holds the same bytes is left as it is; one
+    that holds other bytes (an older broken file) is never overwritten unseen: it is kept first
+    under the first free name ``config.toml.bak.1``, ``.bak.2``, ... So ``config.toml.bak`` is
+    always the newest copy, and nothing a broken file held is lost. Raises StorageError."""
     backup = path.with_name(path.name + ".bak")
-    shutil.copy2(path, backup)
+    try:
+        older = backup.read_bytes()
+    except FileNotFoundError:
+        older = None
+    except OSError as exc:
+        raise StorageError(f"Could not read {backup}: {exc.strerror or exc}.",
+                           "Check the file's permissions, or move it away, and try again.") from exc
+    if older == data:
+        return backup
+    if older is not None:
+        n = 1
+        while (numbered := path.with_name(f"{path.name}.bak.{n}")).exists():
+            n += 1
+        atomic_write_bytes(numbered, older)
+        log.warning("settings backup %s held an earlier file: kept as %s", backup, numbered)
+    atomic_write_bytes(backup, data)
     return backup
 
 
-def save_config(config: Config, paths: Paths | None = None) -> Path:
+@dataclass
+class SavedConfig:
+    """What :func:`save_config` did: the file written and, when the file it replaced could not be
+    used (not TOML, not UTF-8, or values this Hearth does not accept), where that file was kept
+    and what was wrong with it."""
+
+    path: Path
+    backup: Path | None = None
+    replaced: ConfigError | None = None
+
+    def user_text(self) -> str:
+        """One sentence for the person when a broken file was replaced; empty otherwise."""
+        if self.replaced is None:
+            return ""
+        return (f"{self.replaced.message} It was replaced by the settings just saved; "
+                f"its values are kept in {self.backup}.")
+
+
+def save_config(config: Config, paths: Paths | None = None) -> SavedConfig:
     """Write settings atomically: a crash mid-write leaves the previous file readable. Settings
     that break a cross-field rule (see :func:`settings_problems`) are refused, never written.
     Written are the settings that differ from the defaults and those the file lists already
-    (engine/config_intent.py). A file that cannot be read is kept as ``config.toml.bak`` first."""
+    (engine/config_intent.py).
+
+    A file on disk that :func:`load_config` would not accept (not TOML, not UTF-8, or a value
+    that fails validation, such as ``theme = "drak"`` or a key a later Hearth added) is kept as
+    ``config.toml.bak`` first (:func:`keep_backup`) and then counts as listing nothing; the
+    result says so (:attr:`SavedConfig.replaced`). If the copy cannot be made nothing is written."""
     problems = settings_problems(config) + endpoint_problems(config)
     if problems:
         raise ConfigError("Not saved: " + " ".join(problems), "Change the values named and try again.")
     paths = paths or get_paths()
     path = paths.config_file
-    listed = config_intent.listed_in(path)
-    if listed is None:  # unreadable: nothing it holds is lost (load_config normally kept it already)
-        backup = path.with_name(path.name + ".bak")
+    result = SavedConfig(path)
+    listed: set[str] = set()
+    try:
+        data: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        data = None
+    except OSError as exc:
+        raise ConfigError(f"Not saved: the settings file {path} could not be read ({exc.strerror or exc}).",
+                          "Check the file's permissions, or move it away, and try again.") from exc
+    if data is not None:
         try:
-            if not backup.exists() or backup.read_bytes() != path.read_bytes():
-                _keep_backup(path)
-        except OSError as exc:
-            raise ConfigError(f"Not saved: the settings file {path} could not be read or copied ({exc}).",
-                              "Check the file's permissions, or move it away, and try again.") from exc
-        listed = set()
-    data = config_intent.to_write(config.model_dump(mode="json", exclude_none=True),
-                                  Config().model_dump(mode="json", exclude_none=True), listed)
-    atomic_write_text(path, config_intent.HEADER + tomli_w.dumps(data))
-    return path
+            raw, _ = _read(path, data)
+            listed = set(config_intent.flatten(raw))
+        except ConfigError as exc:  # nothing it holds is lost (load_config normally kept it already)
+            try:
+                result.backup = keep_backup(path, data)
+            except HearthError as err:
+                raise ConfigError(f"Not saved: the settings file {path} could not be used ({exc.message}) "
+                                  f"and could not be copied ({err.message}).",
+                                  "Check the folder's permissions and free space, or move the file away, "
+                                  "and try again.") from err
+            result.replaced = exc
+            log.warning("settings file replaced on save: %s (kept as %s)", exc.message, result.backup)
+    written = config_intent.to_write(config.model_dump(mode="json", exclude_none=True),
+                                     Config().model_dump(mode="json", exclude_none=True), listed)
+    atomic_write_text(path, config_intent.HEADER + tomli_w.dumps(written))
+    return result
 
 
 def diagnose(paths: Paths | None = None) -> tuple[Diagnosis, Config]:

@@ -1,8 +1,8 @@
 """Which settings the person set, as the settings file records it.
 
 Hearth's defaults move between versions (``documents.embedding_model`` went from the float32 to
-the int8 MiniLM graph). A value the person set must stay; a value that was only ever Hearth's
-default should move with the default. Hearth used to save every setting, so its files cannot
+the int8 MiniLM graph). The aim: a value the person set stays; a value that was only ever
+Hearth's default moves with the default. Hearth used to save every setting, so its files cannot
 tell the two apart. Since this format (the file starts with :data:`HEADER`) a setting is written
 only when
 
@@ -12,6 +12,15 @@ only when
 so a setting the file does not list follows the default of whichever Hearth reads it (an older
 Hearth reads such a file as before: a missing setting has always meant the default).
 
+What this does not do: the writers (the Settings dialog, ``hearth`` commands) hand over every
+setting, not the ones the person touched, so a value the person picks that equals this
+Hearth's default is written only if the file lists that setting already. Otherwise it is not
+written and follows the default if a later Hearth moves it. To pin such a value, add its line
+to the file by hand; it is kept from then on, whatever its value.
+
+A file on disk that does not pass validation lists nothing usable: ``engine.config.save_config``
+keeps it as ``config.toml.bak`` and writes as for a new file.
+
 A file from before lists every setting. A value in it that equals a default of its time may or
 may not have been chosen, and nothing here can tell which, so it is kept: no setting is ever
 changed behind the person's back. For the defaults that moved (:data:`MOVED_DEFAULTS`),
@@ -20,7 +29,6 @@ changed behind the person's back. For the defaults that moved (:data:`MOVED_DEFA
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +54,6 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[prefix + key] = value
     return out
-
-
-def listed_in(path: Path) -> set[str] | None:
-    """The dotted keys the settings file at ``path`` lists (empty when there is no file); None
-    when it cannot be read as TOML."""
-    try:
-        return set(flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
-    except FileNotFoundError:
-        return set()
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-        return None
 
 
 def to_write(data: dict[str, Any], defaults: dict[str, Any], listed: set[str], prefix: str = "") -> dict[str, Any]:
