@@ -2,9 +2,11 @@
 
 A missing file means defaults, and so does a setting the file does not list: the file lists only
 what the person set, so a default that moves in a later Hearth reaches everyone who never chose
-it (engine/config_intent.py). A corrupt file is never fatal: :func:`load_config` keeps the
-broken file as ``config.toml.bak``, returns defaults, and reports a :class:`ConfigError`
-naming the file and the line so the CLI and the app can tell the person.
+it (engine/config_intent.py). A corrupt file (not TOML, not UTF-8, or values that fail
+validation) is never fatal: :func:`load_config` keeps the broken file as ``config.toml.bak``
+(:func:`keep_backup`: atomic, an older different backup kept as ``.bak.1``, ``.bak.2``, ...),
+returns defaults, and reports a :class:`ConfigError` naming the file and the line so the CLI and
+the app can tell the person. :func:`save_config` judges the file on disk the same way.
 """
 
 from __future__ import annotations
