@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 _DATA = ROOT / "bench" / "data"
 DEFAULT_DATA = [_DATA / "privacy_probes.jsonl",
-                *(_DATA / f"privacy_blind_{s}.jsonl" for s in ("F", "G", "H1", "H2", "H3", "H4"))]
+                *(_DATA / f"privacy_blind_{s}.jsonl" for s in ("F", "G", "H1", "H2", "H3", "H4", "H5"))]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
