@@ -310,7 +310,7 @@ def find_ips(text: str) -> list[Finding]:
     return out
 
 
-_HOSTPORT = re.compile(r"[^/?#]*")
+_HOST_END = re.compile(r"[/?#]")
 _LOOPBACK = re.compile(r"localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?")
 
 
@@ -320,7 +320,7 @@ def find_urls(text: str) -> list[Finding]:
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?")
         rest = re.sub(r"^https?://", "", url, flags=re.I)
-        hostport = _HOSTPORT.match(rest).group(0)  # the host ends at a path, a query or a fragment
+        hostport = _HOST_END.split(rest, 1)[0]  # the host ends at a path, a query or a fragment
         host = hostport.split(":")[0]
         if allow.is_example_domain(host) or "@" in host or _LOOPBACK.fullmatch(host.lower()):
             continue  # a link on this very machine names no one
