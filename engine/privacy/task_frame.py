@@ -174,29 +174,40 @@ def instruction_part(text: str) -> str | None:
     return last if _BACK.search(last) and _cue(last) else None
 
 
-# One sentence handed over: what follows its end is the writer speaking again.
-_ONE_SENTENCE = re.compile(r"\b(?:the|this|that|following|given)\s+(?:\w+\s+)?(?:sentence|phrase|line|question)\b"
-                           r"(?!\s*s\b)", re.I)
+# A sentence about the handed-over text itself, where it goes or whom it is for: "It is for my
+# doctor.", "I want to send it to my ex tonight.", "I'll show this to my manager". Read after an
+# unquoted sample, whose end is not known: a sample's own sentences are about its story, not
+# about "it" going to someone ("with my dear wife" in a sample is the sample's).
+_TEXT_GOES = re.compile(
+    r"\b(?:it|this|that)(?:\s+(?:one|text|message|note|letter|paragraph|version))?\s+(?:is|'s|was|will be|goes)\s+"
+    r"(?:(?:going|meant)\s+)?(?:for|to)\s+(?:my|our)\b|"
+    r"\b(?:send|sending|give|giving|show|showing|forward|forwarding|post|posting|hand|read|reading|text|email|e-mail)\s+"
+    r"(?:it|this|that)(?:\s+(?:one|text|message|version))?\s+(?:\w+\s+){0,2}?(?:to|for|at)\s+(?:my|our)\b|"
+    r"\b(?:i|we)(?:'m|'ll|'d|\s+am|\s+will|\s+want|\s+need|\s+have|\s+plan|\s+hope|\s+am going|\s+'m going)?"
+    r"(?:\s+to)?\s+(?:send|give|show|forward|post|hand|read|text|email|e-mail)\s+(?:it|this|that)\b|"
+    r"\b(?:i|we)\s+(?:need|want|will use|'ll use|am using|'m using)\s+(?:it|this|that)\s+(?:\w+\s+){0,2}?(?:for|to)\s+"
+    r"(?:my|our)\b", re.I)
 
 
-def _after_sample(text: str, writer: bool = False) -> str:
-    """The sentences after the sample, quoted spans blanked ("... I want to send it to my ex
-    tonight.", "It is for my doctor."): after the last quoted span when the sample is quoted, else
-    after the first sentence that follows the instruction (the sample's first sentence is the
-    sample's). For the writer's "I" (``writer``) only where the sample's end is known: after a
-    quoted span, or after one sentence when the instruction names one sentence."""
+def _after_sample(text: str) -> tuple[str, bool]:
+    """What follows the sample, quoted spans blanked, and whether the sample's end is known there.
+    After the last quoted span the end is known: every own-text clue and the writer's "I" count
+    ("... I was on that shift."). An unquoted sample's end is not: the whole rest is returned and
+    only a sentence about the text itself counts (:data:`_TEXT_GOES`)."""
     instruction = instruction_part(text)
     if instruction is None:
-        return ""
+        return "", False
     head = _QUOTED.sub(lambda m: " " * len(m.group()), text)
     at = len(instruction) if head.startswith(instruction) else len(head)  # "the above": the sample is before
     quoted = [m for m in _QUOTED.finditer(text) if m.end() > at]
     if quoted:
-        return head[quoted[-1].end():]
-    if writer and not _ONE_SENTENCE.search(instruction):
-        return ""
-    end = _SENTENCE_END.search(head, at + len(head[at:]) - len(head[at:].lstrip()) + 1)
-    return head[end.end():] if end else ""
+        return head[quoted[-1].end():], True
+    return head[at:], False
+
+
+def _clue_after_sample(text: str) -> bool:
+    rest, known = _after_sample(text)
+    return bool(_OWN_TEXT.search(rest) if known else _TEXT_GOES.search(rest))
 
 
 def own_text(text: str) -> bool:
@@ -205,7 +216,7 @@ def own_text(text: str) -> bool:
     instruction = instruction_part(text)
     if instruction is None:
         return bool(_OWN_TEXT.search(_QUOTED.sub(" ", text)))
-    return bool(_OWN_TEXT.search(instruction) or _OWN_TEXT.search(_after_sample(text)))
+    return bool(_OWN_TEXT.search(instruction) or _clue_after_sample(text))
 
 
 def exercise(text: str) -> bool:
@@ -228,4 +239,5 @@ def exercise(text: str) -> bool:
         return False
     # "I was diagnosed last year. Translate this sentence: ..." — the writer is in the instruction;
     # "... It is for my doctor." / "I want to send it to my ex tonight." — or after the sample.
-    return not _WRITER.search(_REQUEST_I.sub(" ", instruction + " " + _after_sample(text, writer=True)))
+    rest, known = _after_sample(text)
+    return not _WRITER.search(_REQUEST_I.sub(" ", instruction + " " + (rest if known else "")))

@@ -95,8 +95,14 @@ def test_an_own_text_clue_after_the_sample_counts(text):
     assert not exercise(text)
 
 
-def test_the_samples_own_first_sentence_is_not_read_as_a_clue():
-    text = "Underline the nouns in the following sentence.\nI wrote to my landlord about the damp wall."
+@pytest.mark.parametrize("text", [
+    "Underline the nouns in the following sentence.\nI wrote to my landlord about the damp wall.",
+    "Diagram the sentence. Show the subject, the verb and the object.\nI painted the fence with my uncle on Sunday.",
+    "Tag the parts of speech in the following line.\nWe usually walk our dog before breakfast.",
+])
+def test_an_unquoted_samples_own_sentences_are_not_read_as_clues(text):
+    """An unquoted sample's end is not known: only a sentence about the text itself ("it is for
+    my ...", "send it to my ...") counts after it, not the sample's "my friend" or "I"."""
     assert exercise(text)
 
 
