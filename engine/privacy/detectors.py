@@ -310,6 +310,7 @@ def find_ips(text: str) -> list[Finding]:
     return out
 
 
+_HOST_END = re.compile(r"[/?#]")
 _LOOPBACK = re.compile(r"localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?")
 
 
@@ -318,11 +319,12 @@ def find_urls(text: str) -> list[Finding]:
     out = []
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?")
-        host = re.sub(r"^(https?://)?", "", url, flags=re.I).split("/")[0].split(":")[0]
+        rest = re.sub(r"^https?://", "", url, flags=re.I)
+        hostport = _HOST_END.split(rest, 1)[0]  # the host ends at a path, a query or a fragment
+        host = hostport.split(":")[0]
         if allow.is_example_domain(host) or "@" in host or _LOOPBACK.fullmatch(host.lower()):
             continue  # a link on this very machine names no one
-        parts = re.sub(r"^https?://", "", url, flags=re.I).split("/", 1)
-        if _RECORD_LINK.search(parts[1] if len(parts) > 1 else ""):
+        if _RECORD_LINK.search(rest[len(hostport):]):  # "site.com?order=12345" has no path, only a query
             out.append(_f("LINK", (m.start(), m.start() + len(url), url), False,
                           "contains a link to one particular page or record"))
         else:

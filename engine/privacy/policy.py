@@ -215,7 +215,9 @@ def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list
     personal messages stay local already (:func:`caution`). An instruction that works on sample,
     quoted or made-up text (:func:`engine.privacy.task_frame.exercise` — "rewrite the following
     sentence in the passive: ...", a character's diary, an exam question) is not the writer's life,
-    unless the text is their own or someone's they know ("fix my text to my boss: ...")."""
+    unless the text is their own or someone's they know ("fix my text to my boss: ..."). The
+    exemption covers the special-category arms only: an exercise wording does not make company
+    material public."""
     s = a.scores
     if frame == "impersonal" or s is None or not a.english:
         return []
@@ -223,11 +225,13 @@ def personal_topic(a: Analysis, frame: str, th: Thresholds = THRESHOLDS) -> list
     from engine.privacy.signals import CATEGORY_WORDS
     from engine.privacy.task_frame import exercise
 
-    if not about_someone(a.text) or exercise(a.text):
+    if not about_someone(a.text):
         return []
     if s.business >= th.personal_business and (a.cues.first_person or a.cues.correspondence):
         return [Signal("special.personal_topic", "it is about your work and may be confidential company material",
                        score=s.business)]
+    if exercise(a.text):  # a sample's first person is not the writer's life; its company material stays so
+        return []
     topics = topic_categories(a.text)
     words_at = th.personal_topic_life if s.personal >= th.personal_life else th.personal_topic_words
     if s.special_any < th.personal_topic and not (topics and s.special_any >= words_at):

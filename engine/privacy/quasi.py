@@ -51,11 +51,12 @@ _HOME_SEEKING = re.compile(
 _APPLYING = re.compile(
     # the post with an article, a possessive of the writer or a preposition before it: "an internship
     # at", "the ... position at", "for a job at" (not "<public figure>'s first job at <firm>")
-    r"\b(?:a|an|the|my|our|your|for|this|that|of|in|about|apply|applying|example|sample)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:^[ \t]*|\b(?:a|an|the|my|our|your|for|this|that|of|in|about|apply|applying|example|sample)\s+(?:[\w-]+\s+){0,3}?)"
     r"(?:internships?|intern|positions?|jobs?|roles?|vacanc(?:y|ies)|placements?|apprenticeships?|traineeships?|"
     r"residency|work experience|job offer)\s+(?:at|with)\s+(?:the\s+)?|"
     r"\b(?:a|an|the|my|our|your|for|this|that|of|in|about)\s+(?:[\w-]+\s+){0,3}?interview(?:ing)?\s+at\s+(?:the\s+)?"
-    r"|\b(?:apply(?:ing)?|applied|application)\s+(?:to|at)\s+(?:the\s+)?")
+    r"|\b(?:apply(?:ing)?|applied|application)\s+(?:to|at)\s+(?:the\s+)?",
+    re.I | re.M)  # the lead words in any case ("Internship at <firm>:" opening a line); the name (_ORG_RUN) capitalised
 _ORG_RUN = re.compile(r"[A-Z][\w&'’-]*(?:\.\w+)*(?:\s+(?:(?:of|and|for|de|du|des|la|le|&)\s+)?[A-Z][\w&'’-]*(?:\.\w+)*){0,5}")
 
 
@@ -99,22 +100,25 @@ def applying_to(text: str) -> list[tuple[int, int]]:
 _APPLYING_PRONOUN = re.compile(r"I|I'm|We|You|It|This|That|These|The|A|An")
 
 
+_HOME_RUN = re.compile(r"([^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*)?")  # one or two words at a position
+
+
 def home_places(text: str, taken: Sequence[tuple[int, int]]) -> list[Finding]:
     """The town of a home being looked for, also typed in lower case ("buy a house in <town>"): one
     or two words after "in"/"near" that are no ordinary words, outside ``taken``."""
     out = []
     for m in _HOME_SEEKING.finditer(text):
         s = m.start("place") if m.group("place") else m.start("place2")
-        run = re.match(r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?", text[s:])
+        run = _HOME_RUN.match(text, s)
         if not run:
             continue
         words = run.group(0).split()
+        e = run.end()  # the real end: "Palo  Alto" with two spaces or a tab inside
         if len(words) == 2 and (words[1].lower() in stop_words() or _zipf(words[1].lower()) >= 4.6):
-            words = words[:1]
+            words, e = words[:1], run.end(1)
         w = words[0].lower()
         if w in stop_words() or (_zipf(w) >= 4.6 and w not in public_places()):
             continue  # "in cash", "in the city", "in my area"
-        e = s + len(" ".join(words))
         if not any(s < b and a < e for a, b in taken):
             out.append(Finding("PLACE", s, e, text[s:e], False, "names where someone is looking for a home"))
     return out

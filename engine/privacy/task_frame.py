@@ -17,7 +17,11 @@ template) or as made-up, and nothing in the message says the text is the writer'
 from or goes to someone they know (:func:`own_text`). Where the message does not say, the text
 is taken to be the writer's own: "fix the grammar: ...", "reword this so it sounds calmer", a
 pasted letter (a greeting, a sign-off, mail headers), or an instruction that itself says something
-about the writer ("I was diagnosed last year. Translate this sentence: ..."). The policy uses it
+about the writer ("I was diagnosed last year. Translate this sentence: ..."), or a clue after the
+sample ("... It is for my doctor."). "This paragraph", "the following text" name a text but not
+whose: they make it a sample only with work on its language (underline, parse, tag, identify the
+passive voice, classify) or a teaching or made-up signal, not with a rewrite or translate verb
+alone ("paraphrase the following text: my boyfriend ..." is the writer's own). The policy uses it
 to keep the posture for personal messages (:func:`engine.privacy.policy.personal_topic`) from
 reading the sample's first person as the writer's. Each test is about how such tasks are worded, not about particular items.
 """
@@ -41,9 +45,26 @@ _DOC_UNIT = re.compile(
 _LABEL_VERB = re.compile(
     r"\b(?:classif\w*|categori[sz]\w*|label\w*|tag\w*|detect\w*|extract\w*|identif\w*|determin\w*|predict\w*|"
     r"decide|tell (?:me )?(?:if|whether)|is (?:it|this) (?:a|an)|which (?:category|class|label))\b", re.I)
-_SAMPLE_UNIT = re.compile(
+# "This paragraph", "the following text", "the text below" name the text worked on but not whose it
+# is: the writer's own pasted text is handed over the same way ("paraphrase the following text: my
+# boyfriend ..."). So they count only with work on the language itself (:data:`_ANALYSIS_VERB`, a
+# grammatical transform) or an explicit teaching or made-up signal — never with a rewrite or
+# translate verb alone.
+_UNIT_NAMED = re.compile(
     r"\b(?:" + _DETERMINER + r")\s+(?:\w+\s+){0,2}?(?:" + _UNIT + r")\b|"
-    r"\b(?:given|for)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:" + _UNIT + r")\b|"
+    r"\b(?:given|for)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:" + _UNIT + r")\b", re.I)
+# Analysing the language of a text (what a lesson asks, not what an author wants done to their own
+# words): parse, tag, underline, identify, label, classify, count, find the subject.
+_ANALYSIS_VERB = re.compile(
+    r"\b(?:pars(?:e|es|ing)|diagram\w*|tag\w*|label\w*|annotat\w*|underlin\w*|highlight\w*|circl\w*|"
+    r"identif\w*|spot\w*|find\w*|count\w*|classif\w*|categori[sz]\w*|detect\w*|conjugat\w*|"
+    r"(?:what|which) (?:is|are) the (?:subject|object|verb|verbs|noun|nouns|adjectives?|adverbs?|tense))\b", re.I)
+# A grammatical transform done as a drill: nobody puts their own message into the passive voice.
+_DRILL_NOUN = re.compile(
+    r"\b(?:passive voice|active voice|the passive|the active|reported speech|indirect speech|direct speech|"
+    r"(?:past|present|future|perfect|continuous|progressive) (?:simple |perfect |continuous )?tense|"
+    r"parts? of speech|pos tags?|negative form|question form|interrogative|plural form)\b", re.I)
+_SAMPLE_UNIT = re.compile(
     r"\b(?:example|sample|model|practice|test|exam|quiz|exercise|dummy|fictional|made-up|made up|imaginary)\s+"
     r"(?:sentences?|texts?|passages?|paragraphs?|letters?|e-?mails?|messages?|dialogues?|answers?|essays?|"
     r"questions?|data|diary entr(?:y|ies)|cases?|scenarios?|vignettes?|patients?|characters?|persons?)\b",
@@ -133,7 +154,7 @@ def _letter(text: str) -> bool:
 
 def _cue(text: str) -> re.Match[str] | None:
     """The first place the message names a sample or a made-up text (quoted spans blanked)."""
-    found = [m for rx in (_SAMPLE_UNIT, _DOC_UNIT, _ANALYSIS_NOUN, _EXERCISE_NOUN, _MADE_UP) if (m := rx.search(text))]
+    found = [m for rx in (_UNIT_NAMED, _SAMPLE_UNIT, _DOC_UNIT, _ANALYSIS_NOUN, _EXERCISE_NOUN, _MADE_UP) if (m := rx.search(text))]
     return min(found, key=lambda m: m.start()) if found else None
 
 
@@ -153,24 +174,70 @@ def instruction_part(text: str) -> str | None:
     return last if _BACK.search(last) and _cue(last) else None
 
 
+# A sentence about the handed-over text itself, where it goes or whom it is for: "It is for my
+# doctor.", "I want to send it to my ex tonight.", "I'll show this to my manager". Read after an
+# unquoted sample, whose end is not known: a sample's own sentences are about its story, not
+# about "it" going to someone ("with my dear wife" in a sample is the sample's).
+_TEXT_GOES = re.compile(
+    r"\b(?:it|this|that)(?:\s+(?:one|text|message|note|letter|paragraph|version))?\s+(?:is|'s|was|will be|goes)\s+"
+    r"(?:(?:going|meant)\s+)?(?:for|to)\s+(?:my|our)\b|"
+    r"\b(?:send|sending|give|giving|show|showing|forward|forwarding|post|posting|hand|read|reading|text|email|e-mail)\s+"
+    r"(?:it|this|that)(?:\s+(?:one|text|message|version))?\s+(?:\w+\s+){0,2}?(?:to|for|at)\s+(?:my|our)\b|"
+    r"\b(?:i|we)(?:'m|'ll|'d|\s+am|\s+will|\s+want|\s+need|\s+have|\s+plan|\s+hope|\s+am going|\s+'m going)?"
+    r"(?:\s+to)?\s+(?:send|give|show|forward|post|hand|read|text|email|e-mail)\s+(?:it|this|that)\b|"
+    r"\b(?:i|we)\s+(?:need|want|will use|'ll use|am using|'m using)\s+(?:it|this|that)\s+(?:\w+\s+){0,2}?(?:for|to)\s+"
+    r"(?:my|our)\b", re.I)
+
+
+def _after_sample(text: str) -> tuple[str, bool]:
+    """What follows the sample, quoted spans blanked, and whether the sample's end is known there.
+    After the last quoted span the end is known: every own-text clue and the writer's "I" count
+    ("... I was on that shift."). An unquoted sample's end is not: the whole rest is returned and
+    only a sentence about the text itself counts (:data:`_TEXT_GOES`)."""
+    instruction = instruction_part(text)
+    if instruction is None:
+        return "", False
+    head = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    at = len(instruction) if head.startswith(instruction) else len(head)  # "the above": the sample is before
+    quoted = [m for m in _QUOTED.finditer(text) if m.end() > at]
+    if quoted:
+        return head[quoted[-1].end():], True
+    return head[at:], False
+
+
+def _clue_after_sample(text: str) -> bool:
+    rest, known = _after_sample(text)
+    return bool(_OWN_TEXT.search(rest) if known else _TEXT_GOES.search(rest))
+
+
 def own_text(text: str) -> bool:
-    """The text to be worked on is the writer's own or comes from or goes to someone they know."""
-    return bool(_OWN_TEXT.search(instruction_part(text) or _QUOTED.sub(" ", text)))
+    """The text to be worked on is the writer's own or comes from or goes to someone they know —
+    said in the instruction or after the sample (outside quoted spans)."""
+    instruction = instruction_part(text)
+    if instruction is None:
+        return bool(_OWN_TEXT.search(_QUOTED.sub(" ", text)))
+    return bool(_OWN_TEXT.search(instruction) or _clue_after_sample(text))
 
 
 def exercise(text: str) -> bool:
     """An instruction that works on sample, quoted or made-up text, which is not the writer's own
     and says nothing else about the writer (see module doc)."""
     instruction = instruction_part(text)
-    if instruction is None or _OWN_TEXT.search(instruction):
+    if instruction is None or own_text(text):
         return False
     task = bool(_TASK_VERB.search(instruction))
     # "fix the grammar:", "reword this so it's more neutral in tone": with no sample named, the text
     # is taken to be the writer's own; labelling one ("classify the sentiment:") makes it a sample.
-    sample = bool(_MADE_UP.search(instruction) or _EXERCISE_NOUN.search(instruction)) or \
+    # "Paraphrase the following text:" names a text but not whose: the writer's own unless the work
+    # is on its language ("underline the verbs in this sentence", "put it into the passive voice").
+    named = bool(_UNIT_NAMED.search(instruction)) and \
+        bool(_ANALYSIS_VERB.search(instruction) or (task and _DRILL_NOUN.search(instruction)))
+    sample = bool(_MADE_UP.search(instruction) or _EXERCISE_NOUN.search(instruction)) or named or \
         (task and bool(_SAMPLE_UNIT.search(instruction))) or \
         (bool(_LABEL_VERB.search(instruction)) and bool(_DOC_UNIT.search(instruction) or _ANALYSIS_NOUN.search(instruction)))
     if not sample or _letter(text):
         return False
-    # "I was diagnosed last year. Translate this sentence: ..." — the writer is in the instruction.
-    return not _WRITER.search(_REQUEST_I.sub(" ", instruction))
+    # "I was diagnosed last year. Translate this sentence: ..." — the writer is in the instruction;
+    # "... It is for my doctor." / "I want to send it to my ex tonight." — or after the sample.
+    rest, known = _after_sample(text)
+    return not _WRITER.search(_REQUEST_I.sub(" ", instruction + " " + (rest if known else "")))

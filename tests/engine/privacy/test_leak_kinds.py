@@ -36,6 +36,9 @@ def test_counts_and_line_numbers_after_call_are_no_phone(text):
     "https://news.examplepaper.org/business/772190/rates-rise-again",
     "https://shop.example-store.net/orders?id=AB12&ref=mail",
     "https://blog.somewhere.io/post/the-long-title?utm_source=letter&utm_medium=email",
+    # no path: the query follows the host directly
+    "https://orders.example-market.com?order=40917",
+    "https://tickets.somevenue.io?booking=XK71&seat=14",
 ])
 def test_a_link_to_one_record_is_always_redacted(url):
     found = det.find_urls(f"What does this say? {url}")
@@ -59,6 +62,9 @@ def test_a_site_or_a_plain_page_path_stays_a_url(url):
     ("Which is the nicest part to buy a house in Thornbury?", "Thornbury"),
     ("average cost for a flat in kelsford", "kelsford"),
     ("good neighbourhoods to rent an apartment near Ashby Wolds", "Ashby Wolds"),
+    # two spaces or a tab inside the name: the span ends at its last letter, not one short
+    ("is it smart to buy a house in Ashby  Wolds?", "Ashby  Wolds"),
+    ("rent a flat in Ashby\tWolds", "Ashby\tWolds"),
 ])
 def test_the_town_of_a_home_being_looked_for_is_found(text, place):
     assert [f.text for f in home_places(text, [])] == [place]
@@ -76,6 +82,15 @@ def test_market_data_and_ordinary_words_are_no_home_town(text):
     assert not situated(text)
 
 
+def test_home_places_reads_each_match_at_its_position():
+    """Each match is read in place (a compiled pattern's match at the position, no slice of the
+    rest of the text per match): the spans are right in a long run of matches."""
+    text = "buy a house in Thornbury, " * 2000
+    found = home_places(text, [])
+    assert len(found) == 2000
+    assert all(text[f.start:f.end] == "Thornbury" for f in found)
+
+
 def test_home_town_is_redacted_end_to_end(router):
     d = router.route("What's the best area to buy a home in Thornbury Vale?")
     assert d.outbound is not None and "Thornbury" not in d.outbound
@@ -86,6 +101,9 @@ def test_home_town_is_redacted_end_to_end(router):
     ("sample answers for an internship at Pellow Freight in the customs team", "Pellow Freight"),
     ("Describe the duties of the Records Officer position at Grantham Institute.", "Grantham Institute"),
     ("I'm applying to the Kestrel School of Design next spring", "Kestrel School of Design"),
+    # the lead words in any case, opening the message; the name itself stays capitalised
+    ("Internship at Pellow Freight: which questions should I expect?", "Pellow Freight"),
+    ("APPLYING TO Kestrel School of Design, what portfolio do they want?", "Kestrel School of Design"),
 ])
 def test_the_organisation_of_an_application_is_found(text, org):
     assert [text[s:e] for s, e in applying_to(text)] == [org]
@@ -96,6 +114,7 @@ def test_the_organisation_of_an_application_is_found(text, org):
     "How do I apply to a job posting in Python?",
     "The interview with the minister was broadcast at noon.",
     "To arrange an interview with Odile, ask her agent.",
+    "Internship at a bank or a startup: which teaches more?",
 ])
 def test_public_careers_and_lower_case_words_are_no_application(text):
     assert applying_to(text) == []

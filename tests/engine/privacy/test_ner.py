@@ -203,6 +203,16 @@ def test_a_person_frame_wins_over_a_public_word(router_without_posture, text, na
     assert d.route == "redacted" and name not in d.outbound, d
 
 
+def test_the_posture_keeps_a_harmless_family_message_local(router):
+    """Recorded cost, not a goal: with the posture on (the default router), the first message of
+    the test above stays local — the learned layer scores "my sister <name> moved out" 0.67 on
+    sexuality/gender, over the personal_topic bar of 0.65. Not a leak, but a personal message not
+    served; kept here so the cost stays visible. If this starts failing because the message is
+    served redacted (name out), the cost is gone: update the note, don't relax the name check."""
+    d = router.route("My sister Victoria moved out last week, what should I do with her old room?")
+    assert d.route == "local" and "special.personal_topic" in d.rules, d
+
+
 def test_public_places_the_model_misses_in_a_personal_text(router):
     d = router.route("Improve my CV: Senior Analyst, 4 yrs at Zenith Bank, Lagos, then Deloitte.")
     assert d.route == "redacted" and "Lagos" not in d.outbound

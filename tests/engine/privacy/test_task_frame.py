@@ -19,7 +19,7 @@ EXERCISES = [
     'Put this sentence into the passive voice: "I was told by the cardiologist that my valve is leaking."',
     "Underline the verbs in the following sentence.\nI have been sober for two years and my sponsor is proud.",
     "Spot the spelling mistake in this sentence and fix it: I tolld my priest I no longer believe.",
-    "Translate the following sentence into German: I am applying for asylum because I was arrested at a protest.",
+    "Translate the following example sentence into German: I am applying for asylum because I was arrested at a protest.",
     "Label the sentiment of each review as positive or negative.\nMy therapist finally listens to me.",
     "Given an email, decide whether it is phishing.\nDear customer, your overdraft is overdue, click here.",
     # made-up people and teaching material
@@ -55,6 +55,57 @@ LOOK_ALIKES = [
 ]
 
 
+# "This paragraph", "the following text", "the text below" name a text but not whose: with a
+# rewrite or translate verb alone it is the writer's own; work on its language or a teaching or
+# made-up signal makes it a sample.
+NAMED_TWINS = [
+    ("Paraphrase the following text: My girlfriend of six years left me for my best friend and I can't sleep.",
+     "Underline every past-tense verb in the following text: My girlfriend of six years left me for my best friend."),
+    ("Translate the following sentence into Spanish: I was arrested at the march and spent a night in a cell.",
+     "Identify the passive voice in the following sentence: I was arrested at the march and kept in a cell."),
+    ("Shorten this paragraph: I have had panic attacks every morning since the miscarriage in spring.",
+     "Shorten this paragraph from a textbook chapter: I have had panic attacks every morning since spring."),
+    ("Proofread the text below. I told the nurse my insulin pump keeps failing at night.",
+     "Count the pronouns in the text below. I told the nurse my insulin pump keeps failing at night."),
+    ("Improve this text: my wife found out I am in debt to the casino again.",
+     "Improve this example sentence for the worksheet: my wife found out I am in debt to the casino again."),
+    ("Polish the following paragraph: Since my diagnosis with bipolar disorder I have lost two jobs.",
+     "Polish the following paragraph for a character in my novel: Since her diagnosis she has lost two jobs."),
+]
+
+
+@pytest.mark.parametrize("own, sample", NAMED_TWINS)
+def test_a_named_text_with_only_a_rewrite_verb_is_the_writers_own(own, sample):
+    assert not exercise(own)
+    assert exercise(sample)
+
+
+# A clue after the sample counts as much as one in the instruction.
+AFTER_SAMPLE = [
+    ("Paraphrase the following sentence in the passive voice: My partner moved out on Sunday. "
+     "I want to send it to my ex tonight."),
+    'Put this sentence in reported speech: "The biopsy came back positive." It is for my doctor.',
+    "Underline the verbs in the following sentence.\nThe scan showed a shadow on the lung. I need it for my GP.",
+    'Put this sentence into the passive voice: "They sacked the whole night shift." I was on that shift.',
+]
+
+
+@pytest.mark.parametrize("text", AFTER_SAMPLE)
+def test_an_own_text_clue_after_the_sample_counts(text):
+    assert not exercise(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Underline the nouns in the following sentence.\nI wrote to my landlord about the damp wall.",
+    "Diagram the sentence. Show the subject, the verb and the object.\nI painted the fence with my uncle on Sunday.",
+    "Tag the parts of speech in the following line.\nWe usually walk our dog before breakfast.",
+])
+def test_an_unquoted_samples_own_sentences_are_not_read_as_clues(text):
+    """An unquoted sample's end is not known: only a sentence about the text itself ("it is for
+    my ...", "send it to my ...") counts after it, not the sample's "my friend" or "I"."""
+    assert exercise(text)
+
+
 @pytest.mark.parametrize("text", EXERCISES)
 def test_an_instruction_on_sample_text_is_an_exercise(text):
     assert exercise(text)
@@ -73,7 +124,7 @@ def test_look_alikes_are_not_exercises(text):
 
 def test_a_sample_that_says_my_letter_does_not_make_the_exercise_personal():
     """Own-text cues are read on the instruction: the sample's own "my letter" belongs to it."""
-    text = 'Correct the tense in this sentence: "Yesterday I send my letter to the immigration office."'
+    text = 'Identify the tense in this sentence: "Yesterday I send my letter to the immigration office."'
     assert exercise(text) and not own_text(text)
 
 
@@ -96,7 +147,17 @@ class _Scored(Analysis):
 def test_personal_topic_leaves_exercises_alone(text):
     assert about_someone(text)  # the sample's "I" would otherwise count as the writer
     assert policy.personal_topic(_Scored(text, policy.THRESHOLDS.special - 0.01), "personal") == []
-    assert policy.personal_topic(_Scored(text, 0.0, business=0.99), "personal") == []
+
+
+@pytest.mark.parametrize("text", [
+    'Underline the verbs in this sentence: "I am sending our Q3 pricing model to the board on Friday."',
+    "Put the following sentence into the passive voice: We are cutting the night shift at our plant next month.",
+])
+def test_an_exercise_wording_does_not_make_company_material_public(text):
+    """The exemption is for the special-category arms only: a sample that is the writer's company
+    material is still confidential business."""
+    assert exercise(text)
+    assert policy.personal_topic(_Scored(text, 0.0, business=0.99), "personal")
 
 
 @pytest.mark.parametrize("text", OWN + LOOK_ALIKES)
