@@ -42,7 +42,7 @@ _PLACE = (r"front door|back door|side door|door|gate|alarm|keypad|garage(?: door
           r"building entry|apartment|flat")
 _CODE_WORDS = r"code|combination|combo|pin|passcode"
 # the value: "4471", "8826#", "7-3-9-1", "24-61-08", "12 34 56"
-_DIGITS = r"(\d{3,8}#?|\d{1,3}(?:[- ]\d{1,3}){2,5}#?)(?![\d:.,/]\d)(?!\s*(?:am|pm|h|hrs|hours|minutes|min|%)\b)"
+_DIGITS = r"(?<![\w-])(\d{3,8}#?|\d{1,3}(?:[- ]\d{1,3}){2,5}#?)(?![\d:.,/]\d)(?!\s*(?:am|pm|h|hrs|hours|minutes|min|%)\b)"
 _PLACE_CODE = re.compile(
     r"(?i:\b(?:" + _PLACE + r")\s+(?:" + _CODE_WORDS + r")s?\b"
     r"|\b(?:code|combination|combo|pin)\s+(?:to|for|of|on)\s+(?:the\s+|my\s+|our\s+|your\s+)?(?:\w+\s+)?(?:" + _PLACE + r")\b"
@@ -55,10 +55,12 @@ _PLACE_CODE = re.compile(
     r"|\bcodice\s+(?:del\s+cancello|del\s+portone|della\s+porta|dell'allarme|del\s+garage|della\s+cassaforte|"
     r"del\s+lucchetto|del\s+citofono)"
     r"|\b(?:deur|voordeur|poort|alarm|garage|kluis|slot)code\b)"
-    r"[^.?!\n\d]{0,30}?" + _DIGITS)
+    # the words between stay in the clause: "for the side entrance is", "to", ":" — not ", call me on"
+    r"(?i:(?:\s+(?:for|to|of|on|at|in)(?:\s+[\w'’-]+){1,4}?)?(?:\s+(?:is|was|will be|are|ist|lautet|est|es|è|é|is)"
+    r"(?:\s+(?:now|still|currently|set to|changed to))?|\s+(?:now|set to|changed to|to))?\s*[:=#\-–]?\s*)" + _DIGITS)
 # "building code 2021", "garage door opener code": a rule book or a remote's setting, not a lock.
-_NOT_A_LOCK = re.compile(r"\b(?:building|zip|area|postal|error|fault|opener|model|product|part|colou?r|dress|"
-                         r"penal|tax|source|safe\s+harbor|lock\s+screen)\s*$", re.I)
+_NOT_A_LOCK = re.compile(r"\b(?:building|zip|area|postal|post|pin|error|fault|opener|model|product|part|colou?r|dress|"
+                         r"penal|tax|source|safe\s+harbor|lock\s+screen|country|dialling|dialing)\s*$", re.I)
 
 
 # "gate closes at 2200", "pin expired in 2024", "lock code from chapter 3": a time, year or reference.
@@ -70,8 +72,9 @@ def place_codes(text: str) -> list[Finding]:
     out = []
     for m in _PLACE_CODE.finditer(text):
         head = text[max(0, m.start() - 20):m.start() + 12].lower()
-        if "building code" in head or "opener" in head or sample_digits(m.group(1)):
-            continue
+        if "building code" in head or "opener" in head or sample_digits(m.group(1)) \
+                or _NOT_A_LOCK.search(text[max(0, m.start() - 30):m.start()]):
+            continue  # "the postal code for my flat is …": an address, not a lock
         between = m.group(0)[:m.start(1) - m.start()]
         if _AFTER_PREPOSITION.search(between):
             continue  # "gate closes at 2200", "the lock code from chapter 3"
@@ -112,7 +115,9 @@ def wifi_passwords(text: str) -> list[Finding]:
 # --- a PIN a few words from its label ------------------------------------------------------------
 _PIN_NEAR = re.compile(r"(?i:\b(?:my|our|the|his|her|their|card|debit|sim|phone|bank|atm)\s+(?:\w+\s+)?"
                        r"(?:pin|pin code|pin number|passcode|puk)\b)"
-                       r"[^.?!\n]{0,25}?(?<![\d.,:/$€£-])(\d{4,8})(?![\d:.,/%]|\s*(?:digits?|numbers?|times|tries|attempts)\b)")
+                       # "is 4 digits:", "(6 digits) -": a note on its length, not ", call me on"
+                       r"(?i:\s*(?:is|was|=|:)?\s*\(?(?:\d|four|five|six|eight)[\s-]digits?(?:\s+long)?\)?\s*[:=,\-–]?\s*"
+                       r"|\s*,\s*|\s+(?:is|was)\s+(?:now|still)\s+)(?<![\d.,:/$€£-])(\d{4,8})(?![\d:.,/%]|\s*(?:digits?|numbers?|times|tries|attempts)\b)")
 
 
 def pins_near_label(text: str) -> list[Finding]:
@@ -153,12 +158,13 @@ def recovery_lists(text: str) -> list[Finding]:
 
 # --- a one-time code as an SMS shows it ----------------------------------------------------------
 _SMS_PREFIXED = re.compile(r"(?<![\w-])([A-Z]{1,3}-\d{4,8})\b(?=[^\n]{0,40}\b(?:verification|security|login|sign-in|"
-                           r"confirmation|one-time|access)\s+code\b)", re.I)
+                           r"one-time|access)\s+code\b)", re.I)
 _YOUR_CODE = re.compile(r"(?i:\byour\s+(?:\w+\s+)?code\s+(?:is|:)\s*)(\d{4,8})\b")
 _SMS_CUE = re.compile(r"\b(?:do not share|don'?t share|never share|expires?|valid for|sign in|log ?in|verify|"
                       r"confirm|texted|sms|text message|got this text|received)\b", re.I)
 _NOT_OTP = re.compile(r"\b(?:zip|postal|post|area|error|status|exit|promo|discount|order|product|tracking|sort|swift|"
-                      r"tax|country|dialing|dialling|colou?r|source|course|class)\s+code\b", re.I)
+                      r"tax|country|dialing|dialling|colou?r|source|course|class|booking|reservation|reference|confirmation|member|"
+                      r"membership|customer|voucher|gift|coupon|referral|invite|invitation|discount|event|ticket)\s+code\b", re.I)
 
 
 def sms_codes(text: str) -> list[Finding]:
@@ -182,10 +188,17 @@ _LOGIN_PAIR = re.compile(r"(?i:\b(?:login|log-in|credentials|creds|sign-in|user(
                          r"[\"'“]?([^\s\"'“”,;/]{4,64})")
 
 
+_BEFORE_A_LABEL = frozenset("my the your his her our their and with user username login email also new old".split())
+
+
 def labelled_passwords(text: str) -> list[Finding]:
     out = []
     for m in _SHORT_LABEL.finditer(text):
         v = m.group(1).rstrip(".,;:!?)")
+        before = re.search(r"([A-Za-z-]+)\s+$", text[max(0, m.start() - 24):m.start()])
+        if m.group(0)[:4].lower() == "pass" and m.group(0)[:5].lower() not in ("passw", "passc") and before \
+                and before.group(1).lower() not in _BEFORE_A_LABEL:
+            continue  # "boarding pass: …", "season pass - …": a ticket's number, not a password
         if _made_up(v) and len(v) >= 4:
             out.append(Finding("SECRET", m.start(1), m.start(1) + len(v), v, True, _REASON_PASSWORD))
     for m in _LOGIN_PAIR.finditer(text):
@@ -228,6 +241,110 @@ def seed_phrases(text: str) -> list[Finding]:
     return out
 
 
+# --- a password that is an everyday word ----------------------------------------------------------
+# detectors._PASSWORD takes an everyday word after "password is" for a description ("is weak");
+# most such words are, but a noun standing alone is the password: "the password for the shared
+# drive is butterfly", "my memorable word is Pebbles".
+_WORD_LABEL = re.compile(
+    r"(?i:\b(?:password|passwd|passcode|passphrase|pw|memorable (?:word|information)|secret word)"
+    r"(?:\s+(?:for|of|to|on|at|in)(?:\s+[\w.@'-]+){1,5}?)?"
+    r"(?:\s+(?:everywhere|now|currently|still|always|these days|nowadays|again))?"
+    r"(?:\s+(?:is|was|will be)|'s|\s*[:=]))\s*[\"'“]?([A-Za-z]{4,24})[\"'”]?(?=\s*(?:$|\.(?!\w)|[,;!)]|\s[—–-]\s|\s(?:and|but|so|if|or)\b))")
+_DESCRIBING = frozenset(
+    "about again already also always being case changed common complex complicated correct default definitely "
+    "different easy empty encrypted enough expired fake false fine forgotten generated gone good great hard hashed "
+    "hidden identical important impossible incorrect insecure invalid just known leaked long longer lost mine "
+    "missing needed never none nothing null okay only optional perfect plain plaintext printed private probably "
+    "public random real required reset right safe same saved secret secure sent short shorter shown simple "
+    "something still stolen stored strong stronger stupid supposed there this that those these too true unique "
+    "unknown unsafe useless valid very visible weak weaker weird written wrong yours ours hers theirs what which "
+    "where here blank temporary numeric mandatory compromised annoying terrible awful nice cool similar below above "
+    "attached emailed texted expiring working broken locked blocked disabled enabled set unchanged unset new old "
+    "admin root guest user qwerty letmein password passwd pass passphrase pin".split())
+
+
+def _describes(word: str) -> bool:
+    w = word.lower()
+    if w in _DESCRIBING:
+        return True
+    # adverbs and participles: "is exactly …", "is stored", "is expiring"; a "-fly" is a noun
+    return bool(re.search(r"(?:ed|ing|ous|ive|able|ible|less)$", w) or (w.endswith("ly") and not w.endswith("fly")))
+
+
+def everyday_word_passwords(text: str) -> list[Finding]:
+    out = []
+    for m in _WORD_LABEL.finditer(text):
+        v = m.group(1)
+        if _describes(v) or allow.looks_like_placeholder(v):
+            continue
+        out.append(Finding("SECRET", m.start(1), m.end(1), v, True, _REASON_PASSWORD))
+    return out
+
+
+# --- a passphrase of a few words ------------------------------------------------------------------
+_PHRASE_LABEL = re.compile(r"(?i:\b(?:passphrase|pass phrase|password phrase)\b[^\n.?!]{0,20}?(?:\bis\b|:|=))\s*[\"'“]?")
+
+
+def passphrases(text: str) -> list[Finding]:
+    out = []
+    for m in _PHRASE_LABEL.finditer(text):
+        tail = text[m.end():m.end() + 160]
+        run = re.match(r"((?:[a-z]{3,12}[\s-]+){2,7}[a-z]{3,12})[\"'”]?(?=\s*(?:$|[.,;!?)]))", tail)
+        if not run:
+            continue
+        words = re.split(r"[\s-]+", run.group(1))
+        if any(w in _FUNCTION_WORDS or _describes(w) and w not in {"correct"} for w in words[1:]) \
+                or words[0] in _FUNCTION_WORDS:
+            continue
+        out.append(Finding("SECRET", m.end(), m.end() + len(run.group(1)), run.group(1), True, "contains a passphrase"))
+    return out
+
+
+# --- a code in spelled-out digits -----------------------------------------------------------------
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_SPELLED = re.compile(r"(?i:\b(?:pin|pin code|passcode|code|combination|combo)\b(?:\s+(?:is|was)|\s*[:=])?\s*)"
+                      r"(" + _DIGIT_WORD + r"(?:[\s,-]+" + _DIGIT_WORD + r"){3,7})\b", re.I)
+_DIGIT_VALUE = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                "seven": "7", "eight": "8", "nine": "9"}
+
+
+def spelled_codes(text: str) -> list[Finding]:
+    out = []
+    for m in _SPELLED.finditer(text):
+        digits = "".join(_DIGIT_VALUE[w.lower()] for w in re.split(r"[\s,-]+", m.group(1)))
+        if not sample_digits(digits):
+            out.append(Finding("SECRET", m.start(1), m.end(1), m.group(1), True, "contains a PIN or code"))
+    return out
+
+
+# --- a place's code without the word "code" ---------------------------------------------------------
+# "the gate is 2580 and the door is 1379", "type 4471 on the keypad", "the bike lock is set to 0518",
+# "my phone unlocks with 271828", "the code is 8426, it opens the shed"
+_NUM = r"(?<![\d.,:/$€£-])(\d{4,8})#?(?![\d:.,/%-]\w|\s*(?:am|pm|h|hrs|mm|cm|m|km|ft|in|kg|lbs?|euros?|dollars?|" \
+       r"pounds?|people|times|items|units|years?|sq|square|mph|kph|rpm|v|w|kw|wide|high|tall|long|deep|x|×)(?!\w))"
+_PLACE_NO_CODE = re.compile(
+    r"(?i:\b(?:front door|back door|door|gate|keypad|garage|safe|locker|lockbox|padlock|bike lock|lock|shed)"
+    r"\s+(?:is|was|is set to|was set to|is now)\s*)" + _NUM
+    + r"|(?i:\b(?:type|enter|punch in|key in|tap in|press)\s+)" + _NUM
+    + r"(?=\s+(?:on|at|into|in)\s+(?:the\s+)?(?:keypad|gate|door|panel|lock|alarm|pad)\b)"
+    + r"|(?i:\b(?:unlocks?|opens?|disarms?)\s+with\s+(?:the\s+)?(?:code\s+|pin\s+)?)" + _NUM
+    + r"|(?i:\bthe\s+code\s+(?:is|was)\s+)" + _NUM
+    + r"(?=[^.?!\n]{0,40}\b(?:opens?|unlocks?|disarms?|for)\s+(?:the\s+|my\s+|our\s+)?(?:\w+\s+)?(?:door|gate|shed|"
+      r"garage|safe|locker|lockbox|padlock|alarm|lock|building|front|back)\b)")
+
+
+def place_numbers(text: str) -> list[Finding]:
+    out = []
+    for m in _PLACE_NO_CODE.finditer(text):
+        v = next(g for g in m.groups() if g)
+        if sample_digits(v) or re.fullmatch(r"(?:19|20)\d\d", v):
+            continue  # "the garage is 1970s", "the gate is 2024 model": years
+        i = m.start() + m.group(0).rfind(v)
+        out.append(Finding("SECRET", i, i + len(v), v, True, _REASON_CODE))
+    return out
+
+
 def find_plain_secrets(text: str) -> list[Finding]:
     return place_codes(text) + wifi_passwords(text) + pins_near_label(text) + recovery_lists(text) + \
-        sms_codes(text) + labelled_passwords(text) + seed_phrases(text)
+        sms_codes(text) + labelled_passwords(text) + seed_phrases(text) + everyday_word_passwords(text) + \
+        passphrases(text) + spelled_codes(text) + place_numbers(text)

@@ -84,3 +84,65 @@ def test_look_alikes_hold_no_credential(text):
 @pytest.mark.parametrize("text", LOOK_ALIKES[:4] + LOOK_ALIKES[6:12])
 def test_look_alikes_still_go_out(router, text):
     assert router.route(text).allowed
+
+
+# --- everyday words, spelled digits and codes without the word "code" ------------------------------
+EVERYDAY = [
+    ("the password for the shared drive is butterfly", "butterfly"),
+    ("our wifi password is sunshine, put it on the welcome sign", "sunshine"),
+    ("i use the same password everywhere: bluebird", "bluebird"),
+    ("my online banking memorable word is Pebbles", "Pebbles"),
+    ("the passphrase is correct horse battery staple", "correct horse battery staple"),
+    ("my pin is four seven one six", "four seven one six"),
+    ("the alarm code is one nine eight seven", "one nine eight seven"),
+    ("the gate is 2580 and the door is 1379", "2580"),
+    ("to get in type 4471 on the keypad", "4471"),
+    ("bike lock is set to 0518", "0518"),
+    ("my phone unlocks with 271828", "271828"),
+    ("the code is 8426, it opens the shed", "8426"),
+]
+
+
+@pytest.mark.parametrize("text, value", EVERYDAY)
+def test_credentials_in_everyday_words_without_a_made_up_shape(text, value):
+    assert value in [f.text for f in find_plain_secrets(text)]
+
+
+@pytest.mark.parametrize("text, value", EVERYDAY[::3])
+def test_everyday_credentials_stay_local(router, text, value):
+    assert not router.route(text).allowed
+
+
+EVERYDAY_LOOK_ALIKES = [
+    "my password is too short, what is the minimum?",
+    "my password is not working after the reset",
+    "the password is case sensitive",
+    "my password is stored in the keychain",
+    "my password is expired",
+    "the password is usually on a sticker",
+    "the password is admin by default",
+    "password: password",
+    "pw = config.password",
+    "the passphrase is too long for the app",
+    "the code is four digits",
+    "the combination is one two three four",
+    "my alarm is 0630 tomorrow",
+    "the door is 1200 mm wide",
+    "the garage is 2500 sq ft",
+    "the gate is 2024 model",
+    "type 3 on the keypad",
+    "enter 2000 in the quantity field",
+    "it unlocks with 4096-bit keys",
+    "is correct horse battery staple a good passphrase?",
+    # a number in the next clause is no code: a phone, a postcode, a booking or a ticket
+    "the door code, call me on 07700 900123",
+    "my bank pin got locked so call 07700 900123",
+    "the postal code for my flat is 10115",
+    "your booking code is 4827, confirm by friday",
+    "boarding pass: 8812AB",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_LOOK_ALIKES)
+def test_everyday_look_alikes_hold_no_credential(text):
+    assert find_plain_secrets(text) == []
