@@ -27,7 +27,7 @@ CREDENTIALS = [
     ("my pin is 4 digits: 7316", "7316"),
     ("my backup codes: 8823 1190, 4471 0025, 9931 6620", "8823 1190"),
     ("2FA recovery codes:\n72jq-88ka\nmm31-x9pz\nqq04-tt71", "72jq-88ka"),
-    ("G-448213 is your Google verification code", "G-448213"),
+    ("G-448213 is your Acme verification code", "G-448213"),
     ("got this text: Your code is 338291. Do not share it. is it a scam?", "338291"),
     ("pw: tangerine77", "tangerine77"),
     ("pass - Wobble!Fern", "Wobble!Fern"),
@@ -51,7 +51,7 @@ def test_credentials_in_everyday_words_stay_local(router, text, value):
 LOOK_ALIKES = [
     "how do PINs on debit cards work?",
     "how does 2FA with an authenticator app work?",
-    "how do backup codes work for Google accounts?",
+    "how do backup codes work for email accounts?",
     "password = os.environ['DB_PASSWORD']",
     "passwd: $DB_PASS",
     "conn = connect(user=db_user, password=db_pass)",
