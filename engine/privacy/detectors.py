@@ -203,7 +203,7 @@ _PASS_VERB = re.compile(r"\b(?:will|would|does|do|did|can|could|should|must|migh
                         r"which|always|still|never)\s+$", re.I)
 _PASS_DIRECT = re.compile(r"(?<![A-Za-z])(?:pass|pwd|pw)\s+((?=\S*[\d#!@$%&*])\S{4,64})", re.I)
 _PIN = re.compile(r"\b(?:pin|pin number|pin code|otp|otp code|one[- ]time (?:code|password)|verification code|2fa code|"
-                  r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(\d{3,8})\b", re.I)
+                  r"security code|cvv2?|cvc|passcode)\b" + _LABEL_GAP + r",?\s*(?:is|was|it'?s|its|:|=)?\s*(?<!\d)(\d{3,8})\b", re.I)
 # "is sunflower-Kettle-92 a strong enough wifi password?": the value before its label.
 # The value starts a token and is bounded: an unbounded run tried at every offset of one long
 # token is quadratic.
@@ -238,6 +238,8 @@ def _password_value(value: str) -> bool:
 
 
 def find_secrets(text: str) -> list[Finding]:
+    from engine.privacy.secrets_plain import find_plain_secrets, sample_digits
+
     out = []
     for m in _SECRET_PREFIXES.finditer(text):
         if _secret_value_ok(m.group(1)):
@@ -258,6 +260,8 @@ def find_secrets(text: str) -> list[Finding]:
         if _password_value(m.group(1)) and not prose:
             out.append(_f("SECRET", m, True, "contains a password", 1))
     for m in _PIN.finditer(text):
+        if sample_digits(m.group(1)):
+            continue  # "the default PIN is 0000", "a PIN like 1234": the values documentation uses
         out.append(_f("SECRET", m, True, "contains a PIN", 1))
     if _ONE_TIME.search(text):  # "the code, it's 448213 — a normal otp or a scam?": the code before its name
         for m in _CODE_DIGITS.finditer(text):
@@ -286,7 +290,7 @@ def find_secrets(text: str) -> list[Finding]:
     for m in _URL_CRED.finditer(text):
         if not allow.looks_like_placeholder(m.group(2)) and m.group(2).lower() not in {"password", "pass", "pwd"}:
             out.append(_f("SECRET", m, True, "contains a password inside a link"))
-    return out + find_secrets_intl(text)
+    return out + find_secrets_intl(text) + find_plain_secrets(text)
 
 
 # --- IP addresses and links -----------------------------------------------------------------

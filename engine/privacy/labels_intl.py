@@ -82,13 +82,21 @@ def _everyday_word(value: str) -> bool:
     return v.isalpha() and max(zipf(v, lang) for lang in COVERED) >= 3.5
 
 
+def _reads_from_elsewhere(value: str) -> bool:
+    """"password = os.environ['DB_PASSWORD']": code that reads the password holds none."""
+    from engine.privacy.detectors import _READ_FROM_ENV
+
+    return bool(_READ_FROM_ENV.match(value))
+
+
 def find_secrets_intl(text: str) -> list[Finding]:
     out = []
     for m in _PASSWORD.finditer(text):
         value = m.group(1).rstrip(".,;:!?)»”")
         # "needs a password: ingestion must …" is prose: a plain word after a colon the sentence goes on from.
         prose = value.isalpha() and ":" in m.group(0) and bool(re.match(r" [a-z]", text[m.end():]))
-        if len(value) >= 4 and not prose and not _everyday_word(value) and not looks_like_placeholder(value):
+        if len(value) >= 4 and not prose and not _everyday_word(value) and not looks_like_placeholder(value) \
+                and not _reads_from_elsewhere(value):
             out.append(Finding("SECRET", m.start(1), m.start(1) + len(value), value, True, "contains a password"))
     for m in _PIN.finditer(text):
         out.append(Finding("SECRET", m.start(1), m.end(1), m.group(1), True, "contains a PIN or one-time code"))
