@@ -5,14 +5,13 @@ same topic asked with no one's life in it still goes out. All examples are inven
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import pytest
 
 from engine.config import PrivacySettings
 from engine.privacy import PrivacyRouter, policy
-from engine.privacy.analysis import Analysis
 from engine.privacy.disclosure import about_someone, topic_categories
+from tests.engine.privacy.scored import ScoredAnalysis
 
 _OFF = dataclasses.replace(policy.THRESHOLDS, personal_topic=2.0, personal_topic_words=2.0,
                            personal_topic_life=2.0, personal_business=2.0)
@@ -46,24 +45,12 @@ def test_topic_questions_are_about_no_one(text):
     assert not about_someone(text)
 
 
-@dataclass
-class _Scores:
-    special_any: float
-    business: float = 0.0
-    special_top: str = "health"
-    personal: float = 0.9
-
-
-class _Scored(Analysis):
-    def __init__(self, text: str, special: float, business: float = 0.0, personal: float = 0.9) -> None:
-        super().__init__(text, learned=None)
-        self.__dict__["scores"] = _Scores(special, business, personal=personal)
 
 
 def test_needs_a_sentence_about_someone_and_not_an_impersonal_frame():
     text = "What are the side effects of chemotherapy for older patients?"
-    assert policy.personal_topic(_Scored(text, 0.7), "impersonal") == []
-    assert policy.personal_topic(_Scored(text, 0.7), "mixed") == []
+    assert policy.personal_topic(ScoredAnalysis(text, 0.7), "impersonal") == []
+    assert policy.personal_topic(ScoredAnalysis(text, 0.7), "mixed") == []
 
 
 def test_the_in_between_frame_counts_when_a_sentence_is_about_someone():
@@ -72,36 +59,36 @@ def test_the_in_between_frame_counts_when_a_sentence_is_about_someone():
     th = policy.THRESHOLDS
     kin = "Uncle Ray is back from the clinic and starts the new tablets today. Any tips for the first week?"
     assert about_someone(kin)
-    assert policy.personal_topic(_Scored(kin, th.personal_topic_words, personal=0.3), "mixed")
-    assert policy.personal_topic(_Scored(kin, th.personal_topic_words, personal=0.3), "impersonal") == []
+    assert policy.personal_topic(ScoredAnalysis(kin, th.personal_topic_words, personal=0.3), "mixed")
+    assert policy.personal_topic(ScoredAnalysis(kin, th.personal_topic_words, personal=0.3), "impersonal") == []
     # The same topic with no one's life in it still goes out from the in-between frame.
     look_alike = "What should someone expect in the first week on new tablets from the clinic?"
     assert not about_someone(look_alike)
-    assert policy.personal_topic(_Scored(look_alike, th.personal_topic, personal=0.3), "mixed") == []
+    assert policy.personal_topic(ScoredAnalysis(look_alike, th.personal_topic, personal=0.3), "mixed") == []
 
 
 def test_middling_score_or_words_with_a_lower_score():
     th = policy.THRESHOLDS
     mine = "My dad has been very quiet lately and we're planning his birthday."
-    assert policy.personal_topic(_Scored(mine, th.personal_topic), "personal")
-    assert policy.personal_topic(_Scored(mine, th.personal_topic - 0.05), "personal") == []  # no category word
+    assert policy.personal_topic(ScoredAnalysis(mine, th.personal_topic), "personal")
+    assert policy.personal_topic(ScoredAnalysis(mine, th.personal_topic - 0.05), "personal") == []  # no category word
     worded = "My dad started new pills last month and we're planning his birthday."
-    assert policy.personal_topic(_Scored(worded, th.personal_topic_life), "personal")
-    assert policy.personal_topic(_Scored(worded, th.personal_topic_life - 0.05), "personal") == []  # harmless
+    assert policy.personal_topic(ScoredAnalysis(worded, th.personal_topic_life), "personal")
+    assert policy.personal_topic(ScoredAnalysis(worded, th.personal_topic_life - 0.05), "personal") == []  # harmless
 
 
 def test_a_professional_role_needs_a_higher_score_with_the_words():
     th = policy.THRESHOLDS
     text = "I'm a pharmacist and want to know which pills interact with grapefruit."
-    assert policy.personal_topic(_Scored(text, th.personal_topic_life, personal=th.personal_life - 0.1), "personal") == []
-    assert policy.personal_topic(_Scored(text, th.personal_topic_words, personal=th.personal_life - 0.1), "personal")
+    assert policy.personal_topic(ScoredAnalysis(text, th.personal_topic_life, personal=th.personal_life - 0.1), "personal") == []
+    assert policy.personal_topic(ScoredAnalysis(text, th.personal_topic_words, personal=th.personal_life - 0.1), "personal")
 
 
 def test_middling_business_score_in_the_writers_own_voice():
     th = policy.THRESHOLDS
     text = "I need to tell my team about the numbers we're showing the board next week, help me draft it."
-    assert policy.personal_topic(_Scored(text, 0.0, th.personal_business), "personal")
-    assert policy.personal_topic(_Scored(text, 0.0, th.personal_business - 0.05), "personal") == []
+    assert policy.personal_topic(ScoredAnalysis(text, 0.0, th.personal_business), "personal")
+    assert policy.personal_topic(ScoredAnalysis(text, 0.0, th.personal_business - 0.05), "personal") == []
 
 
 # -- through the router (real NER and learned layer) ----------------------------------------------------

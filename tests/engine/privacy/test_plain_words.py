@@ -3,14 +3,14 @@ the words (topics, templates, news, everyday errands) do not. All examples are i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
-from engine.privacy.analysis import Analysis
 from engine.privacy.confidential import insider, unannounced
 from engine.privacy.disclosure import corroborated, find_disclosures
 from engine.privacy.plain_words import corroborated_special
+from engine.privacy.analysis import Analysis
+from tests.engine.privacy.scored import ScoredAnalysis
 
 
 # -- the word lists: more conditions, offences and statuses in everyday words -----------------------
@@ -127,24 +127,14 @@ def test_everyday_words_alone_corroborate_nothing(text):
     assert not corroborated(text)
 
 
-@dataclass
-class _Scores:
-    special_any: float
-    special_top: str = "health"
-
-
-class _Scored(Analysis):
-    def __init__(self, text: str, special: float) -> None:
-        super().__init__(text, learned=None)
-        self.__dict__["scores"] = _Scores(special)
 
 
 def test_corroboration_needs_both_the_score_and_the_words():
     text = "I've been seeing someone at the clinic about my moods and the new pills make me shake."
-    assert corroborated_special(_Scored(text, 0.65), 0.6)
-    assert corroborated_special(_Scored(text, 0.4), 0.6) == []        # the words alone
+    assert corroborated_special(ScoredAnalysis(text, 0.65), 0.6)
+    assert corroborated_special(ScoredAnalysis(text, 0.4), 0.6) == []        # the words alone
     plain = "I'm taking my baby to the pool for the first time, what should I pack?"
-    assert corroborated_special(_Scored(plain, 0.65), 0.6) == []       # the score alone
+    assert corroborated_special(ScoredAnalysis(plain, 0.65), 0.6) == []       # the score alone
 
 
 # -- through the router (real NER and learned layer) ------------------------------------------------------

@@ -4,14 +4,13 @@ someone they know — is. All examples are invented for this file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
 from engine.privacy import policy
-from engine.privacy.analysis import Analysis
 from engine.privacy.disclosure import about_someone
 from engine.privacy.task_frame import exercise, own_text
+from tests.engine.privacy.scored import ScoredAnalysis
 
 # -- the two twins ------------------------------------------------------------------------------------
 EXERCISES = [
@@ -129,24 +128,12 @@ def test_a_sample_that_says_my_letter_does_not_make_the_exercise_personal():
 
 
 # -- the policy: the exercise's first person is not the writer's life ------------------------------------
-@dataclass
-class _Scores:
-    special_any: float
-    business: float = 0.0
-    special_top: str = "health"
-    personal: float = 0.95
-
-
-class _Scored(Analysis):
-    def __init__(self, text: str, special: float, business: float = 0.0) -> None:
-        super().__init__(text, learned=None)
-        self.__dict__["scores"] = _Scores(special, business)
 
 
 @pytest.mark.parametrize("text", EXERCISES[:5])
 def test_personal_topic_leaves_exercises_alone(text):
     assert about_someone(text)  # the sample's "I" would otherwise count as the writer
-    assert policy.personal_topic(_Scored(text, policy.THRESHOLDS.special - 0.01), "personal") == []
+    assert policy.personal_topic(ScoredAnalysis(text, policy.THRESHOLDS.special - 0.01, personal=0.95), "personal") == []
 
 
 @pytest.mark.parametrize("text", [
@@ -157,12 +144,12 @@ def test_an_exercise_wording_does_not_make_company_material_public(text):
     """The exemption is for the special-category arms only: a sample that is the writer's company
     material is still confidential business."""
     assert exercise(text)
-    assert policy.personal_topic(_Scored(text, 0.0, business=0.99), "personal")
+    assert policy.personal_topic(ScoredAnalysis(text, 0.0, business=0.99, personal=0.95), "personal")
 
 
 @pytest.mark.parametrize("text", OWN + LOOK_ALIKES)
 def test_personal_topic_still_reads_the_writers_own_text(text):
-    assert policy.personal_topic(_Scored(text, policy.THRESHOLDS.personal_topic), "personal")
+    assert policy.personal_topic(ScoredAnalysis(text, policy.THRESHOLDS.personal_topic, personal=0.95), "personal")
 
 
 # -- through the router (real NER and learned layer) ------------------------------------------------------
