@@ -314,6 +314,14 @@ def find_ips(text: str) -> list[Finding]:
     return out
 
 
+# A link whose path or query carries an identifier points at one record — an order, a shared
+# document, a profile, a page someone read — and often at the person who pasted it (share and
+# tracking parameters): a run of five or more digits, or a query string of key=value pairs.
+# Such a link is redacted in every frame; a site's address or a plain page path ("docs/setup")
+# stays where the frame allows it.
+_RECORD_LINK = re.compile(r"(?<![\d.])\d{5,}|[?&][\w.-]+=[^&#\s]+")
+
+
 _HOST_END = re.compile(r"[/?#]")
 _LOOPBACK = re.compile(r"localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?")
 
@@ -334,14 +342,6 @@ def find_urls(text: str) -> list[Finding]:
         else:
             out.append(_f("URL", (m.start(), m.start() + len(url), url), False, "contains a web link"))
     return out
-
-
-# A link whose path or query carries an identifier points at one record — an order, a shared
-# document, a profile, a page someone read — and often at the person who pasted it (share and
-# tracking parameters): a run of five or more digits, or a query string of key=value pairs.
-# Such a link is redacted in every frame; a site's address or a plain page path ("docs/setup")
-# stays where the frame allows it.
-_RECORD_LINK = re.compile(r"(?<![\d.])\d{5,}|[?&][\w.-]+=[^&#\s]+")
 
 
 _TLDS = ("com|net|org|io|co|ai|app|dev|edu|gov|info|biz|me|tv|us|uk|ca|au|in|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|"
